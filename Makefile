@@ -1,0 +1,35 @@
+# The README's commands. `make run` and `make test` work on a fresh machine:
+# they create .venv, install what is missing (system packages too, when root) and go.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO   := build/demo
+
+.PHONY: run test bench sysdeps demo clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+sysdeps:
+	@bash scripts/install-system-deps
+
+$(DEMO)/audit.toml: $(STAMP)
+	$(BIN)/assay demo $(DEMO)
+
+demo: $(DEMO)/audit.toml
+
+run: sysdeps $(STAMP) $(DEMO)/audit.toml
+	$(BIN)/assay gui $(DEMO)/audit.toml --run
+
+test: sysdeps $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

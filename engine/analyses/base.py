@@ -1,0 +1,62 @@
+"""The calculator lifecycle every analysis follows: fit on the reference, calculate on production.
+
+Public `fit` / `iter_calculate` wrap private `_fit` / `_calculate`; an unexpected exception
+becomes a CalculationError naming the analysis, so the user reads what failed, not a traceback.
+`_calculate` is a generator: it yields fractions (0-1) between columns or chunks and returns the
+result, which keeps a cancel within a second.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Generator
+from typing import Generic, TypeVar
+
+import pandas as pd
+
+from engine.errors import AssayError, CalculationError
+from engine.progress import ProgressEvent
+
+R = TypeVar("R")
+
+
+class Calculator(ABC, Generic[R]):
+    name = "analysis"
+    title = "Analysis"
+
+    def fit(self, reference: pd.DataFrame) -> "Calculator[R]":
+        try:
+            self._fit(reference)
+        except AssayError:
+            raise
+        except Exception as exc:
+            raise CalculationError(f"{self.title} failed on the reference data: {exc}") from exc
+        return self
+
+    def iter_calculate(self, production: pd.DataFrame) -> Generator[ProgressEvent, None, R]:
+        steps = self._calculate(production)
+        try:
+            while True:
+                fraction = next(steps)
+                yield ProgressEvent(self.name, fraction, self.title)
+        except StopIteration as stop:
+            return stop.value
+        except AssayError:
+            raise
+        except Exception as exc:
+            raise CalculationError(f"{self.title} failed on the production data: {exc}") from exc
+        finally:
+            steps.close()
+
+    def calculate(self, production: pd.DataFrame) -> R:
+        steps = self.iter_calculate(production)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as stop:
+                return stop.value
+
+    @abstractmethod
+    def _fit(self, reference: pd.DataFrame) -> None: ...
+
+    @abstractmethod
+    def _calculate(self, production: pd.DataFrame) -> Generator[float, None, R]: ...

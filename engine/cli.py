@@ -1,0 +1,158 @@
+"""The `assay` command: audit (headless, a CI gate), demo, gui.
+
+Exit codes: 0 the audit ran and no finding failed; 1 a finding failed; 2 bad input or
+configuration (one line on stderr naming the file, column or key; no traceback).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import metadata
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def version() -> str:
+    try:
+        return metadata.version("assay")
+    except metadata.PackageNotFoundError:  # running from a checkout without install
+        return "0+unknown"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, like every bad input
+        self.exit(EXIT_BAD_INPUT, f"assay: error: {message} (see assay --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="assay", description="Audit a machine-learning model offline.")
+    parser.add_argument("--version", action="version", version=f"assay {version()}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    audit = commands.add_parser("audit", help="run an audit headless (exit 0 pass/warn, 1 fail, 2 bad input)")
+    audit.add_argument("audit_file", metavar="AUDIT.toml", type=Path)
+    audit.add_argument("--json", metavar="OUT", type=Path, help="write the JSON report here")
+    audit.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
+                       help="override a key of the audit file, e.g. --set task.type='\"binary\"' (repeatable)")
+    audit.add_argument("--trust-model", action="store_true",
+                       help="open a pickle/joblib model or accept a skops file's untrusted types")
+    audit.add_argument("--quiet", "-q", action="store_true", help="print only the verdict line")
+
+    demo = commands.add_parser("demo", help="write the deterministic demo audit into a folder")
+    demo.add_argument("folder", metavar="DIR", type=Path)
+    demo.add_argument("--seed", type=int, default=0)
+
+    gui = commands.add_parser("gui", help="open the desktop app (the default)")
+    gui.add_argument("audit_file", metavar="AUDIT.toml", type=Path, nargs="?")
+    gui.add_argument("--run", action="store_true", help="run the audit as soon as it is open")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command in (None, "gui"):
+        from app.main import main as gui_main
+
+        return gui_main(getattr(args, "audit_file", None), run=getattr(args, "run", False))
+    if args.command == "demo":
+        return _demo(args.folder, args.seed)
+    return _audit(args)
+
+
+def _fail(message: str) -> int:
+    print(f"assay: error: {' '.join(str(message).split())}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _demo(folder: Path, seed: int) -> int:
+    from engine.demo import write_demo
+    from engine.errors import AssayError
+
+    try:
+        path = write_demo(folder, seed=seed)
+    except (AssayError, OSError) as exc:
+        return _fail(f"{folder}: cannot write the demo ({exc})")
+    print(f"Demo audit written to {path}\nRun it with: assay audit {path}   or open it with: assay gui {path}")
+    return EXIT_OK
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from engine.config import AuditConfig
+    from engine.errors import AssayError
+    from engine.pipeline import iter_audit
+
+    err = Console(stderr=True)
+    try:
+        config = AuditConfig.from_toml(args.audit_file).with_overrides(args.overrides)
+        if args.trust_model:
+            config = config.replace("model", trusted=True)
+        if args.json is not None:
+            _check_output_path(args.json)
+        report = _run_with_progress(iter_audit(config), err, quiet=args.quiet)
+        if args.json is not None:
+            report.write_json(args.json)
+    except KeyboardInterrupt:
+        print("assay: cancelled", file=sys.stderr)
+        return 130
+    except AssayError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"{exc.filename or ''}: {exc.strerror or exc}")
+    except Exception as exc:  # a bug: still one line, never a traceback
+        return _fail(f"internal error ({type(exc).__name__}: {exc}); please report it with the audit file")
+    _print_summary(report, Console(), quiet=args.quiet)
+    return EXIT_FAILED if report.verdict == "fail" else EXIT_OK
+
+
+def _check_output_path(path: Path) -> None:
+    from engine.errors import ConfigError
+
+    if path.is_dir():
+        raise ConfigError(f"--json {path}: is a folder; give a file name such as {path / 'report.json'}")
+    if not path.parent.resolve().is_dir():
+        raise ConfigError(f"--json {path}: folder {path.parent} does not exist; create it first")
+
+
+def _run_with_progress(events, console, quiet: bool):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description:<40}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), console=console, transient=True, disable=quiet) as progress:
+        task = progress.add_task("Starting", total=1.0)
+        try:
+            while True:
+                event = next(events)
+                progress.update(task, completed=event.fraction, description=event.message or event.stage)
+        except StopIteration as stop:
+            return stop.value
+        finally:
+            events.close()
+
+
+def _print_summary(report, console, quiet: bool) -> None:
+    from rich.table import Table
+
+    colours = {"pass": "green", "warn": "yellow", "fail": "red"}
+    counts = {s: sum(f.severity == s for f in report.findings) for s in ("fail", "warn")}
+    console.print(f"[bold {colours[report.verdict]}]Verdict: {report.verdict.upper()}[/] "
+                  f"({counts['fail']} failed, {counts['warn']} warnings)")
+    if quiet:
+        return
+    skipped = [a for a in report.analyses if a.status == "skipped"]
+    for status in skipped:
+        console.print(f"[dim]Skipped {status.name}: {status.reason}[/]")
+    if report.findings:
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+        table.add_column("Severity")
+        table.add_column("Analysis")
+        table.add_column("Finding", overflow="fold")
+        for finding in report.findings:
+            table.add_row(f"[{colours[finding.severity]}]{finding.severity}[/]", finding.analysis, finding.title)
+        console.print(table)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,371 @@
+"""AuditConfig: the one description of an audit, shared by the GUI and the CLI.
+
+Frozen and validated. Read from and written to TOML. Every error names the key at fault
+and, where the values are a fixed set, lists the allowed ones. Relative paths in a file
+resolve against the folder of that file; when saving, paths under the destination folder
+are written relative to it, so an audit folder can be moved as a whole.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import tomli_w
+
+from engine.errors import ConfigError
+
+Scalar = str | int | float | bool
+
+TASK_TYPES = ("auto", "binary", "multiclass", "regression")
+
+
+@dataclass(frozen=True)
+class AuditInfoConfig:
+    """[audit]: who audits what; shown on the report's cover."""
+
+    title: str = "Model audit"
+    auditor: str = ""
+    organisation: str = ""
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """[data]: the reference set (what the model was validated on) and the production set."""
+
+    reference: Path | None = None
+    production: Path | None = None
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """[model]: the model artifact. No path means predictions-only or data-only."""
+
+    path: Path | None = None
+    trusted: bool = False
+    trusted_types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ColumnsConfig:
+    """[columns]: roles and kind overrides. Unset roles are guessed from the data."""
+
+    target: str | None = None
+    prediction: str | None = None
+    probabilities: tuple[str, ...] = ()
+    positive_label: Scalar | None = None
+    sensitive: tuple[str, ...] | None = None
+    timestamp: str | None = None
+    ignore: tuple[str, ...] = ()
+    categorical: tuple[str, ...] = ()
+    numerical: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    """[task]: the prediction task; "auto" infers it from the target or prediction column."""
+
+    type: Literal["auto", "binary", "multiclass", "regression"] = "auto"
+
+
+@dataclass(frozen=True)
+class QualityConfig:
+    """[quality]: warn/fail thresholds for data-quality findings (shares between 0 and 1)."""
+
+    missing_warn: float = 0.05
+    missing_fail: float = 0.30
+    missing_increase_warn: float = 0.05
+    missing_increase_fail: float = 0.20
+    out_of_range_warn: float = 0.05
+    out_of_range_fail: float = 0.20
+    unseen_warn: float = 0.01
+    unseen_fail: float = 0.10
+    duplicates_warn: float = 0.01
+    duplicates_fail: float = 0.10
+
+
+SECTIONS: dict[str, type] = {
+    "audit": AuditInfoConfig,
+    "data": DataConfig,
+    "model": ModelConfig,
+    "columns": ColumnsConfig,
+    "task": TaskConfig,
+    "quality": QualityConfig,
+}
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    """A whole audit. Build with `from_toml`, `from_dict` or `AuditConfig()` plus `replace`."""
+
+    audit: AuditInfoConfig = field(default_factory=AuditInfoConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    columns: ColumnsConfig = field(default_factory=ColumnsConfig)
+    task: TaskConfig = field(default_factory=TaskConfig)
+    quality: QualityConfig = field(default_factory=QualityConfig)
+    source: Path | None = field(default=None, compare=False)  # the TOML file it came from, if any
+
+    # -- reading -------------------------------------------------------------------------
+
+    @classmethod
+    def from_toml(cls, path: str | os.PathLike[str]) -> AuditConfig:
+        path = Path(path)
+        if not path.exists():
+            raise ConfigError(f"{path}: audit file not found; check the path.")
+        if path.is_dir():
+            raise ConfigError(f"{path}: is a folder, not an audit file; give the path of a .toml file.")
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read the audit file ({exc}).") from exc
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: TOML syntax error: {exc}. Fix the file and try again.") from exc
+        return cls.from_dict(data, base_dir=path.resolve().parent, source=path.resolve())
+
+    @classmethod
+    def from_dict(
+        cls, data: dict[str, Any], base_dir: Path | None = None, source: Path | None = None
+    ) -> AuditConfig:
+        base = base_dir or Path.cwd()
+        if not isinstance(data, dict):
+            raise ConfigError("the audit configuration must be a table of sections")
+        unknown = sorted(set(data) - set(SECTIONS))
+        if unknown:
+            raise ConfigError(
+                f"unknown section [{unknown[0]}]; allowed sections: {', '.join(SECTIONS)}", key=unknown[0]
+            )
+        sections = {}
+        for name, section_cls in SECTIONS.items():
+            raw = data.get(name, {})
+            if not isinstance(raw, dict):
+                raise ConfigError(f"[{name}] must be a table (a section), not {_type_name(raw)}", key=name)
+            sections[name] = _section_from_dict(section_cls, raw, name, base)
+        return cls(**sections, source=source)
+
+    # -- writing -------------------------------------------------------------------------
+
+    def to_dict(self, relative_to: Path | None = None) -> dict[str, Any]:
+        """Plain TOML-able data. None values are left out; paths are strings."""
+        out: dict[str, Any] = {}
+        for name in SECTIONS:
+            section = getattr(self, name)
+            values = {}
+            for f in dataclasses.fields(section):
+                value = getattr(section, f.name)
+                if value is None:
+                    continue
+                if isinstance(value, Path):
+                    value = _path_text(value, relative_to)
+                elif isinstance(value, tuple):
+                    value = list(value)
+                values[f.name] = value
+            out[name] = values
+        return out
+
+    def to_toml(self, path: str | os.PathLike[str]) -> None:
+        """Write atomically; paths under the file's folder are written relative to it."""
+        path = Path(path)
+        text = tomli_w.dumps(self.to_dict(relative_to=path.resolve().parent))
+        write_atomic(path, text.encode("utf-8"))
+
+    # -- changing ------------------------------------------------------------------------
+
+    def replace(self, section: str, **changes: Any) -> AuditConfig:
+        """A copy with some keys of one section changed (validated)."""
+        current = getattr(self, section)
+        merged = {f.name: getattr(current, f.name) for f in dataclasses.fields(current)}
+        merged.update(changes)
+        raw = {k: (str(v) if isinstance(v, Path) else v) for k, v in merged.items() if v is not None}
+        new_section = _section_from_dict(SECTIONS[section], raw, section, Path.cwd())
+        return dataclasses.replace(self, **{section: new_section})
+
+    def with_overrides(self, assignments: list[str] | tuple[str, ...]) -> AuditConfig:
+        """Apply `section.key=value` overrides (values parsed as TOML, else taken as text)."""
+        config = self
+        for assignment in assignments:
+            key, sep, text = assignment.partition("=")
+            key = key.strip()
+            if not sep or "." not in key:
+                raise ConfigError(
+                    f"--set {assignment!r}: expected SECTION.KEY=VALUE, for example --set task.type=\"binary\"",
+                    key=key or None,
+                )
+            section, _, name = key.partition(".")
+            if section not in SECTIONS:
+                raise ConfigError(
+                    f"--set {key}: unknown section [{section}]; allowed sections: {', '.join(SECTIONS)}", key=key
+                )
+            allowed = [f.name for f in dataclasses.fields(SECTIONS[section])]
+            if name not in allowed:
+                raise ConfigError(
+                    f"--set {key}: unknown key {name!r} in [{section}]; allowed keys: {', '.join(allowed)}", key=key
+                )
+            value = parse_toml_value(text.strip())
+            if isinstance(value, str) and name in _path_fields(SECTIONS[section]):
+                value = str(Path(value).expanduser().resolve())
+            config = config.replace(section, **{name: value})
+        return config
+
+
+def parse_toml_value(text: str) -> Any:
+    """`1` -> 1, `"a"` -> "a", `[1, 2]` -> [1, 2]; anything that is not TOML stays text."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder, then rename: no half-written files."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise ConfigError(f"{folder}: folder does not exist; create it or choose another location.")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# -- validation ---------------------------------------------------------------------------
+
+
+def _path_fields(section_cls: type) -> set[str]:
+    hints = typing.get_type_hints(section_cls)
+    return {name for name, hint in hints.items() if Path in _union_args(hint)}
+
+
+def _union_args(hint: Any) -> tuple[Any, ...]:
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        return typing.get_args(hint)
+    return (hint,)
+
+
+def _section_from_dict(section_cls: type, raw: dict[str, Any], section: str, base: Path) -> Any:
+    hints = typing.get_type_hints(section_cls)
+    allowed = list(hints)
+    values = {}
+    for key, value in raw.items():
+        if key not in hints:
+            raise ConfigError(
+                f"unknown key {key!r} in [{section}]; allowed keys: {', '.join(allowed)}", key=f"{section}.{key}"
+            )
+        values[key] = _coerce(value, hints[key], f"{section}.{key}", base)
+    instance = section_cls(**values)
+    _check_ranges(instance, section)
+    return instance
+
+
+def _coerce(value: Any, hint: Any, key: str, base: Path) -> Any:
+    options = _union_args(hint)
+    if value is None and type(None) in options:
+        return None
+    errors = []
+    for option in options:
+        if option is type(None):
+            continue
+        try:
+            return _coerce_one(value, option, key, base)
+        except ConfigError as exc:
+            errors.append(exc)
+    if len(errors) == 1:
+        raise errors[0]
+    wanted = " or ".join(_describe(o) for o in options if o is not type(None))
+    raise ConfigError(f"{key}: expected {wanted}, got {_type_name(value)} {value!r}", key=key)
+
+
+def _coerce_one(value: Any, option: Any, key: str, base: Path) -> Any:
+    origin = typing.get_origin(option)
+    if origin is Literal:
+        choices = typing.get_args(option)
+        if value not in choices:
+            raise ConfigError(
+                f"{key}: {value!r} is not allowed; allowed values: {', '.join(map(str, choices))}", key=key
+            )
+        return value
+    if origin is tuple:
+        item_type = typing.get_args(option)[0]
+        if isinstance(value, str) and item_type is str:
+            value = [value]  # one column may be given as a plain string
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{key}: expected a list of {_describe(item_type)}, got {_type_name(value)}", key=key)
+        return tuple(_coerce_one(v, item_type, key, base) for v in value)
+    if option is Path:
+        if not isinstance(value, (str, Path)) or str(value) == "":
+            raise ConfigError(f"{key}: expected a file path (text), got {_type_name(value)} {value!r}", key=key)
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else (base / path).resolve()
+    if option is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key}: expected true or false, got {_type_name(value)} {value!r}", key=key)
+        return value
+    if option is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key}: expected a whole number, got {_type_name(value)} {value!r}", key=key)
+        return value
+    if option is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{key}: expected a number, got {_type_name(value)} {value!r}", key=key)
+        return float(value)
+    if option is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: expected text, got {_type_name(value)} {value!r}", key=key)
+        return value
+    raise ConfigError(f"{key}: unsupported value {value!r}", key=key)  # pragma: no cover
+
+
+def _check_ranges(instance: Any, section: str) -> None:
+    if isinstance(instance, QualityConfig):
+        for f in dataclasses.fields(instance):
+            value = getattr(instance, f.name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(
+                    f"{section}.{f.name}: {value} is not a share; use a number between 0 and 1",
+                    key=f"{section}.{f.name}",
+                )
+        for stem in ("missing", "missing_increase", "out_of_range", "unseen", "duplicates"):
+            warn, fail = getattr(instance, f"{stem}_warn"), getattr(instance, f"{stem}_fail")
+            if warn > fail:
+                raise ConfigError(
+                    f"{section}.{stem}_warn ({warn}) is above {section}.{stem}_fail ({fail}); "
+                    f"the warning threshold must not exceed the failure threshold",
+                    key=f"{section}.{stem}_warn",
+                )
+
+
+def _describe(option: Any) -> str:
+    if typing.get_origin(option) is Literal:
+        return "one of " + ", ".join(map(str, typing.get_args(option)))
+    if typing.get_origin(option) is tuple:
+        return "a list"
+    return {str: "text", int: "a whole number", float: "a number", bool: "true or false", Path: "a file path"}.get(
+        option, str(option)
+    )
+
+
+def _type_name(value: Any) -> str:
+    return {
+        str: "text", int: "a number", float: "a number", bool: "a boolean", list: "a list", dict: "a table"
+    }.get(type(value), type(value).__name__)
+
+
+def _path_text(path: Path, relative_to: Path | None) -> str:
+    if relative_to is not None:
+        try:
+            return path.resolve().relative_to(relative_to).as_posix()
+        except ValueError:
+            pass
+    return str(path)

@@ -1,0 +1,185 @@
+"""iter_audit / run_audit: the order of the stages, nothing else.
+
+`iter_audit(config)` is a generator of ProgressEvents that returns the AuditReport; closing it
+cancels the audit at the next step. The same generator drives the CLI's progress bar and the
+GUI's worker.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections.abc import Callable, Generator
+from datetime import datetime, timezone
+from importlib import metadata
+
+from engine.analyses.quality import QualityCalculator, quality_findings
+from engine.config import AuditConfig
+from engine.errors import ConfigError, InputError
+from engine.findings import sort_findings, verdict
+from engine.io import Dataset, LoadedModel, check_model_columns, load_dataset, load_model
+from engine.predictions import PredictionSet, iter_predict, positive_rate, predictions_from_columns
+from engine.progress import ProgressEvent, scaled
+from engine.results import AnalysisStatus, AuditReport, PredictionSummary, Provenance
+from engine.schema import ColumnRole, Schema, infer_schema
+
+VERSIONED = ("assay", "numpy", "pandas", "pyarrow", "scikit-learn", "scipy", "skops", "joblib", "shap",
+             "fairlearn", "reportlab", "matplotlib")
+
+
+def iter_audit(config: AuditConfig) -> Generator[ProgressEvent, None, AuditReport]:
+    started = _now()
+    clock = time.perf_counter()
+    yield ProgressEvent("load", 0.0, "Reading the reference data")
+    reference = load_dataset(_required(config.data.reference, "data.reference"), "reference")
+    yield ProgressEvent("load", 0.06, "Reading the production data")
+    production = load_dataset(_required(config.data.production, "data.production"), "production")
+    _check_datasets(reference, production)
+
+    model = None
+    if config.model.path is not None:
+        yield ProgressEvent("load", 0.12, "Opening the model")
+        model = load_model(config.model.path, trusted=config.model.trusted, trusted_types=config.model.trusted_types)
+    yield ProgressEvent("schema", 0.15, "Inferring column kinds and roles")
+    schema = infer_schema(reference.frame, production.frame, config)
+    if model is not None:
+        ignore = set(schema.names(ColumnRole.TARGET, ColumnRole.PREDICTION, ColumnRole.PROBABILITY,
+                                  ColumnRole.TIMESTAMP, ColumnRole.ID, ColumnRole.IGNORED))
+        for dataset in (reference, production):
+            check_model_columns(model, list(dataset.frame.columns), dataset.info.path, ignore)
+
+    predictions = yield from _predict(model, reference, production, schema, 0.18, 0.55)
+    statuses = [AnalysisStatus("predictions", "ran" if predictions else "skipped",
+                               _prediction_reason(model, predictions))]
+
+    quality = QualityCalculator(schema).fit(reference.frame)
+    quality_result = yield from scaled(quality.iter_calculate(production.frame), 0.55, 0.97)
+    statuses.append(AnalysisStatus("quality", "ran"))
+    findings = sort_findings(quality_findings(quality_result, config.quality))
+
+    yield ProgressEvent("findings", 0.99, "Grading findings")
+    provenance = Provenance(
+        inputs=tuple(d.info for d in (reference, production)) + ((model.info,) if model else ()),
+        versions=versions(),
+        config=config.to_dict(),
+        seed=config.audit.seed,
+        started_at=started,
+        finished_at=_now(),
+        duration_s=round(time.perf_counter() - clock, 3),
+        model=_model_provenance(model),
+    )
+    report = AuditReport(
+        provenance=provenance, verdict=verdict(findings), findings=findings, schema=schema,
+        analyses=tuple(statuses), quality=quality_result, title=config.audit.title,
+        predictions=_summary(predictions, schema, "model" if model else "columns"),
+    )
+    yield ProgressEvent("done", 1.0, f"Audit finished: {report.verdict}")
+    return report
+
+
+def run_audit(config: AuditConfig, on_progress: Callable[[ProgressEvent], None] | None = None) -> AuditReport:
+    """Run a whole audit; `on_progress` receives every ProgressEvent."""
+    events = iter_audit(config)
+    while True:
+        try:
+            event = next(events)
+        except StopIteration as stop:
+            return stop.value
+        if on_progress is not None:
+            on_progress(event)
+
+
+# -- stages ----------------------------------------------------------------------------------
+
+
+def _required(path, key: str):
+    if path is None:
+        raise ConfigError(f"[data] {key.split('.')[1]} is not set; give the path of the {key.split('.')[1]} data "
+                          f"file in the audit file or with --set {key}=PATH", key=key)
+    return path
+
+
+def _check_datasets(reference: Dataset, production: Dataset) -> None:
+    for dataset in (reference, production):
+        if len(dataset.frame) == 0:
+            raise InputError(f"{dataset.info.path}: the {dataset.info.role} data has no rows; "
+                             f"export it again with data.", dataset.info.path)
+    common = set(reference.frame.columns) & set(production.frame.columns)
+    if not common:
+        raise InputError(
+            f"{production.info.path}: no column in common with the reference data {reference.info.path}; "
+            f"check that both files come from the same source (reference columns: "
+            f"{', '.join(list(reference.frame.columns)[:8])}).", production.info.path)
+
+
+def _predict(model: LoadedModel | None, reference: Dataset, production: Dataset, schema: Schema,
+             start: float, end: float) -> Generator[ProgressEvent, None, dict[str, PredictionSet] | None]:
+    if model is None:
+        found = {d.info.role: predictions_from_columns(d.frame, schema) for d in (reference, production)}
+        found = {k: v for k, v in found.items() if v is not None}
+        return found or None
+    out = {}
+    middle = (start + end) / 2
+    for dataset, (a, b) in ((reference, (start, middle)), (production, (middle, end))):
+        role = dataset.info.role
+        steps = iter_predict(model, dataset.frame, schema, role)
+        out[role] = yield from scaled(_as_events(steps, "predict", f"Predicting on the {role} data"), a, b)
+    return out
+
+
+def _as_events(steps: Generator[float, None, object], stage: str, message: str):
+    try:
+        while True:
+            yield ProgressEvent(stage, next(steps), message)
+    except StopIteration as stop:
+        return stop.value
+    finally:
+        steps.close()
+
+
+def _prediction_reason(model: LoadedModel | None, predictions: dict | None) -> str:
+    if model is not None:
+        return f"computed by the model {model.type_name}"
+    if predictions:
+        return "read from the prediction columns in the data"
+    return ("no model and no prediction columns: performance, fairness and explanations need predictions; "
+            "data quality and drift ran on the data alone")
+
+
+def _summary(predictions: dict[str, PredictionSet] | None, schema: Schema, source: str) -> PredictionSummary | None:
+    if not predictions:
+        return None
+    ref, prod = predictions.get("reference"), predictions.get("production")
+    binary = schema.task == "binary"
+    return PredictionSummary(
+        source=source, task=schema.task, positive_label=schema.positive_label, classes=schema.classes,
+        rows_reference=len(ref) if ref else 0, rows_production=len(prod) if prod else 0,
+        positive_rate_reference=positive_rate(ref, schema.positive_label) if ref and binary else None,
+        positive_rate_production=positive_rate(prod, schema.positive_label) if prod and binary else None,
+        has_probabilities=any(p.scores is not None for p in predictions.values()),
+    )
+
+
+def _model_provenance(model: LoadedModel | None) -> dict | None:
+    if model is None:
+        return None
+    return {"type": model.type_name, "format": model.info.format, "path": model.info.path,
+            "sha256": model.info.sha256, "parameters": model.params,
+            "expected_columns": list(model.expected_columns) if model.expected_columns else None}
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version(), "platform": platform.platform(terse=True)}
+    for name in VERSIONED:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def _now() -> str:
+    """UTC time; SOURCE_DATE_EPOCH fixes it for reproducible reports."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch and epoch.isdigit() else datetime.now(timezone.utc)
+    return moment.isoformat(timespec="seconds")

@@ -1,0 +1,114 @@
+"""Predictions for each dataset: computed by the model in batches, or read from the data's columns."""
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine.errors import CalculationError, ConfigError
+from engine.io import LoadedModel
+from engine.schema import ColumnRole, Schema
+
+BATCH_ROWS = 20_000
+MODEL_INPUT_EXCLUDED = (ColumnRole.TARGET, ColumnRole.PREDICTION, ColumnRole.PROBABILITY, ColumnRole.IGNORED,
+                        ColumnRole.ID)
+
+
+@dataclass(frozen=True)
+class PredictionSet:
+    """One dataset's predictions. `scores` is (n,) for binary (positive class) or (n, k) in class order."""
+
+    labels: np.ndarray | None
+    scores: np.ndarray | None
+    classes: tuple[Any, ...] = ()
+
+    def __len__(self) -> int:
+        array = self.labels if self.labels is not None else self.scores
+        return 0 if array is None else len(array)
+
+
+def model_input_columns(model: LoadedModel, schema: Schema) -> list[str]:
+    if model.expected_columns is not None:
+        return list(model.expected_columns)
+    return [c.name for c in schema.columns if c.role not in MODEL_INPUT_EXCLUDED and c.in_reference]
+
+
+def iter_predict(model: LoadedModel, frame: pd.DataFrame, schema: Schema, label: str
+                 ) -> Generator[float, None, PredictionSet]:
+    """Predict in batches of BATCH_ROWS, yielding the fraction done between batches."""
+    estimator = model.model
+    columns = model_input_columns(model, schema)
+    features = frame[columns]
+    has_proba = hasattr(estimator, "predict_proba") and schema.task in ("binary", "multiclass")
+    classes = tuple(getattr(estimator, "classes_", ()))
+    labels, scores = [], []
+    n = len(features)
+    for start in range(0, max(n, 1), BATCH_ROWS):
+        batch = features.iloc[start:start + BATCH_ROWS]
+        if len(batch) == 0:
+            break
+        try:
+            if has_proba:
+                proba = np.asarray(estimator.predict_proba(batch), dtype=float)
+                scores.append(proba)
+                labels.append(np.asarray(classes, dtype=object)[np.argmax(proba, axis=1)] if classes else
+                              np.asarray(estimator.predict(batch)))
+            else:
+                labels.append(np.asarray(estimator.predict(batch)))
+        except Exception as exc:
+            raise CalculationError(
+                f"{model.info.path}: the model failed to predict on the {label} data "
+                f"(rows {start + 1}-{start + len(batch)}): {type(exc).__name__}: {exc}") from exc
+        yield min((start + len(batch)) / n, 1.0)
+    label_array = np.concatenate(labels) if labels else np.array([])
+    score_array = np.concatenate(scores) if scores else None
+    _check_output(model, label_array, score_array, n, label)
+    if score_array is not None and schema.task == "binary" and score_array.ndim == 2:
+        score_array = score_array[:, _positive_index(classes, schema.positive_label, model)]
+    return PredictionSet(label_array, score_array, classes)
+
+
+def _check_output(model: LoadedModel, labels: np.ndarray, scores: np.ndarray | None, n: int, label: str) -> None:
+    if len(labels) != n or (scores is not None and len(scores) != n):
+        raise CalculationError(f"{model.info.path}: the model returned {len(labels)} predictions for {n} "
+                               f"{label} rows; it must return one per row.")
+    if scores is not None and not np.isfinite(scores).all():
+        bad = int((~np.isfinite(scores)).any(axis=-1).sum()) if scores.ndim > 1 else int((~np.isfinite(scores)).sum())
+        raise CalculationError(f"{model.info.path}: the model returned missing or infinite probabilities for {bad} "
+                               f"{label} rows; check the model and the rows' values.")
+
+
+def _positive_index(classes: tuple[Any, ...], positive: Any, model: LoadedModel) -> int:
+    for i, c in enumerate(classes):
+        if c == positive or str(c) == str(positive):
+            return i
+    if len(classes) == 2:
+        return 1
+    raise ConfigError(f"[columns] positive_label = {positive!r} is not one of the model's classes "
+                      f"{list(classes)} ({model.info.path})", key="columns.positive_label")
+
+
+def predictions_from_columns(frame: pd.DataFrame, schema: Schema) -> PredictionSet | None:
+    """Predictions already in the data (prediction and/or probability columns)."""
+    prediction = schema.first(ColumnRole.PREDICTION)
+    probabilities = [c for c in schema.names(ColumnRole.PROBABILITY) if c in frame.columns]
+    labels = frame[prediction].to_numpy() if prediction and prediction in frame.columns else None
+    scores = None
+    if probabilities:
+        block = frame[probabilities].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        scores = block[:, 0] if len(probabilities) == 1 else block
+        if labels is None and schema.task == "binary" and scores.ndim == 1:
+            negative = next((c for c in schema.classes if c != schema.positive_label), 0)
+            labels = np.where(scores >= 0.5, schema.positive_label, negative)
+    if labels is None and scores is None:
+        return None
+    return PredictionSet(labels, scores, schema.classes)
+
+
+def positive_rate(predictions: PredictionSet, positive: Any) -> float | None:
+    if predictions.labels is None or len(predictions.labels) == 0 or positive is None:
+        return None
+    return float((pd.Series(predictions.labels).astype(str) == str(positive)).mean())
