@@ -191,7 +191,7 @@ class AuditConfig:
 
     def with_overrides(self, assignments: list[str] | tuple[str, ...]) -> AuditConfig:
         """Apply `section.key=value` overrides (values parsed as TOML, else taken as text)."""
-        config = self
+        changes: dict[str, dict[str, Any]] = {}
         for assignment in assignments:
             key, sep, text = assignment.partition("=")
             key = key.strip()
@@ -213,7 +213,10 @@ class AuditConfig:
             value = parse_toml_value(text.strip())
             if isinstance(value, str) and name in _path_fields(SECTIONS[section]):
                 value = str(Path(value).expanduser().resolve())
-            config = config.replace(section, **{name: value})
+            changes.setdefault(section, {})[name] = value
+        config = self
+        for section, values in changes.items():  # one section at a time, validated as a whole
+            config = config.replace(section, **values)
         return config
 
 

@@ -1,0 +1,75 @@
+"""iter_audit / run_audit end to end: progress, cancel, modes, the JSON report."""
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine import AuditConfig, InputError, iter_audit, run_audit
+from engine.results import SCHEMA_VERSION, to_jsonable
+from tests.conftest import write_audit
+
+
+def test_predictions_only_audit_on_real_census_data(employment_audit):
+    events = []
+    report = run_audit(AuditConfig.from_toml(employment_audit), on_progress=events.append)
+    fractions = [e.fraction for e in events]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert report.predictions.source == "columns"
+    production = pd.read_parquet(AuditConfig.from_toml(employment_audit).data.production)
+    assert report.predictions.positive_rate_production == pytest.approx((production["prediction"] == 1).mean())
+    assert report.schema["id"].role.value == "id"
+    assert report.schema["year"].role.value == "timestamp"
+    agep = report.quality.column("AGEP")
+    assert agep.missing_production == production["AGEP"].isna().mean()
+    data = json.loads(report.to_json())
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert data["verdict"] in ("pass", "warn", "fail")
+    roles = {i["role"]: i for i in data["provenance"]["inputs"]}
+    assert roles["production"]["rows"] == len(production) == 208_892
+    assert len(roles["reference"]["sha256"]) == 64
+    assert data["analyses"]["quality"]["status"] == "ran"
+
+
+def test_data_only_audit_says_what_was_skipped(tmp_path, small_tables):
+    path = write_audit(tmp_path, data={"reference": str(small_tables[0]), "production": str(small_tables[1])},
+                       columns={"target": "target"})
+    report = run_audit(AuditConfig.from_toml(path))
+    status = report.status_of("predictions")
+    assert status.status == "skipped" and "no model and no prediction columns" in status.reason
+    assert report.quality is not None and report.verdict == "fail"
+
+
+def test_closing_the_generator_cancels(employment_audit):
+    events = iter_audit(AuditConfig.from_toml(employment_audit))
+    first = next(events)
+    assert first.stage == "load"
+    events.close()
+    with pytest.raises(StopIteration):
+        next(events)
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"production": "missing.csv"}, "not found"),
+    ({"production": "empty.csv"}, "no rows"),
+    ({"production": "other.csv"}, "no column in common"),
+])
+def test_bad_inputs_are_refused_before_any_analysis(tmp_path, small_tables, change, words):
+    (tmp_path / "empty.csv").write_text("age,income,city,const,target\n")
+    (tmp_path / "other.csv").write_text("p,q\n1,2\n")
+    data = {"reference": str(small_tables[0]), "production": str(small_tables[1])}
+    data.update({k: str(tmp_path / v) for k, v in change.items()})
+    with pytest.raises(InputError, match=words):
+        run_audit(AuditConfig.from_toml(write_audit(tmp_path, data=data)))
+
+
+def test_json_has_no_nan_and_is_written_atomically(tmp_path, small_tables):
+    path = write_audit(tmp_path, data={"reference": str(small_tables[0]), "production": str(small_tables[1])})
+    report = run_audit(AuditConfig.from_toml(path))
+    out = tmp_path / "report.json"
+    report.write_json(out)
+    text = out.read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    assert to_jsonable({"a": math.nan, "b": np.float32(np.inf), "c": np.int64(3)}) == {"a": None, "b": None, "c": 3}
