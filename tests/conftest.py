@@ -57,3 +57,11 @@ def small_tables(tmp_path: Path) -> tuple[Path, Path]:
     reference.to_csv(ref_path, index=False)
     production.to_csv(prod_path, index=False)
     return ref_path, prod_path
+
+
+@pytest.fixture(scope="session")
+def demo_audit(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled demo (model, reference, production, audit.toml), written once per test run."""
+    from engine.demo import write_demo
+
+    return write_demo(tmp_path_factory.mktemp("demo"))

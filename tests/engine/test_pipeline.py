@@ -73,3 +73,32 @@ def test_json_has_no_nan_and_is_written_atomically(tmp_path, small_tables):
     assert "NaN" not in text and "Infinity" not in text
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
     assert to_jsonable({"a": math.nan, "b": np.float32(np.inf), "c": np.int64(3)}) == {"a": None, "b": None, "c": 3}
+
+
+def test_demo_audit_with_its_model(demo_audit):
+    report = run_audit(AuditConfig.from_toml(demo_audit))
+    assert report.predictions.source == "model" and report.predictions.has_probabilities
+    assert report.status_of("predictions").status == "ran"
+    assert "HistGradientBoostingClassifier" in report.provenance.model["type"]
+    assert [i.role for i in report.provenance.inputs] == ["reference", "production", "model"]
+    ids = {f.id for f in report.findings}
+    assert "quality.unseen.employment_type" in ids and "quality.missing.income" in ids
+    assert report.predictions.positive_rate_production > report.predictions.positive_rate_reference
+
+
+def test_model_expecting_columns_the_data_lacks_is_refused(tmp_path, demo_audit):
+    production = pd.read_parquet(demo_audit.parent / "production.parquet").drop(columns=["income"])
+    production.to_parquet(tmp_path / "production.parquet")
+    config = AuditConfig.from_toml(demo_audit).replace("data", production=tmp_path / "production.parquet")
+    with pytest.raises(InputError, match="the model expects columns the data lacks: income"):
+        run_audit(config)
+
+
+def test_mixed_type_column_is_categorical_and_reported(tmp_path):
+    rows = "\n".join(f"{i},{'x' if i % 10 == 0 else i * 3}" for i in range(60))
+    (tmp_path / "r.csv").write_text("a,code\n" + rows + "\n")
+    (tmp_path / "p.csv").write_text("a,code\n" + rows + "\n")
+    report = run_audit(AuditConfig.from_toml(write_audit(tmp_path, data={"reference": "r.csv",
+                                                                         "production": "p.csv"})))
+    assert report.schema["code"].kind.value == "categorical" and report.schema["code"].mixed_types
+    assert "quality.mixed_types.code" in {f.id for f in report.findings}
