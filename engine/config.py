@@ -51,15 +51,17 @@ class ModelConfig:
     path: Path | None = None
     trusted: bool = False
     trusted_types: tuple[str, ...] = ()
+    sha256: str | None = None  # when set, the model file must have this hash (trust pinned to the file)
 
 
 @dataclass(frozen=True)
 class ColumnsConfig:
     """[columns]: roles and kind overrides. Unset roles are guessed from the data."""
 
+    # Unset (None) roles are guessed from the data; "" or [] means "none" and stops the guess.
     target: str | None = None
     prediction: str | None = None
-    probabilities: tuple[str, ...] = ()
+    probabilities: tuple[str, ...] | None = None
     positive_label: Scalar | None = None
     sensitive: tuple[str, ...] | None = None
     timestamp: str | None = None
@@ -91,6 +93,32 @@ class QualityConfig:
     duplicates_fail: float = 0.10
 
 
+@dataclass(frozen=True)
+class DriftConfig:
+    """[drift]: methods, the per-column verdict rule, corrections, chunks and multivariate checks."""
+
+    numerical_method: str = "auto"  # a registry name, or "auto"
+    categorical_method: str = "auto"
+    per_column: dict[str, str] = field(default_factory=dict)  # [drift.per_column] column = "method"
+    thresholds: dict[str, float] = field(default_factory=dict)  # [drift.thresholds] method = threshold
+    alpha: float = 0.05  # significance level of p-value tests, after correction
+    correction: Literal["holm", "bonferroni", "bh", "none"] = "holm"
+    rule: Literal["both", "p_value", "effect"] = "both"  # what makes a p-value-tested column drifted
+    min_effect_numerical: float = 0.025  # KS distance
+    min_effect_categorical: float = 0.025  # total variation distance
+    psi_bins: int = 10
+    psi_smoothing: float = 0.0001
+    share_warn: float = 0.1  # share of drifted feature columns
+    share_fail: float = 0.3
+    chunk_by: Literal["auto", "day", "week", "month", "quarter", "year", "rows"] = "auto"
+    chunk_size: int = 5000  # rows per chunk when chunk_by = "rows" (or no timestamp)
+    min_chunk_rows: int = 50
+    sample_rows: int = 0  # 0: exact statistics on every row; otherwise a seeded sample per dataset
+    multivariate: bool = True
+    domain_rows: int = 5000  # rows per dataset for the domain classifier
+    permutations: int = 1000  # label permutations for the domain classifier's p-value
+
+
 SECTIONS: dict[str, type] = {
     "audit": AuditInfoConfig,
     "data": DataConfig,
@@ -98,6 +126,7 @@ SECTIONS: dict[str, type] = {
     "columns": ColumnsConfig,
     "task": TaskConfig,
     "quality": QualityConfig,
+    "drift": DriftConfig,
 }
 
 
@@ -111,6 +140,7 @@ class AuditConfig:
     columns: ColumnsConfig = field(default_factory=ColumnsConfig)
     task: TaskConfig = field(default_factory=TaskConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
+    drift: DriftConfig = field(default_factory=DriftConfig)
     source: Path | None = field(default=None, compare=False)  # the TOML file it came from, if any
 
     # -- reading -------------------------------------------------------------------------
@@ -201,6 +231,7 @@ class AuditConfig:
                     key=key or None,
                 )
             section, _, name = key.partition(".")
+            name, _, entry = name.partition(".")  # drift.per_column.income=psi sets one entry of a table
             if section not in SECTIONS:
                 raise ConfigError(
                     f"--set {key}: unknown section [{section}]; allowed sections: {', '.join(SECTIONS)}", key=key
@@ -213,6 +244,11 @@ class AuditConfig:
             value = parse_toml_value(text.strip())
             if isinstance(value, str) and name in _path_fields(SECTIONS[section]):
                 value = str(Path(value).expanduser().resolve())
+            if entry:
+                current = changes.get(section, {}).get(name, getattr(getattr(self, section), name))
+                if not isinstance(current, dict):
+                    raise ConfigError(f"--set {key}: {section}.{name} is not a table", key=key)
+                value = {**current, entry: value}
             changes.setdefault(section, {})[name] = value
         config = self
         for section, values in changes.items():  # one section at a time, validated as a whole
@@ -299,6 +335,11 @@ def _coerce_one(value: Any, option: Any, key: str, base: Path) -> Any:
                 f"{key}: {value!r} is not allowed; allowed values: {', '.join(map(str, choices))}", key=key
             )
         return value
+    if origin is dict:
+        value_type = typing.get_args(option)[1]
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key}: expected a table (name = value), got {_type_name(value)}", key=key)
+        return {str(k): _coerce_one(v, value_type, f"{key}.{k}", base) for k, v in value.items()}
     if origin is tuple:
         item_type = typing.get_args(option)[0]
         if isinstance(value, str) and item_type is str:
@@ -331,6 +372,8 @@ def _coerce_one(value: Any, option: Any, key: str, base: Path) -> Any:
 
 
 def _check_ranges(instance: Any, section: str) -> None:
+    if isinstance(instance, DriftConfig):
+        _check_drift(instance, section)
     if isinstance(instance, QualityConfig):
         for f in dataclasses.fields(instance):
             value = getattr(instance, f.name)
@@ -347,6 +390,41 @@ def _check_ranges(instance: Any, section: str) -> None:
                     f"the warning threshold must not exceed the failure threshold",
                     key=f"{section}.{stem}_warn",
                 )
+
+
+def _check_drift(config: DriftConfig, section: str) -> None:
+    from engine.drift.stattests import REGISTRY, method_names  # the registry is the list of valid names
+
+    for key, kind in (("numerical_method", "numerical"), ("categorical_method", "categorical")):
+        name = getattr(config, key)
+        if name != "auto" and (name not in REGISTRY or not REGISTRY[name].applies_to(kind)):
+            raise ConfigError(f"{section}.{key}: {name!r} is not a {kind} drift method; allowed values: auto, "
+                              f"{', '.join(method_names(kind))}", key=f"{section}.{key}")
+    for column, name in config.per_column.items():
+        if name != "auto" and name not in REGISTRY:
+            raise ConfigError(f"{section}.per_column.{column}: {name!r} is not a drift method; allowed values: "
+                              f"auto, {', '.join(method_names())}", key=f"{section}.per_column.{column}")
+    for name, value in config.thresholds.items():
+        if name not in REGISTRY:
+            raise ConfigError(f"{section}.thresholds.{name}: not a drift method; allowed names: "
+                              f"{', '.join(method_names())}", key=f"{section}.thresholds.{name}")
+        if value < 0:
+            raise ConfigError(f"{section}.thresholds.{name}: must not be negative", key=f"{section}.thresholds.{name}")
+    for key in ("alpha", "min_effect_numerical", "min_effect_categorical", "share_warn", "share_fail"):
+        value = getattr(config, key)
+        if not 0.0 <= value <= 1.0:
+            raise ConfigError(f"{section}.{key}: {value} must be between 0 and 1", key=f"{section}.{key}")
+    if config.share_warn > config.share_fail:
+        raise ConfigError(f"{section}.share_warn ({config.share_warn}) is above {section}.share_fail "
+                          f"({config.share_fail}); the warning threshold must not exceed the failure threshold",
+                          key=f"{section}.share_warn")
+    for key, low in (("psi_bins", 2), ("chunk_size", 10), ("min_chunk_rows", 2), ("domain_rows", 100),
+                     ("permutations", 0), ("sample_rows", 0)):
+        if getattr(config, key) < low:
+            raise ConfigError(f"{section}.{key}: must be at least {low}", key=f"{section}.{key}")
+    if not 0 < config.psi_smoothing < 0.1:
+        raise ConfigError(f"{section}.psi_smoothing: use a small positive share such as 0.0001",
+                          key=f"{section}.psi_smoothing")
 
 
 def _describe(option: Any) -> str:

@@ -227,11 +227,18 @@ def needs_trust(path: str | Path) -> bool:
     return Path(path).suffix.lower() not in SKOPS_SUFFIXES
 
 
-def load_model(path: str | Path, *, trusted: bool = False, trusted_types: tuple[str, ...] = ()) -> LoadedModel:
-    """Open a model. skops files go through skops' type checks; pickle/joblib need `trusted`."""
+def load_model(path: str | Path, *, trusted: bool = False, trusted_types: tuple[str, ...] = (),
+               sha256: str | None = None) -> LoadedModel:
+    """Open a model. skops files go through skops' type checks; pickle/joblib need `trusted`.
+
+    With `sha256`, the file must have that hash: trust given to one file does not pass to another.
+    """
     path = Path(path)
     _check_file(path, "model file")
     sha = sha256_file(path)
+    if sha256 is not None and sha256.lower() != sha:
+        raise InputError(f"{path}: the model file changed since it was trusted (expected SHA-256 {sha256}, found "
+                         f"{sha}); review the new file and trust it again, or restore the original.", path)
     suffix = path.suffix.lower()
     if suffix in SKOPS_SUFFIXES:
         import skops.io as sio

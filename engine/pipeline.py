@@ -14,11 +14,14 @@ from datetime import datetime, timezone
 from importlib import metadata
 
 from engine.analyses.quality import QualityCalculator, quality_findings
+from engine.drift.policy import drift_findings
+from engine.drift.univariate import DriftCalculator
 from engine.config import AuditConfig
 from engine.errors import ConfigError, InputError
 from engine.findings import sort_findings, verdict
 from engine.io import Dataset, LoadedModel, check_model_columns, load_dataset, load_model
-from engine.predictions import PredictionSet, iter_predict, positive_rate, predictions_from_columns
+from engine.predictions import (PredictionSet, drift_outputs, iter_predict, positive_rate,
+                                predictions_from_columns)
 from engine.progress import ProgressEvent, scaled
 from engine.results import AnalysisStatus, AuditReport, PredictionSummary, Provenance
 from engine.schema import ColumnRole, Schema, infer_schema
@@ -39,7 +42,8 @@ def iter_audit(config: AuditConfig) -> Generator[ProgressEvent, None, AuditRepor
     model = None
     if config.model.path is not None:
         yield ProgressEvent("load", 0.12, "Opening the model")
-        model = load_model(config.model.path, trusted=config.model.trusted, trusted_types=config.model.trusted_types)
+        model = load_model(config.model.path, trusted=config.model.trusted, trusted_types=config.model.trusted_types,
+                           sha256=config.model.sha256)
     yield ProgressEvent("schema", 0.15, "Inferring column kinds and roles")
     schema = infer_schema(reference.frame, production.frame, config)
     if model is not None:
@@ -53,9 +57,17 @@ def iter_audit(config: AuditConfig) -> Generator[ProgressEvent, None, AuditRepor
                                _prediction_reason(model, predictions))]
 
     quality = QualityCalculator(schema).fit(reference.frame)
-    quality_result = yield from scaled(quality.iter_calculate(production.frame), 0.55, 0.97)
+    quality_result = yield from scaled(quality.iter_calculate(production.frame), 0.55, 0.62)
     statuses.append(AnalysisStatus("quality", "ran"))
-    findings = sort_findings(quality_findings(quality_result, config.quality))
+
+    yield ProgressEvent("drift", 0.62, "Preparing drift tests on the reference")
+    outputs = drift_outputs(schema, predictions, model is not None,
+                            {"reference": reference.frame, "production": production.frame})
+    drift = DriftCalculator(schema, config.drift, outputs, config.audit.seed).fit(reference.frame)
+    drift_result = yield from scaled(drift.iter_calculate(production.frame), 0.63, 0.98)
+    statuses.append(AnalysisStatus("drift", "ran"))
+    findings = sort_findings(quality_findings(quality_result, config.quality)
+                             + drift_findings(drift_result, config.drift))
 
     yield ProgressEvent("findings", 0.99, "Grading findings")
     provenance = Provenance(
@@ -70,7 +82,7 @@ def iter_audit(config: AuditConfig) -> Generator[ProgressEvent, None, AuditRepor
     )
     report = AuditReport(
         provenance=provenance, verdict=verdict(findings), findings=findings, schema=schema,
-        analyses=tuple(statuses), quality=quality_result, title=config.audit.title,
+        analyses=tuple(statuses), quality=quality_result, drift=drift_result, title=config.audit.title,
         predictions=_summary(predictions, schema, "model" if model else "columns"),
     )
     yield ProgressEvent("done", 1.0, f"Audit finished: {report.verdict}")

@@ -112,3 +112,39 @@ def positive_rate(predictions: PredictionSet, positive: Any) -> float | None:
     if predictions.labels is None or len(predictions.labels) == 0 or positive is None:
         return None
     return float((pd.Series(predictions.labels).astype(str) == str(positive)).mean())
+
+
+def drift_outputs(schema: Schema, predictions: dict[str, PredictionSet] | None, from_model: bool,
+                  frames: dict[str, pd.DataFrame]):
+    """Model outputs and the target as drift columns: named after their data columns, or
+    "prediction" / "score" (prefixed "model_" on a clash) when the model computed them."""
+    from engine.drift.univariate import OutputColumn
+
+    classification = schema.task in ("binary", "multiclass")
+    label_kind = "categorical" if classification else "numerical"
+    outputs = []
+    target = schema.first(ColumnRole.TARGET)
+    if target and all(target in f.columns for f in frames.values()):
+        outputs.append(OutputColumn(target, "target", label_kind))
+    if not predictions or not {"reference", "production"} <= set(predictions):
+        return tuple(outputs)
+    if not from_model:
+        prediction = schema.first(ColumnRole.PREDICTION)
+        if prediction:
+            outputs.append(OutputColumn(prediction, "prediction", label_kind))
+        outputs += [OutputColumn(name, "score", "numerical") for name in schema.names(ColumnRole.PROBABILITY)]
+        return tuple(outputs)
+    taken = {c.name for c in schema.columns}
+    ref, prod = predictions["reference"], predictions["production"]
+
+    def name(base: str) -> str:
+        return base if base not in taken else f"model_{base}"
+
+    if ref.labels is not None:
+        outputs.append(OutputColumn(name("prediction"), "prediction", label_kind, ref.labels, prod.labels))
+    if ref.scores is not None and ref.scores.ndim == 1:
+        outputs.append(OutputColumn(name("score"), "score", "numerical", ref.scores, prod.scores))
+    elif ref.scores is not None:
+        for k, cls in enumerate(ref.classes[:10]):
+            outputs.append(OutputColumn(name(f"score[{cls}]"), "score", "numerical", ref.scores[:, k], prod.scores[:, k]))
+    return tuple(outputs)

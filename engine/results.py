@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from engine.config import write_atomic
+from engine.drift.results import DriftResult
 from engine.io import InputInfo
 from engine.schema import Schema
 
@@ -111,6 +112,7 @@ class AuditReport:
     schema: Schema
     analyses: tuple[AnalysisStatus, ...]
     quality: QualityResult | None = None
+    drift: DriftResult | None = None
     predictions: PredictionSummary | None = None
     schema_version: int = SCHEMA_VERSION
     title: str = "Model audit"
@@ -132,6 +134,7 @@ class AuditReport:
             "schema": to_jsonable(self.schema.to_dict()),
             "predictions": to_jsonable(self.predictions),
             "quality": to_jsonable(self.quality),
+            "drift": to_jsonable(self.drift),
         }
         return out
 
@@ -159,7 +162,8 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if f.metadata.get("json", True)}
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, np.ndarray)):

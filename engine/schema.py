@@ -80,6 +80,10 @@ class Schema:
         return names[0] if names else None
 
     @property
+    def timestamp(self) -> str | None:
+        return self.first(ColumnRole.TIMESTAMP)
+
+    @property
     def analysed(self) -> list[ColumnInfo]:
         """Columns whose distributions are analysed: features and sensitive attributes."""
         return [c for c in self.columns if c.role in (ColumnRole.FEATURE, ColumnRole.SENSITIVE)]
@@ -172,13 +176,15 @@ def infer_schema(reference: pd.DataFrame | None, production: pd.DataFrame | None
     for name in cols.ignore:
         roles[name] = ColumnRole.IGNORED
     lower = {n.lower(): n for n in names}
-    target = cols.target or _guess(lower, TARGET_NAMES, roles)
+    # An unset role is guessed; "" (or an empty list) says "none", so nothing is guessed.
+    target = cols.target if cols.target is not None else _guess(lower, TARGET_NAMES, roles)
     if target:
         roles.setdefault(target, ColumnRole.TARGET)
-    prediction = cols.prediction or _guess(lower, PREDICTION_NAMES, roles)
+    prediction = cols.prediction if cols.prediction is not None else _guess(lower, PREDICTION_NAMES, roles)
     if prediction:
         roles.setdefault(prediction, ColumnRole.PREDICTION)
-    probabilities = list(cols.probabilities) or _guess_probabilities(names, lower, roles)
+    probabilities = (list(cols.probabilities) if cols.probabilities is not None
+                     else _guess_probabilities(names, lower, roles))
     for name in probabilities:
         roles.setdefault(name, ColumnRole.PROBABILITY)
     sensitive = list(cols.sensitive) if cols.sensitive is not None else [
@@ -197,11 +203,11 @@ def infer_schema(reference: pd.DataFrame | None, production: pd.DataFrame | None
             in_reference=reference is not None and name in reference.columns,
             in_production=production is not None and name in production.columns,
         ))
-    timestamp = cols.timestamp or next(
+    timestamp = cols.timestamp if cols.timestamp is not None else next(
         (c.name for c in infos if c.kind == ColumnKind.DATETIME and c.role == ColumnRole.FEATURE), None)
     infos = [_with_default_role(c, timestamp) for c in infos]
 
-    task, positive, classes = infer_task(frames, target, prediction, probabilities, config)
+    task, positive, classes = infer_task(frames, target or None, prediction or None, probabilities, config)
     return Schema(tuple(infos), task, positive, classes)
 
 

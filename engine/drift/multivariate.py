@@ -1,0 +1,180 @@
+"""Multivariate drift: a domain classifier, and PCA reconstruction error over chunks.
+
+(a) Domain classifier: a gradient-boosting model learns to tell reference rows from
+production rows on a seeded sample. Its cross-validated ROC-AUC (mean over folds of the
+held-out AUC) is 0.5 when the two sets cannot be told apart. The permutation p-value shuffles
+the held-out labels of each fold with its model fixed: under no drift the held-out scores are
+independent of those labels, so this is an exact permutation test without refitting. The
+columns that separate the sets most are those whose shuffling lowers the held-out AUC most.
+(b) PCA reconstruction error: a PCA fitted on the standardised reference (components for 65%
+of the variance) reconstructs each row; a rise of the mean error means the correlation
+structure changed. Reference chunks give the expected band (mean +- 3 sd).
+"""
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from engine.chunks import Chunking
+from engine.drift.results import DomainClassifierResult, ReconstructionResult
+from engine.drift.univariate import numeric_values, text_values
+
+AUC_MARGIN = 0.55  # below this the sets are called inseparable whatever the p-value
+FOLDS = 3
+TOP_FEATURES = 10
+MAX_CATEGORIES = 10
+PCA_VARIANCE = 0.65
+PCA_MAX_ROWS = 20_000
+
+
+def encode(frames: Sequence[pd.DataFrame], numerical: list[str], categorical: list[str]
+           ) -> tuple[list[np.ndarray], list[int]]:
+    """Numerical columns as floats (NaN kept), categorical as codes shared across the frames."""
+    encoded = [[] for _ in frames]
+    for name in numerical:
+        for out, frame in zip(encoded, frames):
+            out.append(numeric_values(frame[name]))
+    for name in categorical:
+        texts = [text_values(frame[name]) for frame in frames]
+        categories = pd.Index(pd.concat(texts).dropna().unique())
+        for out, text in zip(encoded, texts):
+            codes = categories.get_indexer(text).astype(float)
+            out.append(np.where(codes < 0, np.nan, codes))
+    matrices = [np.column_stack(cols) if cols else np.empty((len(f), 0)) for cols, f in zip(encoded, frames)]
+    return matrices, list(range(len(numerical), len(numerical) + len(categorical)))
+
+
+def iter_domain_classifier(reference: pd.DataFrame, production: pd.DataFrame, numerical: list[str],
+                           categorical: list[str], rows: int, permutations: int, seed: int
+                           ) -> Generator[float, None, DomainClassifierResult]:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(seed)
+    ref = reference.sample(min(rows, len(reference)), random_state=seed)
+    prod = production.sample(min(rows, len(production)), random_state=seed + 1)
+    (x_ref, x_prod), categorical_index = encode([ref, prod], numerical, categorical)
+    x = np.vstack([x_ref, x_prod])
+    y = np.r_[np.zeros(len(x_ref)), np.ones(len(x_prod))]
+    mask = np.zeros(x.shape[1], dtype=bool)
+    mask[categorical_index] = True
+    folds = list(StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(x, y))
+
+    def model():
+        return HistGradientBoostingClassifier(max_iter=60, max_leaf_nodes=15, learning_rate=0.1,
+                                              categorical_features=mask if mask.any() else None,
+                                              random_state=seed)
+
+    fitted, fold_scores = [], []
+    for train, test in folds:
+        with threadpool_limits(limits=1, user_api="openmp"):  # OpenMP threads crawl on a busy machine
+            clf = model().fit(x[train], y[train])
+            fold_scores.append(clf.predict_proba(x[test])[:, 1])
+        fitted.append(clf)
+        yield 0.2 * len(fitted) / FOLDS
+    auc = float(np.mean([roc_auc_score(y[test], s) for (_, test), s in zip(folds, fold_scores)]))
+    null = np.mean([permuted_aucs(s, y[test], permutations, rng) for (_, test), s in zip(folds, fold_scores)], axis=0)
+    p_value = (1 + int(np.sum(null >= auc))) / (1 + permutations)
+    yield 0.3
+    names = numerical + categorical
+    clf, (_, test) = fitted[0], folds[0]
+    base = roc_auc_score(y[test], fold_scores[0])
+    importances = []
+    for j, name in enumerate(names):
+        shuffled = x[test].copy()
+        shuffled[:, j] = rng.permutation(shuffled[:, j])
+        with threadpool_limits(limits=1, user_api="openmp"):
+            scores = clf.predict_proba(shuffled)[:, 1]
+        importances.append((name, float(base - roc_auc_score(y[test], scores))))
+        yield 0.3 + 0.7 * (j + 1) / len(names)
+    importances.sort(key=lambda item: -item[1])
+    return DomainClassifierResult(
+        auc=auc, p_value=float(p_value), permutations=permutations, rows_per_dataset=min(len(ref), len(prod)),
+        top_features=tuple((n, round(v, 6)) for n, v in importances[:TOP_FEATURES] if v > 0),
+        drifted=bool(auc >= AUC_MARGIN and p_value <= 0.05),
+    )
+
+
+def permuted_aucs(scores: np.ndarray, labels: np.ndarray, permutations: int, rng: np.random.Generator
+                  ) -> np.ndarray:
+    """ROC-AUC of fixed held-out scores under `permutations` shuffles of the labels (rank formula)."""
+    from scipy.stats import rankdata
+
+    ranks = rankdata(scores)
+    positives = int(labels.sum())
+    negatives = labels.size - positives
+    if positives == 0 or negatives == 0:
+        return np.full(permutations, 0.5)
+    shuffled = rng.permuted(np.tile(labels.astype(bool), (permutations, 1)), axis=1)
+    rank_sums = (shuffled * ranks).sum(axis=1)
+    return (rank_sums - positives * (positives + 1) / 2) / (positives * negatives)
+
+
+class ReconstructionModel:
+    """Standardise, impute, one-hot the frequent categories, PCA; error = distance to the reconstruction."""
+
+    def __init__(self, numerical: list[str], categorical: list[str], seed: int) -> None:
+        self.numerical, self.categorical, self.seed = numerical, categorical, seed
+
+    def fit(self, reference: pd.DataFrame) -> ReconstructionModel:
+        from sklearn.decomposition import PCA
+
+        sample = reference.sample(min(PCA_MAX_ROWS, len(reference)), random_state=self.seed)
+        numbers = np.column_stack([numeric_values(sample[c]) for c in self.numerical]) if self.numerical else None
+        if numbers is not None:
+            self.median = np.nanmedian(numbers, axis=0)
+            filled = np.where(np.isnan(numbers), self.median, numbers)
+            self.mean, self.scale = filled.mean(axis=0), filled.std(axis=0)
+            self.scale[self.scale == 0] = 1.0
+        self.levels = {c: text_values(sample[c]).value_counts().index[:MAX_CATEGORIES].tolist()
+                       for c in self.categorical}
+        matrix = self.transform(sample)
+        self.pca = PCA(n_components=PCA_VARIANCE, svd_solver="full", random_state=self.seed).fit(matrix)
+        return self
+
+    def transform(self, frame: pd.DataFrame) -> np.ndarray:
+        blocks = []
+        if self.numerical:
+            numbers = np.column_stack([numeric_values(frame[c]) for c in self.numerical])
+            numbers = np.where(np.isnan(numbers), self.median, numbers)
+            blocks.append((numbers - self.mean) / self.scale)
+        for column, levels in self.levels.items():
+            text = text_values(frame[column]).to_numpy()
+            blocks.append(np.column_stack([(text == level).astype(float) for level in levels])
+                          if levels else np.empty((len(frame), 0)))
+        return np.hstack(blocks) if blocks else np.empty((len(frame), 0))
+
+    def error(self, frame: pd.DataFrame) -> float:
+        if len(frame) == 0:
+            return float("nan")
+        matrix = self.transform(frame)
+        rebuilt = self.pca.inverse_transform(self.pca.transform(matrix))
+        return float(np.mean(np.linalg.norm(matrix - rebuilt, axis=1)))
+
+
+def reconstruction_drift(reference: pd.DataFrame, production: pd.DataFrame, numerical: list[str],
+                         categorical: list[str], production_chunks: Chunking, reference_chunks: list[np.ndarray],
+                         min_rows: int, seed: int) -> ReconstructionResult:
+    model = ReconstructionModel(numerical, categorical, seed).fit(reference)
+    capped = PCA_MAX_ROWS
+
+    def chunk_error(frame: pd.DataFrame, rows: np.ndarray) -> float:
+        rows = rows if rows.size <= capped else np.sort(np.random.default_rng(seed).choice(rows, capped, replace=False))
+        return model.error(frame.iloc[rows])
+
+    reference_errors = np.array([chunk_error(reference, rows) for rows in reference_chunks if rows.size >= min_rows])
+    mean = float(np.nanmean(reference_errors)) if reference_errors.size else float("nan")
+    sd = float(np.nanstd(reference_errors, ddof=1)) if reference_errors.size > 1 else 0.0
+    band = (mean - 3 * sd, mean + 3 * sd)
+    chunk_errors = tuple(chunk_error(production, c.indices) if c.rows >= min_rows else None
+                         for c in production_chunks.chunks)
+    production_error = chunk_error(production, np.arange(len(production)))
+    return ReconstructionResult(
+        components=int(model.pca.n_components_), explained_variance=float(model.pca.explained_variance_ratio_.sum()),
+        reference_error=chunk_error(reference, np.arange(len(reference))), production_error=production_error,
+        band=band, chunk_errors=chunk_errors, drifted=bool(production_error > band[1]),
+    )

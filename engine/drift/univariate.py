@@ -1,0 +1,457 @@
+"""Univariate drift: one test per column, chosen automatically, corrected across columns, per chunk.
+
+Automatic choice (overridable by `[drift] numerical_method`, `categorical_method` and
+`[drift.per_column]`):
+- numerical columns (and datetimes, as seconds): `ks`, the exact two-sample Kolmogorov-Smirnov
+  test, at every sample size; its effect size is the KS distance.
+- categorical and boolean columns with two values: `z`, the two-proportion z-test; with more:
+  `chi2`, the chi-square test of homogeneity (categories seen fewer than 10 times in both sets
+  together are pooled). Their effect size is the total variation distance.
+- identifier-like columns (more than 10,000 distinct values, or more than 1,000 that are also
+  more than half the rows) and free text are left out, with the reason stated.
+A p-value-tested column drifts when its corrected p-value is below `alpha` AND its effect size
+reaches `min_effect_*` (`rule = "both"`), so that a tiny change at n = 1,000,000 is not flagged.
+A distance drifts when it reaches its threshold.
+"""
+from __future__ import annotations
+
+from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from engine.analyses.base import Calculator
+from engine.chunks import Chunking, make_chunks
+from engine.config import DriftConfig
+from engine.drift.corrections import adjust
+from engine.drift.results import DriftChunkResult, DriftResult, Distribution, FeatureDrift, MultivariateResult
+from engine.drift.stattests import REGISTRY, BinningConfig, DriftMethod, MethodResult, SortedSample
+from engine.errors import ConfigError
+from engine.schema import ColumnKind, Schema
+
+MAX_DISTINCT, MAX_DISTINCT_SHARE = 10_000, 0.5
+RARE_COUNT = 10
+QUANTILE_LEVELS = np.linspace(0.0, 1.0, 101)
+HIST_BINS, SHOWN_CATEGORIES = 30, 30
+MAX_REFERENCE_CHUNKS = 30
+WORKERS = 2
+
+
+@dataclass(frozen=True)
+class OutputColumn:
+    """A model output or the target, tested as a column of its own (values given, or a data column)."""
+
+    name: str
+    role: str  # prediction | score | target
+    kind: str  # numerical | categorical
+    reference: np.ndarray | None = None  # None: read the column `name` from the data
+    production: np.ndarray | None = None
+
+
+@dataclass
+class _Column:
+    name: str
+    role: str
+    kind: str | None
+    method: DriftMethod | None = None
+    reason: str = ""
+    skip: str = ""
+    sorted_reference: np.ndarray | None = None
+    categories: list[str] | None = None
+    reference_counts: np.ndarray | None = None
+    missing_reference: int = 0
+
+
+class DriftCalculator(Calculator[DriftResult]):
+    name = "drift"
+    title = "Drift"
+
+    def __init__(self, schema: Schema, config: DriftConfig, outputs: tuple[OutputColumn, ...] = (),
+                 seed: int = 0) -> None:
+        self.schema, self.config, self.outputs, self.seed = schema, config, outputs, seed
+        self.binning = BinningConfig(config.psi_bins, config.psi_smoothing)
+
+    # -- fit -----------------------------------------------------------------------------
+
+    def _fit(self, reference: pd.DataFrame) -> None:
+        self._rows: dict[str, np.ndarray | None] = {}
+        reference = self._sample(reference, "reference")
+        self._reference = reference
+        columns = [_Column(c.name, "feature", drift_kind(c.kind)) for c in self.schema.analysed if c.in_reference]
+        columns += [_Column(o.name, o.role, o.kind) for o in self.outputs
+                    if self._series(reference, o.name, "reference") is not None]
+        for column in columns:
+            self._prepare(column, self._series(reference, column.name, "reference"))
+        self._columns = columns
+
+    def _series(self, frame: pd.DataFrame, name: str, side: str) -> pd.Series | None:
+        """A column of the data, or a model output given as values (sampled like the data)."""
+        for output in self.outputs:
+            values = getattr(output, side)
+            if output.name == name and values is not None:
+                series = pd.Series(values, name=name)
+                return series.iloc[self._rows[side]] if self._rows.get(side) is not None else series
+        return frame[name] if name in frame.columns else None
+
+    def _prepare(self, column: _Column, series: pd.Series) -> None:
+        if column.kind is None:
+            column.skip = "identifier or free-text column: not tested for drift"
+            return
+        if column.kind == "numerical":
+            values = numeric_values(series)
+            finite = values[np.isfinite(values)]
+            column.missing_reference = int(values.size - finite.size)
+            column.sorted_reference = np.sort(finite)
+            distinct = 0 if finite.size == 0 else int(np.count_nonzero(np.diff(column.sorted_reference)) + 1)
+        else:
+            text = text_values(series)
+            column.missing_reference = int(text.isna().sum())
+            counts = text.value_counts()
+            distinct = counts.size
+            if distinct > MAX_DISTINCT or (distinct > 1000 and distinct > MAX_DISTINCT_SHARE * len(series)):
+                column.skip = f"identifier-like: {distinct:,} distinct values; left out of drift tests"
+                return
+            column.categories = [str(c) for c in counts.index]
+            column.reference_counts = counts.to_numpy(dtype=float)
+        if distinct == 0:
+            column.skip = "no values in the reference data"
+            return
+        column.method, column.reason = choose_method(column.name, column.kind, distinct, self.config)
+
+    # -- calculate -----------------------------------------------------------------------
+
+    def _calculate(self, production: pd.DataFrame) -> Generator[float, None, DriftResult]:
+        production = self._sample(production, "production")
+        columns = self._columns
+        results: list[FeatureDrift] = []
+        with ThreadPoolExecutor(WORKERS) as pool:
+            futures = [pool.submit(self._test_whole, c, production) for c in columns]
+            for i, future in enumerate(futures):
+                results.append(future.result())
+                yield 0.5 * (i + 1) / max(len(futures), 1)
+        results = self._judge(results)
+        chunking = make_chunks(production, self.schema.timestamp, self.config.chunk_by, self.config.chunk_size)
+        results, chunk_results = yield from self._over_time(results, production, chunking)
+        features = [r for r in results if r.role == "feature" and r.tested]
+        drifted = tuple(r.feature for r in features if r.drifted)
+        multivariate = yield from self._multivariate(features, production, chunking)
+        yield 1.0
+        return DriftResult(
+            features=tuple(results), share_drifted=len(drifted) / len(features) if features else 0.0,
+            drifted_features=drifted, correction=self.config.correction, alpha=self.config.alpha,
+            rule=self.config.rule, chunking=chunking.description, chunks=chunk_results,
+            sampled_rows=self.config.sample_rows, methods=self._methods_text(results), multivariate=multivariate,
+        )
+
+    def _multivariate(self, features: list[FeatureDrift], production: pd.DataFrame, chunking: Chunking
+                      ) -> Generator[float, None, MultivariateResult | None]:
+        from engine.drift.multivariate import iter_domain_classifier, reconstruction_drift
+
+        if not self.config.multivariate or not features:
+            return None
+        numerical = [f.feature for f in features if f.kind == "numerical"]
+        categorical = [f.feature for f in features if f.kind == "categorical"]
+        notes = []
+        steps = iter_domain_classifier(self._reference, production, numerical, categorical,
+                                       self.config.domain_rows, self.config.permutations, self.seed)
+        try:
+            while True:
+                yield 0.75 + 0.2 * next(steps)
+        except StopIteration as stop:
+            domain = stop.value
+        notes.append(f"Domain classifier: gradient boosting on {domain.rows_per_dataset:,} seeded rows per "
+                     f"dataset, 3-fold cross-validated ROC-AUC, p-value from {domain.permutations:,} permutations of the "
+                     f"held-out labels.")
+        reconstruction = None
+        if numerical or categorical:
+            reconstruction = reconstruction_drift(
+                self._reference, production, numerical, categorical, chunking, self._reference_chunks(chunking),
+                self.config.min_chunk_rows, self.seed)
+            notes.append(f"PCA reconstruction: {reconstruction.components} components "
+                         f"({reconstruction.explained_variance:.0%} of the reference variance); band from "
+                         f"reference chunks (mean +- 3 sd).")
+        return MultivariateResult(domain, reconstruction, tuple(notes))
+
+    def _test_whole(self, column: _Column, production: pd.DataFrame) -> FeatureDrift:
+        base = dict(feature=column.name, kind=column.kind or "", role=column.role,
+                    missing_reference=column.missing_reference)
+        series = self._series(production, column.name, "production")
+        if column.skip or series is None:
+            reason = column.skip or "not in the production data"
+            return FeatureDrift(**base, method="", statistic=None, p_value=None, p_value_adjusted=None,
+                                effect_size=None, threshold=0.0, drifted=False, tested=False, reason_not_tested=reason)
+        prepared = self._production_side(column, series)
+        result, rows, missing = self._run(column, prepared)
+        threshold = self._threshold(column.method)
+        fields = dict(base, method=column.method.name, method_reason=column.reason, threshold=threshold,
+                      rows_reference=_size(column), rows_production=rows, missing_production=missing,
+                      distribution=self._distribution(column, prepared))
+        if result is None:
+            return FeatureDrift(**fields, statistic=None, p_value=None, p_value_adjusted=None, effect_size=None,
+                                drifted=False, tested=False, reason_not_tested="no values in the production data")
+        return FeatureDrift(**fields, statistic=result.statistic, p_value=result.p_value, p_value_adjusted=None,
+                            effect_size=result.effect_size, drifted=False)
+
+    def _production_side(self, column: _Column, series: pd.Series) -> np.ndarray | pd.Series:
+        if column.kind == "numerical":
+            return numeric_values(series)
+        return text_values(series)
+
+    def _run(self, column: _Column, values, rows: np.ndarray | None = None) -> tuple[MethodResult | None, int, int]:
+        """Test production values (optionally only `rows`) against the column's reference side."""
+        if column.kind == "numerical":
+            subset = values if rows is None else values[rows]
+            finite = np.sort(subset[np.isfinite(subset)])
+            if finite.size == 0:
+                return None, 0, int(subset.size)
+            result = column.method.numerical(SortedSample(column.sorted_reference), SortedSample(finite),
+                                             binning=self.binning)
+            return result, int(finite.size), int(subset.size - finite.size)
+        subset = values if rows is None else values.iloc[rows]
+        present = subset.dropna()
+        if present.empty:
+            return None, 0, int(subset.size)
+        ref_counts, prod_counts = aligned_counts(column.categories, column.reference_counts, present)
+        result = column.method.categorical(ref_counts, prod_counts, binning=self.binning)
+        return result, int(present.size), int(subset.size - present.size)
+
+    def _threshold(self, method: DriftMethod) -> float:
+        if method.name in self.config.thresholds:
+            return self.config.thresholds[method.name]
+        return self.config.alpha if method.is_p_value else method.default_threshold
+
+    def _is_drifted(self, kind: str, method: DriftMethod, result: FeatureDrift | MethodResult,
+                    adjusted: float | None, threshold: float) -> bool:
+        if not method.is_p_value:
+            return bool(result.statistic is not None and result.statistic >= threshold)
+        significant = adjusted is not None and adjusted < threshold
+        minimum = self.config.min_effect_numerical if kind == "numerical" else self.config.min_effect_categorical
+        large = result.effect_size is not None and result.effect_size >= minimum
+        return {"both": significant and large, "p_value": significant, "effect": large}[self.config.rule]
+
+    def _judge(self, results: list[FeatureDrift]) -> list[FeatureDrift]:
+        """Correct the p-values within each family (features; outputs) and decide drift."""
+        out = list(results)
+        for family in (("feature",), ("prediction", "score", "target")):
+            members = [i for i, r in enumerate(out) if r.role in family and r.tested]
+            adjusted = adjust([out[i].p_value for i in members], self.config.correction)
+            for i, p in zip(members, adjusted):
+                method = REGISTRY[out[i].method]
+                out[i] = replace(out[i], p_value_adjusted=p,
+                                 drifted=self._is_drifted(out[i].kind, method, out[i], p, out[i].threshold))
+        return out
+
+    # -- over time -----------------------------------------------------------------------
+
+    def _over_time(self, results: list[FeatureDrift], production: pd.DataFrame, chunking: Chunking):
+        config = self.config
+        chunks = chunking.chunks
+        tested = [c.rows >= config.min_chunk_rows for c in chunks]
+        by_name = {c.name: c for c in self._columns}
+        testable = [r for r in results if r.tested]
+        values = {r.feature: self._production_side(by_name[r.feature], self._series(production, r.feature, "production"))
+                  for r in testable}
+        reference_chunks = self._reference_chunks(chunking)
+        raw: dict[str, list[MethodResult | None]] = {}
+        bands: dict[str, tuple[float, float] | None] = {}
+        for i, r in enumerate(testable):
+            column = by_name[r.feature]
+            raw[r.feature] = [self._run(column, values[r.feature], c.indices)[0] if ok else None
+                              for c, ok in zip(chunks, tested)]
+            bands[r.feature] = self._band(column, reference_chunks)
+            yield 0.5 + 0.25 * (i + 1) / max(len(testable), 1)
+        drifted: dict[str, list[bool | None]] = {name: [None] * len(chunks) for name in raw}
+        for j in range(len(chunks)):
+            for family in (("feature",), ("prediction", "score", "target")):
+                members = [r for r in testable if r.role in family and raw[r.feature][j] is not None]
+                adjusted = adjust([raw[r.feature][j].p_value for r in members], config.correction)
+                for r, p in zip(members, adjusted):
+                    drifted[r.feature][j] = self._is_drifted(r.kind, REGISTRY[r.method], raw[r.feature][j], p,
+                                                             r.threshold)
+        updated = []
+        for r in results:
+            if r.feature in raw:
+                flags = drifted[r.feature]
+                first = next((chunks[j].label for j, flag in enumerate(flags) if flag), None)
+                r = replace(r, chunk_effect_sizes=tuple(None if x is None else x.effect_size for x in raw[r.feature]),
+                            chunk_drifted=tuple(flags), band=bands[r.feature], first_drifted_chunk=first)
+            updated.append(r)
+        chunk_results = []
+        for j, chunk in enumerate(chunks):
+            features = [r for r in testable if r.role == "feature" and drifted[r.feature][j] is not None]
+            names = tuple(r.feature for r in features if drifted[r.feature][j])
+            chunk_results.append(DriftChunkResult(
+                chunk.label, chunk.rows, chunk.start, chunk.end, tested[j],
+                len(names) / len(features) if features and tested[j] else None, names))
+        return updated, tuple(chunk_results)
+
+    def _reference_chunks(self, production_chunking: Chunking) -> list[np.ndarray]:
+        reference = self._reference
+        timestamp = self.schema.timestamp
+        by = production_chunking.by if production_chunking.by in ("day", "week", "month", "quarter", "year") else "rows"
+        sizes = [c.rows for c in production_chunking.chunks] or [len(reference)]
+        chunking = make_chunks(reference, timestamp, by, max(int(np.median(sizes)), self.config.min_chunk_rows))
+        chunks = [c.indices for c in chunking.chunks if c.rows >= self.config.min_chunk_rows]
+        if len(chunks) < 2:  # one period only (a year of data chunked by year): use row chunks instead
+            size = max(len(reference) // 10, self.config.min_chunk_rows)
+            chunks = [c.indices for c in make_chunks(reference, None, "rows", size).chunks
+                      if c.rows >= self.config.min_chunk_rows]
+        step = max(1, len(chunks) // MAX_REFERENCE_CHUNKS)
+        return chunks[::step]
+
+    def _band(self, column: _Column, reference_chunks: list[np.ndarray]) -> tuple[float, float] | None:
+        values = self._production_side(column, self._series(self._reference, column.name, "reference"))
+        stats_ = [self._run(column, values, rows)[0] for rows in reference_chunks]
+        found = np.array([s.effect_size for s in stats_ if s is not None and s.effect_size is not None], dtype=float)
+        found = found[np.isfinite(found)]
+        if found.size < 2:
+            return None
+        mean, sd = float(found.mean()), float(found.std(ddof=1))
+        return (max(mean - 3 * sd, 0.0), mean + 3 * sd)
+
+    # -- presentation --------------------------------------------------------------------
+
+    def _distribution(self, column: _Column, values) -> Distribution | None:
+        if column.kind == "numerical":
+            prod = values[np.isfinite(values)]
+            ref = column.sorted_reference
+            if prod.size == 0 or ref.size == 0:
+                return None
+            both = np.concatenate([ref, prod])
+            low, high = np.quantile(both, [0.005, 0.995])
+            if high <= low:
+                low, high = float(both.min()) - 0.5, float(both.max()) + 0.5
+            edges = np.linspace(low, high, HIST_BINS + 1)
+            ref_density = np.histogram(np.clip(ref, low, high), edges, density=True)[0]
+            prod_density = np.histogram(np.clip(prod, low, high), edges, density=True)[0]
+            return Distribution("numerical", tuple(edges), tuple(ref_density), tuple(prod_density),
+                                tuple(np.quantile(ref, QUANTILE_LEVELS)), tuple(np.quantile(prod, QUANTILE_LEVELS)),
+                                ks_location=ks_location(ref, np.sort(prod)))
+        present = values.dropna()
+        ref_counts, prod_counts = aligned_counts(column.categories, column.reference_counts, present, pool=False)
+        names = column.categories + sorted(set(present.unique()) - set(column.categories))
+        ref_share = ref_counts / max(ref_counts.sum(), 1)
+        prod_share = prod_counts / max(prod_counts.sum(), 1)
+        order = np.argsort(-(ref_share + prod_share), kind="stable")[:SHOWN_CATEGORIES]
+        return Distribution("categorical", categories=tuple(names[i] for i in order),
+                            reference_share=tuple(ref_share[order]), production_share=tuple(prod_share[order]),
+                            new_in_production=tuple(bool(ref_counts[i] == 0) for i in order))
+
+    def _methods_text(self, results: list[FeatureDrift]) -> tuple[str, ...]:
+        config = self.config
+        lines = [
+            f"Production compared with the reference column by column; p-values corrected across feature columns "
+            f"with {config.correction} (alpha {config.alpha}); model outputs and the target form a second family.",
+            f"A p-value test flags drift when {_rule_text(config)}; a distance flags drift at its threshold.",
+        ]
+        used = sorted({r.method for r in results if r.method})
+        lines += [f"{name}: {REGISTRY[name].description}" for name in used]
+        skipped = [f"{r.feature} ({r.reason_not_tested})" for r in results if not r.tested]
+        if skipped:
+            lines.append("Not tested: " + "; ".join(skipped))
+        if config.sample_rows:
+            lines.append(f"Statistics computed on a seeded sample of {config.sample_rows:,} rows per dataset.")
+        else:
+            lines.append("Statistics are exact: every row was used.")
+        return tuple(lines)
+
+    def _sample(self, frame: pd.DataFrame, side: str) -> pd.DataFrame:
+        if self.config.sample_rows and len(frame) > self.config.sample_rows:
+            rows = np.sort(np.random.default_rng(self.seed).choice(len(frame), self.config.sample_rows, replace=False))
+            self._rows[side] = rows
+            return frame.iloc[rows]
+        self._rows[side] = None
+        return frame
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def drift_kind(kind: ColumnKind) -> str | None:
+    if kind in (ColumnKind.NUMERICAL, ColumnKind.DATETIME):
+        return "numerical"
+    if kind in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN):
+        return "categorical"
+    return None
+
+
+def choose_method(name: str, kind: str, distinct: int, config: DriftConfig) -> tuple[DriftMethod, str]:
+    chosen = config.per_column.get(name, "auto")
+    if chosen != "auto":
+        method = REGISTRY[chosen]
+        if not method.applies_to(kind):
+            raise ConfigError(f"[drift.per_column] {name} = {chosen!r}: {chosen} does not apply to {kind} "
+                              f"columns; choose one of {', '.join(n for n, m in REGISTRY.items() if m.applies_to(kind))}",
+                              key=f"drift.per_column.{name}")
+        reason = "set in [drift.per_column]"
+    else:
+        chosen = config.numerical_method if kind == "numerical" else config.categorical_method
+        reason = f"set in [drift] {kind}_method"
+        if chosen == "auto":
+            if kind == "numerical":
+                chosen, reason = "ks", "numerical: exact KS test at every size, with the KS distance as effect size"
+            elif distinct <= 2:
+                chosen, reason = "z", "two categories: two-proportion z-test, with the difference as effect size"
+            else:
+                chosen, reason = "chi2", f"{distinct} categories: chi-square test, with the TVD as effect size"
+    if chosen == "z" and distinct > 2:
+        raise ConfigError(f"drift method 'z' needs a column with two values; {name!r} has {distinct}. "
+                          f"Use chi2 for it in [drift.per_column].", key=f"drift.per_column.{name}")
+    return REGISTRY[chosen], reason
+
+
+def numeric_values(series: pd.Series) -> np.ndarray:
+    """Floats with NaN for missing and infinite values; datetimes as seconds since 1970."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        seconds = series.astype("datetime64[ns]").astype("int64").to_numpy() / 1e9
+        values = np.where(series.isna().to_numpy(), np.nan, seconds)
+    elif pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return np.where(np.isfinite(values), values, np.nan)
+
+
+def text_values(series: pd.Series) -> pd.Series:
+    """Values as text (object dtype) with None for missing ones: categories compare as labels."""
+    text = series.astype(str).astype(object)
+    text[series.isna().to_numpy()] = None
+    return text
+
+
+def aligned_counts(categories: list[str], reference_counts: np.ndarray, production: pd.Series,
+                   pool: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Counts over the reference categories plus production-only ones; rare ones pooled when `pool`."""
+    counts = production.value_counts()
+    known = set(categories)
+    new = sorted(c for c in counts.index if c not in known)
+    ref = np.concatenate([reference_counts, np.zeros(len(new))])
+    prod = counts.reindex(categories + new, fill_value=0).to_numpy(dtype=float)
+    if pool:
+        rare = (ref + prod) < RARE_COUNT
+        if rare.any() and (~rare).any():
+            ref = np.append(ref[~rare], ref[rare].sum())
+            prod = np.append(prod[~rare], prod[rare].sum())
+    return ref, prod
+
+
+def ks_location(ref: np.ndarray, prod: np.ndarray) -> float | None:
+    values = np.unique(np.concatenate([np.quantile(ref, QUANTILE_LEVELS), np.quantile(prod, QUANTILE_LEVELS)]))
+    gaps = np.abs(np.searchsorted(ref, values, "right") / ref.size - np.searchsorted(prod, values, "right") / prod.size)
+    return float(values[int(np.argmax(gaps))]) if values.size else None
+
+
+def _size(column: _Column) -> int:
+    if column.sorted_reference is not None:
+        return int(column.sorted_reference.size)
+    return int(column.reference_counts.sum()) if column.reference_counts is not None else 0
+
+
+def _rule_text(config: DriftConfig) -> str:
+    effect = (f"the effect size reaches {config.min_effect_numerical} (KS distance, numerical) or "
+              f"{config.min_effect_categorical} (total variation distance, categorical)")
+    return {"both": f"the corrected p-value is below {config.alpha} and {effect}",
+            "p_value": f"the corrected p-value is below {config.alpha}",
+            "effect": effect}[config.rule]
