@@ -57,7 +57,7 @@ class DriftMethod:
     kinds: frozenset[str]
     is_p_value: bool  # a test with a p-value (drift when p < threshold) or a distance (drift when >= threshold)
     default_threshold: float
-    symmetric: bool
+    symmetric: bool  # swapping the samples leaves the statistic unchanged (on the same bins or categories)
     description: str
     numerical: Callable[..., MethodResult] | None = None
     categorical: Callable[..., MethodResult] | None = None
@@ -192,7 +192,7 @@ def js_value(p: np.ndarray, q: np.ndarray) -> float:
 
 
 def hellinger_value(p: np.ndarray, q: np.ndarray) -> float:
-    return float(np.sqrt(max(0.0, 1.0 - np.sum(np.sqrt(p * q)))))
+    return float(np.sqrt(0.5 * np.sum((np.sqrt(p) - np.sqrt(q)) ** 2)))  # exactly 0 for equal shares
 
 
 def tvd_value(p: np.ndarray, q: np.ndarray) -> float:
@@ -268,7 +268,7 @@ NUM, CAT, BOTH = frozenset({"numerical"}), frozenset({"categorical"}), frozenset
 register(DriftMethod("ks", "Kolmogorov-Smirnov", NUM, True, 0.05, True,
                      "two-sample KS test; exact statistic; p-value exact up to 10,000 rows, asymptotic above",
                      numerical=ks))
-register(DriftMethod("psi", "Population stability index", BOTH, False, 0.1, False,
+register(DriftMethod("psi", "Population stability index", BOTH, False, 0.1, True,
                      "PSI on reference-quantile bins (numerical) or categories; empty bins smoothed",
                      numerical=_binned(lambda p, q, b: psi_value(p, q, b.smoothing)),
                      categorical=_counted(lambda p, q, b: psi_value(p, q, b.smoothing))))
@@ -276,7 +276,7 @@ register(DriftMethod("jensen_shannon", "Jensen-Shannon distance", BOTH, False, 0
                      "Jensen-Shannon distance, base 2 (0-1), on reference-quantile bins or categories",
                      numerical=_binned(lambda p, q, b: js_value(p, q)),
                      categorical=_counted(lambda p, q, b: js_value(p, q))))
-register(DriftMethod("wasserstein", "Wasserstein (normed)", NUM, False, 0.1, True,
+register(DriftMethod("wasserstein", "Wasserstein (normed)", NUM, False, 0.1, False,
                      "Wasserstein-1 distance divided by the reference standard deviation", numerical=wasserstein))
 register(DriftMethod("hellinger", "Hellinger distance", BOTH, False, 0.1, True,
                      "Hellinger distance (0-1) on reference-quantile bins or categories",
@@ -290,7 +290,7 @@ register(DriftMethod("cramer_von_mises", "Cramér-von Mises", NUM, True, 0.05, T
 register(DriftMethod("kl_div", "Kullback-Leibler divergence", NUM, False, 0.1, False,
                      "KL(production || reference) in nats on reference-quantile bins, empty bins smoothed",
                      numerical=_binned(lambda p, q, b: kl_value(p, q, b.smoothing))))
-register(DriftMethod("energy", "Energy distance (normed)", NUM, False, 0.1, True,
+register(DriftMethod("energy", "Energy distance (normed)", NUM, False, 0.1, False,
                      "energy distance divided by the square root of the reference standard deviation",
                      numerical=energy))
 register(DriftMethod("chi2", "Chi-square", CAT, True, 0.05, True,
