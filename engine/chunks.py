@@ -11,6 +11,7 @@ import pandas as pd
 PERIODS = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 AUTO_ORDER = ("year", "quarter", "month", "week", "day")  # coarsest first
 AUTO_MIN_CHUNKS, MAX_CHUNKS = 6, 60
+MAX_ROW_CHUNKS = 20  # "auto" without a timestamp: chunks grow rather than exceed this
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,8 @@ def make_chunks(frame: pd.DataFrame, timestamp: str | None, by: str = "auto", si
 
 
 def _by_rows(n: int, size: int, fixed: bool) -> Chunking:
-    if not fixed and n / size > MAX_CHUNKS:
-        size = math.ceil(n / MAX_CHUNKS)
+    if not fixed and n / size > MAX_ROW_CHUNKS:
+        size = math.ceil(n / MAX_ROW_CHUNKS)
     starts = range(0, n, size)
     chunks = tuple(Chunk(f"rows {s + 1:,}-{min(s + size, n):,}", np.arange(s, min(s + size, n))) for s in starts)
     return Chunking(chunks, "rows", f"fixed-size chunks of {size:,} rows in file order")
