@@ -119,6 +119,24 @@ class DriftConfig:
     permutations: int = 1000  # label permutations for the domain classifier's p-value
 
 
+@dataclass(frozen=True)
+class FairnessConfig:
+    """[fairness]: groups, the reference group, small groups, intervals and the policy."""
+
+    intersections: tuple[tuple[str, ...], ...] = ()  # e.g. [["sex", "age_band"]]
+    bands: dict[str, tuple[float, ...]] = field(default_factory=dict)  # edges for numeric sensitive columns
+    reference_groups: dict[str, str] = field(default_factory=dict)  # column = group; default: the largest
+    min_group_size: int = 30
+    max_demographic_parity_difference: float = 0.1
+    min_disparate_impact_ratio: float = 0.8
+    max_equalized_odds_difference: float = 0.1
+    bootstrap_resamples: int = 1000
+    confidence: float = 0.95
+    correction: Literal["holm", "bonferroni", "bh", "none"] = "holm"
+    alpha: float = 0.05
+    proxy_threshold: float = 0.3  # association strength (Cramér's V / correlation ratio) listed as a proxy
+
+
 SECTIONS: dict[str, type] = {
     "audit": AuditInfoConfig,
     "data": DataConfig,
@@ -127,6 +145,7 @@ SECTIONS: dict[str, type] = {
     "task": TaskConfig,
     "quality": QualityConfig,
     "drift": DriftConfig,
+    "fairness": FairnessConfig,
 }
 
 
@@ -141,6 +160,7 @@ class AuditConfig:
     task: TaskConfig = field(default_factory=TaskConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
     drift: DriftConfig = field(default_factory=DriftConfig)
+    fairness: FairnessConfig = field(default_factory=FairnessConfig)
     source: Path | None = field(default=None, compare=False)  # the TOML file it came from, if any
 
     # -- reading -------------------------------------------------------------------------
@@ -374,6 +394,8 @@ def _coerce_one(value: Any, option: Any, key: str, base: Path) -> Any:
 def _check_ranges(instance: Any, section: str) -> None:
     if isinstance(instance, DriftConfig):
         _check_drift(instance, section)
+    if isinstance(instance, FairnessConfig):
+        _check_fairness(instance, section)
     if isinstance(instance, QualityConfig):
         for f in dataclasses.fields(instance):
             value = getattr(instance, f.name)
@@ -425,6 +447,30 @@ def _check_drift(config: DriftConfig, section: str) -> None:
     if not 0 < config.psi_smoothing < 0.1:
         raise ConfigError(f"{section}.psi_smoothing: use a small positive share such as 0.0001",
                           key=f"{section}.psi_smoothing")
+
+
+def _check_fairness(config: FairnessConfig, section: str) -> None:
+    for key in ("max_demographic_parity_difference", "min_disparate_impact_ratio", "max_equalized_odds_difference",
+                "alpha", "proxy_threshold"):
+        value = getattr(config, key)
+        if not 0.0 <= value <= 1.0:
+            raise ConfigError(f"{section}.{key}: {value} must be between 0 and 1", key=f"{section}.{key}")
+    if not 0.5 < config.confidence < 1.0:
+        raise ConfigError(f"{section}.confidence: {config.confidence} must be between 0.5 and 1, such as 0.95",
+                          key=f"{section}.confidence")
+    if config.min_group_size < 1:
+        raise ConfigError(f"{section}.min_group_size: must be at least 1", key=f"{section}.min_group_size")
+    if config.bootstrap_resamples < 0:
+        raise ConfigError(f"{section}.bootstrap_resamples: must not be negative (0 turns intervals off)",
+                          key=f"{section}.bootstrap_resamples")
+    for group in config.intersections:
+        if len(group) < 2:
+            raise ConfigError(f"{section}.intersections: each intersection lists two or more columns, "
+                              f"got {list(group)}", key=f"{section}.intersections")
+    for column, edges in config.bands.items():
+        if list(edges) != sorted(set(edges)) or not edges:
+            raise ConfigError(f"{section}.bands.{column}: edges must be increasing numbers, got {list(edges)}",
+                              key=f"{section}.bands.{column}")
 
 
 def _describe(option: Any) -> str:

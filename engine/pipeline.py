@@ -16,11 +16,13 @@ from importlib import metadata
 from engine.analyses.quality import QualityCalculator, quality_findings
 from engine.drift.policy import drift_findings
 from engine.drift.univariate import DriftCalculator
+from engine.fairness.calculator import FairnessCalculator
+from engine.fairness.policy import fairness_findings
 from engine.config import AuditConfig
 from engine.errors import ConfigError, InputError
 from engine.findings import sort_findings, verdict
 from engine.io import Dataset, LoadedModel, check_model_columns, load_dataset, load_model
-from engine.predictions import (PredictionSet, drift_outputs, iter_predict, positive_rate,
+from engine.predictions import (PredictionSet, drift_outputs, iter_predict, model_input_columns, positive_rate,
                                 predictions_from_columns)
 from engine.progress import ProgressEvent, scaled
 from engine.results import AnalysisStatus, AuditReport, PredictionSummary, Provenance
@@ -66,8 +68,18 @@ def iter_audit(config: AuditConfig) -> Generator[ProgressEvent, None, AuditRepor
     drift = DriftCalculator(schema, config.drift, outputs, config.audit.seed).fit(reference.frame)
     drift_result = yield from scaled(drift.iter_calculate(production.frame), 0.63, 0.98)
     statuses.append(AnalysisStatus("drift", "ran"))
-    findings = sort_findings(quality_findings(quality_result, config.quality)
-                             + drift_findings(drift_result, config.drift))
+    found = quality_findings(quality_result, config.quality) + drift_findings(drift_result, config.drift)
+
+    fairness_result = None
+    reason = _fairness_skip_reason(schema, predictions)
+    if reason is None:
+        yield ProgressEvent("fairness", 0.985, "Group metrics and disparities")
+        fairness = FairnessCalculator(schema, config.fairness, predictions,
+                                      model_input_columns(model, schema) if model else None, config.audit.seed)
+        fairness_result = yield from scaled(fairness.fit(reference.frame).iter_calculate(production.frame), 0.985, 0.995)
+        found += fairness_findings(fairness_result, config.fairness)
+    statuses.append(AnalysisStatus("fairness", "ran" if reason is None else "skipped", reason or ""))
+    findings = sort_findings(found)
 
     yield ProgressEvent("findings", 0.99, "Grading findings")
     provenance = Provenance(
@@ -82,7 +94,8 @@ def iter_audit(config: AuditConfig) -> Generator[ProgressEvent, None, AuditRepor
     )
     report = AuditReport(
         provenance=provenance, verdict=verdict(findings), findings=findings, schema=schema,
-        analyses=tuple(statuses), quality=quality_result, drift=drift_result, title=config.audit.title,
+        analyses=tuple(statuses), quality=quality_result, drift=drift_result, fairness=fairness_result,
+        title=config.audit.title,
         predictions=_summary(predictions, schema, "model" if model else "columns"),
     )
     yield ProgressEvent("done", 1.0, f"Audit finished: {report.verdict}")
@@ -147,6 +160,20 @@ def _as_events(steps: Generator[float, None, object], stage: str, message: str):
         return stop.value
     finally:
         steps.close()
+
+
+def _fairness_skip_reason(schema: Schema, predictions: dict[str, PredictionSet] | None) -> str | None:
+    if not schema.names(ColumnRole.SENSITIVE):
+        return "no sensitive columns: name them in [columns] sensitive"
+    if not predictions or not {"reference", "production"} <= set(predictions):
+        return "needs predictions in both datasets (a model, or prediction columns)"
+    if any(p.labels is None for p in predictions.values()):
+        return "needs predicted labels (a prediction column, or one probability column for a binary task)"
+    if schema.task == "multiclass" and schema.positive_label is None:
+        return "multiclass task: set [columns] positive_label to audit one class against the rest"
+    if schema.task is None:
+        return "the task could not be inferred: set [task] type"
+    return None
 
 
 def _prediction_reason(model: LoadedModel | None, predictions: dict | None) -> str:

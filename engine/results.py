@@ -17,6 +17,7 @@ import numpy as np
 
 from engine.config import write_atomic
 from engine.drift.results import DriftResult
+from engine.fairness.results import FairnessResult, fairness_to_dict
 from engine.io import InputInfo
 from engine.schema import Schema
 
@@ -113,6 +114,7 @@ class AuditReport:
     analyses: tuple[AnalysisStatus, ...]
     quality: QualityResult | None = None
     drift: DriftResult | None = None
+    fairness: FairnessResult | None = None
     predictions: PredictionSummary | None = None
     schema_version: int = SCHEMA_VERSION
     title: str = "Model audit"
@@ -135,6 +137,7 @@ class AuditReport:
             "predictions": to_jsonable(self.predictions),
             "quality": to_jsonable(self.quality),
             "drift": to_jsonable(self.drift),
+            "fairness": to_jsonable(fairness_to_dict(self.fairness)) if self.fairness else None,
         }
         return out
 
