@@ -66,17 +66,17 @@ def iter_audit(config: AuditConfig) -> Generator[ProgressEvent, None, AuditRepor
     outputs = drift_outputs(schema, predictions, model is not None,
                             {"reference": reference.frame, "production": production.frame})
     drift = DriftCalculator(schema, config.drift, outputs, config.audit.seed).fit(reference.frame)
-    drift_result = yield from scaled(drift.iter_calculate(production.frame), 0.63, 0.98)
+    drift_result = yield from scaled(drift.iter_calculate(production.frame), 0.63, 0.93)
     statuses.append(AnalysisStatus("drift", "ran"))
     found = quality_findings(quality_result, config.quality) + drift_findings(drift_result, config.drift)
 
     fairness_result = None
     reason = _fairness_skip_reason(schema, predictions)
     if reason is None:
-        yield ProgressEvent("fairness", 0.985, "Group metrics and disparities")
+        yield ProgressEvent("fairness", 0.93, "Group metrics and disparities")
         fairness = FairnessCalculator(schema, config.fairness, predictions,
                                       model_input_columns(model, schema) if model else None, config.audit.seed)
-        fairness_result = yield from scaled(fairness.fit(reference.frame).iter_calculate(production.frame), 0.985, 0.995)
+        fairness_result = yield from scaled(fairness.fit(reference.frame).iter_calculate(production.frame), 0.94, 0.98)
         found += fairness_findings(fairness_result, config.fairness)
     statuses.append(AnalysisStatus("fairness", "ran" if reason is None else "skipped", reason or ""))
     findings = sort_findings(found)
