@@ -137,6 +137,20 @@ class FairnessConfig:
     proxy_threshold: float = 0.3  # association strength (Cramér's V / correlation ratio) listed as a proxy
 
 
+@dataclass(frozen=True)
+class ExplainConfig:
+    """[explain]: SHAP explainer, sample sizes, and the attribution-drift test."""
+
+    method: Literal["auto", "tree", "linear", "permutation", "none"] = "auto"
+    background_rows: int = 200  # reference rows the explainer integrates over (linear, permutation)
+    rows: int = 1000  # rows explained per dataset (a seeded sample)
+    chunk_rows: int = 250  # rows per step: progress and cancel between steps
+    bootstrap_resamples: int = 500
+    confidence: float = 0.95
+    permutation_repeats: int = 5  # scikit-learn permutation importance, the cross-check
+    top_columns: int = 3  # a finding when the set of the top columns changes
+
+
 SECTIONS: dict[str, type] = {
     "audit": AuditInfoConfig,
     "data": DataConfig,
@@ -146,6 +160,7 @@ SECTIONS: dict[str, type] = {
     "quality": QualityConfig,
     "drift": DriftConfig,
     "fairness": FairnessConfig,
+    "explain": ExplainConfig,
 }
 
 
@@ -161,6 +176,7 @@ class AuditConfig:
     quality: QualityConfig = field(default_factory=QualityConfig)
     drift: DriftConfig = field(default_factory=DriftConfig)
     fairness: FairnessConfig = field(default_factory=FairnessConfig)
+    explain: ExplainConfig = field(default_factory=ExplainConfig)
     source: Path | None = field(default=None, compare=False)  # the TOML file it came from, if any
 
     # -- reading -------------------------------------------------------------------------
@@ -396,6 +412,14 @@ def _check_ranges(instance: Any, section: str) -> None:
         _check_drift(instance, section)
     if isinstance(instance, FairnessConfig):
         _check_fairness(instance, section)
+    if isinstance(instance, ExplainConfig):
+        for key, low in (("background_rows", 10), ("rows", 10), ("chunk_rows", 10), ("bootstrap_resamples", 0),
+                         ("permutation_repeats", 1), ("top_columns", 1)):
+            if getattr(instance, key) < low:
+                raise ConfigError(f"{section}.{key}: must be at least {low}", key=f"{section}.{key}")
+        if not 0.5 < instance.confidence < 1.0:
+            raise ConfigError(f"{section}.confidence: {instance.confidence} must be between 0.5 and 1, such as 0.95",
+                              key=f"{section}.confidence")
     if isinstance(instance, QualityConfig):
         for f in dataclasses.fields(instance):
             value = getattr(instance, f.name)

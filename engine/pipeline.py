@@ -16,16 +16,18 @@ from importlib import metadata
 from engine.analyses.quality import QualityCalculator, quality_findings
 from engine.drift.policy import drift_findings
 from engine.drift.univariate import DriftCalculator
+from engine.explain.calculator import ExplanationCalculator
+from engine.explain.policy import explanation_findings
 from engine.fairness.calculator import FairnessCalculator
 from engine.fairness.policy import fairness_findings
 from engine.config import AuditConfig
-from engine.errors import ConfigError, InputError
+from engine.errors import CalculationError, ConfigError, InputError
 from engine.findings import sort_findings, verdict
 from engine.io import Dataset, LoadedModel, check_model_columns, load_dataset, load_model
 from engine.predictions import (PredictionSet, drift_outputs, iter_predict, model_input_columns, positive_rate,
                                 predictions_from_columns)
 from engine.progress import ProgressEvent, scaled
-from engine.results import AnalysisStatus, AuditReport, PredictionSummary, Provenance
+from engine.results import AnalysisStatus, AuditReport, Finding, PredictionSummary, Provenance
 from engine.schema import ColumnRole, Schema, infer_schema
 
 VERSIONED = ("assay", "numpy", "pandas", "pyarrow", "scikit-learn", "scipy", "skops", "joblib", "shap",
@@ -76,12 +78,27 @@ def iter_audit(config: AuditConfig) -> Generator[ProgressEvent, None, AuditRepor
         yield ProgressEvent("fairness", 0.93, "Group metrics and disparities")
         fairness = FairnessCalculator(schema, config.fairness, predictions,
                                       model_input_columns(model, schema) if model else None, config.audit.seed)
-        fairness_result = yield from scaled(fairness.fit(reference.frame).iter_calculate(production.frame), 0.94, 0.98)
+        fairness_result = yield from scaled(fairness.fit(reference.frame).iter_calculate(production.frame), 0.94, 0.975)
         found += fairness_findings(fairness_result, config.fairness)
     statuses.append(AnalysisStatus("fairness", "ran" if reason is None else "skipped", reason or ""))
+
+    explanations = None
+    reason = _explanations_skip_reason(model, predictions, config)
+    if reason is None:
+        yield ProgressEvent("explanations", 0.98, "Explaining the model (SHAP)")
+        try:
+            explainer = ExplanationCalculator(model, schema, config.explain, predictions, config.audit.seed)
+            explanations = yield from scaled(explainer.fit(reference.frame).iter_calculate(production.frame),
+                                             0.98, 0.995)
+            found += explanation_findings(explanations, config.explain)
+        except CalculationError as exc:  # an unsupported model: say so, and the rest of the audit stands
+            reason = str(exc)
+            found.append(Finding("explanations.failed", "explanations", "warn", "Explanations could not be computed",
+                                 reason))
+    statuses.append(AnalysisStatus("explanations", "ran" if reason is None else "skipped", reason or ""))
     findings = sort_findings(found)
 
-    yield ProgressEvent("findings", 0.99, "Grading findings")
+    yield ProgressEvent("findings", 0.997, "Grading findings")
     provenance = Provenance(
         inputs=tuple(d.info for d in (reference, production)) + ((model.info,) if model else ()),
         versions=versions(),
@@ -95,6 +112,7 @@ def iter_audit(config: AuditConfig) -> Generator[ProgressEvent, None, AuditRepor
     report = AuditReport(
         provenance=provenance, verdict=verdict(findings), findings=findings, schema=schema,
         analyses=tuple(statuses), quality=quality_result, drift=drift_result, fairness=fairness_result,
+        explanations=explanations,
         title=config.audit.title,
         predictions=_summary(predictions, schema, "model" if model else "columns"),
     )
@@ -160,6 +178,15 @@ def _as_events(steps: Generator[float, None, object], stage: str, message: str):
         return stop.value
     finally:
         steps.close()
+
+
+def _explanations_skip_reason(model: LoadedModel | None, predictions: dict | None, config: AuditConfig) -> str | None:
+    if model is None:
+        return ("explanations need a model; this audit has prediction columns only" if predictions
+                else "explanations need a model; this audit has data only")
+    if config.explain.method == "none":
+        return "turned off in [explain] method"
+    return None
 
 
 def _fairness_skip_reason(schema: Schema, predictions: dict[str, PredictionSet] | None) -> str | None:

@@ -17,6 +17,7 @@ import numpy as np
 
 from engine.config import write_atomic
 from engine.drift.results import DriftResult
+from engine.explain.results import ExplanationsResult
 from engine.fairness.results import FairnessResult, fairness_to_dict
 from engine.io import InputInfo
 from engine.schema import Schema
@@ -115,6 +116,7 @@ class AuditReport:
     quality: QualityResult | None = None
     drift: DriftResult | None = None
     fairness: FairnessResult | None = None
+    explanations: ExplanationsResult | None = None
     predictions: PredictionSummary | None = None
     schema_version: int = SCHEMA_VERSION
     title: str = "Model audit"
@@ -138,6 +140,7 @@ class AuditReport:
             "quality": to_jsonable(self.quality),
             "drift": to_jsonable(self.drift),
             "fairness": to_jsonable(fairness_to_dict(self.fairness)) if self.fairness else None,
+            "explanations": to_jsonable(self.explanations),
         }
         return out
 

@@ -1,0 +1,201 @@
+"""Explanations: SHAP on a seeded sample of each dataset, global importance, attribution drift,
+and scikit-learn's permutation importance as a cross-check."""
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from engine.analyses.base import Calculator
+from engine.config import ExplainConfig
+from engine.drift.corrections import adjust
+from engine.drift.stattests import REGISTRY, SortedSample
+from engine.errors import AssayError, CalculationError
+from engine.explain.explainers import Explainer, build_explainer, permutation_sizes
+from engine.explain.results import AttributionDrift, ExplanationsResult, RowAttributions
+from engine.io import LoadedModel
+from engine.predictions import PredictionSet, model_input_columns
+from engine.schema import ColumnRole, Schema
+
+
+class ExplanationCalculator(Calculator[ExplanationsResult]):
+    name = "explanations"
+    title = "Explanations"
+
+    def __init__(self, model: LoadedModel, schema: Schema, config: ExplainConfig,
+                 predictions: dict[str, PredictionSet] | None = None, seed: int = 0) -> None:
+        self.model, self.schema, self.config, self.seed = model, schema, config, seed
+        self.predictions = predictions or {}
+        self.inputs = model_input_columns(model, schema)
+
+    def _fit(self, reference: pd.DataFrame) -> None:
+        rng = np.random.default_rng(self.seed)
+        size = min(self.config.background_rows, len(reference))
+        self.notes = []
+        if size < self.config.background_rows:
+            self.notes.append(f"the reference has {len(reference):,} rows, fewer than the {self.config.background_rows}"
+                              f" background rows asked for: all are used")
+        background = reference[self.inputs].iloc[np.sort(rng.choice(len(reference), size, replace=False))]
+        self.rows = self.config.rows
+        try:
+            self.explainer: Explainer = build_explainer(self.model.model, self.inputs, background, self.config.method,
+                                                        self.schema.task or "", self._positive_index())
+            if self.explainer.method == "permutation":
+                self.rows, small = permutation_sizes(self.config.rows, size)
+                if small < size or self.rows < self.config.rows:
+                    self.notes.append(f"model-agnostic explainer: {self.rows} rows per dataset and {small} background "
+                                      f"rows (its cost grows with both)")
+                    reason = self.explainer.reason
+                    self.explainer = build_explainer(self.model.model, self.inputs, background.iloc[:small],
+                                                     "permutation", self.schema.task or "", self._positive_index())
+                    self.explainer.reason = reason
+        except AssayError:
+            raise
+        except Exception as exc:
+            raise CalculationError(f"no explainer supports the model {self.model.type_name} "
+                                   f"({type(exc).__name__}: {exc}); the rest of the audit is unaffected") from exc
+        self._reference = reference
+        self._background_rows = len(background) if self.explainer.method != "permutation" else min(size, 50)
+
+    def _positive_index(self) -> int | None:
+        classes = list(getattr(self.model.model, "classes_", []))
+        if self.schema.task == "binary" and classes:
+            positive = self.schema.positive_label
+            return next((i for i, c in enumerate(classes) if c == positive or str(c) == str(positive)), len(classes) - 1)
+        return None
+
+    def _calculate(self, production: pd.DataFrame) -> Generator[float, None, ExplanationsResult]:
+        reference_rows, ref_failed, ref_error = yield from self._explain(self._reference, "reference", 0.0, 0.4)
+        production_rows, prod_failed, prod_error = yield from self._explain(production, "production", 0.4, 0.8)
+        columns = self.explainer.columns
+        ref_values, prod_values = np.asarray(reference_rows.values), np.asarray(production_rows.values)
+        importance = {"reference": _importance(columns, ref_values), "production": _importance(columns, prod_values)}
+        drift = self._attribution_drift(columns, ref_values, prod_values)
+        permutation, agreement, note = yield from self._cross_check(production, production_rows, importance)
+        yield 1.0
+        return ExplanationsResult(
+            method=self.explainer.method, method_reason=self.explainer.reason,
+            output_scale=self.explainer.output_scale,
+            rows={"reference": len(reference_rows.row_index), "production": len(production_rows.row_index)},
+            background_rows=self._background_rows,
+            global_importance=importance, attribution_drift=drift, permutation_importance=permutation,
+            agreement=agreement, agreement_note=note,
+            failed_rows={"reference": ref_failed, "production": prod_failed},
+            additivity_error=max(ref_error, prod_error) if self.explainer.method != "permutation" else None,
+            notes=tuple(self.notes), reference_rows=reference_rows, production_rows=production_rows,
+        )
+
+    # -- attributions --------------------------------------------------------------------
+
+    def _explain(self, frame: pd.DataFrame, side: str, start: float, end: float):
+        rng = np.random.default_rng(self.seed + (1 if side == "production" else 0))
+        rows = np.sort(rng.choice(len(frame), min(self.rows, len(frame)), replace=False))
+        inputs = frame[self.inputs]
+        values, outputs, kept, failed = [], [], [], 0
+        step = self.config.chunk_rows
+        for i in range(0, len(rows), step):
+            chunk = rows[i:i + step]
+            with threadpool_limits(limits=1, user_api="openmp"):
+                try:
+                    found = [(chunk, *self.explainer.explain(inputs.iloc[chunk]))]
+                except Exception:  # a chunk that fails: explain its rows one by one, counting failures
+                    found = []
+                    for row in chunk:
+                        try:
+                            found.append((np.array([row]), *self.explainer.explain(inputs.iloc[[row]])))
+                        except Exception:
+                            failed += 1
+            for index, attributions, output in found:
+                kept.append(index)
+                values.append(attributions)
+                outputs.append(output)
+            yield start + (end - start) * min(i + step, len(rows)) / len(rows)
+        if not kept:
+            raise CalculationError(f"the model could not be explained on any {side} row")
+        index = np.concatenate(kept)
+        matrix, output = np.vstack(values), np.concatenate(outputs)
+        error = float(np.max(np.abs(self.explainer.base_value + matrix.sum(axis=1) - output)))
+        if failed:
+            self.notes.append(f"{failed:,} {side} rows could not be explained and were left out")
+        return self._rows(frame, side, index, matrix, output), failed, error
+
+    def _rows(self, frame: pd.DataFrame, side: str, index: np.ndarray, matrix: np.ndarray, output: np.ndarray
+              ) -> RowAttributions:
+        target = self.schema.first(ColumnRole.TARGET)
+        labels = tuple(frame[target].iloc[index].tolist()) if target and target in frame.columns else ()
+        predicted = self.predictions.get(side)
+        predictions = tuple(np.asarray(predicted.labels)[index].tolist()) if predicted is not None and \
+            predicted.labels is not None else ()
+        features = frame[self.inputs].iloc[index]
+        return RowAttributions(
+            columns=tuple(self.inputs), row_index=tuple(int(i) for i in index),
+            values=tuple(map(tuple, matrix.tolist())), base_value=self.explainer.base_value,
+            output=tuple(output.tolist()), features=tuple(map(tuple, features.astype(object).to_numpy().tolist())),
+            labels=labels, predictions=predictions)
+
+    # -- comparisons ---------------------------------------------------------------------
+
+    def _attribution_drift(self, columns: list[str], ref: np.ndarray, prod: np.ndarray) -> tuple[AttributionDrift, ...]:
+        ref_abs, prod_abs = np.abs(ref), np.abs(prod)
+        ref_mean, prod_mean = ref_abs.mean(axis=0), prod_abs.mean(axis=0)
+        low = high = [None] * len(columns)
+        if self.config.bootstrap_resamples:
+            rng = np.random.default_rng(self.seed)
+            changes = np.vstack([  # resamples in batches of 50: memory stays small at 10,000 rows
+                prod_abs[rng.integers(0, len(prod_abs), (k, len(prod_abs)))].mean(axis=1)
+                - ref_abs[rng.integers(0, len(ref_abs), (k, len(ref_abs)))].mean(axis=1)
+                for k in _batches(self.config.bootstrap_resamples, 50)])
+            tail = (1 - self.config.confidence) / 2 * 100
+            low, high = np.percentile(changes, tail, axis=0), np.percentile(changes, 100 - tail, axis=0)
+        ks = REGISTRY["ks"].numerical
+        raw = [ks(SortedSample(np.sort(ref[:, j])), SortedSample(np.sort(prod[:, j]))).p_value
+               for j in range(len(columns))]
+        adjusted = adjust(raw, "holm")
+        rank_ref, rank_prod = _ranks(ref_mean), _ranks(prod_mean)
+        drift = [AttributionDrift(c, float(ref_mean[j]), float(prod_mean[j]), float(prod_mean[j] - ref_mean[j]),
+                                  None if low[j] is None else float(low[j]), None if high[j] is None else float(high[j]),
+                                  raw[j], adjusted[j], int(rank_ref[j]), int(rank_prod[j]))
+                 for j, c in enumerate(columns)]
+        return tuple(sorted(drift, key=lambda d: d.rank_production))
+
+    def _cross_check(self, production: pd.DataFrame, rows: RowAttributions, importance: dict
+                     ) -> Generator[float, None, tuple[dict[str, float] | None, float | None, str]]:
+        from scipy.stats import spearmanr
+        from sklearn.inspection import permutation_importance
+
+        target = self.schema.first(ColumnRole.TARGET)
+        if not target or target not in production.columns:
+            return None, None, "no labels in production: permutation importance needs them"
+        sample = production.iloc[list(rows.row_index)]
+        sample = sample[sample[target].notna()]
+        if len(sample) < 20:
+            return None, None, "too few labelled production rows for permutation importance"
+        scoring = {"binary": "roc_auc", "multiclass": "accuracy"}.get(self.schema.task or "", "r2")
+        yield 0.85
+        with threadpool_limits(limits=1, user_api="openmp"):  # small batches: OpenMP threads only cost here
+            result = permutation_importance(self.model.model, sample[self.inputs], sample[target], scoring=scoring,
+                                            n_repeats=self.config.permutation_repeats, random_state=self.seed)
+        permutation = {c: float(v) for c, v in zip(self.inputs, result.importances_mean)}
+        shap_order = [importance["production"][c] for c in self.inputs]
+        agreement = float(spearmanr(shap_order, [permutation[c] for c in self.inputs]).statistic)
+        return permutation, agreement, (f"scikit-learn permutation importance ({scoring}, "
+                                        f"{self.config.permutation_repeats} repeats) on {len(sample):,} production rows")
+
+
+def _batches(total: int, size: int) -> list[int]:
+    return [min(size, total - start) for start in range(0, total, size)]
+
+
+def _importance(columns: list[str], values: np.ndarray) -> dict[str, float]:
+    means = np.abs(values).mean(axis=0)
+    order = np.argsort(-means, kind="stable")
+    return {columns[j]: float(means[j]) for j in order}
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    order = np.argsort(-values, kind="stable")
+    ranks = np.empty(len(values), dtype=int)
+    ranks[order] = np.arange(1, len(values) + 1)
+    return ranks
