@@ -439,6 +439,13 @@ def _check_ranges(instance: Any, section: str) -> None:
 
 
 def _check_drift(config: DriftConfig, section: str) -> None:
+    named = (config.numerical_method, config.categorical_method, *config.per_column.values(), *config.thresholds)
+    if any(name != "auto" for name in named):
+        _check_drift_methods(config, section)
+    _check_drift_values(config, section)
+
+
+def _check_drift_methods(config: DriftConfig, section: str) -> None:
     from engine.drift.stattests import REGISTRY, method_names  # the registry is the list of valid names
 
     for key, kind in (("numerical_method", "numerical"), ("categorical_method", "categorical")):
@@ -456,6 +463,9 @@ def _check_drift(config: DriftConfig, section: str) -> None:
                               f"{', '.join(method_names())}", key=f"{section}.thresholds.{name}")
         if value < 0:
             raise ConfigError(f"{section}.thresholds.{name}: must not be negative", key=f"{section}.thresholds.{name}")
+
+
+def _check_drift_values(config: DriftConfig, section: str) -> None:
     for key in ("alpha", "min_effect_numerical", "min_effect_categorical", "share_warn", "share_fail"):
         value = getattr(config, key)
         if not 0.0 <= value <= 1.0:
