@@ -1,0 +1,518 @@
+"""MainWindow: composes the pages, the menus, the toolbar and the status bar around one AuditSession.
+
+It wires signals and turns failures into dialogs; what an audit is lives in the session, how a
+result looks lives in the pages.
+
+The Setup page needs pandas and the engine (1.5 s or more to import), so the window first paints
+with a placeholder in its place; after that first paint a pool thread imports the page's modules
+while the window stays live, and the GUI thread then builds the page. Anything that needs the page
+sooner (opening a file, running, a test) builds it on the spot through `setup_page`.
+`call_when_ready` is how `main()` opens the audit file given on the command line.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+                               QMainWindow, QMessageBox, QProgressBar, QPushButton, QStackedWidget, QStyle, QToolBar,
+                               QVBoxLayout, QWidget)
+
+from app import theme
+from app.pages.drift import DriftPage
+from app.pages.fairness import FairnessPage
+from app.pages.overview import OverviewPage
+from app.pages.quality import QualityPage
+from app.session import AuditSession
+from app.settings import AppSettings
+
+AUDIT_FILTER = "Audit files (*.toml);;All files (*)"
+PAGES = ("setup", "overview", "quality", "drift", "fairness")
+RESULT_PAGES = PAGES[1:]  # pages with show_result(report) and clear()
+PAGE_TITLES = {"setup": "Setup", "overview": "Overview", "quality": "Data quality", "drift": "Drift",
+               "fairness": "Fairness"}
+FINDING_PAGES = {"quality": "quality", "drift": "drift", "fairness": "fairness"}  # analysis -> its page
+
+
+def ask_save_changes(parent: QWidget, name: str) -> str:
+    """'save', 'discard' or 'cancel' for an audit with unsaved changes (tests replace this)."""
+    answer = QMessageBox.question(
+        parent, "Unsaved changes", f"The audit {name} has changes that are not saved. Save them first?",
+        QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Save)
+    return {QMessageBox.StandardButton.Save: "save", QMessageBox.StandardButton.Discard: "discard"}.get(
+        answer, "cancel")
+
+
+class LoadingPage(QWidget):
+    """Stands in for the Setup page until it is built."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        label = QLabel("Loading…")
+        label.setObjectName("emptyState")
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        QVBoxLayout(self).addWidget(label)
+
+
+class MainWindow(QMainWindow):
+    _setup_imported = Signal()  # from the pool thread that imported the Setup page's modules
+
+    def __init__(self, settings: AppSettings | None = None, session: AuditSession | None = None) -> None:
+        super().__init__()
+        self.settings = settings or AppSettings()
+        self.session = session or AuditSession(self)
+        self.setWindowIcon(theme.app_icon())
+        self.setMinimumSize(760, 520)
+        self.last_error: QMessageBox | None = None  # the last error dialog shown (tests read it)
+
+        self._setup_page: Any = None  # SetupPage, built after the first paint (see setup_page)
+        self._painted = False
+        self._ready = False  # painted, and the Setup page is built
+        self._when_ready: list = []  # callbacks waiting for that
+        self._setup_imported.connect(self._on_setup_imported)
+        # a window that is never painted (started minimised) must still get ready
+        QTimer.singleShot(3000, self, self._on_first_paint)
+        self.overview_page = OverviewPage()
+        self.quality_page = QualityPage()
+        self.drift_page = DriftPage()
+        self.fairness_page = FairnessPage()
+        self.pages: dict[str, QWidget] = {"setup": LoadingPage(), "overview": self.overview_page,
+                                          "quality": self.quality_page, "drift": self.drift_page,
+                                          "fairness": self.fairness_page}
+        self._build_pages()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._connect()
+        self._restore_window()
+        self._update_title()
+        self._update_files()
+        self.go_to("setup")
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _build_pages(self) -> None:
+        self.page_list = QListWidget()
+        self.page_list.setObjectName("pageList")
+        self.page_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.stack = QStackedWidget()
+        for key in PAGES:
+            item = QListWidgetItem(PAGE_TITLES[key])
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setSizeHint(QSize(0, self.fontMetrics().height() + 18))
+            self.page_list.addItem(item)
+            self.stack.addWidget(self.pages[key])
+        self.page_list.setFixedWidth(max(150, self.fontMetrics().horizontalAdvance("Explanations") + 56))
+        self.page_list.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.page_list.viewport().installEventFilter(self)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.page_list)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+    def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None, icon=None,
+                tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if isinstance(icon, str):
+            action.setIcon(theme.icon(icon))
+        elif icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        sp = QStyle.StandardPixmap
+        self.open_action = self._action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open,
+                                        sp.SP_DialogOpenButton, "Open an audit file (Ctrl+O)")
+        self.save_action = self._action("&Save", self.save_audit, QKeySequence.StandardKey.Save,
+                                        sp.SP_DialogSaveButton, "Save the audit file (Ctrl+S)")
+        self.save_as_action = self._action("Save &As…", self.save_audit_as, QKeySequence("Ctrl+Shift+S"),
+                                           tip="Save the audit under a new name")
+        self.quit_action = self._action("&Quit", self.close, QKeySequence("Ctrl+Q"))
+        self.run_action = self._action("&Run audit", self.run_audit, QKeySequence("F5"), "run",
+                                       "Run the audit (F5)")
+        self.cancel_action = self._action("&Cancel run", self.cancel_audit, QKeySequence("Esc"), "cancel",
+                                          "Cancel the running audit (Esc)")
+        self.cancel_action.setEnabled(False)
+        self.page_actions = []
+        for number, key in enumerate(PAGES, start=1):
+            action = self._action(PAGE_TITLES[key], lambda k=key: self.go_to(k), QKeySequence(f"Ctrl+{number}"))
+            self.page_actions.append(action)
+        self.theme_actions = QActionGroup(self)
+        for name in theme.THEMES:
+            action = QAction(name.capitalize(), self, checkable=True)
+            action.setData(name)
+            action.setChecked(name == self.settings.theme)
+            action.triggered.connect(lambda _checked=False, n=name: self.set_theme(n))
+            self.theme_actions.addAction(action)
+        self.about_action = self._action("&About Assay", self._show_about)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._fill_recent_menu()
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.save_as_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        audit_menu = bar.addMenu("&Audit")
+        audit_menu.addAction(self.run_action)
+        audit_menu.addAction(self.cancel_action)
+        view_menu = bar.addMenu("&View")
+        for action in self.page_actions:
+            view_menu.addAction(action)
+        view_menu.addSeparator()
+        theme_menu = view_menu.addMenu("&Theme")
+        for action in self.theme_actions.actions():
+            theme_menu.addAction(action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.about_action)
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.setIconSize(QSize(18, 18))
+        for action in (self.open_action, self.save_action, None, self.run_action, self.cancel_action):
+            toolbar.addSeparator() if action is None else toolbar.addAction(action)
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.files_label = QLabel()
+        self.files_label.setTextFormat(Qt.TextFormat.PlainText)
+        status.addWidget(self.files_label, 1)
+        self.stage_label = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setFixedWidth(220)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("%p%")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Cancel the running audit (Esc)")
+        self.cancel_button.clicked.connect(self.cancel_audit)
+        for widget in (self.stage_label, self.progress, self.cancel_button):
+            status.addPermanentWidget(widget)
+        self._show_progress(False)
+
+    @property
+    def setup_page(self) -> Any:
+        """The Setup page, built (and put in its place) on first use."""
+        if self._setup_page is None:
+            from app.pages.setup import SetupPage
+
+            page = SetupPage()
+            self._setup_page = page
+            placeholder = self.pages["setup"]
+            index = self.stack.indexOf(placeholder)
+            current = self.stack.currentIndex()
+            self.stack.insertWidget(index, page)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self.pages["setup"] = page
+            self.stack.setCurrentIndex(current)
+            page.config_changed.connect(self.session.set_config)
+            page.run_requested.connect(self.run_audit)
+            if self.session.has_config:
+                page.set_config(self.session.config)
+        return self._setup_page
+
+    def call_when_ready(self, callback) -> None:
+        """Run `callback` once the window has painted and the Setup page is built (soon, if it is)."""
+        if self._ready:
+            QTimer.singleShot(0, self, callback)
+        else:
+            self._when_ready.append(callback)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # watches the page list, which is on screen from the start, for the window's first paint
+        if event.type() == QEvent.Type.Paint and not self._painted:
+            self._on_first_paint()
+        return super().eventFilter(watched, event)
+
+    def _on_first_paint(self) -> None:
+        if self._painted:
+            return
+        self._painted = True
+        self.page_list.viewport().removeEventFilter(self)
+        if self._setup_page is None:  # import its modules in the thread pool; the window stays live
+            QThreadPool.globalInstance().start(self._import_setup_page)
+        else:
+            QTimer.singleShot(0, self, self._on_setup_imported)
+
+    def _import_setup_page(self) -> None:
+        """In a pool thread: only imports (pandas, the engine), never touches a widget."""
+        try:
+            import app.pages.setup  # noqa: F401
+        except Exception:  # noqa: BLE001 - the GUI thread imports again and reports the error
+            pass
+        try:
+            self._setup_imported.emit()  # queued to the GUI thread
+        except RuntimeError:  # the window is gone
+            pass
+
+    def _on_setup_imported(self) -> None:
+        self.setup_page  # noqa: B018 (the property builds the page)
+        self._ready = True
+        callbacks, self._when_ready = self._when_ready, []
+        for callback in callbacks:
+            callback()
+
+    def _connect(self) -> None:
+        s = self.session
+        for key in RESULT_PAGES:
+            self.pages[key].run_requested.connect(self.run_audit)
+        self.overview_page.finding_activated.connect(self._on_finding_activated)
+        s.config_changed.connect(lambda _config: self._update_files())
+        s.file_changed.connect(lambda _path: (self._update_title(), self._update_files()))
+        s.modified_changed.connect(self.setWindowModified)
+        s.audit_started.connect(self._on_audit_started)
+        s.audit_progressed.connect(self._on_audit_progressed)
+        s.audit_finished.connect(self._on_audit_finished)
+        s.audit_failed.connect(self._on_audit_failed)
+        s.audit_cancelled.connect(self._on_audit_cancelled)
+
+    # -- navigation --------------------------------------------------------------------------
+
+    def go_to(self, page: str) -> None:
+        self.page_list.setCurrentRow(PAGES.index(page))
+
+    def current_page(self) -> str:
+        return PAGES[self.stack.currentIndex()]
+
+    def _on_finding_activated(self, finding: Any) -> None:
+        page = FINDING_PAGES.get(finding.analysis)
+        if page is None:
+            self.statusBar().showMessage(f"{finding.title}  ({finding.detail})" if finding.detail else finding.title,
+                                         10_000)
+            return
+        self.go_to(page)
+        target = self.pages[page]
+        if hasattr(target, "show_finding"):
+            target.show_finding(finding)
+        elif finding.column and hasattr(target, "select_column"):
+            target.select_column(finding.column)
+        elif finding.column and hasattr(target, "select_attribute"):
+            target.select_attribute(finding.column)
+
+    # -- files -------------------------------------------------------------------------------
+
+    def open_dialog(self) -> None:
+        if not self._confirm_discard():
+            return
+        folder = self.settings.last_folder or Path.home()
+        path, _ = QFileDialog.getOpenFileName(self, "Open audit file", str(folder), AUDIT_FILTER)
+        if path:
+            self.open_audit(Path(path), confirm=False)
+
+    def open_audit(self, path: Path, run: bool = False, confirm: bool = True) -> bool:
+        """Open an audit file; on error show it and keep the current setup. Optionally run it."""
+        if confirm and not self._confirm_discard():
+            return False
+        path = Path(path).expanduser()
+        try:
+            config = self.session.open(path)
+        except Exception as exc:  # ConfigError for a bad file; anything else must not crash either
+            self._error(f"Cannot open {path.name}", exc)
+            if not path.exists():
+                self.settings.remove_recent_file(path)
+            return False
+        self.setup_page.set_config(config)
+        for key in RESULT_PAGES:
+            self.pages[key].clear()
+        self.settings.add_recent_file(path)
+        self.settings.last_folder = path.resolve().parent
+        self.statusBar().showMessage(f"Opened {path}", 4000)
+        self.go_to("setup")
+        if run:
+            self.run_audit()
+        return True
+
+    def save_audit(self) -> bool:
+        if self.session.path is None:
+            return self.save_audit_as()
+        return self._save_to(self.session.path)
+
+    def save_audit_as(self, path: Path | None = None) -> bool:
+        if path is None:
+            start = self.session.path or (self.settings.last_folder or Path.home()) / "audit.toml"
+            chosen, _ = QFileDialog.getSaveFileName(self, "Save audit file", str(start), AUDIT_FILTER)
+            if not chosen:
+                return False
+            path = Path(chosen)
+            if not path.suffix:
+                path = path.with_suffix(".toml")
+        return self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        self.session.set_config(self.setup_page.config())
+        try:
+            saved = self.session.save(path)
+        except Exception as exc:
+            self._error(f"Cannot save {path.name}", exc)
+            return False
+        self.settings.add_recent_file(saved)
+        self.settings.last_folder = saved.parent
+        self.statusBar().showMessage(f"Saved {saved}", 4000)
+        return True
+
+    def _confirm_discard(self) -> bool:
+        """True when there are no unsaved changes, or the user saved or discarded them."""
+        if not self.session.is_modified:
+            return True
+        name = self.session.path.name if self.session.path else "(untitled)"
+        answer = ask_save_changes(self, name)
+        if answer == "save":
+            return self.save_audit()
+        return answer == "discard"
+
+    def _fill_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        files = self.settings.recent_files
+        for number, path in enumerate(files, start=1):
+            action = menu.addAction(f"&{number} {path.name}  —  {path.parent}")
+            action.setToolTip(str(path))
+            action.setEnabled(path.exists())
+            action.triggered.connect(lambda _checked=False, p=path: self.open_audit(p))
+        if not files:
+            menu.addAction("No recent files").setEnabled(False)
+        menu.addSeparator()
+        clear = menu.addAction("Clear recent files")
+        clear.setEnabled(bool(files))
+        clear.triggered.connect(self.settings.clear_recent_files)
+
+    # -- running -----------------------------------------------------------------------------
+
+    def run_audit(self) -> None:
+        self.session.run(self.setup_page.config())
+
+    def cancel_audit(self) -> None:
+        self.session.cancel()
+
+    def _on_audit_started(self) -> None:
+        self.progress.setValue(0)
+        self.stage_label.setText("Starting the audit…")
+        self._show_progress(True)
+
+    def _on_audit_progressed(self, event: Any) -> None:
+        value = round(1000 * min(max(event.fraction, 0.0), 1.0))
+        self.progress.setValue(max(value, self.progress.value()))  # never backwards within a run
+        self.stage_label.setText(event.message or event.stage)
+
+    def _on_audit_finished(self, report: Any) -> None:
+        self._show_progress(False)
+        for key in RESULT_PAGES:
+            self.pages[key].show_result(report)
+        self.go_to("overview")
+        self.statusBar().showMessage(
+            f"Audit finished: {report.verdict.upper()} in {report.provenance.duration_s:.1f} s", 6000)
+
+    def _on_audit_failed(self, error: BaseException) -> None:
+        from engine.errors import ModelTrustError, UntrustedTypesError
+
+        self._show_progress(False)
+        if isinstance(error, (ModelTrustError, UntrustedTypesError)):
+            from app import trust
+
+            config = trust.resolve_trust(self, self.session.config, error)
+            if config is not None:
+                self.setup_page.set_config(config)
+                self.session.run(config)
+            else:
+                self.statusBar().showMessage("The model was not opened; the audit did not run.", 6000)
+            return
+        self._error("The audit could not run", error)
+
+    def _on_audit_cancelled(self) -> None:
+        self._show_progress(False)
+        self.statusBar().showMessage("Audit cancelled.", 4000)
+
+    def _show_progress(self, running: bool) -> None:
+        for widget in (self.stage_label, self.progress, self.cancel_button):
+            widget.setVisible(running)
+        self.cancel_action.setEnabled(running)
+
+    # -- look --------------------------------------------------------------------------------
+
+    def set_theme(self, name: str) -> None:
+        self.settings.theme = name
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply_theme(app, name)
+        report = self.session.report
+        if report is not None and self.overview_page.report is report:  # severity colours follow the palette
+            for key in RESULT_PAGES:
+                self.pages[key].show_result(report)
+
+    def _update_title(self) -> None:
+        name = self.session.path.name if self.session.path else "Untitled audit"
+        self.setWindowTitle(f"{name}[*] — Assay")
+        self.setWindowModified(self.session.is_modified)
+
+    def _update_files(self) -> None:
+        parts, tips = [], []
+        for label, path in self.session.files():
+            parts.append(f"{label}: {path.name}")
+            tips.append(f"{label}: {path}")
+        self.files_label.setText("   ·   ".join(parts) if parts else "No data chosen yet")
+        self.files_label.setToolTip("\n".join(tips))
+
+    def _show_about(self) -> None:
+        from importlib import metadata
+
+        try:
+            version = metadata.version("assay")
+        except metadata.PackageNotFoundError:
+            version = "development"
+        QMessageBox.about(self, "About Assay",
+                          f"<b>Assay</b> {version}<br>Audit machine-learning models offline: performance, data "
+                          "quality, drift, fairness and explanations, with a PDF report.")
+
+    def _error(self, title: str, error: BaseException | str) -> None:
+        from app import dialogs
+
+        self.last_error = dialogs.show_error(self, title, error)
+
+    # -- window state ------------------------------------------------------------------------
+
+    def _restore_window(self) -> None:
+        geometry = self.settings.geometry
+        if geometry is None or not self.restoreGeometry(geometry):
+            screen = self.screen().availableGeometry()  # first start: large, but never beyond the screen
+            self.resize(min(1440, int(screen.width() * 0.92)), min(920, int(screen.height() * 0.9)))
+        state = self.settings.window_state
+        if state is not None:
+            self.restoreState(state)
+
+    def save_window_state(self) -> None:
+        self.settings.geometry = self.saveGeometry()
+        self.settings.window_state = self.saveState()
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._confirm_discard():
+            event.ignore()
+            return
+        self.save_window_state()
+        self.session.shutdown()
+        event.accept()

@@ -1,0 +1,44 @@
+"""Table models for the Overview: the findings, and which analyses ran or were skipped."""
+from __future__ import annotations
+
+from app.models.table import Column, RecordTableModel
+from app.theme import severity_colour
+
+SEVERITY_ORDER = {"fail": 0, "warn": 1, "pass": 2}
+ANALYSIS_NAMES = {
+    "quality": "Data quality", "performance": "Performance", "drift": "Drift", "fairness": "Fairness",
+    "explanations": "Explanations", "predictions": "Predictions", "schema": "Schema",
+}
+
+
+def analysis_name(name: str) -> str:
+    return ANALYSIS_NAMES.get(name, name.replace("_", " ").capitalize())
+
+
+class FindingsModel(RecordTableModel):
+    """Rows are engine.results.Finding; sorted by severity (worst first) by default."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__([
+            Column("Severity", lambda f: SEVERITY_ORDER.get(f.severity, 3), text=_severity_text,
+                   colour=lambda f: severity_colour(f.severity), header_tip="fail, warn or pass"),
+            Column("Analysis", lambda f: analysis_name(f.analysis)),
+            Column("Finding", lambda f: f.title, tooltip=lambda f: f.title),
+            Column("Detail", lambda f: f.detail, tooltip=lambda f: f.detail or None),
+        ], parent)
+
+
+def _severity_text(rank: int) -> str:
+    return {0: "FAIL", 1: "WARN", 2: "PASS"}.get(rank, "")
+
+
+class AnalysesModel(RecordTableModel):
+    """Rows are engine.results.AnalysisStatus: what ran, what was skipped and why."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__([
+            Column("Analysis", lambda a: analysis_name(a.name)),
+            Column("Status", lambda a: a.status,
+                   colour=lambda a: severity_colour("warn") if a.status == "skipped" else None),
+            Column("Why", lambda a: a.reason, tooltip=lambda a: a.reason or None),
+        ], parent)

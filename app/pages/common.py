@@ -1,0 +1,98 @@
+"""Small pieces every results page uses: titles, the empty state, a filter box, a sortable table view."""
+from __future__ import annotations
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHeaderView, QLabel, QLineEdit, QPushButton,
+                               QTableView, QVBoxLayout, QWidget)
+
+
+def title_label(text: str, name: str = "pageTitle") -> QLabel:
+    label = QLabel(text)
+    label.setObjectName(name)
+    return label
+
+
+def muted_label(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("muted")
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class Card(QFrame):
+    """A framed box with a bold title: schema differences, duplicates, ..."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(14, 10, 14, 12)
+        self.body.setSpacing(4)
+        self.body.addWidget(title_label(title, "sectionTitle"))
+
+
+class EmptyState(QWidget):
+    """What a results page shows before any audit has run: a sentence and a Run button."""
+
+    run_requested = Signal()
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel(text)
+        self.label.setObjectName("emptyState")
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setWordWrap(True)
+        self.button = QPushButton("Run audit (F5)")
+        self.button.clicked.connect(self.run_requested)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(self.label)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(2)
+
+
+class FilterBox(QLineEdit):
+    """Filters a proxy model as the user types (any column, case-insensitive)."""
+
+    def __init__(self, proxy: QSortFilterProxyModel, placeholder: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setPlaceholderText(placeholder)
+        self.setClearButtonEnabled(True)
+        self.setMaximumWidth(360)
+        self.textChanged.connect(proxy.setFilterFixedString)
+
+
+def table_view(proxy: QSortFilterProxyModel, stretch_column: int | None = None) -> QTableView:
+    view = QTableView()
+    view.setModel(proxy)
+    view.setSortingEnabled(True)
+    view.setAlternatingRowColors(True)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setWordWrap(False)
+    view.setTextElideMode(Qt.TextElideMode.ElideRight)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
+    header = view.horizontalHeader()
+    header.setHighlightSections(False)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    if stretch_column is not None:
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(stretch_column, QHeaderView.ResizeMode.Stretch)
+    else:
+        header.setStretchLastSection(True)
+    return view
+
+
+def fit_columns(view: QTableView, maximum: int = 260) -> None:
+    """Size each column to its contents and its header's longest line (Qt's own hint reserves room
+    for the whole header text on one line plus generous margins, which makes wide tables scroll)."""
+    model = view.model()
+    metrics = view.horizontalHeader().fontMetrics()
+    for column in range(model.columnCount()):
+        header = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+        text = max((metrics.horizontalAdvance(line) for line in header.split("\n")), default=0)
+        view.setColumnWidth(column, min(max(view.sizeHintForColumn(column) + 12, text + 36), maximum))

@@ -1,0 +1,171 @@
+"""Overview: the verdict, the findings (most severe first) and which analyses ran or were skipped.
+
+Clicking a finding emits `finding_activated(finding)`; the window opens the page that explains it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QStackedLayout, QVBoxLayout, QWidget)
+
+from app.models.findings import AnalysesModel, FindingsModel, analysis_name
+from app.models.table import RECORD_ROLE, FilterProxyModel
+from app.pages.common import EmptyState, FilterBox, muted_label, table_view, title_label
+from app.theme import SEVERITY_FILL, SEVERITY_ON_FILL
+
+VERDICT_TEXT = {
+    "pass": "No finding failed and there are no warnings.",
+    "warn": "No finding failed, but some need a look.",
+    "fail": "At least one finding failed the audit's thresholds.",
+}
+
+
+class OverviewPage(QWidget):
+    finding_activated = Signal(object)  # engine.results.Finding
+    run_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.report: Any = None
+        self.empty = EmptyState("No audit has run yet.\nChoose the data on the Setup page, then run the audit.")
+        self.empty.run_requested.connect(self.run_requested)
+
+        self.title = title_label("Overview")
+        self.subtitle = muted_label()
+        self.verdict = QLabel()
+        self.verdict.setObjectName("verdictBadge")
+        self.verdict.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.verdict.setMinimumWidth(150)
+        self.verdict_text = QLabel()
+        self.verdict_text.setWordWrap(True)
+        self.counts = muted_label()
+
+        self.findings = FindingsModel(self)
+        self.findings_proxy = FilterProxyModel(self)
+        self.findings_proxy.setSourceModel(self.findings)
+        self.findings_view = table_view(self.findings_proxy, stretch_column=3)
+        self.findings_view.setMouseTracking(True)
+        self.findings_view.clicked.connect(self._on_clicked)
+        self.findings_view.activated.connect(self._on_clicked)
+        self.filter = FilterBox(self.findings_proxy, "Filter findings…")
+        self.findings_empty = muted_label("No findings: every measured value is within the thresholds.")
+
+        self.analyses = AnalysesModel(self)
+        self.analyses_view = table_view(self.analyses, stretch_column=2)
+        self.analyses_view.setSortingEnabled(False)
+        self.analyses_view.setSelectionMode(self.analyses_view.SelectionMode.NoSelection)
+        self.analyses_view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        header = QHBoxLayout()
+        titles = QVBoxLayout()
+        titles.addWidget(self.title)
+        titles.addWidget(self.subtitle)
+        titles.addSpacing(6)
+        titles.addWidget(self.verdict_text)
+        titles.addWidget(self.counts)
+        header.addLayout(titles, 1)
+        header.addWidget(self.verdict, 0, Qt.AlignmentFlag.AlignTop)
+
+        filter_row = QHBoxLayout()
+        filter_row.addWidget(title_label("Findings", "sectionTitle"))
+        filter_row.addStretch(1)
+        filter_row.addWidget(self.filter)
+
+        results = QWidget()
+        layout = QVBoxLayout(results)
+        layout.setContentsMargins(18, 14, 18, 14)
+        layout.setSpacing(8)
+        layout.addLayout(header)
+        layout.addSpacing(8)
+        layout.addLayout(filter_row)
+        layout.addWidget(self.findings_empty)
+        layout.addWidget(self.findings_view, 100)
+        layout.addSpacing(6)
+        layout.addWidget(title_label("Analyses", "sectionTitle"))
+        layout.addWidget(self.analyses_view)
+        layout.addStretch(1)  # takes what the findings (capped at their rows' height) leave
+
+        self._stack = QStackedLayout(self)
+        self._stack.addWidget(self.empty)
+        self._stack.addWidget(results)
+
+    # -- showing -----------------------------------------------------------------------------
+
+    def show_result(self, report: Any) -> None:
+        self.report = report
+        self.title.setText(report.title or "Model audit")
+        self.subtitle.setText(_run_line(report))
+        self.verdict.setText(report.verdict.upper())
+        self.verdict.setStyleSheet(f"background: {SEVERITY_FILL[report.verdict]}; "
+                                   f"color: {SEVERITY_ON_FILL[report.verdict]};")
+        self.verdict.setToolTip(VERDICT_TEXT.get(report.verdict, ""))
+        self.verdict_text.setText(VERDICT_TEXT.get(report.verdict, ""))
+        fails = sum(f.severity == "fail" for f in report.findings)
+        warns = sum(f.severity == "warn" for f in report.findings)
+        ran = sum(a.status == "ran" for a in report.analyses)
+        skipped = [a for a in report.analyses if a.status == "skipped"]
+        parts = [_plural(fails, "failed finding"), _plural(warns, "warning"), f"{ran} analyses ran"]
+        if skipped:
+            parts.append(f"{len(skipped)} skipped ({', '.join(analysis_name(a.name).lower() for a in skipped)})")
+        self.counts.setText(" · ".join(parts))
+
+        self.findings.set_records(report.findings)
+        self.findings_proxy.sort(-1)  # keep the engine's order (worst first) until the user sorts
+        self.findings_view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        has_findings = bool(report.findings)
+        self.findings_view.setVisible(has_findings)
+        self.filter.setVisible(has_findings)
+        self.findings_empty.setVisible(not has_findings)
+        self.findings_view.resizeColumnToContents(0)
+        self.findings_view.resizeColumnToContents(1)
+        self.findings_view.setColumnWidth(2, max(360, min(self.findings_view.sizeHintForColumn(2) + 16, 560)))
+        # as tall as its rows (a few findings leave no empty box), scrolling when there are many
+        rows_height = self.findings_view.horizontalHeader().height() + 4 + sum(
+            self.findings_view.rowHeight(r) for r in range(self.findings_proxy.rowCount()))
+        self.findings_view.setMaximumHeight(max(rows_height, 80))
+
+        self.analyses.set_records(report.analyses)
+        self.analyses_view.resizeColumnToContents(0)
+        self.analyses_view.resizeColumnToContents(1)
+        rows = max(len(report.analyses), 1)
+        height = self.analyses_view.horizontalHeader().height() + rows * self.analyses_view.rowHeight(0) + 4
+        self.analyses_view.setFixedHeight(height)
+        self.analyses_view.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self._stack.setCurrentIndex(1)
+
+    def clear(self) -> None:
+        """Back to the empty state (another audit file was opened)."""
+        self.report = None
+        self.findings.set_records([])
+        self.analyses.set_records([])
+        self._stack.setCurrentIndex(0)
+
+    def visible_findings(self) -> list[Any]:
+        """The findings in the order shown (after sorting and filtering)."""
+        proxy = self.findings_proxy
+        return [proxy.index(row, 0).data(RECORD_ROLE) for row in range(proxy.rowCount())]
+
+    def _on_clicked(self, index: QModelIndex) -> None:
+        finding = index.data(RECORD_ROLE)
+        if finding is not None:
+            self.finding_activated.emit(finding)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _run_line(report: Any) -> str:
+    """Two lines: what was audited, and when."""
+    p = report.provenance
+    parts = []
+    if report.quality is not None:
+        parts.append(f"{report.quality.rows_reference:,} reference rows, {report.quality.rows_production:,} production rows")
+    if p.model:
+        parts.append(f"model {p.model.get('type', '')}")
+    elif report.predictions is not None:
+        parts.append("predictions read from the data")
+    when = p.finished_at.replace("T", " ").replace("+00:00", " UTC") if p.finished_at else ""
+    ran = f"Ran {when} in {p.duration_s:.1f} s" if when else ""
+    return "\n".join(line for line in (" · ".join(parts), ran) if line)

@@ -1,0 +1,141 @@
+"""AppSettings: the few things Assay remembers between sessions, behind a typed wrapper with a version.
+
+Stored with QSettings in INI format: in $ASSAY_SETTINGS_DIR/assay.ini when that variable is set
+(tests point it at a temporary folder), else in the user's configuration folder. When the stored
+version is older, `_migrate` upgrades it; a newer or unreadable one is set aside, never trusted.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+SETTINGS_VERSION = 1
+MAX_RECENT = 10
+SETTINGS_DIR_ENV = "ASSAY_SETTINGS_DIR"
+THEMES = ("system", "light", "dark")
+
+
+def default_qsettings() -> QSettings:
+    folder = os.environ.get(SETTINGS_DIR_ENV)
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        return QSettings(str(Path(folder) / "assay.ini"), QSettings.Format.IniFormat)
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "Assay", "assay")
+
+
+class AppSettings:
+    """Window geometry and state, recent audit files. Every getter tolerates missing or bad values."""
+
+    def __init__(self, store: QSettings | None = None) -> None:
+        self._store = store if store is not None else default_qsettings()
+        self._check_version()
+
+    @property
+    def path(self) -> str:
+        return self._store.fileName()
+
+    @property
+    def version(self) -> int:
+        return _as_int(self._store.value("version"), 0)
+
+    def sync(self) -> None:
+        self._store.sync()
+
+    # -- window ------------------------------------------------------------------------------
+
+    @property
+    def geometry(self) -> QByteArray | None:
+        return self._bytes("window/geometry")
+
+    @geometry.setter
+    def geometry(self, value: QByteArray) -> None:
+        self._store.setValue("window/geometry", value)
+
+    @property
+    def window_state(self) -> QByteArray | None:
+        return self._bytes("window/state")
+
+    @window_state.setter
+    def window_state(self, value: QByteArray) -> None:
+        self._store.setValue("window/state", value)
+
+    @property
+    def theme(self) -> str:
+        """"system" (follow the desktop), "light" or "dark"."""
+        value = self._store.value("ui/theme")
+        return value if value in THEMES else "system"
+
+    @theme.setter
+    def theme(self, value: str) -> None:
+        self._store.setValue("ui/theme", value if value in THEMES else "system")
+
+    @property
+    def last_folder(self) -> Path | None:
+        value = self._store.value("files/last_folder")
+        return Path(value) if isinstance(value, str) and value else None
+
+    @last_folder.setter
+    def last_folder(self, folder: Path) -> None:
+        self._store.setValue("files/last_folder", str(folder))
+
+    # -- recent files ------------------------------------------------------------------------
+
+    @property
+    def recent_files(self) -> list[Path]:
+        """Most recent first; at most MAX_RECENT; files that no longer exist are kept (the menu greys them)."""
+        value = self._store.value("files/recent")
+        if value is None:
+            return []
+        items = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else []
+        return [Path(item) for item in items if isinstance(item, str) and item][:MAX_RECENT]
+
+    def add_recent_file(self, path: Path) -> list[Path]:
+        path = Path(path).resolve()
+        files = [path] + [p for p in self.recent_files if p != path]
+        self._set_recent(files[:MAX_RECENT])
+        return self.recent_files
+
+    def remove_recent_file(self, path: Path) -> list[Path]:
+        self._set_recent([p for p in self.recent_files if p != Path(path).resolve()])
+        return self.recent_files
+
+    def clear_recent_files(self) -> None:
+        self._set_recent([])
+
+    def _set_recent(self, files: list[Path]) -> None:
+        if files:
+            self._store.setValue("files/recent", [str(p) for p in files])
+        else:
+            self._store.remove("files/recent")
+
+    # -- versioning --------------------------------------------------------------------------
+
+    def _check_version(self) -> None:
+        stored = self.version
+        if stored == SETTINGS_VERSION:
+            return
+        if 0 < stored < SETTINGS_VERSION:
+            self._migrate(stored)
+        elif self._store.allKeys():
+            self._store.clear()  # written by a newer Assay, or not ours: start clean rather than misread it
+        self._store.setValue("version", SETTINGS_VERSION)
+
+    def _migrate(self, stored: int) -> None:
+        """Upgrade settings written by an older version, one step at a time (none yet)."""
+
+    def _bytes(self, key: str) -> QByteArray | None:
+        value = self._store.value(key)
+        if isinstance(value, QByteArray) and not value.isEmpty():
+            return value
+        if isinstance(value, (bytes, bytearray)) and value:
+            return QByteArray(bytes(value))
+        return None
+
+
+def _as_int(value: object, default: int) -> int:
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default

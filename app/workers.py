@@ -1,0 +1,72 @@
+"""Background work as superqt generator workers: the audit runs in Qt's thread pool, never in the GUI thread.
+
+`start_audit_worker(config, ...)` wraps `engine.pipeline.iter_audit` in a
+`superqt.utils.GeneratorWorker`: every ProgressEvent arrives as `yielded`, the AuditReport as
+`returned`, an exception as `errored`, a cancel as `aborted`; `finished` always comes last.
+`worker.quit()` cancels: the worker stops at the next yield and the audit generator is closed in
+the worker thread, so the engine's `finally` blocks run before `finished`.
+
+The engine (pandas, scikit-learn) is imported inside the worker, so the window paints without it.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Generator
+from typing import Any
+
+from PySide6.QtCore import Qt
+from superqt.utils import GeneratorWorker, create_worker
+
+
+class AuditCrashed(Exception):
+    """A RuntimeError raised by the audit, re-raised as another type.
+
+    superqt reads a RuntimeError from `work()` as "the worker object was deleted" and then emits
+    neither `errored` nor `finished`; the run would hang forever. The original is `__cause__`.
+    """
+
+
+def audit_steps(config: Any) -> Generator[Any, None, Any]:
+    """The audit as a generator, importing the engine on first use (in the worker thread)."""
+    from engine.pipeline import iter_audit
+
+    try:
+        return (yield from iter_audit(config))
+    except RuntimeError as exc:
+        raise AuditCrashed(str(exc)) from exc
+
+
+def _delegate(steps: Generator[Any, None, Any]) -> Generator[Any, None, Any]:
+    return (yield from steps)
+
+
+def start_audit_worker(config: Any, *, yielded: Callable, returned: Callable, errored: Callable,
+                       aborted: Callable, finished: Callable) -> GeneratorWorker:
+    """Start an audit of `config` in the thread pool; the callbacks run in the GUI thread."""
+    steps = audit_steps(config)
+    worker = create_worker(
+        _delegate, steps, _start_thread=False,
+        _connect={"yielded": yielded, "returned": returned, "errored": errored, "aborted": aborted,
+                  "finished": finished},
+    )
+    # Close the audit generator in the worker thread as soon as the worker stops on a cancel:
+    # superqt only stops sending to it, and the engine's clean-up would otherwise wait for the GC.
+    worker.aborted.connect(lambda: _close_quietly(steps), Qt.ConnectionType.DirectConnection)
+    worker.start()
+    return worker
+
+
+def _close_quietly(steps: Generator[Any, None, Any]) -> None:
+    """Close the cancelled audit (in the worker thread). An error while cleaning up is logged, never shown:
+    this runs outside the GUI thread, and the user has already been told the run was cancelled."""
+    try:
+        steps.close()
+    except Exception:  # noqa: BLE001
+        logging.getLogger(__name__).exception("error while closing a cancelled audit")
+
+
+def original_error(error: BaseException) -> BaseException:
+    """The exception the engine raised, unwrapping AuditCrashed."""
+    if isinstance(error, AuditCrashed) and error.__cause__ is not None:
+        return error.__cause__
+    return error
