@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, Q
 
 from app import theme
 from app.pages.drift import DriftPage
+from app.pages.explanations import ExplanationsPage
 from app.pages.fairness import FairnessPage
 from app.pages.overview import OverviewPage
 from app.pages.quality import QualityPage
@@ -29,11 +30,12 @@ from app.session import AuditSession
 from app.settings import AppSettings
 
 AUDIT_FILTER = "Audit files (*.toml);;All files (*)"
-PAGES = ("setup", "overview", "quality", "drift", "fairness")
+PAGES = ("setup", "overview", "quality", "drift", "fairness", "explanations")
 RESULT_PAGES = PAGES[1:]  # pages with show_result(report) and clear()
 PAGE_TITLES = {"setup": "Setup", "overview": "Overview", "quality": "Data quality", "drift": "Drift",
-               "fairness": "Fairness"}
-FINDING_PAGES = {"quality": "quality", "drift": "drift", "fairness": "fairness"}  # analysis -> its page
+               "fairness": "Fairness", "explanations": "Explanations"}
+FINDING_PAGES = {"quality": "quality", "drift": "drift", "fairness": "fairness",
+                 "explanations": "explanations"}  # analysis -> its page
 
 
 def ask_save_changes(parent: QWidget, name: str) -> str:
@@ -79,9 +81,10 @@ class MainWindow(QMainWindow):
         self.quality_page = QualityPage()
         self.drift_page = DriftPage()
         self.fairness_page = FairnessPage()
+        self.explanations_page = ExplanationsPage()
         self.pages: dict[str, QWidget] = {"setup": LoadingPage(), "overview": self.overview_page,
                                           "quality": self.quality_page, "drift": self.drift_page,
-                                          "fairness": self.fairness_page}
+                                          "fairness": self.fairness_page, "explanations": self.explanations_page}
         self._build_pages()
         self._build_actions()
         self._build_menus()

@@ -156,7 +156,8 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
         rank_ref, rank_prod = _ranks(ref_mean), _ranks(prod_mean)
         drift = [AttributionDrift(c, float(ref_mean[j]), float(prod_mean[j]), float(prod_mean[j] - ref_mean[j]),
                                   None if low[j] is None else float(low[j]), None if high[j] is None else float(high[j]),
-                                  raw[j], adjusted[j], int(rank_ref[j]), int(rank_prod[j]))
+                                  raw[j], adjusted[j], int(rank_ref[j]), int(rank_prod[j]),
+                                  _drifted(adjusted[j], low[j], high[j]))
                  for j, c in enumerate(columns)]
         return tuple(sorted(drift, key=lambda d: d.rank_production))
 
@@ -182,6 +183,10 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
         agreement = float(spearmanr(shap_order, [permutation[c] for c in self.inputs]).statistic)
         return permutation, agreement, (f"scikit-learn permutation importance ({scoring}, "
                                         f"{self.config.permutation_repeats} repeats) on {len(sample):,} production rows")
+
+
+def _drifted(p_adjusted: float | None, low: float | None, high: float | None) -> bool:
+    return bool(p_adjusted is not None and p_adjusted < 0.05 and low is not None and (low > 0 or high < 0))
 
 
 def _batches(total: int, size: int) -> list[int]:

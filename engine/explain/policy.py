@@ -16,9 +16,7 @@ def explanation_findings(result: ExplanationsResult, config: ExplainConfig) -> l
             "explanations.top_columns", "explanations", "warn",
             f"The model's top {k} columns changed: {', '.join(top_ref)} → {', '.join(top_prod)}",
             "Ranked by mean absolute SHAP value on the explained rows of each dataset."))
-    drifted = [d for d in result.attribution_drift
-               if d.p_value_adjusted is not None and d.p_value_adjusted < 0.05 and d.ci_low is not None
-               and (d.ci_low > 0 or d.ci_high < 0)]
+    drifted = [d for d in result.attribution_drift if d.drifted]
     if drifted:
         listed = ", ".join(f"{d.feature} ({d.change:+.3f})" for d in drifted[:6])
         findings.append(Finding(

@@ -32,6 +32,7 @@ class AttributionDrift:
     p_value_adjusted: float | None
     rank_reference: int
     rank_production: int
+    drifted: bool = False  # adjusted p below 0.05 and an interval of the change that excludes zero
 
 
 @dataclass(frozen=True)

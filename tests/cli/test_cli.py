@@ -20,9 +20,15 @@ def test_version():
 
 def test_exit_0_when_nothing_fails_and_json_is_written(tmp_path, employment_audit):
     out = tmp_path / "report.json"
-    assert main(["audit", str(employment_audit), "--json", str(out), "--quiet"]) == 0
+    # the census model's race disparities fail the default fairness policy; without sensitive columns it passes
+    assert main(["audit", str(employment_audit), "--json", str(out), "--quiet", "--set", "columns.sensitive=[]"]) == 0
     data = json.loads(out.read_text())
     assert data["verdict"] in ("pass", "warn")
+
+
+def test_exit_1_when_the_census_models_disparities_fail_the_policy(employment_audit, capsys):
+    assert main(["audit", str(employment_audit)]) == 1
+    assert "RAC1P" in capsys.readouterr().out
 
 
 def test_exit_1_when_a_finding_fails(tmp_path, small_tables, capsys):
