@@ -32,9 +32,11 @@ def drift_findings(result: DriftResult, config: DriftConfig) -> list[Finding]:
     if multivariate and multivariate.domain_classifier and multivariate.domain_classifier.drifted:
         domain = multivariate.domain_classifier
         top = ", ".join(name for name, _ in domain.top_features[:3])
+        smallest = 1 / (domain.permutations + 1)  # no permutation reached the observed AUC
+        p_text = f"p ≤ {smallest:.2g}" if domain.p_value <= smallest * (1 + 1e-9) else f"p = {domain.p_value:.3g}"
         findings.append(Finding("drift.multivariate.domain_classifier", "drift", "warn",
                                 f"A classifier tells production from reference rows (ROC-AUC {domain.auc:.2f}, "
-                                f"p = {domain.p_value:.3g})", f"Columns that separate the sets most: {top}."))
+                                f"{p_text})", f"Columns that separate the sets most: {top}."))
     if multivariate and multivariate.reconstruction and multivariate.reconstruction.drifted:
         rec = multivariate.reconstruction
         findings.append(Finding("drift.multivariate.reconstruction", "drift", "warn",
