@@ -114,13 +114,15 @@ def infer_kind(series: pd.Series) -> tuple[ColumnKind, bool]:
     if isinstance(series.dtype, pd.CategoricalDtype):
         return ColumnKind.CATEGORICAL, False
     if pd.api.types.is_numeric_dtype(series):
-        unique = values.unique()
+        # three distinct values among the first thousand settle "not boolean" without hashing a million
+        head = values.iloc[:1000].unique()
+        unique = head if len(head) > 2 else values.unique()
         if len(unique) <= 2 and set(np.asarray(unique, dtype=float).tolist()) <= {0.0, 1.0}:
             return ColumnKind.BOOLEAN, False
         if _looks_like_year(series, values):
             return ColumnKind.DATETIME, False
-        if (pd.api.types.is_integer_dtype(series) and len(values) >= 20 and len(unique) == len(values)
-                and _looks_like_id(str(series.name))):
+        if (pd.api.types.is_integer_dtype(series) and len(values) >= 20 and _looks_like_id(str(series.name))
+                and values.nunique() == len(values)):
             return ColumnKind.IDENTIFIER, False
         return ColumnKind.NUMERICAL, False
     if len(values) == 0:
