@@ -2,8 +2,8 @@
 
 Public `fit` / `iter_calculate` wrap private `_fit` / `_calculate`; an unexpected exception
 becomes a CalculationError naming the analysis, so the user reads what failed, not a traceback.
-`_calculate` is a generator: it yields fractions (0-1) between columns or chunks and returns the
-result, which keeps a cancel within a second.
+`_calculate` is a generator: it yields fractions (0-1), or (fraction, message) pairs, between
+columns or chunks and returns the result, which keeps a cancel within a second.
 """
 from __future__ import annotations
 
@@ -36,8 +36,9 @@ class Calculator(ABC, Generic[R]):
         steps = self._calculate(production)
         try:
             while True:
-                fraction = next(steps)
-                yield ProgressEvent(self.name, fraction, self.title)
+                step = next(steps)  # a fraction, or (fraction, message) to say what is being done
+                fraction, message = step if isinstance(step, tuple) else (step, self.title)
+                yield ProgressEvent(self.name, fraction, message)
         except StopIteration as stop:
             return stop.value
         except AssayError:

@@ -133,7 +133,7 @@ class DriftCalculator(Calculator[DriftResult]):
             futures = [pool.submit(self._test_whole, c, production) for c in columns]
             for i, future in enumerate(futures):
                 results.append(future.result())
-                yield 0.5 * (i + 1) / max(len(futures), 1)
+                yield 0.5 * (i + 1) / max(len(futures), 1), f"Drift: testing {columns[i].name}"
         finally:  # a cancel (the generator closed) drops the columns not yet started
             pool.shutdown(wait=True, cancel_futures=True)
         results = self._judge(results)
@@ -163,7 +163,7 @@ class DriftCalculator(Calculator[DriftResult]):
                                        self.config.domain_rows, self.config.permutations, self.seed)
         try:
             while True:
-                yield 0.75 + 0.2 * next(steps)
+                yield 0.75 + 0.2 * next(steps), "Drift: domain classifier"
         except StopIteration as stop:
             domain = stop.value
         notes.append(f"Domain classifier: gradient boosting on {domain.rows_per_dataset:,} seeded rows per "
@@ -284,7 +284,7 @@ class DriftCalculator(Calculator[DriftResult]):
             futures = [pool.submit(per_chunk, r) for r in testable]
             for i, (r, future) in enumerate(zip(testable, futures)):
                 raw[r.feature], bands[r.feature] = future.result()
-                yield 0.5 + 0.25 * (i + 1) / max(len(testable), 1)
+                yield 0.5 + 0.25 * (i + 1) / max(len(testable), 1), f"Drift over time: {r.feature}"
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         drifted: dict[str, list[bool | None]] = {name: [None] * len(chunks) for name in raw}

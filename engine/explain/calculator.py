@@ -111,7 +111,8 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
                 kept.append(index)
                 values.append(attributions)
                 outputs.append(output)
-            yield start + (end - start) * min(i + step, len(rows)) / len(rows)
+            done = min(i + step, len(rows))
+            yield start + (end - start) * done / len(rows), f"Explaining {side} rows: {done:,} of {len(rows):,}"
         if not kept:
             raise CalculationError(f"the model could not be explained on any {side} row")
         index = np.concatenate(kept)
@@ -174,7 +175,7 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
         if len(sample) < 20:
             return None, None, "too few labelled production rows for permutation importance"
         scoring = {"binary": "roc_auc", "multiclass": "accuracy"}.get(self.schema.task or "", "r2")
-        yield 0.85
+        yield 0.85, "Explanations: permutation importance (cross-check)"
         with threadpool_limits(limits=1, user_api="openmp"):  # small batches: OpenMP threads only cost here
             result = permutation_importance(self.model.model, sample[self.inputs], sample[target], scoring=scoring,
                                             n_repeats=self.config.permutation_repeats, random_state=self.seed)
