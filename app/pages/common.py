@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHeaderView, QLabel, QLineEdit, QPushButton,
-                               QTableView, QVBoxLayout, QWidget)
+                               QScrollArea, QTableView, QToolButton, QVBoxLayout, QWidget)
 
 
 def title_label(text: str, name: str = "pageTitle") -> QLabel:
@@ -96,3 +96,34 @@ def fit_columns(view: QTableView, maximum: int = 260) -> None:
         header = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
         text = max((metrics.horizontalAdvance(line) for line in header.split("\n")), default=0)
         view.setColumnWidth(column, min(max(view.sizeHintForColumn(column) + 12, text + 36), maximum))
+
+
+def methods_fold(title: str, max_height: int) -> tuple[QToolButton, QLabel, QScrollArea]:
+    """A fold-out "how this was computed" section: its button, the text label and the scrolling box.
+
+    The button shows and hides the box; a long methods text scrolls rather than pushing the page away.
+    """
+    button = QToolButton()
+    button.setText(title)
+    button.setCheckable(True)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    button.setArrowType(Qt.ArrowType.RightArrow)
+    button.setAutoRaise(True)
+    text = QLabel()
+    text.setWordWrap(True)
+    text.setTextFormat(Qt.TextFormat.RichText)
+    text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    box = QScrollArea()
+    box.setWidget(text)
+    box.setWidgetResizable(True)
+    box.setFrameShape(QFrame.Shape.NoFrame)
+    box.setMaximumHeight(max_height)
+    box.hide()
+
+    def toggled(shown: bool) -> None:
+        button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        box.setVisible(shown)
+
+    button.toggled.connect(toggled)
+    return button, text, box

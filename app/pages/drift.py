@@ -16,12 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QScrollArea, QSplitter, QStackedLayout, QTabWidget,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QStackedLayout, QTabWidget, QVBoxLayout, QWidget
 
 from app.models.drift import SPARK_WIDTH, DriftTableModel, SparklineDelegate, effect_text, p_text
 from app.models.table import FilterProxyModel
-from app.pages.common import Card, EmptyState, FilterBox, fit_columns, muted_label, table_view, title_label
+from app.pages.common import (Card, EmptyState, FilterBox, fit_columns, methods_fold, muted_label, table_view,
+                              title_label)
 from app.theme import severity_colour
 
 RULES = {"both": "corrected p-value below alpha and effect size at its minimum", "p_value": "corrected p-value only",
@@ -76,24 +76,8 @@ class DriftPage(QWidget):
         self.tabs.addTab(self.heat_tab, "Columns × chunks")
         self.tabs.addTab(self._multivariate_tab(), "Multivariate")
 
-        self.methods_button = QToolButton()
-        self.methods_button.setText("How this was tested")
-        self.methods_button.setCheckable(True)
-        self.methods_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.methods_button.setArrowType(Qt.ArrowType.RightArrow)
-        self.methods_button.setAutoRaise(True)
-        self.methods_button.toggled.connect(self._on_methods_toggled)
-        self.methods_text = QLabel()
-        self.methods_text.setWordWrap(True)
-        self.methods_text.setTextFormat(Qt.TextFormat.RichText)
-        self.methods_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.methods_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.methods_box = QScrollArea()  # a long "Not tested: …" line must not push the page away
-        self.methods_box.setWidget(self.methods_text)
-        self.methods_box.setWidgetResizable(True)
-        self.methods_box.setFrameShape(QFrame.Shape.NoFrame)
-        self.methods_box.setMaximumHeight(180)
-        self.methods_box.hide()
+        # a long "Not tested: …" line scrolls rather than pushing the page away
+        self.methods_button, self.methods_text, self.methods_box = methods_fold("How this was tested", 180)
 
         summary = QHBoxLayout()
         summary.setSpacing(12)
@@ -347,10 +331,6 @@ class DriftPage(QWidget):
 
     def _on_heat_map_clicked(self, name: str) -> None:
         self.select_column(name, focus=False)
-
-    def _on_methods_toggled(self, shown: bool) -> None:
-        self.methods_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
-        self.methods_box.setVisible(shown)
 
 
 # -- pieces ------------------------------------------------------------------------------------

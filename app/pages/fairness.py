@@ -16,13 +16,14 @@ from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFrame, QHBoxLayout, QLabel, QRadioButton,
-                               QScrollArea, QSplitter, QStackedLayout, QTableView, QTabWidget, QToolButton, QVBoxLayout,
+                               QScrollArea, QSplitter, QStackedLayout, QTableView, QTabWidget, QVBoxLayout,
                                QWidget)
 
 from app.models import fairness as F
 from app.models.table import FilterProxyModel
 from app.pages import fairness_text as T
-from app.pages.common import Card, EmptyState, FilterBox, fit_columns, muted_label, table_view, title_label
+from app.pages.common import (Card, EmptyState, FilterBox, fit_columns, methods_fold, muted_label, table_view,
+                              title_label)
 
 SHOW = {"both": ("reference", "production"), "reference": ("reference",), "production": ("production",)}
 SHOW_TEXT = {"both": "Both, side by side", "reference": "Reference", "production": "Production"}
@@ -126,8 +127,9 @@ class FairnessPage(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
 
-        self.methods_button, self.methods_text, self.methods_box = _methods_fold()
-        self.methods_button.toggled.connect(self._on_methods_toggled)
+        self.methods_button, self.methods_text, self.methods_box = methods_fold("How this was computed",
+                                                                                METHODS_HEIGHT)
+        self.methods_button.toggled.connect(self._fit_methods)
 
         controls = QHBoxLayout()
         controls.setSpacing(8)
@@ -388,12 +390,7 @@ class FairnessPage(QWidget):
         self.proxies_caption.setText(text)
         self.tabs.setTabText(3, f"Proxies ({len(f.proxies)})")
 
-    def _on_methods_toggled(self, shown: bool) -> None:
-        self.methods_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
-        self.methods_box.setVisible(shown)
-        self._fit_methods()
-
-    def _fit_methods(self) -> None:
+    def _fit_methods(self, *_: Any) -> None:
         """The methods as tall as their text (at most METHODS_HEIGHT, then they scroll): no empty band."""
         if self.methods_box.isVisible():
             width = self.methods_box.viewport().width() or self.width() - 40
@@ -450,22 +447,3 @@ def _tab(view: QTableView, caption: QLabel, filter_box: FilterBox | None = None)
     return tab
 
 
-def _methods_fold() -> tuple[QToolButton, QLabel, QScrollArea]:
-    button = QToolButton()
-    button.setText("How this was computed")
-    button.setCheckable(True)
-    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-    button.setArrowType(Qt.ArrowType.RightArrow)
-    button.setAutoRaise(True)
-    text = QLabel()
-    text.setWordWrap(True)
-    text.setTextFormat(Qt.TextFormat.RichText)
-    text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-    box = QScrollArea()
-    box.setWidget(text)
-    box.setWidgetResizable(True)
-    box.setFrameShape(QFrame.Shape.NoFrame)
-    box.setMaximumHeight(METHODS_HEIGHT)
-    box.hide()
-    return button, text, box

@@ -280,7 +280,8 @@ def z_test(ref_counts: np.ndarray, prod_counts: np.ndarray, **_: object) -> Meth
 NUM, CAT, BOTH = frozenset({"numerical"}), frozenset({"categorical"}), frozenset({"numerical", "categorical"})
 
 register(DriftMethod("ks", "Kolmogorov-Smirnov", NUM, True, 0.05, True,
-                     "two-sample KS test; exact statistic; p-value exact up to 10,000 rows, asymptotic above",
+                     "two-sample KS test; exact statistic; p-value exact up to 10,000 rows, finite-n asymptotic above, "
+                     "Kolmogorov's limit distribution above an effective 50,000",
                      numerical=ks))
 register(DriftMethod("psi", "Population stability index", BOTH, False, 0.1, True,
                      "PSI on reference-quantile bins (numerical) or categories; empty bins smoothed",
