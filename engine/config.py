@@ -151,6 +151,34 @@ class ExplainConfig:
     top_columns: int = 3  # a finding when the set of the top columns changes
 
 
+@dataclass(frozen=True)
+class PerformanceConfig:
+    """[performance]: decision threshold, the policy, bootstrap intervals, chunks and segments."""
+
+    threshold: float = 0.5  # binary: predicted positive when the positive-class score is at least this
+    minimum: dict[str, float] = field(default_factory=dict)  # [performance.minimum] metric = lowest allowed value
+    max_drop: float = 0.05  # largest allowed drop of a headline metric vs the reference (absolute)
+    max_drop_metrics: dict[str, float] = field(default_factory=dict)  # [performance.max_drop_metrics] per metric
+    bootstrap_resamples: int = 1000  # 0 turns intervals off
+    confidence: float = 0.95
+    chunk_by: Literal["auto", "day", "week", "month", "quarter", "year", "rows"] = "auto"
+    chunk_size: int = 5000  # rows per chunk when chunk_by = "rows" (or no timestamp)
+    min_chunk_rows: int = 50
+    segment_by: tuple[str, ...] | None = None  # categorical columns to break down by; unset: the sensitive ones
+    top_segments: int = 10  # values shown per segment column; the rest are pooled as "other"
+    calibration_bins: int = 10  # equal-width score bins for the calibration curve and ECE
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """[report]: the PDF audit report."""
+
+    page_size: Literal["A4", "letter"] = "A4"
+    top_columns: int = 10  # drift charts drawn for the most drifted columns; the table lists every column
+    prepared_by: str = ""
+    reviewed_by: str = ""
+
+
 SECTIONS: dict[str, type] = {
     "audit": AuditInfoConfig,
     "data": DataConfig,
@@ -158,9 +186,11 @@ SECTIONS: dict[str, type] = {
     "columns": ColumnsConfig,
     "task": TaskConfig,
     "quality": QualityConfig,
+    "performance": PerformanceConfig,
     "drift": DriftConfig,
     "fairness": FairnessConfig,
     "explain": ExplainConfig,
+    "report": ReportConfig,
 }
 
 
@@ -174,9 +204,11 @@ class AuditConfig:
     columns: ColumnsConfig = field(default_factory=ColumnsConfig)
     task: TaskConfig = field(default_factory=TaskConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
+    performance: PerformanceConfig = field(default_factory=PerformanceConfig)
     drift: DriftConfig = field(default_factory=DriftConfig)
     fairness: FairnessConfig = field(default_factory=FairnessConfig)
     explain: ExplainConfig = field(default_factory=ExplainConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
     source: Path | None = field(default=None, compare=False)  # the TOML file it came from, if any
 
     # -- reading -------------------------------------------------------------------------
@@ -420,6 +452,10 @@ def _check_ranges(instance: Any, section: str) -> None:
         if not 0.5 < instance.confidence < 1.0:
             raise ConfigError(f"{section}.confidence: {instance.confidence} must be between 0.5 and 1, such as 0.95",
                               key=f"{section}.confidence")
+    if isinstance(instance, PerformanceConfig):
+        _check_performance(instance, section)
+    if isinstance(instance, ReportConfig) and instance.top_columns < 1:
+        raise ConfigError(f"{section}.top_columns: must be at least 1", key=f"{section}.top_columns")
     if isinstance(instance, QualityConfig):
         for f in dataclasses.fields(instance):
             value = getattr(instance, f.name)
@@ -481,6 +517,30 @@ def _check_drift_values(config: DriftConfig, section: str) -> None:
     if not 0 < config.psi_smoothing < 0.1:
         raise ConfigError(f"{section}.psi_smoothing: use a small positive share such as 0.0001",
                           key=f"{section}.psi_smoothing")
+
+
+PERFORMANCE_METRICS = ("accuracy", "balanced_accuracy", "precision", "recall", "f1", "roc_auc", "average_precision",
+                       "log_loss", "brier", "ece", "mae", "rmse", "mape", "median_ae", "r2", "mean_error")
+
+
+def _check_performance(config: PerformanceConfig, section: str) -> None:
+    if not 0.0 <= config.threshold <= 1.0:
+        raise ConfigError(f"{section}.threshold: {config.threshold} must be between 0 and 1 (a score threshold)",
+                          key=f"{section}.threshold")
+    if config.max_drop < 0:
+        raise ConfigError(f"{section}.max_drop: must not be negative", key=f"{section}.max_drop")
+    for table in ("minimum", "max_drop_metrics"):
+        for name in getattr(config, table):
+            if name not in PERFORMANCE_METRICS:
+                raise ConfigError(f"{section}.{table}.{name}: not a performance metric; allowed names: "
+                                  f"{', '.join(PERFORMANCE_METRICS)}", key=f"{section}.{table}.{name}")
+    if not 0.5 < config.confidence < 1.0:
+        raise ConfigError(f"{section}.confidence: {config.confidence} must be between 0.5 and 1, such as 0.95",
+                          key=f"{section}.confidence")
+    for key, low in (("bootstrap_resamples", 0), ("chunk_size", 10), ("min_chunk_rows", 2), ("top_segments", 1),
+                     ("calibration_bins", 2)):
+        if getattr(config, key) < low:
+            raise ConfigError(f"{section}.{key}: must be at least {low}", key=f"{section}.{key}")
 
 
 def _check_fairness(config: FairnessConfig, section: str) -> None:
