@@ -28,6 +28,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="assay", description="Audit a machine-learning model offline.")
     parser.add_argument("--version", action="version", version=f"assay {version()}")
+    parser.add_argument("--selftest", action="store_true",
+                        help="open the window offscreen, run the demo audit, write and check the JSON and PDF; "
+                             "exit 0 when everything works on this machine")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     audit = commands.add_parser("audit", help="run an audit headless (exit 0 pass/warn, 1 fail, 2 bad input)")
@@ -51,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.selftest:
+        from app.selftest import run_selftest
+
+        return run_selftest()
     if args.command in (None, "gui"):
         from app.main import main as gui_main
 

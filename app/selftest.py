@@ -1,0 +1,145 @@
+"""`assay --selftest`: prove that an installed Assay works, end to end, on this machine.
+
+Opens the main window (offscreen unless QT_QPA_PLATFORM says otherwise), writes the demo audit
+to a temporary folder, runs it through the same session and worker the app uses, shows every
+page, writes the JSON and the PDF report and checks them. Prints one line per check; exit 0 when
+all pass, 1 when one fails (the line says which), 2 when no window can be opened at all.
+
+Used on the PyInstaller bundle and on a plain `pip install .` by `make bundle-check`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+TIMEOUT_S = 900  # the demo audit takes seconds; a slow CI machine under load gets generous room
+EXIT_OK, EXIT_FAILED, EXIT_NO_DISPLAY = 0, 1, 2
+
+
+class SelftestFailure(Exception):
+    pass
+
+
+def run_selftest(keep: Path | None = None) -> int:
+    """Run every check; `keep` names a folder to leave the outputs in (else a temporary one)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory(prefix="assay-selftest-") as tmp:
+        folder = Path(keep) if keep else Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        os.environ.setdefault("ASSAY_SETTINGS_DIR", str(folder / "settings"))  # never touch the user's settings
+        from app.platform_check import startup_problem
+
+        problem = startup_problem()
+        if problem:
+            print(problem, file=sys.stderr)
+            return EXIT_NO_DISPLAY
+        checks = _Checks()
+        try:
+            _run(folder, checks)
+        except SelftestFailure as exc:
+            print(f"FAIL  {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        except Exception as exc:  # noqa: BLE001 - a selftest reports everything, then fails
+            traceback.print_exc()
+            print(f"FAIL  unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"selftest passed: {checks.count} checks in {time.perf_counter() - checks.started:.1f} s "
+              f"(Qt platform: {os.environ.get('QT_QPA_PLATFORM')})")
+        return EXIT_OK
+
+
+class _Checks:
+    def __init__(self) -> None:
+        self.count = 0
+        self.started = time.perf_counter()
+
+    def ok(self, condition: bool, what: str, detail: str = "") -> None:
+        if not condition:
+            raise SelftestFailure(f"{what}{': ' + detail if detail else ''}")
+        self.count += 1
+        print(f"ok    {what}{' (' + detail + ')' if detail else ''}", flush=True)
+
+
+def _run(folder: Path, checks: _Checks) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    from app.main import create_application, create_window
+    from engine.cli import version
+    from engine.demo import write_demo
+
+    app = create_application()
+    checks.ok(True, "Qt application", f"platform {QGuiApplication.platformName()}, version {version()}")
+    window = create_window()
+    window.resize(1400, 900)
+    window.show()
+    audit_file = write_demo(folder / "demo")
+    checks.ok(audit_file.is_file(), "demo audit written", str(audit_file))
+
+    outcome: dict[str, object] = {}
+    window.session.audit_finished.connect(lambda report: outcome.setdefault("report", report))
+    window.session.audit_failed.connect(lambda error: outcome.setdefault("error", error))
+    window.call_when_ready(lambda: window.open_audit(audit_file, run=True, confirm=False))
+    _wait(app, lambda: bool(outcome), TIMEOUT_S, "the demo audit")
+    if "error" in outcome:
+        raise SelftestFailure(f"the demo audit failed: {outcome['error']}")
+    report = outcome["report"]
+    failed = [a.name for a in report.analyses if a.status != "ran"]
+    checks.ok(not failed, "every analysis ran", ", ".join(a.name for a in report.analyses))
+    _wait(app, lambda: window.current_page() == "overview", 10, "the overview page")
+
+    from app.main_window import PAGES
+
+    for page in PAGES:
+        window.go_to(page)
+        app.processEvents()
+        image = window.grab().toImage()
+        checks.ok(_has_content(image), f"page {page!r} draws", f"{image.width()}x{image.height()}")
+    shot = folder / "window.png"
+    window.go_to("overview")
+    app.processEvents()
+    window.grab().save(str(shot))
+
+    json_path = folder / "report.json"
+    report.write_json(json_path)
+    data = json.loads(json_path.read_text(encoding="utf-8"))
+    checks.ok(data.get("verdict") == report.verdict and data.get("schema_version") == report.schema_version,
+              "JSON report written and read back", f"verdict {data.get('verdict')}, {json_path.stat().st_size} bytes")
+    hashes = {i["role"]: i["sha256"] for i in data["provenance"]["inputs"]}
+    checks.ok(len(hashes) == 3 and all(len(h) == 64 for h in hashes.values()), "inputs hashed",
+              ", ".join(sorted(hashes)))
+
+    from engine.report import build_pdf
+
+    pdf_path = folder / "report.pdf"
+    build_pdf(report, pdf_path)
+    head = pdf_path.read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", head))
+    checks.ok(head.startswith(b"%PDF-") and head.rstrip().endswith(b"%%EOF") and pages >= 3,
+              "PDF report written", f"{pages} pages, {len(head)} bytes")
+    window.close()
+    window.session.shutdown()
+    app.processEvents()
+
+
+def _wait(app, done: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        if time.monotonic() > deadline:
+            raise SelftestFailure(f"{what} did not finish within {timeout_s:.0f} s")
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def _has_content(image) -> bool:
+    """More than one colour on a coarse grid: the page drew something, not a blank rectangle."""
+    if image.isNull() or image.width() < 100 or image.height() < 100:
+        return False
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 37) for y in range(0, image.height(), 29)}
+    return len(colours) > 3
