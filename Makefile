@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := build/demo
 
-.PHONY: run test bench sysdeps demo clean
+.PHONY: run test bench bundle bundle-check sysdeps demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,21 @@ test: sysdeps $(STAMP)
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/run_all.py
+
+# Installers: the PyInstaller one-folder bundle in dist/assay, then the check CI runs on it
+# (selftest offscreen and under Xvfb, and a non-editable wheel install in a fresh venv).
+BUNDLE_STAMP := $(VENV)/.bundle-tools
+
+$(BUNDLE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bundle]'
+	touch $(BUNDLE_STAMP)
+
+bundle: sysdeps $(BUNDLE_STAMP)
+	$(BIN)/pyinstaller installers/assay.spec --noconfirm --distpath dist --workpath build/pyinstaller --log-level WARN
+	@du -sh dist/assay
+
+bundle-check: bundle
+	bash scripts/bundle-check
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
