@@ -1,0 +1,152 @@
+"""Scope and provenance: every input with its SHA-256, the model, the columns, the software versions,
+the run, the report id and the full audit configuration."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from engine.report import formats as F
+from engine.report.blocks import Column
+from engine.report.identity import SHORT, TIMING_FIELDS
+from engine.report.sections.cover import audit_date
+
+ROLE_TITLES = {"reference": "Reference data", "production": "Production data", "model": "Model file"}
+
+
+def build(ctx: Any):
+    yield 0.0, "Scope and provenance"
+    report, b = ctx.report, ctx.blocks
+    prov = report.provenance
+    story = [*b.h1("Scope and provenance", "scope"),
+             b.p("What this audit was computed from. Each file's SHA-256 identifies its exact content: recompute it "
+                 "(for example with sha256sum) to check that a file is the one audited.")]
+
+    story += b.h2("Inputs", "scope-inputs")
+    for info in prov.inputs:
+        rows: list[tuple[str, Any]] = [("Path", info.path), ("SHA-256", info.sha256),
+                                       ("Format", ", ".join(x for x in (info.format, info.detail) if x) or "—")]
+        if info.role != "model":
+            rows += [("Rows", F.count(info.rows)), ("Columns", F.count(info.columns)),
+                     ("Time range", time_range(report, info))]
+        story += b.h3(ROLE_TITLES.get(info.role, info.role.capitalize()))
+        story.append(b.pairs(rows, key_width=0.16, mono_keys=("SHA-256",)))
+
+    story += b.h2("Model", "scope-model")
+    story += model_block(ctx)
+
+    story += b.h2("Predictions", "scope-predictions")
+    story += predictions_block(ctx)
+
+    story += b.h2("Columns", "scope-columns")
+    columns = report.schema.columns
+    story.append(b.p(f"{F.plural(len(columns), 'column')}, with the kind and role the audit used "
+                     "(inferred from the data unless set in the audit file's [columns])."))
+    story.append(b.table(
+        [Column("Column", 0.44), Column("Kind", 0.16), Column("Role", 0.14), Column("In reference", 0.12),
+         Column("In production", 0.14)],
+        [[c.name, c.kind.value, c.role.value, "yes" if c.in_reference else "no", "yes" if c.in_production else "no"]
+         for c in columns]))
+
+    story += b.h2("Software", "scope-software")
+    story.append(b.pairs([(name, version) for name, version in prov.versions.items()], key_width=0.22))
+
+    story += b.h2("Run and report id", "scope-run")
+    story.append(b.pairs([
+        ("Seed", str(prov.seed)),
+        ("Started", audit_date(prov.started_at)),
+        ("Finished", audit_date(prov.finished_at)),
+        ("Duration", f"{prov.duration_s:,.1f} s" if prov.duration_s else "—"),
+        ("Report id", ctx.report_id),
+    ], key_width=0.16, mono_keys=("Report id",)))
+    story.append(b.small(
+        "Report id: the SHA-256 of the canonical JSON of the results (the JSON report of assay audit --json, keys "
+        "sorted, no spaces, UTF-8) without the timing fields " + ", ".join(f"provenance.{f}" for f in TIMING_FIELDS)
+        + f". The same results always give the same id; footers show its first {SHORT} digits. Recompute it from the "
+        "JSON file with engine.report.report_id(json.load(file))."))
+
+    story += b.h2("Audit configuration", "scope-configuration")
+    story.append(b.p("Every key of the audit as it ran, defaults included (the audit file plus any --set overrides)."))
+    rows = [[key, value] for key, value in flat_config(prov.config)]
+    story.append(b.table([Column("Key", 0.34, mono=True), Column("Value", 0.66, mono=True)], rows))
+    return story
+
+
+def time_range(report: Any, info: Any) -> str:
+    """The input's time range: recorded with the input when the engine does, else (production) the span of the
+    time-based drift chunks."""
+    recorded = getattr(info, "time_range", None)
+    if recorded:
+        start, end = recorded
+        return f"{start} to {end}"
+    timestamp = next((c.name for c in report.schema.columns if c.role.value == "timestamp"), None)
+    if timestamp is None:
+        return "no timestamp column"
+    chunks = report.drift.chunks if report.drift is not None else ()
+    starts = [c.start for c in chunks if c.start]
+    ends = [c.end for c in chunks if c.end]
+    if info.role == "production" and starts and ends:
+        return f"{min(starts)} to {max(ends)} (timestamp column {timestamp}, from the drift chunks)"
+    return f"not recorded by the audit engine (timestamp column {timestamp})"
+
+
+def model_block(ctx: Any) -> list:
+    b, model = ctx.blocks, ctx.report.provenance.model
+    if not model:
+        status = ctx.report.status_of("predictions")
+        return [b.p("No model file: " + (status.reason if status and status.reason else "the audit ran without one")
+                    + ".")]
+    rows: list[tuple[str, Any]] = [("Type", model.get("type", "—")), ("Format", model.get("format", "—")),
+                                   ("File", model.get("path", "—")), ("SHA-256", model.get("sha256", "—"))]
+    expected = model.get("expected_columns")
+    if expected:
+        rows.append(("Input columns", f"{len(expected)}: " + ", ".join(map(str, expected))))
+    story = [b.pairs(rows, key_width=0.16, mono_keys=("SHA-256",))]
+    params = model.get("parameters") or {}
+    if params:
+        story += b.h3(f"Parameters ({len(params)})")
+        story.append(b.table([Column("Parameter", 0.34, mono=True), Column("Value", 0.66, mono=True)],
+                             [[str(k), str(v)] for k, v in params.items()]))
+    return story
+
+
+def predictions_block(ctx: Any) -> list:
+    b, p = ctx.blocks, ctx.report.predictions
+    status = ctx.report.status_of("predictions")
+    if p is None:
+        return [b.not_run("Prediction", status.reason if status else "")]
+    rows: list[tuple[str, Any]] = [("Source", status.reason if status and status.reason else p.source),
+                                   ("Task", p.task or "—")]
+    if p.classes:
+        rows.append(("Classes", ", ".join(map(str, p.classes))))
+    if p.positive_label is not None:
+        rows.append(("Positive label", str(p.positive_label)))
+    rows += [("Rows predicted", f"reference {F.count(p.rows_reference)}, production {F.count(p.rows_production)}")]
+    if p.positive_rate_reference is not None or p.positive_rate_production is not None:
+        rows.append(("Predicted positive rate", f"reference {F.percent(p.positive_rate_reference)}, "
+                                                f"production {F.percent(p.positive_rate_production)}"))
+    rows.append(("Scores", "yes (probabilities)" if p.has_probabilities else "no"))
+    return [b.pairs(rows, key_width=0.22)]
+
+
+def flat_config(config: dict[str, Any]) -> list[tuple[str, str]]:
+    """(dotted key, TOML-like value) for every key, in the file's section order; empty tables shown as {}."""
+    out = []
+    for section, values in config.items():
+        if not isinstance(values, dict):
+            out.append((section, _text(values)))
+            continue
+        for key, value in values.items():
+            out.append((f"{section}.{key}", _text(value)))
+    return out
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+

@@ -1,0 +1,67 @@
+"""The executive summary: the verdict, what ran, and every finding grouped by severity, each linked to
+its section."""
+from __future__ import annotations
+
+from typing import Any
+
+from engine.report import formats as F
+from engine.report.blocks import Column, Markup, esc
+from engine.report.sections.common import SEVERITY_WORDS, TITLES, link, page_of, plain_link, section_key
+from engine.report.sections.cover import verdict_badge, VERDICT_WORDS
+
+GROUPS = (("fail", "Failed"), ("warn", "Warnings"), ("pass", "Notes"))
+VERDICT_TEXT = {
+    "pass": "No finding reached a warning or failure threshold.",
+    "warn": "No finding failed the policy, but some reached a warning threshold and deserve a look.",
+    "fail": "At least one finding failed the policy set in the audit file.",
+}
+
+
+def build(ctx: Any):
+    yield 0.0, "Executive summary"
+    report, b = ctx.report, ctx.blocks
+    counts = {s: sum(f.severity == s for f in report.findings) for s in ("fail", "warn", "pass")}
+    story = [*b.h1("Executive summary", "summary")]
+    story.append(verdict_badge(ctx, f"Verdict: {VERDICT_WORDS.get(report.verdict, report.verdict.upper())}",
+                               f"{F.plural(counts['fail'], 'finding')} failed, {F.plural(counts['warn'], 'warning')}. "
+                               + VERDICT_TEXT.get(report.verdict, "")))
+    story.append(b.spacer(8))
+    story.append(b.p("The verdict is the most severe finding. Each finding below links to the section that "
+                     "explains it (its page in the last column); the thresholds that graded it are listed in the "
+                     "methodology appendix."))
+
+    story += b.h2("Analyses", "summary-analyses")
+    rows, marks = [], []
+    for status in report.analyses:
+        key = section_key(status.name)
+        found = report.findings_for(status.name)
+        fails, warns = sum(f.severity == "fail" for f in found), sum(f.severity == "warn" for f in found)
+        state = "ran" if status.status == "ran" else "not run"
+        rows.append([Markup(link(key, esc(TITLES.get(status.name, status.name.capitalize())))),
+                     Markup(b.status("pass" if status.status == "ran" else "warn", state)),
+                     str(fails), str(warns), status.reason or "—", page_of(ctx, key)])
+        marks.append("fail" if fails else ("warn" if warns else None))
+    if getattr(report, "performance", None) is None and report.status_of("performance") is None:
+        rows.append([Markup(link("performance", "Performance")), Markup(b.status("warn", "not run")), "0", "0",
+                     "this version of the audit engine recorded no performance result",
+                     page_of(ctx, "performance")])
+        marks.append(None)
+    story.append(b.table([Column("Analysis", 0.18), Column("Status", 0.09), Column("Failed", 0.08, "right"),
+                          Column("Warnings", 0.1, "right"), Column("Note", 0.49), Column("Page", 0.06, "right")], rows,
+                         highlight=marks))
+
+    for severity, title in GROUPS:
+        found = [f for f in report.findings if f.severity == severity]
+        if not found:
+            continue
+        story += b.h2(f"{title} ({len(found)})", f"summary-{severity}")
+        rows = []
+        for f in found:
+            key = section_key(f.analysis)
+            rows.append([Markup(link(key, esc(TITLES.get(f.analysis, f.analysis.capitalize())))),
+                         Markup(plain_link(key, esc(f.title))), page_of(ctx, key)])
+        story.append(b.table([Column("Section", 0.15), Column(f"{SEVERITY_WORDS[severity]}: finding", 0.79),
+                              Column("Page", 0.06, "right")], rows, highlight=[severity] * len(rows)))
+    if not report.findings:
+        story.append(b.p("No finding: every check passed its thresholds."))
+    return story
