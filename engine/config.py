@@ -157,6 +157,7 @@ class PerformanceConfig:
 
     threshold: float = 0.5  # binary: predicted positive when the positive-class score is at least this
     minimum: dict[str, float] = field(default_factory=dict)  # [performance.minimum] metric = lowest allowed value
+    maximum: dict[str, float] = field(default_factory=dict)  # [performance.maximum] error metric = highest allowed
     max_drop: float = 0.05  # largest allowed drop of a headline metric vs the reference (absolute)
     max_drop_metrics: dict[str, float] = field(default_factory=dict)  # [performance.max_drop_metrics] per metric
     bootstrap_resamples: int = 1000  # 0 turns intervals off
@@ -521,6 +522,7 @@ def _check_drift_values(config: DriftConfig, section: str) -> None:
 
 PERFORMANCE_METRICS = ("accuracy", "balanced_accuracy", "precision", "recall", "f1", "roc_auc", "average_precision",
                        "log_loss", "brier", "ece", "mae", "rmse", "mape", "median_ae", "r2", "mean_error")
+LOWER_IS_BETTER = ("log_loss", "brier", "ece", "mae", "rmse", "mape", "median_ae", "mean_error")
 
 
 def _check_performance(config: PerformanceConfig, section: str) -> None:
@@ -529,11 +531,21 @@ def _check_performance(config: PerformanceConfig, section: str) -> None:
                           key=f"{section}.threshold")
     if config.max_drop < 0:
         raise ConfigError(f"{section}.max_drop: must not be negative", key=f"{section}.max_drop")
-    for table in ("minimum", "max_drop_metrics"):
-        for name in getattr(config, table):
+    for table in ("minimum", "maximum", "max_drop_metrics"):
+        for name, value in getattr(config, table).items():
             if name not in PERFORMANCE_METRICS:
                 raise ConfigError(f"{section}.{table}.{name}: not a performance metric; allowed names: "
                                   f"{', '.join(PERFORMANCE_METRICS)}", key=f"{section}.{table}.{name}")
+            if table == "max_drop_metrics" and value < 0:
+                raise ConfigError(f"{section}.{table}.{name}: must not be negative", key=f"{section}.{table}.{name}")
+    for name in config.minimum:
+        if name in LOWER_IS_BETTER:
+            raise ConfigError(f"{section}.minimum.{name}: lower is better for {name}; give its highest allowed value "
+                              f"in [{section}.maximum] instead", key=f"{section}.minimum.{name}")
+    for name in config.maximum:
+        if name not in LOWER_IS_BETTER:
+            raise ConfigError(f"{section}.maximum.{name}: higher is better for {name}; give its lowest allowed value "
+                              f"in [{section}.minimum] instead", key=f"{section}.maximum.{name}")
     if not 0.5 < config.confidence < 1.0:
         raise ConfigError(f"{section}.confidence: {config.confidence} must be between 0.5 and 1, such as 0.95",
                           key=f"{section}.confidence")

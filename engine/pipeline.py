@@ -20,6 +20,8 @@ from engine.explain.calculator import ExplanationCalculator
 from engine.explain.policy import explanation_findings
 from engine.fairness.calculator import FairnessCalculator
 from engine.fairness.policy import fairness_findings
+from engine.performance.calculator import PerformanceCalculator
+from engine.performance.policy import performance_findings
 from engine.config import AuditConfig
 from engine.errors import CalculationError, ConfigError, InputError
 from engine.findings import sort_findings, verdict
@@ -63,14 +65,26 @@ def iter_audit(config: AuditConfig) -> Generator[ProgressEvent, None, AuditRepor
     quality = QualityCalculator(schema).fit(reference.frame)
     quality_result = yield from scaled(quality.iter_calculate(production.frame), 0.55, 0.62)
     statuses.append(AnalysisStatus("quality", "ran"))
+    found = quality_findings(quality_result, config.quality)
 
-    yield ProgressEvent("drift", 0.62, "Preparing drift tests on the reference")
+    performance_result = None
+    reason = _performance_skip_reason(schema, predictions)
+    if reason is None:
+        yield ProgressEvent("performance", 0.62, "Performance on the reference")
+        performance = PerformanceCalculator(schema, config.performance, predictions, config.audit.seed,
+                                            model_name=str(model.info.path) if model else None)
+        performance_result = yield from scaled(performance.fit(reference.frame).iter_calculate(production.frame),
+                                               0.62, 0.70)
+        found += performance_findings(performance_result, config.performance)
+    statuses.append(AnalysisStatus("performance", "ran" if reason is None else "skipped", reason or ""))
+
+    yield ProgressEvent("drift", 0.70, "Preparing drift tests on the reference")
     outputs = drift_outputs(schema, predictions, model is not None,
                             {"reference": reference.frame, "production": production.frame})
     drift = DriftCalculator(schema, config.drift, outputs, config.audit.seed).fit(reference.frame)
-    drift_result = yield from scaled(drift.iter_calculate(production.frame), 0.63, 0.93)
+    drift_result = yield from scaled(drift.iter_calculate(production.frame), 0.71, 0.93)
     statuses.append(AnalysisStatus("drift", "ran"))
-    found = quality_findings(quality_result, config.quality) + drift_findings(drift_result, config.drift)
+    found += drift_findings(drift_result, config.drift)
 
     fairness_result = None
     reason = _fairness_skip_reason(schema, predictions)
@@ -112,7 +126,7 @@ def iter_audit(config: AuditConfig) -> Generator[ProgressEvent, None, AuditRepor
     report = AuditReport(
         provenance=provenance, verdict=verdict(findings), findings=findings, schema=schema,
         analyses=tuple(statuses), quality=quality_result, drift=drift_result, fairness=fairness_result,
-        explanations=explanations,
+        explanations=explanations, performance=performance_result,
         title=config.audit.title,
         predictions=_summary(predictions, schema, "model" if model else "columns"),
     )
@@ -186,6 +200,16 @@ def _explanations_skip_reason(model: LoadedModel | None, predictions: dict | Non
                 else "explanations need a model; this audit has data only")
     if config.explain.method == "none":
         return "turned off in [explain] method"
+    return None
+
+
+def _performance_skip_reason(schema: Schema, predictions: dict[str, PredictionSet] | None) -> str | None:
+    if not predictions:
+        return "needs predictions (a model, or prediction / probability columns in the data)"
+    if schema.task is None:
+        return "the task could not be inferred: set [task] type"
+    if not schema.names(ColumnRole.TARGET):
+        return "no target column: name it in [columns] target"
     return None
 
 

@@ -20,6 +20,7 @@ from engine.drift.results import DriftResult
 from engine.explain.results import ExplanationsResult
 from engine.fairness.results import FairnessResult, fairness_to_dict
 from engine.io import InputInfo
+from engine.performance.results import PerformanceResult, performance_to_dict
 from engine.schema import Schema
 
 SCHEMA_VERSION = 1
@@ -120,6 +121,7 @@ class AuditReport:
     predictions: PredictionSummary | None = None
     schema_version: int = SCHEMA_VERSION
     title: str = "Model audit"
+    performance: PerformanceResult | None = None
 
     def findings_for(self, analysis: str) -> list[Finding]:
         return [f for f in self.findings if f.analysis == analysis]
@@ -138,6 +140,7 @@ class AuditReport:
             "schema": to_jsonable(self.schema.to_dict()),
             "predictions": to_jsonable(self.predictions),
             "quality": to_jsonable(self.quality),
+            "performance": performance_to_dict(self.performance) if self.performance else None,
             "drift": to_jsonable(self.drift),
             "fairness": to_jsonable(fairness_to_dict(self.fairness)) if self.fairness else None,
             "explanations": to_jsonable(self.explanations),
