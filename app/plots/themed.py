@@ -1,6 +1,8 @@
 """The frame every Assay plot sits in: a pyqtgraph PlotWidget that follows the palette (light or dark),
 a text legend above it (a legend above the plot never hides data), a caption below, and a sentence
-in place of the axes when there is nothing to draw.
+in place of the axes when there is nothing to draw. Every plot can be saved as a PNG: its context menu
+(right click, or the menu key) has "Save as PNG…", and `save_png(path)` writes what is on screen,
+legend and caption included.
 
 Subclasses create their items once, update them with setData / setOpts, and re-colour them in
 `restyle()`, which runs at construction and again whenever the palette changes.
@@ -9,11 +11,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QPoint, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPalette
-from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMessageBox, QStackedLayout, QVBoxLayout, QWidget
+
+PNG_SIZE = QSize(900, 560)  # a plot saved before it was ever laid out on screen gets this size
 
 
 class ThemedPlot(QWidget):
@@ -48,6 +53,49 @@ class ThemedPlot(QWidget):
         layout.addLayout(self._stack, 1)
         layout.addWidget(self.caption)
         self._legend_entries: list[tuple[str, str, str]] = []
+        self.png_name = "plot"  # the file name "Save as PNG…" proposes
+        for widget in (self.plot, self.empty):
+            widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            widget.customContextMenuRequested.connect(
+                lambda position, w=widget: self._show_context_menu(w.mapToGlobal(position)))
+
+    # -- saving ------------------------------------------------------------------------------
+
+    def save_png(self, path: str | Path) -> Path:
+        """Write the plot as shown (legend, axes and caption) to a PNG file; OSError if it cannot be written."""
+        path = Path(path)
+        if not self.isVisible() and (self.width() < 200 or self.height() < 150):
+            self.resize(self.size().expandedTo(PNG_SIZE))  # never laid out: give it a readable size
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        image = self.grab()
+        if image.isNull() or not image.save(str(path), "PNG"):
+            raise OSError(f"Could not write the image {path}: check that the folder exists and can be written to.")
+        return path
+
+    def save_png_dialog(self) -> Path | None:
+        """Ask where to save, then save; a failure is shown in a dialog. Returns the path written."""
+        start = Path.home() / f"{self.png_name}.png"
+        chosen, _ = QFileDialog.getSaveFileName(self, "Save plot as PNG", str(start), "PNG images (*.png)")
+        if not chosen:
+            return None
+        path = Path(chosen) if Path(chosen).suffix else Path(chosen).with_suffix(".png")
+        try:
+            return self.save_png(path)
+        except OSError as exc:
+            QMessageBox.warning(self, "Plot not saved", str(exc))
+            return None
+
+    def context_menu(self) -> QMenu:
+        menu = QMenu(self)
+        menu.addAction("Save as PNG…", self.save_png_dialog)
+        return menu
+
+    def _show_context_menu(self, global_position: QPoint) -> None:
+        menu = self.context_menu()
+        menu.exec(global_position)
+        menu.deleteLater()
 
     # -- for subclasses ----------------------------------------------------------------------
 
