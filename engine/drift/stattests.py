@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 from scipy.spatial.distance import jensenshannon
 
 Kind = Literal["numerical", "categorical"]
@@ -99,33 +99,121 @@ def cdf_gaps(ref: np.ndarray, prod: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def ks_distance(ref: np.ndarray, prod: np.ndarray) -> float:
-    """The largest gap between the two empirical CDFs (both samples sorted)."""
+    """The largest gap between the two empirical CDFs (both samples sorted and finite), exactly.
+
+    Between two consecutive distinct values of one sample its CDF is flat while the other's rises,
+    so the largest gap lies at a value v of that sample: at it, |Fl(v) - Fs(v)|, or just before it,
+    |Fl(v-) - Fs(v-)|. Each candidate is the same float that scipy's ks_2samp computes
+    (count / size - count / size). Large samples evaluate these candidates on a grid first and
+    then only between grid values where the gap could exceed the largest one found (see
+    `_ks_distance_bounded`), which costs a few percent of a merge of the two samples.
+    """
     if ref.size == 0 or prod.size == 0:
         return float("nan")
     large, small = (ref, prod) if ref.size >= prod.size else (prod, ref)
-    if small.size * 8 < large.size:
-        return _ks_distance_small(large, small)
+    if small.size <= KS_GRID_MIN:
+        return _ks_at_runs(large, small, np.array([0]), np.array([small.size]))
+    return _ks_distance_bounded(large, small)
+
+
+KS_GRID_MIN = 4096  # below this the candidates are all evaluated directly
+# Grid of every k-th value of the smaller sample (m values), k about sqrt(m) / 8: a step of the grid then
+# moves that sample's CDF by 1 / (8 sqrt(m)), well below the KS distance of two samples from one distribution
+# (about 1 / sqrt(m)), so that few intervals need a closer look.
+KS_GRID_SCALE = 8
+KS_REFINE_SHARE = 0.3  # when more than this share needs a closer look, one merge is cheaper
+
+
+def _ks_at_runs(large: np.ndarray, small: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> float:
+    """Largest CDF gap at, and just before, the values small[start:stop] for each range.
+
+    Every range holds complete runs of tied values (no value of a range occurs outside it), so the
+    count of the small sample up to a value is read from positions instead of a search.
+    """
+    n, m = large.size, small.size
+    lengths = stops - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return 0.0
+    if starts.size == 1:
+        index = np.arange(starts[0], stops[0])
+    else:  # the positions of all ranges, concatenated
+        offsets = np.cumsum(lengths) - lengths
+        index = np.arange(total) + np.repeat(starts - offsets, lengths)
+    values = small[index]
+    first = np.empty(total, dtype=bool)  # the first position of each run of tied values
+    first[0] = True
+    np.not_equal(values[1:], values[:-1], out=first[1:])
+    first[1:] |= index[1:] != index[:-1] + 1  # a new range starts a new run
+    begins = np.flatnonzero(first)
+    ends = np.append(begins[1:], total)  # one past the last position of each run
+    run_values = values[begins]
+    below = index[begins]  # values of the small sample before the run
+    upto = index[ends - 1] + 1  # values of the small sample up to the run's value
+    left, right = _counts_at(large, run_values)
+    at = np.abs(right / n - upto / m)
+    before = np.abs(left / n - below / m)
+    return float(max(at.max(), before.max()))
+
+
+def _ks_distance_bounded(large: np.ndarray, small: np.ndarray) -> float:
+    """Exact KS distance by bounds: candidates on a grid of the small sample, then only where needed.
+
+    For v strictly between grid values x_j < x_(j+1), both CDFs lie between their values at x_j and
+    just before x_(j+1); so the gap there is at most max(Fl(x_(j+1)-) - Fs(x_j), Fs(x_(j+1)-) - Fl(x_j)).
+    Intervals whose bound does not exceed the largest gap on the grid cannot hold the maximum
+    (float division and subtraction are monotone, so the bound also holds for the rounded values).
+    """
+    n, m = large.size, small.size
+    grid = np.arange(0, m, max(int(np.sqrt(m) / KS_GRID_SCALE), 4))
+    if grid[-1] != m - 1:
+        grid = np.append(grid, m - 1)
+    x = small[grid]
+    small_left, small_right = _counts_at(small, x, grid)
+    large_left, large_right = _counts_at(large, x)
+    found = max(np.max(np.abs(large_right / n - small_right / m)), np.max(np.abs(large_left / n - small_left / m)))
+    starts, stops = small_right[:-1], small_left[1:]  # small's positions strictly between grid values
+    bound = np.maximum(large_left[1:] / n - small_right[:-1] / m, small_left[1:] / m - large_right[:-1] / n)
+    open_ = (stops > starts) & (bound > found)
+    if not open_.any():
+        return float(found)
+    starts, stops = starts[open_], stops[open_]
+    if (stops - starts).sum() > KS_REFINE_SHARE * m and 8 * m > n:  # (with m << n, searching stays cheaper)
+        return _ks_distance_merged(large, small)
+    return float(max(found, _ks_at_runs(large, small, starts, stops)))
+
+
+def _counts_at(values: np.ndarray, x: np.ndarray, position: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """(count below, count up to and including) each of the sorted `x` in the sorted `values`.
+
+    One search (none when `position`, where each x sits in `values`, is given); a value tied with
+    others is searched again only when it occurs more than once.
+    """
+    if position is None:
+        right = np.searchsorted(values, x, "right")
+    else:  # x = values[position]: searched only when the next value equals it
+        right = position + 1
+        later = right < values.size
+        later[later] = values[right[later]] == x[later]
+        if later.any():
+            right[later] = np.searchsorted(values, x[later], "right")
+    left = right.copy()
+    present = right > 0
+    present[present] = values[right[present] - 1] == x[present]
+    left[present] -= 1
+    more = present  # x occurs more than once
+    more[present] = (left[present] > 0) & (values[left[present] - 1] == x[present])
+    if more.any():
+        left[more] = np.searchsorted(values, x[more], "left")
+    return left, right
+
+
+def _ks_distance_merged(ref: np.ndarray, prod: np.ndarray) -> float:
+    """KS distance from one merge of the two sorted samples (the gap at the end of every run of ties)."""
     merged, gap = cdf_gaps(ref, prod)
     ends = np.append(merged[1:] != merged[:-1], True)  # evaluate after the last of tied values
     return float(np.max(np.abs(gap[ends])))
-
-
-def _ks_distance_small(large: np.ndarray, small: np.ndarray) -> float:
-    """KS distance in O(m log n) when one sample (m values, sorted) is much smaller than the other.
-
-    Between two consecutive values of the small sample its CDF is flat while the other rises,
-    so the largest gap lies at a value of the small sample, just at it or just before it.
-    """
-    n, m = large.size, small.size
-    last = np.empty(m, dtype=bool)
-    last[-1] = True
-    last[:-1] = small[1:] != small[:-1]
-    ends = np.flatnonzero(last)  # the last index of each run of tied values
-    starts = np.concatenate([[0], ends[:-1] + 1])
-    values = small[starts]
-    at = np.abs(np.searchsorted(large, values, "right") / n - (ends + 1) / m)
-    before = np.abs(np.searchsorted(large, values, "left") / n - starts / m)
-    return float(max(at.max(), before.max()))
 
 
 def ks(ref: SortedSample, prod: SortedSample, fast_p: bool = False, **_: object) -> MethodResult:
@@ -141,15 +229,45 @@ def ks(ref: SortedSample, prod: SortedSample, fast_p: bool = False, **_: object)
     d = ks_distance(a, b)
     en = a.size * b.size / (a.size + b.size)
     if fast_p or en > KS_FINITE_N_MAX:
-        p = stats.kstwobign.sf(d * np.sqrt(en))
+        p = special.kolmogorov(d * np.sqrt(en))  # = stats.kstwobign.sf, without its per-call overhead
     else:
         p = stats.kstwo.sf(d, np.round(en))
     return MethodResult(d, float(np.clip(p, 0.0, 1.0)), d)
 
 
 def wasserstein_distance(ref: np.ndarray, prod: np.ndarray) -> float:
-    merged, gap = cdf_gaps(ref, prod)
-    return float(np.sum(np.abs(gap[:-1]) * np.diff(merged)))
+    """Wasserstein-1 distance of two sorted samples: the area between their quantile functions.
+
+    That area equals scipy's integral of |F - G| over the values, but needs no merge of the two
+    samples: with n values in one and m <= n in the other, the quantile functions are steps on the
+    grids i/n and k/m, and each step of length 1/n overlaps at most two steps of length 1/m.
+    Equal sizes: the mean absolute difference of the sorted samples.
+    """
+    if ref.size == 0 or prod.size == 0:
+        return float("nan")
+    a, b = (ref, prod) if ref.size >= prod.size else (prod, ref)
+    n, m = a.size, b.size
+    if n == m:
+        return float(np.mean(np.abs(a - b)))
+    if float(n) * float(m) >= 2.0 ** 50:  # keep every product below exactly representable floats
+        merged, gap = cdf_gaps(ref, prod)
+        return float(np.sum(np.abs(gap[:-1]) * np.diff(merged)))
+    # in units of 1/(n m), exact in floats: a's step i covers (i m, (i+1) m], b's k covers (k n, (k+1) n];
+    # since m < n, a's step overlaps b's step `first` and perhaps the next one
+    start = np.arange(n, dtype=float) * m
+    first = np.floor(start / n)  # exact: i m / n is at least 1/n away from the next integer
+    boundary = np.minimum((first + 1) * n, start + m)
+    index = first.astype(np.int64)
+    step = np.abs(a - b[index])
+    step *= boundary - start
+    start += m  # now the end of a's step
+    start -= boundary  # its overlap with b's next step (zero when none)
+    np.minimum(index + 1, m - 1, out=index)
+    np.subtract(a, b[index], out=boundary)
+    np.abs(boundary, out=boundary)
+    boundary *= start
+    step += boundary
+    return float(np.sum(step) / (float(n) * float(m)))  # pairwise summation, as scipy's
 
 
 def wasserstein(ref: SortedSample, prod: SortedSample, **_: object) -> MethodResult:

@@ -15,6 +15,7 @@ A distance drifts when it reaches its threshold.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -23,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from engine.analyses.base import Calculator
-from engine.chunks import Chunking, make_chunks
+from engine.chunks import Chunk, Chunking, make_chunks
 from engine.config import DriftConfig
 from engine.drift.corrections import adjust
 from engine.drift.results import DriftChunkResult, DriftResult, Distribution, FeatureDrift, MultivariateResult
@@ -61,6 +62,7 @@ class _Column:
     sorted_reference: np.ndarray | None = None
     categories: list[str] | None = None
     reference_counts: np.ndarray | None = None
+    reference_codes: np.ndarray | None = None  # categorical: each reference row's index into categories (-1 missing)
     missing_reference: int = 0
 
 
@@ -82,8 +84,8 @@ class DriftCalculator(Calculator[DriftResult]):
         columns = [_Column(c.name, "feature", drift_kind(c.kind)) for c in self.schema.analysed if c.in_reference]
         columns += [_Column(o.name, o.role, o.kind) for o in self.outputs
                     if self._series(reference, o.name, "reference") is not None]
-        for column in columns:
-            self._prepare(column, self._series(reference, column.name, "reference"))
+        with ThreadPoolExecutor(WORKERS) as pool:  # numpy's sort and pyarrow's encoding release the GIL
+            list(pool.map(lambda c: self._prepare(c, self._series(reference, c.name, "reference")), columns))
         self._columns = columns
 
     def _series(self, frame: pd.DataFrame, name: str, side: str) -> pd.Series | None:
@@ -100,11 +102,11 @@ class DriftCalculator(Calculator[DriftResult]):
             column.skip = "identifier or free-text column: not tested for drift"
             return
         if column.kind == "numerical":
-            values = numeric_values(series)
-            finite = values[np.isfinite(values)]
-            column.missing_reference = int(values.size - finite.size)
-            column.sorted_reference = np.sort(finite)
-            distinct = 0 if finite.size == 0 else int(np.count_nonzero(np.diff(column.sorted_reference)) + 1)
+            finite, missing = finite_values(float_values(series))
+            column.missing_reference = missing
+            column.sorted_reference = np.sort(finite)  # a copy: the caller's data are never touched
+            ordered = column.sorted_reference
+            distinct = 0 if finite.size == 0 else int(np.count_nonzero(ordered[1:] != ordered[:-1]) + 1)
         else:
             codes, labels = category_codes(series)
             column.missing_reference = int((codes < 0).sum())
@@ -117,6 +119,9 @@ class DriftCalculator(Calculator[DriftResult]):
             order = order[counts[order] > 0]
             column.categories = [labels[i] for i in order]
             column.reference_counts = counts[order].astype(float)
+            position = np.full(len(labels) + 1, -1, dtype=np.int32 if len(order) >= 2 ** 15 else np.int16)
+            position[order] = np.arange(len(order))
+            column.reference_codes = position[codes]  # code -1 (missing) picks the trailing -1
         if distinct == 0:
             column.skip = "no values in the reference data"
             return
@@ -127,21 +132,33 @@ class DriftCalculator(Calculator[DriftResult]):
     def _calculate(self, production: pd.DataFrame) -> Generator[float, None, DriftResult]:
         production = self._sample(production, "production")
         columns = self._columns
+        chunking = make_chunks(production, self.schema.timestamp, self.config.chunk_by, self.config.chunk_size)
+        reference_chunks = self._reference_chunks(chunking)
+        tested = tuple(c.rows >= self.config.min_chunk_rows for c in chunking.chunks)
         results: list[FeatureDrift] = []
-        pool = ThreadPoolExecutor(WORKERS)  # numpy sorts release the GIL: both cores work
+        over_time: dict[str, tuple[list[MethodResult | None], tuple[float, float] | None]] = {}
+        # One task per column: the whole-column test, then every chunk and the reference chunks for the band,
+        # with the column's values converted and sorted once. numpy's sorts and searches release the GIL, so
+        # both cores work; a cancel (the generator closed) stops the running tasks at their next chunk.
+        cancel = threading.Event()
+        pool = ThreadPoolExecutor(WORKERS)
         try:
-            futures = [pool.submit(self._test_whole, c, production) for c in columns]
+            futures = [pool.submit(self._test_column, c, production, chunking.chunks, tested, reference_chunks,
+                                   cancel) for c in columns]
             for i, future in enumerate(futures):
-                results.append(future.result())
-                yield 0.5 * (i + 1) / max(len(futures), 1), f"Drift: testing {columns[i].name}"
-        finally:  # a cancel (the generator closed) drops the columns not yet started
+                result, chunk_results, band = future.result()
+                results.append(result)
+                if chunk_results is not None:
+                    over_time[result.feature] = chunk_results, band
+                yield 0.75 * (i + 1) / max(len(futures), 1), f"Drift: testing {columns[i].name}"
+        finally:
+            cancel.set()
             pool.shutdown(wait=True, cancel_futures=True)
         results = self._judge(results)
-        chunking = make_chunks(production, self.schema.timestamp, self.config.chunk_by, self.config.chunk_size)
-        results, chunk_results = yield from self._over_time(results, production, chunking)
+        results, chunk_results = self._over_time(results, over_time, chunking, tested)
         features = [r for r in results if r.role == "feature" and r.tested]
         drifted = tuple(r.feature for r in features if r.drifted)
-        multivariate = yield from self._multivariate(features, production, chunking)
+        multivariate = yield from self._multivariate(features, production, chunking, reference_chunks)
         yield 1.0
         return DriftResult(
             features=tuple(results), share_drifted=len(drifted) / len(features) if features else 0.0,
@@ -150,8 +167,8 @@ class DriftCalculator(Calculator[DriftResult]):
             sampled_rows=self.config.sample_rows, methods=self._methods_text(results), multivariate=multivariate,
         )
 
-    def _multivariate(self, features: list[FeatureDrift], production: pd.DataFrame, chunking: Chunking
-                      ) -> Generator[float, None, MultivariateResult | None]:
+    def _multivariate(self, features: list[FeatureDrift], production: pd.DataFrame, chunking: Chunking,
+                      reference_chunks: list[np.ndarray]) -> Generator[float, None, MultivariateResult | None]:
         from engine.drift.multivariate import iter_domain_classifier, reconstruction_drift
 
         if not self.config.multivariate or not features:
@@ -172,21 +189,25 @@ class DriftCalculator(Calculator[DriftResult]):
         reconstruction = None
         if numerical or categorical:
             reconstruction = reconstruction_drift(
-                self._reference, production, numerical, categorical, chunking, self._reference_chunks(chunking),
+                self._reference, production, numerical, categorical, chunking, reference_chunks,
                 self.config.min_chunk_rows, self.seed)
             notes.append(f"PCA reconstruction: {reconstruction.components} components "
                          f"({reconstruction.explained_variance:.0%} of the reference variance); band from "
                          f"reference chunks (mean +- 3 sd).")
         return MultivariateResult(domain, reconstruction, tuple(notes))
 
-    def _test_whole(self, column: _Column, production: pd.DataFrame) -> FeatureDrift:
+    def _test_column(self, column: _Column, production: pd.DataFrame, chunks: tuple[Chunk, ...],
+                     tested: tuple[bool, ...], reference_chunks: list[np.ndarray], cancel: threading.Event
+                     ) -> tuple[FeatureDrift, list[MethodResult | None] | None, tuple[float, float] | None]:
+        """The whole-column test; then, when it ran, the test per chunk and the band (None when cancelled)."""
         base = dict(feature=column.name, kind=column.kind or "", role=column.role,
                     missing_reference=column.missing_reference)
         series = self._series(production, column.name, "production")
         if column.skip or series is None:
             reason = column.skip or "not in the production data"
             return FeatureDrift(**base, method="", statistic=None, p_value=None, p_value_adjusted=None,
-                                effect_size=None, threshold=0.0, drifted=False, tested=False, reason_not_tested=reason)
+                                effect_size=None, threshold=0.0, drifted=False, tested=False,
+                                reason_not_tested=reason), None, None
         prepared = self._production_side(column, series)
         sorted_production: list[np.ndarray] = []
         result, rows, missing = self._run(column, prepared, keep_sorted=sorted_production)
@@ -197,31 +218,42 @@ class DriftCalculator(Calculator[DriftResult]):
                       distribution=self._distribution(column, shown))
         if result is None:
             return FeatureDrift(**fields, statistic=None, p_value=None, p_value_adjusted=None, effect_size=None,
-                                drifted=False, tested=False, reason_not_tested="no values in the production data")
-        return FeatureDrift(**fields, statistic=result.statistic, p_value=result.p_value, p_value_adjusted=None,
-                            effect_size=result.effect_size, drifted=False)
+                                drifted=False, tested=False, reason_not_tested="no values in the production data"
+                                ), None, None
+        whole = FeatureDrift(**fields, statistic=result.statistic, p_value=result.p_value, p_value_adjusted=None,
+                             effect_size=result.effect_size, drifted=False)
+        del sorted_production, shown
+        found: list[MethodResult | None] = []
+        for chunk, ok in zip(chunks, tested):
+            if cancel.is_set():
+                return whole, None, None
+            found.append(self._run(column, prepared, chunk.indices)[0] if ok else None)
+        del prepared
+        if cancel.is_set():
+            return whole, None, None
+        return whole, found, self._band(column, reference_chunks, cancel)
 
     def _production_side(self, column: _Column, series: pd.Series) -> np.ndarray | AlignedCodes:
-        """Numerical: floats (NaN for missing). Categorical: codes over the reference's categories
-        followed by the production-only ones (-1 for missing)."""
+        """Numerical: floats (NaN for missing; the data's own array, read only, when already so).
+        Categorical: codes over the reference's categories followed by the production-only ones (-1 for missing)."""
         if column.kind == "numerical":
-            return numeric_values(series)
+            return float_values(series)
         return align_codes(column.categories, *category_codes(series))
 
     def _run(self, column: _Column, values, rows: np.ndarray | None = None, keep_sorted: list | None = None
              ) -> tuple[MethodResult | None, int, int]:
         """Test production values (optionally only `rows`, a chunk) against the column's reference side."""
         if column.kind == "numerical":
-            subset = values if rows is None else values[rows]
-            finite = np.sort(subset[np.isfinite(subset)])
+            finite, missing = finite_values(take(values, rows))
+            finite = np.sort(finite)
             if keep_sorted is not None:
                 keep_sorted.append(finite)
             if finite.size == 0:
-                return None, 0, int(subset.size)
+                return None, 0, missing
             result = column.method.numerical(SortedSample(column.sorted_reference), SortedSample(finite),
                                              binning=self.binning, fast_p=rows is not None)
-            return result, int(finite.size), int(subset.size - finite.size)
-        codes = values.codes if rows is None else values.codes[rows]
+            return result, int(finite.size), missing
+        codes = take(values.codes, rows)
         present = codes[codes >= 0]
         if present.size == 0:
             return None, 0, int(codes.size)
@@ -262,31 +294,14 @@ class DriftCalculator(Calculator[DriftResult]):
 
     # -- over time -----------------------------------------------------------------------
 
-    def _over_time(self, results: list[FeatureDrift], production: pd.DataFrame, chunking: Chunking):
+    def _over_time(self, results: list[FeatureDrift],
+                   found: dict[str, tuple[list[MethodResult | None], tuple[float, float] | None]],
+                   chunking: Chunking, tested: tuple[bool, ...]):
+        """Correct each chunk's p-values across columns, decide drift per chunk, find where it began."""
         config = self.config
         chunks = chunking.chunks
-        tested = [c.rows >= config.min_chunk_rows for c in chunks]
-        by_name = {c.name: c for c in self._columns}
-        testable = [r for r in results if r.tested]
-        values = {r.feature: self._production_side(by_name[r.feature], self._series(production, r.feature, "production"))
-                  for r in testable}
-        reference_chunks = self._reference_chunks(chunking)
-        raw: dict[str, list[MethodResult | None]] = {}
-        bands: dict[str, tuple[float, float] | None] = {}
-        def per_chunk(r: FeatureDrift):
-            column = by_name[r.feature]
-            found = [self._run(column, values[r.feature], c.indices)[0] if ok else None
-                     for c, ok in zip(chunks, tested)]
-            return found, self._band(column, reference_chunks)
-
-        pool = ThreadPoolExecutor(WORKERS)
-        try:
-            futures = [pool.submit(per_chunk, r) for r in testable]
-            for i, (r, future) in enumerate(zip(testable, futures)):
-                raw[r.feature], bands[r.feature] = future.result()
-                yield 0.5 + 0.25 * (i + 1) / max(len(testable), 1), f"Drift over time: {r.feature}"
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        testable = [r for r in results if r.feature in found]
+        raw = {name: values for name, (values, _) in found.items()}
         drifted: dict[str, list[bool | None]] = {name: [None] * len(chunks) for name in raw}
         for j in range(len(chunks)):
             for family in (("feature",), ("prediction", "score", "target")):
@@ -301,7 +316,7 @@ class DriftCalculator(Calculator[DriftResult]):
                 flags = drifted[r.feature]
                 first = next((chunks[j].label for j, flag in enumerate(flags) if flag), None)
                 r = replace(r, chunk_effect_sizes=tuple(None if x is None else x.effect_size for x in raw[r.feature]),
-                            chunk_drifted=tuple(flags), band=bands[r.feature], first_drifted_chunk=first)
+                            chunk_drifted=tuple(flags), band=found[r.feature][1], first_drifted_chunk=first)
             updated.append(r)
         chunk_results = []
         for j, chunk in enumerate(chunks):
@@ -326,9 +341,17 @@ class DriftCalculator(Calculator[DriftResult]):
         step = max(1, len(chunks) // MAX_REFERENCE_CHUNKS)
         return chunks[::step]
 
-    def _band(self, column: _Column, reference_chunks: list[np.ndarray]) -> tuple[float, float] | None:
-        values = self._production_side(column, self._series(self._reference, column.name, "reference"))
-        stats_ = [self._run(column, values, rows)[0] for rows in reference_chunks]
+    def _band(self, column: _Column, reference_chunks: list[np.ndarray],
+              cancel: threading.Event | None = None) -> tuple[float, float] | None:
+        if column.kind == "numerical":
+            values = float_values(self._series(self._reference, column.name, "reference"))
+        else:  # the reference's codes, kept from the fit
+            values = AlignedCodes(column.reference_codes, column.categories)
+        stats_ = []
+        for rows in reference_chunks:
+            if cancel is not None and cancel.is_set():
+                return None
+            stats_.append(self._run(column, values, rows)[0])
         found = np.array([s.effect_size for s in stats_ if s is not None and s.effect_size is not None], dtype=float)
         found = found[np.isfinite(found)]
         if found.size < 2:
@@ -438,6 +461,31 @@ def numeric_values(series: pd.Series) -> np.ndarray:
     else:
         values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     return np.where(np.isfinite(values), values, np.nan)
+
+
+def float_values(series: pd.Series) -> np.ndarray:
+    """`numeric_values`, but the column's own float64 array (no copy; read only) when it has no infinities."""
+    if series.dtype == np.float64:
+        values = series.to_numpy()
+        if not np.isinf(values).any():
+            return values
+    return numeric_values(series)
+
+
+def finite_values(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """(the values that are not NaN, how many were NaN); no copy when none is."""
+    missing = np.isnan(values)
+    count = int(np.count_nonzero(missing))
+    return (values[~missing] if count else values), count
+
+
+def take(values: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """values[rows]; a view when `rows` (ascending row positions, as chunks hold them) is one run."""
+    if rows is None:
+        return values
+    if rows.size and rows[-1] - rows[0] + 1 == rows.size:
+        return values[rows[0]:rows[-1] + 1]
+    return values[rows]
 
 
 def text_values(series: pd.Series) -> pd.Series:
