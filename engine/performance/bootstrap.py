@@ -56,6 +56,7 @@ class Cells:
     scored: np.ndarray | None = None  # multiclass: classes with a score column
     exact: bool = True  # cells are as fine as the statistics need: no shift
     description: str = ""
+    row_cell: np.ndarray | None = None  # (n,) the cell of each row
 
     @property
     def size(self) -> int:
@@ -101,7 +102,7 @@ def classification_cells(y: np.ndarray, pred: np.ndarray, k: int, positive: int,
         cell, m = _dense(y, pred)
         counts = np.bincount(cell, minlength=m).astype(float)
         return Cells("classification", counts, _first(cell, m, y), _first(cell, m, pred), k, positive,
-                     description="one cell per (true label, predicted label): exact")
+                     description="one cell per (true label, predicted label): exact", row_cell=cell)
     scale = SUBSET_SCALE if subset else 1
     if scores.ndim == 1:
         return _binary_cells(y, pred, k, positive, scores, threshold, ece_bins, MAX_GROUPS // scale)
@@ -135,7 +136,7 @@ def _binary_cells(y, pred, k, positive, scores, threshold, ece_bins, max_groups)
                      brier=(scores - is_positive) ** 2, gap=is_positive - scores)
     return Cells("classification", counts, _first(cell, m, y), _first(cell, m, pred), k, positive, per_row,
                  {positive: _first(cell, m, group)}, _first(cell, m, ece_id), ece_bins, exact=exact,
-                 description=description)
+                 description=description, row_cell=cell)
 
 
 def _multiclass_cells(y, pred, k, scores, ece_bins, scored, max_cells) -> Cells:
@@ -146,7 +147,7 @@ def _multiclass_cells(y, pred, k, scores, ece_bins, scored, max_cells) -> Cells:
     scored = np.ones(k, dtype=bool) if scored is None else scored
     distinct = [np.unique(scores[:, c], return_inverse=True)[1].reshape(-1) for c in range(k)]
     cell, m = _dense(y, pred, ece_id, *distinct)
-    exact, description = True, "one cell per distinct (true, predicted, score vector): exact"
+    exact, description = True, f"one cell per distinct (true, predicted, score vector): exact ({m:,} cells)"
     if m > max_cells:
         exact = False
         ranks = [np.argsort(np.argsort(scores[:, c], kind="stable"), kind="stable") for c in range(k)]
@@ -155,8 +156,9 @@ def _multiclass_cells(y, pred, k, scores, ece_bins, scored, max_cells) -> Cells:
             cell, m = _dense(y, pred, ece_id, *bins)
             if m <= max_cells or levels == 1:
                 break
-        description = (f"{m:,} cells: (true, predicted, calibration bin of the top score, each class's score in "
-                       f"{levels} quantile bins)")
+        description = (f"{m:,} cells: (true, predicted, calibration bin of the top score"
+                       + (f", each class's score in {levels} quantile bins)" if levels > 1 else
+                          "), scores within a cell treated as tied"))
     counts = np.bincount(cell, minlength=m).astype(float)
     onehot = np.zeros_like(scores)
     onehot[np.arange(n), y] = 1.0
@@ -168,7 +170,7 @@ def _multiclass_cells(y, pred, k, scores, ece_bins, scored, max_cells) -> Cells:
         mean_score = np.bincount(cell, weights=scores[:, c], minlength=m) / np.maximum(counts, 1)
         groups[int(c)] = np.unique(mean_score, return_inverse=True)[1].reshape(-1)
     return Cells("classification", counts, _first(cell, m, y), _first(cell, m, pred), k, 0, per_row, groups,
-                 _first(cell, m, ece_id), ece_bins, scored, exact, description)
+                 _first(cell, m, ece_id), ece_bins, scored, exact, description, cell)
 
 
 def regression_cells(y: np.ndarray, predicted: np.ndarray, floor: float, subset: bool = False) -> Cells:
@@ -192,7 +194,7 @@ def regression_cells(y: np.ndarray, predicted: np.ndarray, floor: float, subset:
         ape = np.where(kept, np.abs(error) / np.where(kept, np.abs(y), 1.0), 0.0)
     per_row = _means(cell, m, counts, abs_error=np.abs(error), error=error, squared=error ** 2, y=y, y2=y ** 2,
                      ape=ape, kept=kept.astype(float))
-    return Cells("regression", counts, per_row=per_row, exact=exact, description=description)
+    return Cells("regression", counts, per_row=per_row, exact=exact, description=description, row_cell=cell)
 
 
 # -- metrics on resampled counts ----------------------------------------------------------------

@@ -157,11 +157,10 @@ class PerformanceCalculator(Calculator[PerformanceResult]):
                 if scores.ndim == 1:
                     point |= M.binary_score_metrics(y == self.classes.positive, scores, self.config.calibration_bins)
                 else:
-                    point |= M.multiclass_score_metrics(y, scores, self.config.calibration_bins, self._scored())
+                    point |= M.multiclass_score_metrics(y, scores, self.config.calibration_bins, p.scored)
             yield 0.0
             cells = B.classification_cells(y, pred, k, self.classes.positive, scores, self.threshold,
-                                           self.config.calibration_bins, self._scored() if scores is not None and
-                                           scores.ndim == 2 else None, subset=rows is not None)
+                                           self.config.calibration_bins, p.scored, subset=rows is not None)
         else:
             point = M.regression_metrics(y, pred, self.floor)
             yield 0.0
@@ -177,19 +176,6 @@ class PerformanceCalculator(Calculator[PerformanceResult]):
                     samples[name] = values + np.where(np.isfinite(shift), shift, 0.0)
         evaluation.samples = {name: _clip(name, values) for name, values in samples.items()}
         return evaluation
-
-    def _scored(self) -> np.ndarray | None:
-        if self.task != "multiclass":
-            return None
-        keys = set()
-        for p in self.predictions.values():
-            if p.scores is not None:
-                from engine.performance.inputs import canonical
-
-                keys |= {canonical(c) for c in p.classes}
-        if not self.from_model and self.schema.names(ColumnRole.PROBABILITY):
-            return np.ones(self.classes.k, dtype=bool) if not keys else np.array([k in keys for k in self.classes.keys])
-        return np.array([k in keys for k in self.classes.keys])
 
     def _headline(self, values: dict[str, Any]) -> dict[str, Any]:
         """Headline metric values (point or resamples) from the evaluation's names."""
@@ -214,9 +200,18 @@ class PerformanceCalculator(Calculator[PerformanceResult]):
             if value is None:
                 out[name] = MetricValue(None, reason=self._reason(name, ev, p))
                 continue
-            low, high = B.interval(samples[name], self.config.confidence) if name in samples else (None, None)
-            out[name] = MetricValue(value, low, high)
+            out[name] = MetricValue(value, *self._interval(value, samples.get(name)))
         return out
+
+    def _interval(self, value: float, samples: np.ndarray | None) -> tuple[float | None, float | None]:
+        """The percentile interval, extended to the estimate when every resample but a tail lies on
+        one side of it (the ECE of small samples is biased upward under resampling)."""
+        if samples is None:
+            return None, None
+        low, high = B.interval(samples, self.config.confidence)
+        if low is None:
+            return None, None
+        return min(low, value), max(high, value)
 
     def _reason(self, name: str, ev: Evaluation, p: Prepared) -> str:
         if name in SCORE_METRICS and (p.scores is None or name not in ev.point):
@@ -306,7 +301,7 @@ class PerformanceCalculator(Calculator[PerformanceResult]):
             if not ev.samples:
                 return MetricValue(float(value))
             samples = ev.samples[name] if index is None else ev.samples[name][:, index]
-            return MetricValue(float(value), *B.interval(samples, self.config.confidence))
+            return MetricValue(float(value), *self._interval(float(value), samples))
 
         classes = tuple(ClassMetrics(self.classes.names[i], int(ev.point["class_support"][i]),
                                      int(ev.point["class_predicted"][i]), estimate("class_precision", i),
@@ -344,7 +339,7 @@ class PerformanceCalculator(Calculator[PerformanceResult]):
                     "calibration": V.calibration(is_positive, scores, bins, self.classes.names[pos]),
                     "threshold_sweep": V.threshold_sweep(is_positive, scores)}
         rocs, prs = [], []
-        for c in np.flatnonzero(self._scored()):
+        for c in np.flatnonzero(p.scored):
             roc, pr = V.roc_and_pr(y == c, scores[:, c], self.classes.names[c],
                                    _number(ev.point["class_roc_auc"][c]), _number(ev.point["class_average_precision"][c]))
             rocs += [roc] if roc else []
@@ -401,18 +396,18 @@ class PerformanceCalculator(Calculator[PerformanceResult]):
             numeric = self.schema[column].kind == ColumnKind.NUMERICAL
             edges = G.band_edges(self._reference_frame[column], None) if numeric and column in \
                 self._reference_frame.columns else ()
-            labels = G.group_labels(frame[column], numeric, edges)
-            names, sizes = np.unique(labels.astype(str), return_counts=True)
+            labels = G.group_labels(frame[column], numeric, edges).astype(str)
+            names, sizes = np.unique(labels, return_counts=True)
             order = np.argsort(-sizes, kind="stable")
             top = [str(names[i]) for i in order[:self.config.top_segments]]
             segments = top + ([OTHER] if len(names) > len(top) else [])
-            in_top = np.isin(labels.astype(str), top)
+            in_top = np.isin(labels, top)
             ref_labels = None
             if p is not self._ref and column in self._reference_frame.columns:
                 ref_labels = G.group_labels(self._reference_frame[column], numeric, edges).astype(str)
             found = []
             for g, segment in enumerate(segments):
-                rows = np.flatnonzero(~in_top if segment == OTHER else labels.astype(str) == segment)
+                rows = np.flatnonzero(~in_top if segment == OTHER else labels == segment)
                 done = (j + (g + 1) / len(segments)) / len(self.segment_by)
                 ev = yield from _within(self._evaluate(p, rows, self.chunk_resamples, (3, j, g)),
                                         (j + g / len(segments)) / len(self.segment_by), done)
@@ -484,7 +479,9 @@ class PerformanceCalculator(Calculator[PerformanceResult]):
                 + ("" if ref.exact_cells and prod.exact_cells else
                    " Where a cell holds different scores or errors the interval is shifted to centre on the exact "
                    "estimate (the cells keep every sum the metrics need; ROC-AUC, average precision and the median "
-                   "treat a cell's rows as tied)."))
+                   "treat a cell's rows as tied).")
+                + " An interval that would leave out its estimate (the resamples' ECE runs high on small samples) "
+                  "is extended to it.")
         else:
             lines.append("Intervals: turned off ([performance] bootstrap_resamples = 0).")
         lines.append(

@@ -61,7 +61,7 @@ def calibration(outcome: np.ndarray, confidence: np.ndarray, bins: int, label: s
     count = np.bincount(ids, minlength=bins)
     score_sum = np.bincount(ids, weights=confidence, minlength=bins)
     hits = np.bincount(ids, weights=outcome.astype(float), minlength=bins)
-    edges = np.linspace(0.0, 1.0, bins + 1)
+    edges = np.round(np.linspace(0.0, 1.0, bins + 1), 12)
     keep = count > 0
     return CalibrationCurve(label, _floats(edges[:-1][keep]), _floats(edges[1:][keep]),
                             _floats(score_sum[keep] / count[keep]), _floats(hits[keep] / count[keep]),

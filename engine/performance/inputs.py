@@ -130,6 +130,7 @@ class Prepared:
     scores: np.ndarray | None
     used: np.ndarray
     notes: list[str] = field(default_factory=list)
+    scored: np.ndarray | None = None  # multiclass: the classes that have a probability column
 
     @property
     def missing_target(self) -> int:
@@ -157,12 +158,14 @@ def prepare_classification(dataset: str, target: pd.Series | None, target_name: 
         keys, _ = canonical_array(target.to_numpy())
         y = _codes(keys, index)
     pred = np.full(n, -1, dtype=np.int64)
-    scores = None
+    scores = scored = None
     if predictions is None:
         return Prepared(dataset, n, has_target, False, y, pred, None, np.zeros(n, dtype=bool), notes)
     if predictions.scores is not None:
         scores = _checked_scores(predictions, classes, task, score_source, probability_columns, from_model, notes,
                                  dataset)
+        if isinstance(scores, tuple):
+            scores, scored = scores
     if task == "binary" and scores is not None:
         negative = 1 - classes.positive
         pred = np.where(np.isfinite(scores), np.where(scores >= threshold, classes.positive, negative), -1)
@@ -191,7 +194,7 @@ def prepare_classification(dataset: str, target: pd.Series | None, target_name: 
     present = (y >= 0) & (pred >= 0)
     if scores is not None:
         present &= np.isfinite(scores).all(axis=1) if scores.ndim == 2 else np.isfinite(scores)
-    return Prepared(dataset, n, bool(has_target), True, y, pred, scores, present, notes)
+    return Prepared(dataset, n, bool(has_target), True, y, pred, scores, present, notes, scored)
 
 
 def _listed(classes: Classes, codes: np.ndarray) -> str:
@@ -205,7 +208,8 @@ def _codes(keys: np.ndarray, index: dict[str, int]) -> np.ndarray:
 
 
 def _checked_scores(predictions: PredictionSet, classes: Classes, task: str, source: str,
-                    probability_columns: list[str], from_model: bool, notes: list[str], dataset: str) -> np.ndarray:
+                    probability_columns: list[str], from_model: bool, notes: list[str], dataset: str):
+    """Binary: the positive-class scores. Multiclass: (scores in class order, classes with a column)."""
     scores = np.asarray(predictions.scores, dtype=float)
     where = source
     finite = np.isfinite(scores)
@@ -241,7 +245,7 @@ def _checked_scores(predictions: PredictionSet, classes: Classes, task: str, sou
 
 
 def _in_class_order(scores: np.ndarray, predictions: PredictionSet, classes: Classes, probability_columns: list[str],
-                    from_model: bool, notes: list[str], where: str) -> np.ndarray:
+                    from_model: bool, notes: list[str], where: str) -> tuple[np.ndarray, np.ndarray]:
     """Score columns rearranged into the task's class order; classes without a column score 0."""
     index = classes.index()
     columns = [canonical(c) for c in predictions.classes]
@@ -257,9 +261,15 @@ def _in_class_order(scores: np.ndarray, predictions: PredictionSet, classes: Cla
         raise CalculationError(f"{where}: {scores.shape[1]} probability columns for {len(columns)} classes "
                                f"({', '.join(map(str, predictions.classes))}); give one column per class")
     out = np.zeros((scores.shape[0], classes.k))
+    scored = np.zeros(classes.k, dtype=bool)
     for j, key in enumerate(columns):
         out[:, index[key]] = scores[:, j]
-    return out
+        scored[index[key]] = True
+    missing = [classes.names[i] for i in np.flatnonzero(~scored)]
+    if missing:
+        notes.append(f"no probability for {', '.join(missing)} in {where}: probability 0 in the log loss and the Brier "
+                     f"score; left out of the one-vs-rest ROC-AUC and average precision")
+    return out, scored
 
 
 def _class_in_name(name: str, index: dict[str, int]) -> str | None:
