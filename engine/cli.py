@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="run an audit headless (exit 0 pass/warn, 1 fail, 2 bad input)")
     audit.add_argument("audit_file", metavar="AUDIT.toml", type=Path)
     audit.add_argument("--json", metavar="OUT", type=Path, help="write the JSON report here")
+    audit.add_argument("--pdf", metavar="OUT", type=Path,
+                       help="write the PDF audit report here ([report] page_size, top_columns, prepared_by, "
+                            "reviewed_by)")
     audit.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
                        help="override a key of the audit file, e.g. --set task.type='\"binary\"' (repeatable)")
     audit.add_argument("--trust-model", action="store_true",
@@ -97,10 +100,16 @@ def _audit(args: argparse.Namespace) -> int:
         if args.trust_model:
             config = config.replace("model", trusted=True)
         if args.json is not None:
-            _check_output_path(args.json)
+            _check_output_path(args.json, "--json")
+        if args.pdf is not None:
+            _check_output_path(args.pdf, "--pdf")
         report = _run_with_progress(iter_audit(config), err, quiet=args.quiet)
         if args.json is not None:
             report.write_json(args.json)
+        if args.pdf is not None:
+            from engine.report import iter_build_pdf
+
+            _run_with_progress(iter_build_pdf(report, args.pdf, config.report), err, quiet=args.quiet)
     except KeyboardInterrupt:
         print("assay: cancelled", file=sys.stderr)
         return 130
@@ -111,16 +120,25 @@ def _audit(args: argparse.Namespace) -> int:
     except Exception as exc:  # a bug: still one line, never a traceback
         return _fail(f"internal error ({type(exc).__name__}: {exc}); please report it with the audit file")
     _print_summary(report, Console(), quiet=args.quiet)
+    if args.pdf is not None and not args.quiet:
+        Console().print(f"PDF report written to {args.pdf}")
     return EXIT_FAILED if report.verdict == "fail" else EXIT_OK
 
 
-def _check_output_path(path: Path) -> None:
+def _check_output_path(path: Path, flag: str) -> None:
+    """Before the audit runs: the output's folder exists and is writable (the file is written atomically)."""
+    import os
+
     from engine.errors import ConfigError
 
+    example = "report.json" if flag == "--json" else "audit-report.pdf"
     if path.is_dir():
-        raise ConfigError(f"--json {path}: is a folder; give a file name such as {path / 'report.json'}")
-    if not path.parent.resolve().is_dir():
-        raise ConfigError(f"--json {path}: folder {path.parent} does not exist; create it first")
+        raise ConfigError(f"{flag} {path}: is a folder; give a file name such as {path / example}")
+    folder = path.parent.resolve()
+    if not folder.is_dir():
+        raise ConfigError(f"{flag} {path}: folder {path.parent} does not exist; create it first")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"{flag} {path}: folder {path.parent} is not writable; choose another folder")
 
 
 def _run_with_progress(events, console, quiet: bool):

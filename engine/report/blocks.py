@@ -209,6 +209,9 @@ class Captioned(Flowable):
     def getSpaceAfter(self):  # noqa: N802
         return 8.0
 
+    def getSpaceBefore(self):  # noqa: N802
+        return 6.0
+
     def draw(self) -> None:
         self.figure.drawOn(self.canv, 0, self._caption_height)
         if self.caption is not None:

@@ -157,7 +157,6 @@ def drift_column(feature, chunk_labels: Sequence[str], width: float) -> Recorded
     and its effect size per production chunk against the reference band."""
     d = feature.distribution
     numerical = d is not None and d.kind == "numerical" and len(d.edges) > 1
-    panels = 3 if numerical else 2
     with _style():
         fig = _figure(width, 150)
         if numerical:
@@ -406,8 +405,8 @@ def ratio_chart(groups: Sequence[str], triples: Sequence[tuple[float | None, flo
     equally far from 1; the band [limit, 1/limit] passes the four-fifths rule."""
     with _style():
         n = len(groups)
-        fig = _figure(width, 40 + 14 * n)
-        ax, = _panels(fig, [1], [_label_room([short(g, 24) for g in groups])], bottom=22, top=18)
+        fig = _figure(width, max(110, 44 + 18 * n))
+        ax, = _panels(fig, [1], [_label_room([short(g, 24) for g in groups])], bottom=26, top=18)
         y = np.arange(n)[::-1].astype(float)
         values = np.array([np.nan if t[0] is None or t[0] <= 0 else t[0] for t in triples], dtype=float)
         low = np.array([np.nan if t[1] is None or t[1] <= 0 else t[1] for t in triples], dtype=float)
@@ -522,25 +521,43 @@ def _jitter(values: np.ndarray, rng: np.random.Generator, bins: int = 60, spread
 
 
 def curves(panels: Sequence[dict], width: float) -> RecordedFigure:
-    """Side-by-side line panels: each {"title", "x_label", "y_label", "series": {label: (x, y)},
-    "diagonal": bool}; series named reference / production take their colours."""
+    """Up to three line panels side by side: each {"title", "x_label", "y_label", "series": {label: (x, y)}}, and
+    optionally "diagonal" (a dashed y = x), "unit" (both axes 0-1), "vline"/"hline" (a reference line), "band"
+    ((low, high) around the first series), "legend" (its location). Series named reference / production take
+    their colours; others a fixed palette."""
+    palette = ["#1f5fbf", "#e8793a", "#2e7d32", "#8e44d4", "#c62828", "#5f6368"]
     with _style():
-        k = max(len(panels), 1)
         fig = _figure(width, 165)
-        axes = _panels(fig, [1] * k, [40] * k, bottom=30, top=18)
+        axes = _panels(fig, [1] * 3, [34] * 3, bottom=30, top=16)
         for ax, panel in zip(axes, panels):
             if panel.get("diagonal"):
                 ax.plot([0, 1], [0, 1], color=S.MISSING, linewidth=0.7, linestyle="--")
-            for label, (x, y) in panel["series"].items():
-                ax.plot(np.asarray(x, dtype=float), np.asarray(y, dtype=float), color=S.SERIES.get(label, S.MUTED),
-                        linewidth=1.2, label=label, marker="o" if len(x) <= 20 else None, markersize=2.4)
+            for i, (label, (x, y)) in enumerate(panel["series"].items()):
+                colour = S.SERIES.get(label.split(" ")[0], palette[i % len(palette)])
+                x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+                if i == 0 and panel.get("band") is not None:
+                    low, high = (np.asarray(v, dtype=float) for v in panel["band"])
+                    ax.fill_between(x, low, high, color=colour, alpha=0.15, linewidth=0)
+                ax.plot(x, y, color=colour, linewidth=1.2, label=label, marker="o" if len(x) <= 20 else None,
+                        markersize=2.4)
+            if panel.get("vline") is not None:
+                ax.axvline(panel["vline"], color=S.TEXT, linewidth=0.8, linestyle=":")
+            if panel.get("hline") is not None:
+                ax.axhline(panel["hline"], color=S.TEXT, linewidth=0.7)
             ax.set_title(panel["title"], loc="left")
             ax.set_xlabel(panel.get("x_label", ""))
             ax.set_ylabel(panel.get("y_label", ""))
             if panel.get("unit"):
                 ax.set_xlim(0, 1)
                 ax.set_ylim(0, 1.02)
-            _legend(ax, loc=panel.get("legend", "lower right"))
+            else:
+                _numeric_axis(ax.xaxis, 5)
+            if len(panels) < 3 and ax is axes[len(panels) - 1]:  # room on the right: the legend goes there
+                _legend(ax, loc="center left", bbox_to_anchor=(1.04, 0.5))
+            else:
+                _legend(ax, loc=panel.get("legend", "lower right"))
+        for ax in axes[len(panels):]:
+            ax.set_visible(False)
         return _record(fig)
 
 
@@ -560,7 +577,7 @@ def metric_over_time(labels: Sequence[str], series: dict[str, Sequence[tuple[flo
             high = np.array([np.nan if t[2] is None else t[2] for t in triples], dtype=float)
             ok = np.isfinite(low) & np.isfinite(high)
             if ok.any():
-                ax.fill_between(x, np.where(ok, low, y), np.where(ok, high, y), color=colour, alpha=0.15,
+                ax.fill_between(x, np.where(ok, low, y), np.where(ok, high, y), color=colour, alpha=0.12,
                                 linewidth=0)
             ax.plot(x, y, color=colour, linewidth=1.2, marker="o", markersize=2.6, label=name)
             if reference.get(name) is not None:

@@ -52,7 +52,7 @@ def count(value) -> str:
 def interval(low, high, digits: int = 3) -> str:
     if _missing(low) or _missing(high):
         return DASH
-    return f"{float(low):.{digits}f} to {float(high):.{digits}f}"
+    return f"{number(low, digits)} to {number(high, digits)}"
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:

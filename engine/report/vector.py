@@ -177,6 +177,14 @@ class RecordingRenderer(RendererBase):
         vertices = vertices[np.isfinite(vertices).all(axis=1)]
         if not len(vertices):
             return
+        if marker_path is MplPath.unit_circle() and fill is not None and (stroke is None or stroke[:4] == fill):
+            # filled round dots: zero-length strokes with round caps (PDF paints those as discs), two points per
+            # dot instead of a 26-point outline
+            diameter = 2 * abs(float(marker_trans.get_matrix()[0, 0])) + (stroke[4] if stroke is not None else 0.0)
+            dot = (*fill, round(diameter, 3), None, 0.0, 1, 1)
+            code = " ".join(f"{x:.2f} {y:.2f} m {x:.2f} {y:.2f} l" for x, y in vertices.tolist())
+            self.ops.append(("p", code, dot, None, clip))
+            return
         shape = marker.vertices
         copies = (shape[None, :, :] + vertices[:, None, :]).reshape(-1, 2)
         codes = np.tile(marker.codes, len(vertices)) if marker.codes is not None else None

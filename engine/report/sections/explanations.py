@@ -78,11 +78,21 @@ def build(ctx: Any):
          Column("Rank ref. / prod.", 0.1, "right"), Column("Change (interval)", 0.2, "right"),
          Column("p (adjusted)", 0.1, "right"), Column("Drifted", 0.09), Column("Permutation importance", 0.13, "right")],
         [[a.feature, F.number(a.reference), F.number(a.production), f"{a.rank_reference} / {a.rank_production}",
-          f"{F.signed(a.change)} ({F.interval(a.ci_low, a.ci_high)})", F.p_value(a.p_value_adjusted),
+          Markup(_change(a)), F.p_value(a.p_value_adjusted),
           Markup(b.status("warn", "drifted")) if a.drifted else "no",
           F.number((e.permutation_importance or {}).get(a.feature))] for a in drift],
         highlight=["warn" if a.drifted else None for a in drift]))
     return story
+
+
+def _change(a: Any) -> str:
+    """Markup: the change, and its interval in small grey type below it."""
+    from engine.report import styles as S
+
+    text = F.signed(a.change)
+    if a.ci_low is not None and a.ci_high is not None:
+        text += f'<br/><font size="6" color="{S.MUTED}">{F.number(a.ci_low)} to {F.number(a.ci_high)}</font>'
+    return text
 
 
 def beeswarm(ctx: Any, rows: Any, shown: list[str], scale: str):

@@ -57,10 +57,10 @@ def build(ctx: Any):
                      notes(c)])
         severities = [f.severity for f in report.findings_for("quality") if f.column == c.name]
         marks.append("fail" if "fail" in severities else ("warn" if c.name in flagged else None))
-    story.append(b.table([Column("Column", 0.2), Column("Kind", 0.1), Column("Role", 0.09),
-                          Column("Missing ref.", 0.08, "right"), Column("Missing prod.", 0.08, "right"),
-                          Column("Out of range", 0.08, "right"), Column("Unseen", 0.07, "right"),
-                          Column("Distinct ref. / prod.", 0.12, "right"), Column("Notes", 0.18)], rows,
+    story.append(b.table([Column("Column", 0.18), Column("Kind", 0.1), Column("Role", 0.09),
+                          Column("Missing ref.", 0.07, "right"), Column("Missing prod.", 0.07, "right"),
+                          Column("Out of range", 0.07, "right"), Column("Unseen", 0.07, "right"),
+                          Column("Distinct ref. / prod.", 0.13, "right"), Column("Notes", 0.22)], rows,
                          highlight=marks))
     unseen = [c for c in q.columns if c.unseen_categories]
     if unseen:
@@ -85,5 +85,5 @@ def notes(c: Any) -> str:
     if c.missing_production is None:
         out.append("not in production")
     if c.reference_min is not None:
-        out.append(f"reference range {c.reference_min:g} to {c.reference_max:g}")
+        out.append(f"range {c.reference_min:g} to {c.reference_max:g}")
     return "; ".join(out)
