@@ -25,16 +25,17 @@ from app.pages.drift import DriftPage
 from app.pages.explanations import ExplanationsPage
 from app.pages.fairness import FairnessPage
 from app.pages.overview import OverviewPage
+from app.pages.performance import PerformancePage
 from app.pages.quality import QualityPage
 from app.session import AuditSession
 from app.settings import AppSettings
 
 AUDIT_FILTER = "Audit files (*.toml);;All files (*)"
-PAGES = ("setup", "overview", "quality", "drift", "fairness", "explanations")
+PAGES = ("setup", "overview", "quality", "performance", "drift", "fairness", "explanations")
 RESULT_PAGES = PAGES[1:]  # pages with show_result(report) and clear()
-PAGE_TITLES = {"setup": "Setup", "overview": "Overview", "quality": "Data quality", "drift": "Drift",
-               "fairness": "Fairness", "explanations": "Explanations"}
-FINDING_PAGES = {"quality": "quality", "drift": "drift", "fairness": "fairness",
+PAGE_TITLES = {"setup": "Setup", "overview": "Overview", "quality": "Data quality", "performance": "Performance",
+               "drift": "Drift", "fairness": "Fairness", "explanations": "Explanations"}
+FINDING_PAGES = {"quality": "quality", "performance": "performance", "drift": "drift", "fairness": "fairness",
                  "explanations": "explanations"}  # analysis -> its page
 
 
@@ -79,11 +80,13 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(3000, self, self._on_first_paint)
         self.overview_page = OverviewPage()
         self.quality_page = QualityPage()
+        self.performance_page = PerformancePage(self.settings)
         self.drift_page = DriftPage()
         self.fairness_page = FairnessPage()
         self.explanations_page = ExplanationsPage()
         self.pages: dict[str, QWidget] = {"setup": LoadingPage(), "overview": self.overview_page,
-                                          "quality": self.quality_page, "drift": self.drift_page,
+                                          "quality": self.quality_page, "performance": self.performance_page,
+                                          "drift": self.drift_page,
                                           "fairness": self.fairness_page, "explanations": self.explanations_page}
         self._build_pages()
         self._build_actions()

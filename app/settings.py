@@ -26,7 +26,8 @@ def default_qsettings() -> QSettings:
 
 
 class AppSettings:
-    """Window geometry and state, recent audit files. Every getter tolerates missing or bad values."""
+    """Window geometry and state, recent audit files, choices made on the pages. Every getter tolerates
+    missing or bad values."""
 
     def __init__(self, store: QSettings | None = None) -> None:
         self._store = store if store is not None else default_qsettings()
@@ -79,6 +80,19 @@ class AppSettings:
     @last_folder.setter
     def last_folder(self, folder: Path) -> None:
         self._store.setValue("files/last_folder", str(folder))
+
+    # -- choices on the pages ----------------------------------------------------------------
+
+    def choice(self, key: str, default: str | None = None) -> str | None:
+        """A choice a page remembers (a tab, a metric, a column), by key such as "performance/tab"."""
+        value = self._store.value(f"choices/{key}")
+        return value if isinstance(value, str) and value else default
+
+    def set_choice(self, key: str, value: str | None) -> None:
+        if value:
+            self._store.setValue(f"choices/{key}", str(value))
+        else:
+            self._store.remove(f"choices/{key}")
 
     # -- recent files ------------------------------------------------------------------------
 
