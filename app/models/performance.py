@@ -115,6 +115,8 @@ def signed_text(metric: str, value: float | None, like: float | None = None) -> 
         text = ("+" if value >= 0 else "") + units_text(value, like)
     else:
         text = f"{value:+.3f}"
+    if not any(c in "123456789" for c in text):  # rounds to zero: no sign ("−0.000" reads as a drop)
+        text = text.lstrip("+-")
     return text.replace("-", "−")
 
 
@@ -392,22 +394,20 @@ class ClassTableModel(RecordTableModel):
 # -- chunks ------------------------------------------------------------------------------------------
 
 
-def chunk_status_text(chunk: Any) -> str:
+def chunk_status_text(chunk: Any, metric: str) -> str:
     if chunk.status == NO_LABELS:
         return NO_LABELS
     if chunk.status == SMALL:
         return "small: not judged"
-    if chunk.dropped:
-        return "dropped: " + ", ".join(chunk.dropped)
-    return "ok"
+    return "drop" if metric in chunk.dropped else "ok"
 
 
-def _chunk_colour(chunk: Any) -> QColor | None:
-    if chunk.status in (NO_LABELS, SMALL):
-        return muted()
+def _chunk_status_tip(chunk: Any) -> str | None:
+    parts = [chunk.reason] if chunk.reason else []
     if chunk.dropped:
-        return severity_colour("fail")
-    return None
+        parts.append("Significant drops beyond the policy here: " + ", ".join(
+            METRIC_NAMES.get(m, m) for m in chunk.dropped))
+    return "\n".join(parts) or None
 
 
 def _chunk_dates(chunk: Any) -> str | None:
@@ -429,14 +429,21 @@ class ChunkTableModel(RecordTableModel):
             Column("Labelled", lambda c: c.rows_used, lambda v: f"{v:,}", numeric=True,
                    header_tip="Rows with both a label and a prediction: the rows the metrics use"),
             Column("Value", self._value, lambda v: v, numeric=True, tooltip=self._value_tip),
-            Column("Status", chunk_status_text, tooltip=lambda c: c.reason or None, colour=_chunk_colour),
+            Column("Status", lambda c: chunk_status_text(c, self.metric), tooltip=_chunk_status_tip,
+                   colour=self._status_colour,
+                   header_tip="'drop': the chosen metric dropped significantly and beyond the policy in this chunk"),
         ), parent)
 
     def set_metric(self, metric: str) -> None:
         self.metric = metric
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, self.VALUE, self.VALUE)
         if self.rowCount():
-            self.dataChanged.emit(self.index(0, self.VALUE), self.index(self.rowCount() - 1, self.VALUE))
+            self.dataChanged.emit(self.index(0, self.VALUE), self.index(self.rowCount() - 1, self.VALUE + 1))
+
+    def _status_colour(self, chunk: Any) -> QColor | None:
+        if chunk.status in (NO_LABELS, SMALL):
+            return muted()
+        return severity_colour("fail") if self.metric in chunk.dropped else None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if section == self.VALUE and orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:

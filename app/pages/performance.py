@@ -32,6 +32,8 @@ TAB_TITLES = {"time": "Over time", "segments": "Segments", "curves": "Curves", "
               "threshold": "Threshold", "residuals": "Residuals", "classes": "Per class", "predictions": "Predictions"}
 METHODS_HEIGHT = 170
 SIDE_WIDTH = 380
+SHORT_PAGE = 700  # a page shorter than this shows four rows of the metric table (it scrolls)
+MIN_SUMMARY_HEIGHT = 230  # the summary gets at least this much height when it has that much to say
 
 
 class PerformancePage(QWidget):
@@ -89,8 +91,7 @@ class PerformancePage(QWidget):
         self.summary_box.setWidgetResizable(True)
         self.summary_box.setFrameShape(QFrame.Shape.NoFrame)
         self.summary_box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.summary_box.setMinimumWidth(240)
-        self.summary_box.setMaximumWidth(SIDE_WIDTH)
+        self.summary_box.setFixedWidth(SIDE_WIDTH)
 
         self.metric_box = QComboBox()
         self.metric_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -125,8 +126,9 @@ class PerformancePage(QWidget):
         table_layout = QVBoxLayout(table_box)
         table_layout.setContentsMargins(0, 0, 0, 0)
         table_layout.setSpacing(4)
-        table_layout.addWidget(self.metrics_view, 1)
+        table_layout.addWidget(self.metrics_view)
         table_layout.addWidget(self.metrics_caption)
+        table_layout.addStretch(1)
         top_layout.addWidget(table_box, 1)
         top_layout.addWidget(self.summary_box, 0)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -184,7 +186,9 @@ class PerformancePage(QWidget):
         self.segment_box.setMinimumContentsLength(14)
         self.segment_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.segment_box.currentIndexChanged.connect(self._on_segment_changed)
-        controls = QHBoxLayout()
+        self.segment_controls = QWidget()
+        controls = QHBoxLayout(self.segment_controls)
+        controls.setContentsMargins(0, 0, 0, 0)
         controls.setSpacing(8)
         label = QLabel("Segment &column")
         label.setBuddy(self.segment_box)
@@ -193,7 +197,7 @@ class PerformancePage(QWidget):
         controls.addSpacing(14)
         self.segment_caption = muted_label()
         controls.addWidget(self.segment_caption, 1)
-        layout.addLayout(controls)
+        layout.addWidget(self.segment_controls)
         self.segments = P.SegmentTableModel(self)
         self.segments_proxy = FilterProxyModel(self)
         self.segments_proxy.setSourceModel(self.segments)
@@ -438,24 +442,23 @@ class PerformancePage(QWidget):
     # -- filling -------------------------------------------------------------------------------
 
     def _fit_metrics_table(self) -> None:
-        """The table as tall as its rows and as wide as its columns; the summary beside it gives way."""
+        """The table as tall as its rows (a short window: four rows, and it scrolls) and as wide as its
+        columns where the page allows; the summary beside it takes what is left, and scrolls."""
         view = self.metrics_view
-        rows = self.metrics.rowCount()
-        height = view.horizontalHeader().sizeHint().height() + rows * view.verticalHeader().defaultSectionSize() \
-            + 2 * view.frameWidth() + 2
-        view.setMaximumHeight(height)
-        view.setMinimumHeight(min(height, view.horizontalHeader().sizeHint().height()
-                                  + 4 * view.verticalHeader().defaultSectionSize()))
+        header, row = view.horizontalHeader().sizeHint().height(), view.verticalHeader().defaultSectionSize()
+        rows = self.metrics.rowCount() if self.height() >= SHORT_PAGE else min(self.metrics.rowCount(), 4)
+        height = header + rows * row + 2 * view.frameWidth() + 2
+        view.setFixedHeight(height)
         width = sum(view.columnWidth(c) for c in range(self.metrics.columnCount())) + 2 * view.frameWidth() + 2
-        view.setMinimumWidth(width)
-        top = height + self.metrics_caption.heightForWidth(max(width, 500)) + 12
-        side = min(self.summary_box.width(), SIDE_WIDTH) if self.summary_box.isVisible() else SIDE_WIDTH - 60
+        room = self.top.width() - width - self.top.layout().spacing()
+        self.summary_box.setFixedWidth(min(max(room, 240), SIDE_WIDTH))
+        top = height + self.metrics_caption.heightForWidth(max(width, 500)) + 10
         margins = self.summary_card.body.contentsMargins()
-        summary = (self.summary.heightForWidth(side - margins.left() - margins.right() - 4) + margins.top()
-                   + margins.bottom() + self.summary_card.body.itemAt(0).widget().sizeHint().height() + 28)
-        top = max(top, min(summary, 320))
-        self.top.setMaximumHeight(top)  # a short window shrinks the table (it scrolls), a tall one the tabs grow
-        self.splitter.setSizes([top, max(self.splitter.height() - top, 300)])
+        summary = (self.summary.heightForWidth(self.summary_box.width() - margins.left() - margins.right() - 4)
+                   + margins.top() + margins.bottom() + self.summary_card.body.itemAt(0).widget().sizeHint().height()
+                   + 28)
+        top = max(top, min(summary, MIN_SUMMARY_HEIGHT))
+        self.top.setFixedHeight(top)
 
     def _fill_metric_box(self) -> None:
         r = self.result
@@ -499,7 +502,7 @@ class PerformancePage(QWidget):
                 self.segment_box.addItem(name, name)
             if columns:
                 self.segment_box.setCurrentIndex(columns.index(previous) if previous in columns else 0)
-        self.segment_box.setEnabled(bool(columns))
+        self.segment_controls.setVisible(bool(columns))
 
     def _fill_class_box(self) -> None:
         r = self.result
@@ -658,7 +661,7 @@ class PerformancePage(QWidget):
         overall = (r.production if dataset == "production" else r.reference).metrics.get(metric)
         line = (overall.value, f"all {dataset} rows {P.value_text(metric, overall.value)}") \
             if overall is not None and overall.value is not None else None
-        self.segment_bars.set_bars([s.segment for s in column.segments], series, name, line)
+        self.segment_bars.set_bars([s.segment for s in column.segments], series, name, line, dots=True)
         self.segment_bars.png_name = f"{metric}_by_{column.column}"
 
     # -- curves ----------------------------------------------------------------------------------

@@ -72,12 +72,19 @@ def _rows(d: Any) -> str:
 
 
 def summary_html(result: Any, findings: list[Any]) -> str:
-    """Findings first (most severe first, as the engine orders them), then the rows and the notes."""
+    """The verdict in a few lines (the table has the numbers): drops grouped, other findings by title,
+    then the rows used and the notes."""
     lines = []
-    if findings:
-        for f in findings:
+    drops = [f for f in findings if f.id.startswith("performance.drop.")]
+    if drops:
+        names = ", ".join(metric_name(f.id.split(".")[-1], result.task, result.positive_label) for f in drops)
+        many = len(drops) > 1
+        lines.append(f"{coloured('FAIL', 'fail')} {len(drops)} metric{'s' if many else ''} dropped significantly "
+                     f"and beyond the policy: {escape(names)}.")
+    for f in findings:
+        if f not in drops:
             lines.append(f"{coloured(f.severity.upper(), f.severity)} {escape(f.title)}")
-    elif result.production.status == "ok":
+    if not findings and result.production.status == "ok":
         lines.append(coloured("PASS", "pass") + " Over all production rows: no significant drop beyond the "
                                                 "policy, and every limit holds.")
     first = _first_dropped_chunk(result)

@@ -378,6 +378,7 @@ def test_formatting_of_values_and_intervals():
     assert P.units_text(12345.6) == "12,346" and P.units_text(6.4723) == "6.472" and P.units_text(0.0298) == "0.0298"
     assert P.interval_text("mean_error", -0.213, 0.153, like=0.213) == "−0.213 to 0.153"
     assert P.signed_text("accuracy", -0.118) == "−0.118"
+    assert P.signed_text("accuracy", -0.0001) == "0.000"  # no sign on what rounds to zero
 
 
 # -- the real demo -----------------------------------------------------------------------------------------
@@ -397,6 +398,41 @@ def test_the_demo_audit_on_the_page(page, small_demo_report):
     _, y = page.over_time.series()
     assert same(y, [c.metrics["accuracy"].value if c.metrics else np.nan for c in result.production.chunks])
     assert len(y) == len(result.production.chunks) == 12
+    status = page.chunks.column_index("Status")
+    assert [page.chunks.index(r, status).data() for r in range(12)] == [
+        "drop" if "accuracy" in c.dropped else "ok" for c in result.production.chunks]
+    assert "drop" in {page.chunks.index(r, status).data() for r in range(12)}  # the demo's planted decline
     assert page.roc.curve_data("production")[0].size > 10
     page.select_tab("segments")
     assert page.current_segment_column() in {s.column for s in result.segments}
+
+
+def test_the_window_puts_the_page_between_quality_and_drift_and_findings_open_it(qtbot, window, small_demo_report):
+    from app.main_window import PAGE_TITLES, PAGES
+
+    # the window imports the Setup page's modules in a pool thread after its first paint; importing
+    # pyqtgraph (show_result) in the GUI thread meanwhile is a concurrent import of Qt's modules
+    qtbot.waitUntil(lambda: window._ready, timeout=30_000)
+    assert PAGES.index("performance") == PAGES.index("quality") + 1 == PAGES.index("drift") - 1
+    titles = [window.page_list.item(i).text() for i in range(window.page_list.count())]
+    assert titles[PAGES.index("performance")] == PAGE_TITLES["performance"] == "Performance"
+    window.page_actions[PAGES.index("performance")].trigger()  # Ctrl+4
+    assert window.current_page() == "performance"
+    assert window.page_actions[PAGES.index("performance")].shortcut().toString() == "Ctrl+4"
+    for key in ("overview", "performance"):
+        window.pages[key].show_result(small_demo_report)
+    finding = next(f for f in small_demo_report.findings if f.id.startswith("performance.drop."))
+    window.go_to("overview")
+    window._on_finding_activated(finding)
+    assert window.current_page() == "performance"
+    assert window.performance_page.current_metric() == finding.id.split(".")[-1]
+    assert window.performance_page.current_tab() == "time"
+
+
+def test_settings_keep_a_choice_and_forget_an_empty_one():
+    settings = AppSettings()
+    assert settings.choice("performance/tab") is None and settings.choice("performance/tab", "time") == "time"
+    settings.set_choice("performance/tab", "segments")
+    assert AppSettings().choice("performance/tab") == "segments"
+    settings.set_choice("performance/tab", None)
+    assert AppSettings().choice("performance/tab") is None
