@@ -310,6 +310,10 @@ def test_regression_shows_residuals_and_the_error_distribution(page, regression)
     _, y = page.over_time.series()
     assert same(y, [c.metrics["mae"].value for c in regression.production.chunks])
     assert list(page.over_time.dropped.getData()[0]) == [4]  # 2024-Q1 dropped
+    status = page.chunks.column_index("Status")
+    assert [page.chunks.index(r, status).data() for r in range(5)] == ["ok"] * 4 + ["drop"]
+    page.select_metric("rmse")
+    assert [page.chunks.index(r, status).data() for r in range(5)] == ["ok"] * 5  # only MAE dropped there
 
 
 def test_production_without_labels_says_so_and_shows_reference_and_predictions(page, unlabelled):
@@ -399,9 +403,9 @@ def test_the_demo_audit_on_the_page(page, small_demo_report):
     assert same(y, [c.metrics["accuracy"].value if c.metrics else np.nan for c in result.production.chunks])
     assert len(y) == len(result.production.chunks) == 12
     status = page.chunks.column_index("Status")
-    assert [page.chunks.index(r, status).data() for r in range(12)] == [
-        "drop" if "accuracy" in c.dropped else "ok" for c in result.production.chunks]
-    assert "drop" in {page.chunks.index(r, status).data() for r in range(12)}  # the demo's planted decline
+    assert [page.chunks.index(r, status).data() for r in range(12)] == [  # every 24th row: chunks are small
+        "small: not judged" if c.status == "small" else "drop" if "accuracy" in c.dropped else "ok"
+        for c in result.production.chunks]
     assert page.roc.curve_data("production")[0].size > 10
     page.select_tab("segments")
     assert page.current_segment_column() in {s.column for s in result.segments}
