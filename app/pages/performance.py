@@ -33,7 +33,8 @@ TAB_TITLES = {"time": "Over time", "segments": "Segments", "curves": "Curves", "
 METHODS_HEIGHT = 170
 SIDE_WIDTH = 380
 SHORT_PAGE = 700  # a page shorter than this shows four rows of the metric table (it scrolls)
-MIN_SUMMARY_HEIGHT = 230  # the summary gets at least this much height when it has that much to say
+MIN_SUMMARY_HEIGHT = 230
+MIN_SUMMARY_WIDTH = 232  # the summary gets at least this much height when it has that much to say
 
 
 class PerformancePage(QWidget):
@@ -448,16 +449,20 @@ class PerformancePage(QWidget):
         header, row = view.horizontalHeader().sizeHint().height(), view.verticalHeader().defaultSectionSize()
         rows = self.metrics.rowCount() if self.height() >= SHORT_PAGE else min(self.metrics.rowCount(), 4)
         height = header + rows * row + 2 * view.frameWidth() + 2
-        view.setFixedHeight(height)
         width = sum(view.columnWidth(c) for c in range(self.metrics.columnCount())) + 2 * view.frameWidth() + 2
         room = self.top.width() - width - self.top.layout().spacing()
-        self.summary_box.setFixedWidth(min(max(room, 240), SIDE_WIDTH))
-        top = height + self.metrics_caption.heightForWidth(max(width, 500)) + 10
+        self.summary_box.setFixedWidth(min(max(room, MIN_SUMMARY_WIDTH), SIDE_WIDTH))
+        if room < MIN_SUMMARY_WIDTH:  # the columns do not fit: room for the horizontal scroll bar
+            height += view.horizontalScrollBar().sizeHint().height()
+        view.setFixedHeight(height)
+        beside = self.top.width() - self.summary_box.width() - self.top.layout().spacing()
+        top = height + self.metrics_caption.heightForWidth(max(beside, 200)) + 10
         margins = self.summary_card.body.contentsMargins()
         summary = (self.summary.heightForWidth(self.summary_box.width() - margins.left() - margins.right() - 4)
                    + margins.top() + margins.bottom() + self.summary_card.body.itemAt(0).widget().sizeHint().height()
                    + 28)
-        top = max(top, min(summary, MIN_SUMMARY_HEIGHT))
+        if self.height() >= SHORT_PAGE:
+            top = max(top, min(summary, MIN_SUMMARY_HEIGHT))
         self.top.setFixedHeight(top)
 
     def _fill_metric_box(self) -> None:
