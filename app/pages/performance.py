@@ -33,8 +33,9 @@ TAB_TITLES = {"time": "Over time", "segments": "Segments", "curves": "Curves", "
 METHODS_HEIGHT = 170
 SIDE_WIDTH = 380
 SHORT_PAGE = 700  # a page shorter than this shows four rows of the metric table (it scrolls)
-MIN_SUMMARY_HEIGHT = 230
-MIN_SUMMARY_WIDTH = 232  # the summary gets at least this much height when it has that much to say
+MIN_SUMMARY_HEIGHT = 230  # the summary gets at least this much height when it has that much to say
+MIN_SUMMARY_WIDTH = 232
+RESULT_COLUMN = 5  # of the metric table: it stretches
 
 
 class PerformancePage(QWidget):
@@ -73,7 +74,7 @@ class PerformancePage(QWidget):
         self.scores: Any = None
 
         self.metrics = P.MetricTableModel(self)
-        self.metrics_view = table_view(self.metrics, stretch_column=5)
+        self.metrics_view = table_view(self.metrics, stretch_column=RESULT_COLUMN)
         self.metrics_view.setSortingEnabled(False)
         self.metrics_view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.metrics_view.selectionModel().currentRowChanged.connect(self._on_metric_row_changed)
@@ -452,10 +453,11 @@ class PerformancePage(QWidget):
         width = sum(view.columnWidth(c) for c in range(self.metrics.columnCount())) + 2 * view.frameWidth() + 2
         room = self.top.width() - width - self.top.layout().spacing()
         self.summary_box.setFixedWidth(min(max(room, MIN_SUMMARY_WIDTH), SIDE_WIDTH))
-        if room < MIN_SUMMARY_WIDTH:  # the columns do not fit: room for the horizontal scroll bar
+        # the Result column stretches into what is left; below its smallest width the table scrolls
+        beside = self.top.width() - self.summary_box.width() - self.top.layout().spacing()
+        if beside < width - view.columnWidth(RESULT_COLUMN) + 90:
             height += view.horizontalScrollBar().sizeHint().height()
         view.setFixedHeight(height)
-        beside = self.top.width() - self.summary_box.width() - self.top.layout().spacing()
         top = height + self.metrics_caption.heightForWidth(max(beside, 200)) + 10
         margins = self.summary_card.body.contentsMargins()
         summary = (self.summary.heightForWidth(self.summary_box.width() - margins.left() - margins.right() - 4)
