@@ -223,6 +223,7 @@ class MetricRow:
     reference: Any  # MetricValue or None
     production: Any
     production_status: str
+    reference_status: str
     change: Any  # MetricChange or None
     policy: str
     verdict: Verdict
@@ -234,15 +235,17 @@ def metric_rows(result: Any, findings: Sequence[Any]) -> list[MetricRow]:
         rows.append(MetricRow(
             metric, metric_name(metric, result.task, result.positive_label),
             metric_tip(metric, result.higher_is_better(metric)), result.reference.metrics.get(metric),
-            result.production.metrics.get(metric), result.production.status, result.comparison.get(metric),
+            result.production.metrics.get(metric), result.production.status, result.reference.status,
+            result.comparison.get(metric),
             policy_text(result, metric), metric_verdict(result, findings, metric)))
     return rows
 
 
 def _dataset_text(row: MetricRow, dataset: str) -> str:
     estimate = row.reference if dataset == "reference" else row.production
-    if dataset == "production" and row.production_status != "ok":
-        return NO_LABELS if row.production_status == NO_LABELS else "no predictions"
+    status = row.reference_status if dataset == "reference" else row.production_status
+    if status != "ok":
+        return NO_LABELS if status == NO_LABELS else "no predictions"
     return estimate_text(row.metric, estimate)
 
 
@@ -301,8 +304,9 @@ class MetricTableModel(RecordTableModel):
         super().__init__((
             Column("Metric", lambda r: r.name, tooltip=lambda r: r.tip),
             Column("Reference", lambda r: _dataset_text(r, "reference"), tooltip=lambda r: _dataset_tip(r, "reference"),
-                   numeric=True, header_tip="The reference data (what the model was validated on), with the "
-                                            "bootstrap interval in brackets"),
+                   colour=lambda r: muted() if r.reference_status != "ok" else None, numeric=True,
+                   header_tip="The reference data (what the model was validated on), with the bootstrap interval "
+                              "in brackets"),
             Column("Production", lambda r: _dataset_text(r, "production"),
                    tooltip=lambda r: _dataset_tip(r, "production"),
                    colour=lambda r: muted() if r.production_status != "ok" else None, numeric=True,

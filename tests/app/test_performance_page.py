@@ -440,3 +440,34 @@ def test_settings_keep_a_choice_and_forget_an_empty_one():
     assert AppSettings().choice("performance/tab") == "segments"
     settings.set_choice("performance/tab", None)
     assert AppSettings().choice("performance/tab") is None
+
+
+def test_labels_only_and_a_reference_without_labels_come_from_the_engine(page):
+    """Two audits the engine makes and the fixtures do not: a binary model with labels only (no scores,
+    so no curves and no sweep), and a reference without a target column."""
+    from tests.engine.test_performance import binary_frame, performance_of
+
+    reference, production = binary_frame(600, 1), binary_frame(700, 2)
+    for frame in (reference, production):
+        frame["yhat"] = np.where(frame["p_bad"] >= 0.5, "bad", "good")
+    labels_only, _ = performance_of(reference, production, {"target": "y", "prediction": "yhat",
+                                                            "positive_label": "bad", "timestamp": "when"})
+    page.show_result(R.FakeReport(labels_only))
+    assert "threshold" not in page.visible_tabs() and "curves" in page.visible_tabs()
+    assert page.roc.is_empty() and "labels only" in page.roc.empty.text()
+    assert page.calibration.is_empty()
+    rows = dict(zip(labels_only.metric_names, table_texts(page, "Production")))
+    assert rows["roc_auc"] == "not defined" and rows["accuracy"].startswith("0.")
+    assert "Not defined: no scores" in page.metrics.index(5, 2).data(Qt.ItemDataRole.ToolTipRole)
+    assert page.scores.is_empty() and page.label_bars.bar_values("production").size == 2
+
+    unlabelled_reference, _ = performance_of(reference.drop(columns=["y"]), production,
+                                             {"target": "y", "probabilities": ["p_bad"], "positive_label": "bad"})
+    page.show_result(R.FakeReport(unlabelled_reference))
+    assert set(table_texts(page, "Reference")) == {"no labels"}
+    assert all(t.startswith("0.") or t.startswith("1.") for t in table_texts(page, "Production"))
+    assert page.roc.curve_data("reference")[0].size == 0 and page.roc.curve_data("production")[0].size
+    page.select_tab("time")
+    _, y = page.over_time.series()
+    assert np.isfinite(y).all()
+    assert not page.over_time.reference.isVisible()  # no reference value to draw
