@@ -32,7 +32,7 @@ from engine.config import ReportConfig, write_atomic
 from engine.errors import ConfigError
 from engine.progress import ProgressEvent
 from engine.report import styles as S
-from engine.report.blocks import Blocks, Heading
+from engine.report.blocks import Blocks, Heading, KeepWithTable
 from engine.report.identity import SHORT, report_id
 
 PAGE_SIZES = {"A4": A4, "letter": LETTER}
@@ -203,7 +203,7 @@ class AuditDocTemplate(BaseDocTemplate):
             keywords=", ".join(["model audit", "Assay", *[a.name for a in report.analyses if a.status == "ran"],
                                 f"verdict {report.verdict}", f"report id {context.report_id}"]),
             creator=f"Assay {report.provenance.versions.get('assay', '')}".strip(), invariant=1,
-            initialFontName=S.SANS, initialFontSize=9, pageCompression=1,
+            initialFontName=S.SANS, initialFontSize=9, pageCompression=1, keepTogetherClass=KeepWithTable,
         )
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body", leftPadding=0,
                       rightPadding=0, topPadding=0, bottomPadding=0)
@@ -231,7 +231,8 @@ class AuditDocTemplate(BaseDocTemplate):
         canvas.drawString(self.leftMargin, y, f"Report id {self.context.report_id[:SHORT]}")
         total = self.total_pages or "?"
         canvas.drawRightString(self.leftMargin + self.width, y, f"page {canvas.getPageNumber()} of {total}")
-        canvas.drawCentredString(self.leftMargin + self.width / 2, y, _short(self.context.report.title, 70))
+        title = _short(S.drawable(self.context.report.title), 70)
+        canvas.drawCentredString(self.leftMargin + self.width / 2, y, title)
         canvas.restoreState()
 
     def _decorate_cover(self, canvas, doc) -> None:

@@ -62,6 +62,25 @@ def register_fonts() -> None:
     pdfmetrics.registerFontFamily(MONO, normal=MONO, bold=MONO_BOLD, italic=MONO, boldItalic=MONO_BOLD)
 
 
+def _glyphs(font: str) -> dict:
+    register_fonts()
+    return pdfmetrics.getFont(font).face.charToGlyph
+
+
+def drawable(text: str, font: str = SANS) -> str:
+    """`text` with every character the embedded font cannot draw (CJK, emoji, ...) written as its code point,
+    "[U+53CE]": DejaVu has no such glyphs, and an empty box would make two such names look the same."""
+    if text.isascii():
+        return text
+    glyphs = _glyphs(font)
+    return "".join(c if ord(c) in glyphs or c in "\n\t" else f"[U+{ord(c):04X}]" for c in text)
+
+
+def undrawable(text: str, font: str = SANS) -> bool:
+    """Whether `drawable` changes `text`."""
+    return not text.isascii() and drawable(text, font) != text
+
+
 def chart_font(weight: str | int, style: str, monospace: bool) -> str:
     """The registered face for a matplotlib font's weight and style."""
     bold = weight in ("bold", "heavy", "extra bold", "black", "semibold", "demibold", "demi") or (

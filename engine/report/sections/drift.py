@@ -92,7 +92,7 @@ def build(ctx: Any):
              Column("Drifted share", 0.1, "right"), Column("Drifted columns", 0.45)],
             [[c.label, c.start or "—", c.end or "—", F.count(c.rows),
               F.percent(c.share_drifted) if c.tested else "too few rows",
-              ", ".join(c.drifted_features) or "—"] for c in d.chunks]))
+              listed(c.drifted_features)] for c in d.chunks]))
     else:
         story.append(b.p("Production was not split into chunks."))
 
@@ -100,6 +100,16 @@ def build(ctx: Any):
     story += b.h2("Multivariate checks", "drift-multivariate")
     story += multivariate(ctx, labels)
     return story
+
+
+def listed(names, limit: int = 12) -> str:
+    """Names, comma-separated; past `limit`, the first ones and how many more (the column table has them all)."""
+    names = list(names)
+    if not names:
+        return "—"
+    if len(names) <= limit:
+        return ", ".join(names)
+    return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
 
 
 def _chart_caption(f: Any) -> str:

@@ -117,6 +117,11 @@ def sample_sizes(ctx: Any):
     q = report.quality
     if q is not None:
         rows.append(["Data quality", F.count(q.rows_reference), F.count(q.rows_production), "every row"])
+    p = getattr(report, "performance", None)
+    if p is not None:
+        rows.append(["Performance (rows with a label and a prediction)", F.count(p.reference.rows_used),
+                     F.count(p.production.rows_used),
+                     f"{F.count(p.resamples)} bootstrap resamples; {F.count(p.chunk_resamples)} per chunk and segment"])
     d = report.drift
     if d is not None:
         tested = [f for f in d.features if f.tested]
@@ -144,7 +149,6 @@ def sample_sizes(ctx: Any):
         rows.append(["Explanations", F.count(e.rows.get("reference")), F.count(e.rows.get("production")),
                      f"{F.count(e.background_rows)} background rows; "
                      f"{F.count(config.get('bootstrap_resamples', 0))} bootstrap resamples"])
-    p = getattr(report, "performance", None)
     if p is None and report.predictions is not None:
         rows.append(["Predictions", F.count(report.predictions.rows_reference),
                      F.count(report.predictions.rows_production), report.predictions.source])
