@@ -112,16 +112,30 @@ def iter_build_pdf(report: Any, path: str | os.PathLike[str],
 
     Closing the generator cancels the build; nothing is written before the last step.
     """
-    from engine.report.sections import SECTIONS
-
     target = check_output_path(path)
-    settings = report_settings(report, settings)
     yield ProgressEvent(STAGE, 0.0, "Preparing the report")
+    context = make_context(report, settings)
+    story = yield from iter_story(context)
+    data = yield from _layout(story, context)
+    yield ProgressEvent(STAGE, 0.98, f"Writing {target.name}")
+    write_atomic(target, data)
+    yield ProgressEvent(STAGE, 1.0, f"Report written to {target}")
+    return target
+
+
+def make_context(report: Any, settings: ReportConfig | None = None) -> ReportContext:
+    """What the section builders read: the report, its [report] settings, the styles and the frame's width."""
+    settings = report_settings(report, settings)
     styles = S.Styles()
     page_size = PAGE_SIZES[settings.page_size]
     width = page_size[0] - 2 * MARGIN
-    context = ReportContext(report=report, settings=settings, blocks=Blocks(styles, width),
-                            report_id=report_id(report), width=width, page_size=page_size)
+    return ReportContext(report=report, settings=settings, blocks=Blocks(styles, width), report_id=report_id(report),
+                         width=width, page_size=page_size)
+
+
+def iter_story(context: ReportContext) -> Generator[ProgressEvent, None, list]:
+    """Run every section's builder (progress 0.05 to 0.70); return the flowables of the whole document."""
+    from engine.report.sections import SECTIONS
 
     story: list = []
     weights = [weight for _, weight, _ in SECTIONS]
@@ -139,12 +153,7 @@ def iter_build_pdf(report: Any, path: str | os.PathLike[str],
             steps.close()
         done += weight
     context.headings = [f for f in story if isinstance(f, Heading)]
-
-    data = yield from _layout(story, context)
-    yield ProgressEvent(STAGE, 0.98, f"Writing {target.name}")
-    write_atomic(target, data)
-    yield ProgressEvent(STAGE, 1.0, f"Report written to {target}")
-    return target
+    return story
 
 
 # -- layout ----------------------------------------------------------------------------------------------
