@@ -72,8 +72,9 @@ class Blocks:
     def h3(self, text: str) -> list[Flowable]:
         return [CondPageBreak(60), Paragraph(esc(text), self.styles.h3)]
 
-    def p(self, text: str, style=None) -> Paragraph:
-        return Paragraph(esc(text), style or self.styles.body)
+    def p(self, text: str, style=None, keep: bool = False) -> Paragraph:
+        """A paragraph; `keep`: kept on the page of what follows it (the introduction to a chart)."""
+        return Paragraph(esc(text), self.styles.body_keep if keep and style is None else style or self.styles.body)
 
     def markup(self, markup: str, style=None) -> Paragraph:
         """A paragraph whose markup the caller built (and escaped)."""
@@ -204,7 +205,10 @@ class KeepWithTable(KeepTogether):
             if self._H > available_height:
                 dims: list = []
                 _, above = _listWrapOn(content[:-1], available_width, self.canv, dims=dims)
-                room = available_height - above - last.getSpaceBefore() - 2
+                # _listWrapOn leaves out the first item's space before and the last one's space after: count them
+                # (more than the frame will, at the top of a frame), so that the table's first part surely fits
+                spacing = content[0].getSpaceBefore() + content[-2].getSpaceAfter() + last.getSpaceBefore()
+                room = available_height - above - spacing - 2
                 parts = last.split(available_width, room) if room > 0 else []
                 if len(parts) > 1:
                     return content[:-1] + parts

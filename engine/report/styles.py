@@ -110,6 +110,7 @@ class Styles:
     def __init__(self) -> None:
         register_fonts()
         self.body = _style("body", spaceAfter=4)
+        self.body_keep = _style("body_keep", spaceAfter=4, keepWithNext=1)
         self.small = _style("small", fontSize=8, leading=10.5, textColor=colors.HexColor(MUTED), spaceBefore=3,
                             spaceAfter=3)
         self.caption = _style("caption", fontSize=7.5, leading=9.5, textColor=colors.HexColor(MUTED), spaceBefore=1,

@@ -123,3 +123,57 @@ def test_skipped_analyses_say_so_and_why(data_only_report, tmp_path, wide_pdf):
     assert {"Performance", "Fairness", "Explanations"} <= set(marks)  # the sections are there, not left out
     wide = pdf_tools.flat(pdf_tools.text(wide_pdf))
     assert "Not run. The explanations analysis was not run: explanations need a model" in wide
+
+
+HEADERS = (r"Column\s+Role\s+Kind\s+Method\s+Statistic", r"Column\s+Kind\s+Role\s+Missing", r"^\s*Key\s+Value\s*$",
+           r"Section\s+Warning: finding\s+Page", r"Column\s+Kind\s+Role\s+In\s")
+
+
+def test_a_table_header_never_appears_twice_on_a_page(wide_pdf, demo_pdf):
+    for path in (wide_pdf, demo_pdf):
+        for number, page in enumerate(pdf_tools.pages_text(path), start=1):
+            for header in HEADERS:
+                assert len(re.findall(header, page, re.M)) <= 1, (path.name, number, header)
+
+
+def test_long_lists_are_cut_to_fit_a_cell(data_only_report):
+    from engine.report.blocks import Column
+    from engine.report.sections.common import listed
+
+    assert listed([]) == "—"
+    assert listed(["a", "b"]) == "a, b"
+    assert listed([f"c{i}" for i in range(20)], 3, "see the table") == "c0, c1, c2 and 17 more (see the table)"
+    names = [f"{LONG_NAMES[0]}_{i}" for i in range(3000)]
+    text = listed(names, 150, "the drift table gives each column's method")
+    assert len(text) < 3200 and text.endswith("more (the drift table gives each column's method)")
+    context = make_context(data_only_report)
+    table = context.blocks.table([Column("Method and why", 0.45), Column("Columns", 0.55)], [["ks", text]])
+    _, height = table.wrap(context.width, 10_000)
+    frame = context.page_size[1] - 2 * MARGIN - 6 * 2.8346  # the body frame (top and bottom margins are larger)
+    assert height < frame  # a row taller than a page would stop the layout
+
+
+def test_a_table_under_its_heading_starts_on_the_same_page_with_one_header_per_page(tmp_path):
+    """Whatever room the page has left, a heading keeps its table: the table starts below it when a header and two
+    rows fit (else both move on), and runs on with its header once at the top of each further page."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import BaseDocTemplate, CondPageBreak, Frame, PageTemplate, Spacer
+
+    from engine.report.blocks import Blocks, Column, Heading, KeepWithTable
+
+    blocks = Blocks(S.Styles(), A4[0] - 2 * MARGIN)
+    for offset in range(380, 700, 9):  # how far down the first page the heading falls
+        path = tmp_path / f"offset-{offset}.pdf"
+        doc = BaseDocTemplate(str(path), pagesize=A4, keepTogetherClass=KeepWithTable, invariant=1)
+        doc.addPageTemplates([PageTemplate(frames=[Frame(MARGIN, MARGIN, A4[0] - 2 * MARGIN, A4[1] - 2 * MARGIN)])])
+        table = blocks.table([Column("Alpha header", 0.5), Column("Beta header", 0.5)],
+                             [[f"row {i}", f"value {i}"] for i in range(90)])
+        heading = Heading("The heading", blocks.styles.h2, 0, "heading")  # as Blocks.h2 makes it, at the top level
+        doc.build([Spacer(1, offset), CondPageBreak(90), heading, table])
+        pages = pdf_tools.pages_text(path)
+        headers = [len(re.findall(r"Alpha header\s+Beta header", page)) for page in pages]
+        assert all(n == 1 for n in headers[1:]) and headers[0] <= 1, (offset, headers)
+        first = pdf_tools.flat(pages[0])
+        assert ("The heading" in first) == (headers[0] == 1), offset  # the heading is never left alone
+        rows = re.findall(r"row (\d+)", " ".join(pages))
+        assert rows == [str(i) for i in range(90)], offset  # every row once, in order

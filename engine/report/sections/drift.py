@@ -7,7 +7,7 @@ from typing import Any
 from engine.report import charts
 from engine.report import formats as F
 from engine.report.blocks import Column, Markup
-from engine.report.sections.common import findings_block, skipped, top_n
+from engine.report.sections.common import findings_block, listed, prose, skipped, top_n
 
 HEAT_MAP_ROWS = 40  # the heat map draws at most this many columns, the most drifted
 
@@ -67,7 +67,8 @@ def build(ctx: Any):
             if len(order) > len(shown) else
             "Charts for every tested column, most drifted first. Left: the distributions; middle (numerical): the "
             "cumulative shares with the largest gap (the KS distance); right: the effect size in each production "
-            "chunk against the band expected from reference chunks (mean ± 3 sd), drifted chunks in red."))
+            "chunk against the band expected from reference chunks (mean ± 3 sd), drifted chunks in red.",
+            keep=True))
         for i, f in enumerate(shown):
             yield 0.1 + 0.7 * i / len(shown), f"Drift: drawing {f.feature} ({i + 1} of {len(shown)})"
             story.append(b.chart(charts.drift_column(f, labels, ctx.width), _chart_caption(f)))
@@ -100,16 +101,6 @@ def build(ctx: Any):
     story += b.h2("Multivariate checks", "drift-multivariate")
     story += multivariate(ctx, labels)
     return story
-
-
-def listed(names, limit: int = 12) -> str:
-    """Names, comma-separated; past `limit`, the first ones and how many more (the column table has them all)."""
-    names = list(names)
-    if not names:
-        return "—"
-    if len(names) <= limit:
-        return ", ".join(names)
-    return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
 
 
 def _chart_caption(f: Any) -> str:
@@ -153,7 +144,7 @@ def multivariate(ctx: Any, labels: list[str]) -> list:
                                                      rc.reference_error, "reconstruction error per chunk",
                                                      "mean squared error", ctx.width)))
     for note in m.notes:
-        story.append(b.small(note))
+        story.append(b.small(prose(note)))
     return story
 
 

@@ -10,6 +10,7 @@ from engine.report import formats as F
 from engine.report import styles as S
 from engine.report.blocks import Column
 from engine.report.identity import SHORT, TIMING_FIELDS
+from engine.report.sections.common import listed
 from engine.report.sections.cover import audit_date
 
 ROLE_TITLES = {"reference": "Reference data", "production": "Production data", "model": "Model file"}
@@ -115,7 +116,8 @@ def model_block(ctx: Any) -> list:
                                    ("File", model.get("path", "—")), ("SHA-256", model.get("sha256", "—"))]
     expected = model.get("expected_columns")
     if expected:
-        rows.append(("Input columns", f"{len(expected)}: " + ", ".join(map(str, expected))))
+        rows.append(("Input columns", f"{len(expected)}: " + listed(expected, 200, "the Columns table lists every "
+                                                                           "column")))
     story = [b.pairs(rows, key_width=0.16, mono_keys=("SHA-256",))]
     params = model.get("parameters") or {}
     if params:
@@ -133,7 +135,7 @@ def predictions_block(ctx: Any) -> list:
     rows: list[tuple[str, Any]] = [("Source", status.reason if status and status.reason else p.source),
                                    ("Task", p.task or "—")]
     if p.classes:
-        rows.append(("Classes", ", ".join(map(str, p.classes))))
+        rows.append(("Classes", listed(p.classes, 200)))
     if p.positive_label is not None:
         rows.append(("Positive label", str(p.positive_label)))
     rows += [("Rows predicted", f"reference {F.count(p.rows_reference)}, production {F.count(p.rows_production)}")]
