@@ -30,7 +30,7 @@ def show_error(parent: QWidget | None, title: str, error: BaseException | str) -
     if isinstance(error, BaseException):
         box.setDetailedText("".join(traceback.format_exception(error)))
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
-    _set_min_width(box, 520)  # last: the setters above rebuild the layout. Long paths wrap at a readable width
+    set_min_width(box, 520)  # last: the setters above rebuild the layout. Long paths wrap at a readable width
     box.open()
     return box
 
@@ -39,7 +39,7 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _set_min_width(box: QMessageBox, width: int) -> None:
+def set_min_width(box: QMessageBox, width: int) -> None:
     """QMessageBox ignores setMinimumWidth; a spacer across its grid layout is the known remedy."""
     layout = box.layout()
     if isinstance(layout, QGridLayout):

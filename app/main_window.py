@@ -27,14 +27,15 @@ from app.pages.fairness import FairnessPage
 from app.pages.overview import OverviewPage
 from app.pages.performance import PerformancePage
 from app.pages.quality import QualityPage
+from app.pages.report import ReportPage
 from app.session import AuditSession
 from app.settings import AppSettings
 
 AUDIT_FILTER = "Audit files (*.toml);;All files (*)"
-PAGES = ("setup", "overview", "quality", "performance", "drift", "fairness", "explanations")
+PAGES = ("setup", "overview", "quality", "performance", "drift", "fairness", "explanations", "report")
 RESULT_PAGES = PAGES[1:]  # pages with show_result(report) and clear()
 PAGE_TITLES = {"setup": "Setup", "overview": "Overview", "quality": "Data quality", "performance": "Performance",
-               "drift": "Drift", "fairness": "Fairness", "explanations": "Explanations"}
+               "drift": "Drift", "fairness": "Fairness", "explanations": "Explanations", "report": "Report"}
 FINDING_PAGES = {"quality": "quality", "performance": "performance", "drift": "drift", "fairness": "fairness",
                  "explanations": "explanations"}  # analysis -> its page
 
@@ -84,10 +85,11 @@ class MainWindow(QMainWindow):
         self.drift_page = DriftPage()
         self.fairness_page = FairnessPage()
         self.explanations_page = ExplanationsPage()
+        self.report_page = ReportPage(self.settings)
         self.pages: dict[str, QWidget] = {"setup": LoadingPage(), "overview": self.overview_page,
                                           "quality": self.quality_page, "performance": self.performance_page,
-                                          "drift": self.drift_page,
-                                          "fairness": self.fairness_page, "explanations": self.explanations_page}
+                                          "drift": self.drift_page, "fairness": self.fairness_page,
+                                          "explanations": self.explanations_page, "report": self.report_page}
         self._build_pages()
         self._build_actions()
         self._build_menus()
@@ -147,6 +149,9 @@ class MainWindow(QMainWindow):
                                         sp.SP_DialogSaveButton, "Save the audit file (Ctrl+S)")
         self.save_as_action = self._action("Save &As…", self.save_audit_as, QKeySequence("Ctrl+Shift+S"),
                                            tip="Save the audit under a new name")
+        self.export_action = self._action("&Export PDF…", self.export_pdf, QKeySequence("Ctrl+E"), "export-pdf",
+                                          "Write the PDF audit report (Ctrl+E)")
+        self.export_action.setEnabled(False)
         self.quit_action = self._action("&Quit", self.close, QKeySequence("Ctrl+Q"))
         self.run_action = self._action("&Run audit", self.run_audit, QKeySequence("F5"), "run",
                                        "Run the audit (F5)")
@@ -177,6 +182,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.save_as_action)
         file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         audit_menu = bar.addMenu("&Audit")
         audit_menu.addAction(self.run_action)
@@ -197,7 +204,8 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.setIconSize(QSize(18, 18))
-        for action in (self.open_action, self.save_action, None, self.run_action, self.cancel_action):
+        for action in (self.open_action, self.save_action, None, self.run_action, self.cancel_action, None,
+                       self.export_action):
             toolbar.addSeparator() if action is None else toolbar.addAction(action)
         self.addToolBar(toolbar)
         self.toolbar = toolbar
@@ -296,6 +304,27 @@ class MainWindow(QMainWindow):
         s.audit_finished.connect(self._on_audit_finished)
         s.audit_failed.connect(self._on_audit_failed)
         s.audit_cancelled.connect(self._on_audit_cancelled)
+        self._connect_report_page()
+
+    def _connect_report_page(self) -> None:
+        page = self.report_page
+        if self.session.has_config:  # reading session.config would create one (and load the engine) too early
+            page.set_config(self.session.config)
+        self.session.config_changed.connect(page.set_config)
+        page.config_edited.connect(self._on_report_settings_edited)
+        page.export_available_changed.connect(self.export_action.setEnabled)
+        page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+
+    def _on_report_settings_edited(self, config: Any) -> None:
+        """The Report page changed [report]: the session and the Setup page (which saves) take the new config."""
+        self.session.set_config(config)
+        if self._setup_page is not None:
+            self._setup_page.set_config(config)
+
+    def export_pdf(self) -> None:
+        """File > Export PDF… (Ctrl+E): the Report page asks where and writes the PDF in a worker."""
+        self.go_to("report")
+        self.report_page.export_dialog()
 
     # -- navigation --------------------------------------------------------------------------
 
@@ -520,5 +549,6 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.save_window_state()
+        self.report_page.cancel_export()
         self.session.shutdown()
         event.accept()

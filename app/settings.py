@@ -81,6 +81,16 @@ class AppSettings:
     def last_folder(self, folder: Path) -> None:
         self._store.setValue("files/last_folder", str(folder))
 
+    @property
+    def last_report_folder(self) -> Path | None:
+        """Where the last PDF report was exported (the Export PDF dialog starts there)."""
+        value = self._store.value("files/last_report_folder")
+        return Path(value) if isinstance(value, str) and value else None
+
+    @last_report_folder.setter
+    def last_report_folder(self, folder: Path) -> None:
+        self._store.setValue("files/last_report_folder", str(folder))
+
     # -- choices on the pages ----------------------------------------------------------------
 
     def choice(self, key: str, default: str | None = None) -> str | None:

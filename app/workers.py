@@ -1,8 +1,10 @@
-"""Background work as superqt generator workers: the audit runs in Qt's thread pool, never in the GUI thread.
+"""Background work as superqt generator workers: the audit and the PDF run in Qt's thread pool, never in the GUI
+thread.
 
-`start_audit_worker(config, ...)` wraps `engine.pipeline.iter_audit` in a
-`superqt.utils.GeneratorWorker`: every ProgressEvent arrives as `yielded`, the AuditReport as
-`returned`, an exception as `errored`, a cancel as `aborted`; `finished` always comes last.
+`start_audit_worker(config, ...)` wraps `engine.pipeline.iter_audit` (and `start_pdf_worker(report, path,
+settings, ...)` wraps `engine.report.iter_build_pdf`) in a `superqt.utils.GeneratorWorker`: every
+ProgressEvent arrives as `yielded`, the AuditReport (the PDF's path) as `returned`, an exception as
+`errored`, a cancel as `aborted`; `finished` always comes last.
 `worker.quit()` cancels: the worker stops at the next yield and the audit generator is closed in
 the worker thread, so the engine's `finally` blocks run before `finished`.
 
@@ -36,6 +38,16 @@ def audit_steps(config: Any) -> Generator[Any, None, Any]:
         raise AuditCrashed(str(exc)) from exc
 
 
+def pdf_steps(report: Any, path: Any, settings: Any) -> Generator[Any, None, Any]:
+    """The PDF build as a generator, importing the report engine on first use (in the worker thread)."""
+    from engine.report import iter_build_pdf
+
+    try:
+        return (yield from iter_build_pdf(report, path, settings))
+    except RuntimeError as exc:
+        raise AuditCrashed(str(exc)) from exc
+
+
 def _delegate(steps: Generator[Any, None, Any]) -> Generator[Any, None, Any]:
     return (yield from steps)
 
@@ -43,13 +55,26 @@ def _delegate(steps: Generator[Any, None, Any]) -> Generator[Any, None, Any]:
 def start_audit_worker(config: Any, *, yielded: Callable, returned: Callable, errored: Callable,
                        aborted: Callable, finished: Callable) -> GeneratorWorker:
     """Start an audit of `config` in the thread pool; the callbacks run in the GUI thread."""
-    steps = audit_steps(config)
+    return _start(audit_steps(config), yielded=yielded, returned=returned, errored=errored, aborted=aborted,
+                  finished=finished)
+
+
+def start_pdf_worker(report: Any, path: Any, settings: Any, *, yielded: Callable, returned: Callable,
+                     errored: Callable, aborted: Callable, finished: Callable) -> GeneratorWorker:
+    """Build the PDF of `report` at `path` in the thread pool; the callbacks run in the GUI thread. A cancel
+    closes the build, which then writes nothing."""
+    return _start(pdf_steps(report, path, settings), yielded=yielded, returned=returned, errored=errored,
+                  aborted=aborted, finished=finished)
+
+
+def _start(steps: Generator[Any, None, Any], *, yielded: Callable, returned: Callable, errored: Callable,
+           aborted: Callable, finished: Callable) -> GeneratorWorker:
     worker = create_worker(
         _delegate, steps, _start_thread=False,
         _connect={"yielded": yielded, "returned": returned, "errored": errored, "aborted": aborted,
                   "finished": finished},
     )
-    # Close the audit generator in the worker thread as soon as the worker stops on a cancel:
+    # Close the generator in the worker thread as soon as the worker stops on a cancel:
     # superqt only stops sending to it, and the engine's clean-up would otherwise wait for the GC.
     worker.aborted.connect(lambda: _close_quietly(steps), Qt.ConnectionType.DirectConnection)
     worker.start()

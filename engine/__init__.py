@@ -14,6 +14,7 @@ _EXPORTS = {
     "load_dataset": "engine.io", "load_model": "engine.io",
     "iter_audit": "engine.pipeline", "run_audit": "engine.pipeline",
     "ProgressEvent": "engine.progress",
+    "build_pdf": "engine.report", "iter_build_pdf": "engine.report", "report_id": "engine.report",
     "AuditReport": "engine.results", "Finding": "engine.results",
     "ColumnKind": "engine.schema", "ColumnRole": "engine.schema", "infer_schema": "engine.schema",
 }

@@ -121,7 +121,7 @@ def _audit(args: argparse.Namespace) -> int:
         return _fail(f"internal error ({type(exc).__name__}: {exc}); please report it with the audit file")
     _print_summary(report, Console(), quiet=args.quiet)
     if args.pdf is not None and not args.quiet:
-        Console().print(f"PDF report written to {args.pdf}")
+        Console().print(f"PDF report written to {args.pdf}", markup=False, highlight=False, soft_wrap=True)
     return EXIT_FAILED if report.verdict == "fail" else EXIT_OK
 
 

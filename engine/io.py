@@ -41,6 +41,7 @@ class InputInfo:
     columns: int | None = None
     format: str = ""
     detail: str = ""  # e.g. "CSV, delimiter ';', encoding cp1252"
+    time_range: tuple[str, str] | None = None  # first and last value of the timestamp column, when there is one
 
 
 @dataclass(frozen=True)

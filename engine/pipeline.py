@@ -6,6 +6,7 @@ GUI's worker.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform
 import time
@@ -52,6 +53,7 @@ def iter_audit(config: AuditConfig) -> Generator[ProgressEvent, None, AuditRepor
                            sha256=config.model.sha256)
     yield ProgressEvent("schema", 0.15, "Inferring column kinds and roles")
     schema = infer_schema(reference.frame, production.frame, config)
+    reference, production = (_with_time_range(d, schema) for d in (reference, production))
     if model is not None:
         ignore = set(schema.names(ColumnRole.TARGET, ColumnRole.PREDICTION, ColumnRole.PROBABILITY,
                                   ColumnRole.TIMESTAMP, ColumnRole.ID, ColumnRole.IGNORED))
@@ -154,6 +156,25 @@ def _required(path, key: str):
         raise ConfigError(f"[data] {key.split('.')[1]} is not set; give the path of the {key.split('.')[1]} data "
                           f"file in the audit file or with --set {key}=PATH", key=key)
     return path
+
+
+def _with_time_range(dataset: Dataset, schema: Schema) -> Dataset:
+    """The dataset with its time range (first and last value of the timestamp column) in its provenance."""
+    column = next(iter(schema.names(ColumnRole.TIMESTAMP)), None)
+    if column is None or column not in dataset.frame.columns:
+        return dataset
+    from engine.chunks import timestamps
+
+    series = dataset.frame[column]
+    times = timestamps(series)
+    values = (times if times is not None else series).dropna()
+    if values.empty:
+        return dataset
+    first, last = values.min(), values.max()
+    if times is not None:
+        dated = all(t == t.normalize() for t in (first, last))  # midnight: a date
+        first, last = ((t.date().isoformat() if dated else t.isoformat(sep=" ")) for t in (first, last))
+    return dataclasses.replace(dataset, info=dataclasses.replace(dataset.info, time_range=(str(first), str(last))))
 
 
 def _check_datasets(reference: Dataset, production: Dataset) -> None:

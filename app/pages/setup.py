@@ -12,6 +12,7 @@ dropped together become reference and production, in that order.
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Signal
@@ -173,6 +174,9 @@ class SetupPage(QWidget):
         """Show `config`; the column table is (re)read in a worker. Emits nothing."""
         if config == self._config:
             return  # e.g. the window echoing our own config_changed: keep any file being read
+        if dataclasses.replace(config, report=self._config.report) == self._config:
+            self._config = config  # only [report] changed (the Report page's settings): nothing here shows it
+            return
         self._config = config
         self._pending.clear()
         self._errors.clear()

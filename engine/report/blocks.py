@@ -11,15 +11,17 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import CondPageBreak, Flowable, PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table,
+                                TableStyle)
+from reportlab.platypus.flowables import _listWrapOn
 
 from engine.report import styles as S
 from engine.report.vector import FigureFlowable, RecordedFigure
 
 
-def esc(text: Any) -> str:
-    """Text for a Paragraph: markup characters escaped."""
-    return escape(str(text))
+def esc(text: Any, mono: bool = False) -> str:
+    """Text for a Paragraph: markup characters escaped, characters the font cannot draw as code points."""
+    return escape(S.drawable(str(text), S.MONO if mono else S.SANS))
 
 
 class Heading(Paragraph):
@@ -70,8 +72,9 @@ class Blocks:
     def h3(self, text: str) -> list[Flowable]:
         return [CondPageBreak(60), Paragraph(esc(text), self.styles.h3)]
 
-    def p(self, text: str, style=None) -> Paragraph:
-        return Paragraph(esc(text), style or self.styles.body)
+    def p(self, text: str, style=None, keep: bool = False) -> Paragraph:
+        """A paragraph; `keep`: kept on the page of what follows it (the introduction to a chart)."""
+        return Paragraph(esc(text), self.styles.body_keep if keep and style is None else style or self.styles.body)
 
     def markup(self, markup: str, style=None) -> Paragraph:
         """A paragraph whose markup the caller built (and escaped)."""
@@ -117,7 +120,7 @@ class Blocks:
                 style = st.mono if column.mono else (st.cell_right if column.align == "right" else st.cell)
                 if size != S.TABLE_SIZE and not column.mono:
                     style = _sized(style, size)
-                cells.append(Paragraph(value.markup if isinstance(value, Markup) else esc(value), style))
+                cells.append(Paragraph(value.markup if isinstance(value, Markup) else esc(value, column.mono), style))
             body.append(cells)
         widths = fit_widths(columns, [[c for c in row] for row in rows], self.width, size)
         table = ReportTable([header] + body, colWidths=widths, repeatRows=1, hAlign="LEFT", splitByRow=1)
@@ -152,7 +155,7 @@ class Blocks:
             if isinstance(value, Flowable):
                 value_cell = value
             elif key in mono_keys:
-                value_cell = Paragraph(esc(value), mono)
+                value_cell = Paragraph(esc(value, mono=True), mono)
             else:
                 value_cell = Paragraph(value.markup if isinstance(value, Markup) else esc(value), cell)
             data.append([Paragraph(esc(key), head), value_cell])
@@ -186,6 +189,30 @@ class ReportTable(Table):
         if 0 < n < rows and n - head < 2:
             return 0
         return n
+
+
+class KeepWithTable(KeepTogether):
+    """The document's keep-with-next group (a heading and what follows it). When what follows is a table that does
+    not fit in the rest of the page, the table starts here below its heading and runs on to the next page, rather
+    than leaving the rest of this page empty; ReportTable still refuses to start with fewer than two rows."""
+
+    def split(self, available_width, available_height):  # noqa: D102
+        content = self._content
+        last = content[-1] if content else None
+        if isinstance(last, Table) and len(content) > 1:
+            if getattr(self, "_wrapInfo", None) != (available_width, available_height):
+                self.wrap(available_width, available_height)
+            if self._H > available_height:
+                dims: list = []
+                _, above = _listWrapOn(content[:-1], available_width, self.canv, dims=dims)
+                # _listWrapOn leaves out the first item's space before and the last one's space after: count them
+                # (more than the frame will, at the top of a frame), so that the table's first part surely fits
+                spacing = content[0].getSpaceBefore() + content[-2].getSpaceAfter() + last.getSpaceBefore()
+                room = available_height - above - spacing - 2
+                parts = last.split(available_width, room) if room > 0 else []
+                if len(parts) > 1:
+                    return content[:-1] + parts
+        return super().split(available_width, available_height)
 
 
 class Captioned(Flowable):
@@ -272,21 +299,32 @@ def _words(value: Any) -> list[str]:
 
 
 def fit_widths(columns: Sequence[Column], rows: Sequence[Sequence[Any]], total: float, size: float) -> list[float]:
-    """Column widths: each column's share of `total`, but never narrower than its widest header word or cell
-    word (so that "categorical" or "0.123" never breaks); long words are capped at a third of the table and
-    wrap inside it. The flexible columns give up the room."""
-    cap = total / 3
-    mins = []
+    """Column widths that fill `total`: each column's share, but
+    - never narrower than its widest short word (header or cell): "categorical" or "0.123" never breaks; the
+      flexible columns give up the room;
+    - a long word (over a sixth of the table: a very long column name) wraps inside its column, unless other
+      columns have room their text does not use (or a column's text wraps anyway: a quarter of its width),
+      which it then takes, up to the word's width.
+    Only when even the short words do not fit side by side are they capped too (the widest first)."""
+    needs, naturals = [], []
     for i, column in enumerate(columns):
         font = S.MONO if column.mono else S.SANS
+        font_size = 7 if column.mono else size
         need = max((stringWidth(w, S.SANS_BOLD, size) for w in column.title.split()), default=0.0)
+        natural = need
         seen: set[str] = set()
         for row in rows[:400]:  # enough to see every kind of value; long tables repeat themselves
-            for word in _words(row[i]) if i < len(row) else ():
+            words = _words(row[i]) if i < len(row) else []
+            if words:
+                natural = max(natural, stringWidth(" ".join(words), font, font_size))
+            for word in words:
                 if word not in seen:
                     seen.add(word)
-                    need = max(need, min(stringWidth(word, font, 7 if column.mono else size), cap))
-        mins.append(need + PADDING)
+                    need = max(need, stringWidth(word, font, font_size))
+        needs.append(need + PADDING)
+        naturals.append(natural + PADDING)
+    cap = _word_cap(needs, total, total / 6)
+    mins = [min(n, cap) for n in needs]
     widths = [max(c.width * total, m) for c, m in zip(columns, mins)]
     excess = sum(widths) - total
     if excess > 0:
@@ -296,4 +334,33 @@ def fit_widths(columns: Sequence[Column], rows: Sequence[Sequence[Any]], total: 
             widths = [w - excess * s / room for w, s in zip(widths, slack)]
         else:  # the words alone are wider than the page: shrink every column in proportion
             widths = [w * total / sum(widths) for w in widths]
+    # long words take the room other columns do not use, or a quarter of a column whose text wraps anyway
+    free = [max(0.0, w - max(m, min(n, 0.75 * w))) for w, n, m in zip(widths, naturals, mins)]
+    for i in sorted(range(len(widths)), key=lambda k: needs[k] - widths[k], reverse=True):
+        want = needs[i] - widths[i]
+        spare = sum(f for k, f in enumerate(free) if k != i)
+        if want <= 0 or spare <= 0:
+            continue
+        take = min(want, spare)
+        for k in range(len(widths)):
+            if k != i and free[k] > 0:
+                share = take * free[k] / spare
+                widths[k] -= share
+                free[k] -= share
+        widths[i] += take
     return widths
+
+
+def _word_cap(needs: Sequence[float], total: float, cap: float) -> float:
+    """The widest a column's longest word may make it: `cap`, less if the columns' words would not fit side by
+    side otherwise (the largest cap that fits, by bisection)."""
+    if sum(min(n, cap) for n in needs) <= total:
+        return cap
+    low, high = 0.0, cap
+    for _ in range(30):
+        middle = (low + high) / 2
+        if sum(min(n, middle) for n in needs) > total:
+            high = middle
+        else:
+            low = middle
+    return low

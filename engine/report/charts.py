@@ -49,8 +49,16 @@ LABEL_CHARS = 28
 
 
 def short(name: str, limit: int = LABEL_CHARS) -> str:
-    name = str(name)
-    return name if len(name) <= limit else name[: limit - 1] + "…"
+    """A label of at most `limit` characters (an ellipsis ends a longer one), characters the font cannot draw
+    written as code points (see styles.drawable), never cut inside one."""
+    name = S.drawable(str(name))
+    if len(name) <= limit:
+        return name
+    cut = limit - 1
+    opening = name.rfind("[U+", 0, cut)
+    if opening >= 0 and name.find("]", opening) >= cut:
+        cut = opening
+    return name[:cut] + "…"
 
 
 @contextmanager

@@ -32,7 +32,7 @@ from engine.config import ReportConfig, write_atomic
 from engine.errors import ConfigError
 from engine.progress import ProgressEvent
 from engine.report import styles as S
-from engine.report.blocks import Blocks, Heading
+from engine.report.blocks import Blocks, Heading, KeepWithTable
 from engine.report.identity import SHORT, report_id
 
 PAGE_SIZES = {"A4": A4, "letter": LETTER}
@@ -112,16 +112,30 @@ def iter_build_pdf(report: Any, path: str | os.PathLike[str],
 
     Closing the generator cancels the build; nothing is written before the last step.
     """
-    from engine.report.sections import SECTIONS
-
     target = check_output_path(path)
-    settings = report_settings(report, settings)
     yield ProgressEvent(STAGE, 0.0, "Preparing the report")
+    context = make_context(report, settings)
+    story = yield from iter_story(context)
+    data = yield from _layout(story, context)
+    yield ProgressEvent(STAGE, 0.98, f"Writing {target.name}")
+    write_atomic(target, data)
+    yield ProgressEvent(STAGE, 1.0, f"Report written to {target}")
+    return target
+
+
+def make_context(report: Any, settings: ReportConfig | None = None) -> ReportContext:
+    """What the section builders read: the report, its [report] settings, the styles and the frame's width."""
+    settings = report_settings(report, settings)
     styles = S.Styles()
     page_size = PAGE_SIZES[settings.page_size]
     width = page_size[0] - 2 * MARGIN
-    context = ReportContext(report=report, settings=settings, blocks=Blocks(styles, width),
-                            report_id=report_id(report), width=width, page_size=page_size)
+    return ReportContext(report=report, settings=settings, blocks=Blocks(styles, width), report_id=report_id(report),
+                         width=width, page_size=page_size)
+
+
+def iter_story(context: ReportContext) -> Generator[ProgressEvent, None, list]:
+    """Run every section's builder (progress 0.05 to 0.70); return the flowables of the whole document."""
+    from engine.report.sections import SECTIONS
 
     story: list = []
     weights = [weight for _, weight, _ in SECTIONS]
@@ -139,12 +153,7 @@ def iter_build_pdf(report: Any, path: str | os.PathLike[str],
             steps.close()
         done += weight
     context.headings = [f for f in story if isinstance(f, Heading)]
-
-    data = yield from _layout(story, context)
-    yield ProgressEvent(STAGE, 0.98, f"Writing {target.name}")
-    write_atomic(target, data)
-    yield ProgressEvent(STAGE, 1.0, f"Report written to {target}")
-    return target
+    return story
 
 
 # -- layout ----------------------------------------------------------------------------------------------
@@ -203,7 +212,7 @@ class AuditDocTemplate(BaseDocTemplate):
             keywords=", ".join(["model audit", "Assay", *[a.name for a in report.analyses if a.status == "ran"],
                                 f"verdict {report.verdict}", f"report id {context.report_id}"]),
             creator=f"Assay {report.provenance.versions.get('assay', '')}".strip(), invariant=1,
-            initialFontName=S.SANS, initialFontSize=9, pageCompression=1,
+            initialFontName=S.SANS, initialFontSize=9, pageCompression=1, keepTogetherClass=KeepWithTable,
         )
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body", leftPadding=0,
                       rightPadding=0, topPadding=0, bottomPadding=0)
@@ -231,7 +240,8 @@ class AuditDocTemplate(BaseDocTemplate):
         canvas.drawString(self.leftMargin, y, f"Report id {self.context.report_id[:SHORT]}")
         total = self.total_pages or "?"
         canvas.drawRightString(self.leftMargin + self.width, y, f"page {canvas.getPageNumber()} of {total}")
-        canvas.drawCentredString(self.leftMargin + self.width / 2, y, _short(self.context.report.title, 70))
+        title = _short(S.drawable(self.context.report.title), 70)
+        canvas.drawCentredString(self.leftMargin + self.width / 2, y, title)
         canvas.restoreState()
 
     def _decorate_cover(self, canvas, doc) -> None:

@@ -62,6 +62,25 @@ def register_fonts() -> None:
     pdfmetrics.registerFontFamily(MONO, normal=MONO, bold=MONO_BOLD, italic=MONO, boldItalic=MONO_BOLD)
 
 
+def _glyphs(font: str) -> dict:
+    register_fonts()
+    return pdfmetrics.getFont(font).face.charToGlyph
+
+
+def drawable(text: str, font: str = SANS) -> str:
+    """`text` with every character the embedded font cannot draw (CJK, emoji, ...) written as its code point,
+    "[U+53CE]": DejaVu has no such glyphs, and an empty box would make two such names look the same."""
+    if text.isascii():
+        return text
+    glyphs = _glyphs(font)
+    return "".join(c if ord(c) in glyphs or c in "\n\t" else f"[U+{ord(c):04X}]" for c in text)
+
+
+def undrawable(text: str, font: str = SANS) -> bool:
+    """Whether `drawable` changes `text`."""
+    return not text.isascii() and drawable(text, font) != text
+
+
 def chart_font(weight: str | int, style: str, monospace: bool) -> str:
     """The registered face for a matplotlib font's weight and style."""
     bold = weight in ("bold", "heavy", "extra bold", "black", "semibold", "demibold", "demi") or (
@@ -91,6 +110,7 @@ class Styles:
     def __init__(self) -> None:
         register_fonts()
         self.body = _style("body", spaceAfter=4)
+        self.body_keep = _style("body_keep", spaceAfter=4, keepWithNext=1)
         self.small = _style("small", fontSize=8, leading=10.5, textColor=colors.HexColor(MUTED), spaceBefore=3,
                             spaceAfter=3)
         self.caption = _style("caption", fontSize=7.5, leading=9.5, textColor=colors.HexColor(MUTED), spaceBefore=1,

@@ -19,7 +19,7 @@ from matplotlib.path import Path as MplPath
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable
 
-from engine.report.styles import chart_font
+from engine.report.styles import chart_font, drawable
 
 DPI = 72  # display units are points
 RASTER_DPI = 200
@@ -230,7 +230,8 @@ class RecordingRenderer(RendererBase):
         alpha = float(gc.get_alpha()) if gc.get_forced_alpha() else float(rgb[3])
         family = [f.lower() for f in prop.get_family()]
         font = chart_font(prop.get_weight(), prop.get_style(), "monospace" in family or any("mono" in f for f in family))
-        self.ops.append(("t", round(float(x), 2), round(float(y), 2), s, font, float(prop.get_size_in_points()),
+        self.ops.append(("t", round(float(x), 2), round(float(y), 2), drawable(s, font), font,
+                         float(prop.get_size_in_points()),
                          round(float(angle), 3), (float(rgb[0]), float(rgb[1]), float(rgb[2]), alpha),
                          self._clip(gc)))
 

@@ -60,5 +60,27 @@ def skipped(ctx: Any, analysis: str, what: str) -> list[Flowable]:
     return [ctx.blocks.not_run(what, reason)]
 
 
+def listed(names, limit: int = 12, more: str = "", max_chars: int = 3000) -> str:
+    """Names, comma-separated; past `limit` names or `max_chars` characters, the first ones and how many more
+    (`more`: where the rest are). A table cell so never grows taller than a page, which reportlab cannot lay out."""
+    names = [str(n) for n in names]
+    if not names:
+        return "—"
+    shown, length = [], 0
+    for name in names[:limit]:
+        if shown and length + len(name) + 2 > max_chars:
+            break
+        shown.append(name)
+        length += len(name) + 2
+    if len(shown) == len(names):
+        return ", ".join(names)
+    return ", ".join(shown) + f" and {len(names) - len(shown):,} more" + (f" ({more})" if more else "")
+
+
+def prose(text: str) -> str:
+    """An analysis' own text as the report prints it: "mean +- 3 sd" reads "mean ± 3 sd"."""
+    return text.replace(" +- ", " ± ")
+
+
 def top_n(ctx: Any) -> int:
     return max(int(ctx.settings.top_columns), 1)

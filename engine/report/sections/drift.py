@@ -7,7 +7,7 @@ from typing import Any
 from engine.report import charts
 from engine.report import formats as F
 from engine.report.blocks import Column, Markup
-from engine.report.sections.common import findings_block, skipped, top_n
+from engine.report.sections.common import findings_block, listed, prose, skipped, top_n
 
 HEAT_MAP_ROWS = 40  # the heat map draws at most this many columns, the most drifted
 
@@ -67,7 +67,8 @@ def build(ctx: Any):
             if len(order) > len(shown) else
             "Charts for every tested column, most drifted first. Left: the distributions; middle (numerical): the "
             "cumulative shares with the largest gap (the KS distance); right: the effect size in each production "
-            "chunk against the band expected from reference chunks (mean ± 3 sd), drifted chunks in red."))
+            "chunk against the band expected from reference chunks (mean ± 3 sd), drifted chunks in red.",
+            keep=True))
         for i, f in enumerate(shown):
             yield 0.1 + 0.7 * i / len(shown), f"Drift: drawing {f.feature} ({i + 1} of {len(shown)})"
             story.append(b.chart(charts.drift_column(f, labels, ctx.width), _chart_caption(f)))
@@ -92,7 +93,7 @@ def build(ctx: Any):
              Column("Drifted share", 0.1, "right"), Column("Drifted columns", 0.45)],
             [[c.label, c.start or "—", c.end or "—", F.count(c.rows),
               F.percent(c.share_drifted) if c.tested else "too few rows",
-              ", ".join(c.drifted_features) or "—"] for c in d.chunks]))
+              listed(c.drifted_features)] for c in d.chunks]))
     else:
         story.append(b.p("Production was not split into chunks."))
 
@@ -143,7 +144,7 @@ def multivariate(ctx: Any, labels: list[str]) -> list:
                                                      rc.reference_error, "reconstruction error per chunk",
                                                      "mean squared error", ctx.width)))
     for note in m.notes:
-        story.append(b.small(note))
+        story.append(b.small(prose(note)))
     return story
 
 

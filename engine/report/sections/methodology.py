@@ -7,6 +7,7 @@ from typing import Any
 from engine.report import formats as F
 from engine.report import styles as S
 from engine.report.blocks import Column, esc
+from engine.report.sections.common import listed, prose
 from engine.report.sections.scope import flat_config
 
 QUALITY_CHECKS = [
@@ -53,15 +54,17 @@ def build(ctx: Any):
     story += b.h2("Drift", "methodology-drift")
     d = report.drift
     if d is not None:
-        story += b.bullets(list(d.methods))
+        story += b.bullets([prose(line) for line in d.methods])
         story += b.h3("Automatic choices")
         reasons: dict[str, list[str]] = {}
         for f in d.features:
             reasons.setdefault(f.method_reason or f"{f.method} (no reason recorded)", []).append(f.feature)
         story.append(b.table([Column("Method and why", 0.45), Column("Columns", 0.55)],
-                             [[reason, ", ".join(columns)] for reason, columns in reasons.items()]))
+                             [[reason, listed(columns, 150, "the drift table gives each column's method")]
+                              for reason, columns in reasons.items()]))
+        story.append(b.spacer(6))
         if d.multivariate is not None:
-            story += b.bullets(list(d.multivariate.notes))
+            story += b.bullets([prose(note) for note in d.multivariate.notes])
     story += thresholds(ctx, "drift")
 
     story += b.h2("Fairness", "methodology-fairness")
@@ -117,6 +120,11 @@ def sample_sizes(ctx: Any):
     q = report.quality
     if q is not None:
         rows.append(["Data quality", F.count(q.rows_reference), F.count(q.rows_production), "every row"])
+    p = getattr(report, "performance", None)
+    if p is not None:
+        rows.append(["Performance (rows with a label and a prediction)", F.count(p.reference.rows_used),
+                     F.count(p.production.rows_used),
+                     f"{F.count(p.resamples)} bootstrap resamples; {F.count(p.chunk_resamples)} per chunk and segment"])
     d = report.drift
     if d is not None:
         tested = [f for f in d.features if f.tested]
@@ -144,7 +152,6 @@ def sample_sizes(ctx: Any):
         rows.append(["Explanations", F.count(e.rows.get("reference")), F.count(e.rows.get("production")),
                      f"{F.count(e.background_rows)} background rows; "
                      f"{F.count(config.get('bootstrap_resamples', 0))} bootstrap resamples"])
-    p = getattr(report, "performance", None)
     if p is None and report.predictions is not None:
         rows.append(["Predictions", F.count(report.predictions.rows_reference),
                      F.count(report.predictions.rows_production), report.predictions.source])

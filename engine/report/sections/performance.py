@@ -214,7 +214,7 @@ def over_time(ctx: Any, p: Any) -> list:
     chunks = p.production.chunks
     if not chunks:
         return [b.p("Production was not split into chunks" + (f" ({p.chunking})." if p.chunking else "."))]
-    story = [b.p(f"Production split into {F.plural(len(chunks), 'chunk')}: {p.chunking}.")]
+    story = [b.p(f"Production split into {F.plural(len(chunks), 'chunk')}: {p.chunking}.", keep=True)]
     available = [m for m in p.metric_names if any(c.metrics.get(m) is not None and c.metrics[m].value is not None
                                                   for c in chunks)]
     shown = ([m for m in TIME_PREFERENCE if m in available] + [m for m in available if m not in TIME_PREFERENCE])

@@ -6,7 +6,7 @@ from typing import Any
 from engine.report import charts
 from engine.report import formats as F
 from engine.report.blocks import Column
-from engine.report.sections.common import findings_block, skipped, top_n
+from engine.report.sections.common import findings_block, listed, skipped, top_n
 
 
 def build(ctx: Any):
@@ -23,8 +23,9 @@ def build(ctx: Any):
                            f"({F.percent(q.duplicates_reference / q.rows_reference if q.rows_reference else None)}), "
                            f"production {F.count(q.duplicates_production)} "
                            f"({F.percent(q.duplicates_production / q.rows_production if q.rows_production else None)})"),
-        ("Absent from production", ", ".join(q.missing_in_production) or "none"),
-        ("Only in production", ", ".join(q.extra_in_production) or "none"),
+        ("Absent from production", listed(q.missing_in_production, 200, "the table below marks them")
+         if q.missing_in_production else "none"),
+        ("Only in production", listed(q.extra_in_production, 200) if q.extra_in_production else "none"),
     ], key_width=0.24))
 
     flagged = {f.column for f in report.findings_for("quality") if f.column}

@@ -3,11 +3,14 @@ the run, the report id and the full audit configuration."""
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from engine.report import formats as F
+from engine.report import styles as S
 from engine.report.blocks import Column
 from engine.report.identity import SHORT, TIMING_FIELDS
+from engine.report.sections.common import listed
 from engine.report.sections.cover import audit_date
 
 ROLE_TITLES = {"reference": "Reference data", "production": "Production data", "model": "Model file"}
@@ -41,6 +44,12 @@ def build(ctx: Any):
     columns = report.schema.columns
     story.append(b.p(f"{F.plural(len(columns), 'column')}, with the kind and role the audit used "
                      "(inferred from the data unless set in the audit file's [columns])."))
+    odd = [c.name for c in columns if S.undrawable(c.name)]
+    if odd:
+        story.append(b.small(
+            f"{F.plural(len(odd), 'column name has', 'column names have')} characters that the report's font "
+            "(DejaVu Sans) cannot draw; throughout the report these characters are written as their Unicode code "
+            f"points in brackets, as in {S.drawable(odd[0])}. The JSON report has the names as written."))
     story.append(b.table(
         [Column("Column", 0.44), Column("Kind", 0.16), Column("Role", 0.14), Column("In reference", 0.12),
          Column("In production", 0.14)],
@@ -55,7 +64,7 @@ def build(ctx: Any):
         ("Seed", str(prov.seed)),
         ("Started", audit_date(prov.started_at)),
         ("Finished", audit_date(prov.finished_at)),
-        ("Duration", f"{prov.duration_s:,.1f} s" if prov.duration_s else "—"),
+        ("Duration", duration(prov.duration_s)),
         ("Report id", ctx.report_id),
     ], key_width=0.16, mono_keys=("Report id",)))
     story.append(b.small(
@@ -71,14 +80,22 @@ def build(ctx: Any):
     return story
 
 
+def duration(seconds: float | None) -> str:
+    """The audit's run time; left out of a reproducible build (SOURCE_DATE_EPOCH set), since it changes from one
+    run of the same audit to the next."""
+    if os.environ.get("SOURCE_DATE_EPOCH", "").strip().isdigit():
+        return "not shown: SOURCE_DATE_EPOCH is set (a reproducible build)"
+    return f"{seconds:,.1f} s" if seconds else "—"
+
+
 def time_range(report: Any, info: Any) -> str:
     """The input's time range: recorded with the input when the engine does, else (production) the span of the
     time-based drift chunks."""
+    timestamp = next((c.name for c in report.schema.columns if c.role.value == "timestamp"), None)
     recorded = getattr(info, "time_range", None)
     if recorded:
         start, end = recorded
-        return f"{start} to {end}"
-    timestamp = next((c.name for c in report.schema.columns if c.role.value == "timestamp"), None)
+        return f"{start} to {end} (timestamp column {timestamp})" if timestamp else f"{start} to {end}"
     if timestamp is None:
         return "no timestamp column"
     chunks = report.drift.chunks if report.drift is not None else ()
@@ -99,7 +116,8 @@ def model_block(ctx: Any) -> list:
                                    ("File", model.get("path", "—")), ("SHA-256", model.get("sha256", "—"))]
     expected = model.get("expected_columns")
     if expected:
-        rows.append(("Input columns", f"{len(expected)}: " + ", ".join(map(str, expected))))
+        rows.append(("Input columns", f"{len(expected)}: " + listed(expected, 200, "the Columns table lists every "
+                                                                           "column")))
     story = [b.pairs(rows, key_width=0.16, mono_keys=("SHA-256",))]
     params = model.get("parameters") or {}
     if params:
@@ -117,7 +135,7 @@ def predictions_block(ctx: Any) -> list:
     rows: list[tuple[str, Any]] = [("Source", status.reason if status and status.reason else p.source),
                                    ("Task", p.task or "—")]
     if p.classes:
-        rows.append(("Classes", ", ".join(map(str, p.classes))))
+        rows.append(("Classes", listed(p.classes, 200)))
     if p.positive_label is not None:
         rows.append(("Positive label", str(p.positive_label)))
     rows += [("Rows predicted", f"reference {F.count(p.rows_reference)}, production {F.count(p.rows_production)}")]
