@@ -269,6 +269,11 @@ class MainWindow(QMainWindow):
         self._painted = True
         self.page_list.viewport().removeEventFilter(self)
         if self._setup_page is None:  # import its modules in the thread pool; the window stays live
+            # Qt's own modules first, here: shiboken's module set-up is not safe to run in two threads at once,
+            # and a result page can import pyqtgraph's lazily loaded parts while the pool thread works
+            import superqt  # noqa: F401  (and with it qtpy, PySide6.QtOpenGL*)
+            import superqt.utils  # noqa: F401
+
             QThreadPool.globalInstance().start(self._import_setup_page)
         else:
             QTimer.singleShot(0, self, self._on_setup_imported)
