@@ -518,14 +518,10 @@ class MainWindow(QMainWindow):
         self.files_label.setToolTip("\n".join(tips))
 
     def _show_about(self) -> None:
-        from importlib import metadata
+        from engine.version import assay_version
 
-        try:
-            version = metadata.version("assay")
-        except metadata.PackageNotFoundError:
-            version = "development"
         QMessageBox.about(self, "About Assay",
-                          f"<b>Assay</b> {version}<br>Audit machine-learning models offline: performance, data "
+                          f"<b>Assay</b> {assay_version()}<br>Audit machine-learning models offline: performance, data "
                           "quality, drift, fairness and explanations, with a PDF report.")
 
     def _error(self, title: str, error: BaseException | str) -> None:

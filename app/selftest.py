@@ -1,9 +1,11 @@
 """`assay --selftest`: prove that an installed Assay works, end to end, on this machine.
 
 Opens the main window (offscreen unless QT_QPA_PLATFORM says otherwise), writes the demo audit
-to a temporary folder, runs it through the same session and worker the app uses, shows every
-page, writes the JSON and the PDF report and checks them. Prints one line per check; exit 0 when
-all pass, 1 when one fails (the line says which), 2 when no window can be opened at all.
+to a temporary folder (or `--selftest-dir DIR`, which keeps it), runs it through the same session
+and worker the app uses, shows every page, writes the JSON and the PDF report and checks them
+(the version they name too), then explains a non-tree model with shap's PermutationExplainer (numba
+compiles its loops: llvmlite must load). Prints one line per check; exit 0 when all pass, 1 when
+one fails (the line says which), 2 when no window can be opened or DIR cannot be written.
 
 Used on the PyInstaller bundle and on a plain `pip install .` by `make bundle-check`.
 """
@@ -32,7 +34,12 @@ def run_selftest(keep: Path | None = None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     with tempfile.TemporaryDirectory(prefix="assay-selftest-") as tmp:
         folder = Path(keep) if keep else Path(tmp)
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            print(f"assay: error: --selftest-dir {folder}: {exc.strerror or exc}; choose a writable folder",
+                  file=sys.stderr)
+            return EXIT_NO_DISPLAY
         os.environ.setdefault("ASSAY_SETTINGS_DIR", str(folder / "settings"))  # never touch the user's settings
         from app.platform_check import startup_problem
 
@@ -51,7 +58,7 @@ def run_selftest(keep: Path | None = None) -> int:
             print(f"FAIL  unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
             return EXIT_FAILED
         print(f"selftest passed: {checks.count} checks in {time.perf_counter() - checks.started:.1f} s "
-              f"(Qt platform: {os.environ.get('QT_QPA_PLATFORM')})")
+              f"(Qt platform: {os.environ.get('QT_QPA_PLATFORM')})" + (f"; outputs in {folder}" if keep else ""))
         return EXIT_OK
 
 
@@ -123,9 +130,47 @@ def _run(folder: Path, checks: _Checks) -> None:
     pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", head))
     checks.ok(head.startswith(b"%PDF-") and head.rstrip().endswith(b"%%EOF") and pages >= 3,
               "PDF report written", f"{pages} pages, {len(head)} bytes")
+    checks.ok(data["provenance"]["versions"].get("assay") == version()
+              and f"/Creator (Assay {version()})".encode() in head,
+              "the JSON and the PDF name this version", version())
     window.close()
     window.session.shutdown()
     app.processEvents()
+    _check_model_agnostic_explanations(checks)
+
+
+def _check_model_agnostic_explanations(checks: _Checks) -> None:
+    """The demo's tree model takes shap's TreeExplainer; any other model takes the PermutationExplainer,
+    whose inner loops numba compiles on first use (llvmlite: the piece a bundle most easily breaks)."""
+    import numpy as np
+    import pandas as pd
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from engine.explain.explainers import build_explainer
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"income": rng.normal(50, 10, 80), "region": rng.choice(["north", "south"], 80)})
+    labels = ((frame["income"] > 50) ^ (frame["region"] == "south")).astype(int)
+    model = KNeighborsClassifier(5).fit(frame.assign(region=frame["region"].eq("south").astype(int)), labels)
+
+    class Encoded:  # the audit passes models the input columns as they are in the files
+        classes_ = model.classes_
+
+        def predict_proba(self, x: pd.DataFrame) -> np.ndarray:
+            return model.predict_proba(x.assign(region=pd.Series(x["region"]).eq("south").astype(int)))
+
+        def predict(self, x: pd.DataFrame) -> np.ndarray:
+            return self.predict_proba(x).argmax(axis=1)
+
+    started = time.perf_counter()
+    explainer = build_explainer(Encoded(), ["income", "region"], frame.head(20), "auto", "binary", 1)
+    rows = frame.tail(8).reset_index(drop=True)
+    values, outputs = explainer.explain(rows)
+    expected = Encoded().predict_proba(rows)[:, 1]
+    checks.ok(explainer.method == "permutation" and np.allclose(outputs, expected, atol=1e-6)
+              and np.isfinite(values).all(),
+              "model-agnostic explanations add up to the model's output",
+              f"shap PermutationExplainer with numba, {time.perf_counter() - started:.1f} s")
 
 
 def _wait(app, done: Callable[[], bool], timeout_s: float, what: str) -> None:

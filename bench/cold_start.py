@@ -100,6 +100,21 @@ def bundle_run(executable: Path, settings_dir: Path) -> float:
     return float(ready[0]) - start
 
 
+def write_bundle_result(executable: Path, line: str) -> None:
+    """bench/results/cold_start_bundle.md: the figure, the bundle's size on disk, and the conditions."""
+    import platform
+
+    folder = executable.resolve().parent
+    size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)
+    (results / "cold_start_bundle.md").write_text(
+        f"# Cold start of the bundle\n\n{line}\n\nBundle folder {folder.name}/: {size / 2**20:.0f} MiB in "
+        f"{sum(1 for f in folder.rglob('*') if f.is_file())} files. Qt platform "
+        f"{os.environ.get('QT_QPA_PLATFORM', '(default)')}; {platform.platform(terse=True)}, "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end.\n", encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -114,8 +129,10 @@ def main() -> int:
             bundle_run(args.bundle, Path(folder))  # warm the file cache
             times = [bundle_run(args.bundle, Path(folder)) for _ in range(args.runs)]
         median = statistics.median(times)
-        print(f"{args.bundle}: window ready (painted, Setup page built) median {median:.3f} s over {len(times)} runs "
-              f"(min {min(times):.3f}, max {max(times):.3f}; budget {args.budget:.1f} s)")
+        line = (f"{args.bundle}: window ready (painted, Setup page built) median {median:.3f} s over {len(times)} "
+                f"runs (min {min(times):.3f}, max {max(times):.3f}; budget {args.budget:.1f} s)")
+        print(line)
+        write_bundle_result(args.bundle, line)
         return 0 if median <= args.budget else 1
 
     times, ready, stalls = [], [], []

@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from importlib import metadata
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def version() -> str:
-    try:
-        return metadata.version("assay")
-    except metadata.PackageNotFoundError:  # running from a checkout without install
-        return "0+unknown"
+    from engine.version import assay_version
+
+    return assay_version()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--selftest", action="store_true",
                         help="open the window offscreen, run the demo audit, write and check the JSON and PDF; "
                              "exit 0 when everything works on this machine")
+    parser.add_argument("--selftest-dir", metavar="DIR", type=Path,
+                        help="with --selftest: leave its outputs (demo audit, window.png, report.json, report.pdf) "
+                             "in DIR instead of a temporary folder")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     audit = commands.add_parser("audit", help="run an audit headless (exit 0 pass/warn, 1 fail, 2 bad input)")
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.selftest:
         from app.selftest import run_selftest
 
-        return run_selftest()
+        return run_selftest(args.selftest_dir)
     if args.command in (None, "gui"):
         from app.main import main as gui_main
 
@@ -142,6 +143,7 @@ def _check_output_path(path: Path, flag: str) -> None:
 
 
 def _run_with_progress(events, console, quiet: bool):
+    from rich.markup import escape
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(TextColumn("{task.description:<40}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
@@ -150,7 +152,7 @@ def _run_with_progress(events, console, quiet: bool):
         try:
             while True:
                 event = next(events)
-                progress.update(task, completed=event.fraction, description=event.message or event.stage)
+                progress.update(task, completed=event.fraction, description=escape(event.message or event.stage))
         except StopIteration as stop:
             return stop.value
         finally:
@@ -158,6 +160,7 @@ def _run_with_progress(events, console, quiet: bool):
 
 
 def _print_summary(report, console, quiet: bool) -> None:
+    from rich.markup import escape  # reasons and findings quote audit-file keys such as [columns] sensitive
     from rich.table import Table
 
     colours = {"pass": "green", "warn": "yellow", "fail": "red"}
@@ -168,14 +171,15 @@ def _print_summary(report, console, quiet: bool) -> None:
         return
     skipped = [a for a in report.analyses if a.status == "skipped"]
     for status in skipped:
-        console.print(f"[dim]Skipped {status.name}: {status.reason}[/]")
+        console.print(f"[dim]Skipped {status.name}: {escape(status.reason)}[/]")
     if report.findings:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         table.add_column("Severity")
         table.add_column("Analysis")
         table.add_column("Finding", overflow="fold")
         for finding in report.findings:
-            table.add_row(f"[{colours[finding.severity]}]{finding.severity}[/]", finding.analysis, finding.title)
+            table.add_row(f"[{colours[finding.severity]}]{finding.severity}[/]", escape(finding.analysis),
+                          escape(finding.title))
         console.print(table)
 
 

@@ -32,6 +32,7 @@ from engine.predictions import (PredictionSet, drift_outputs, iter_predict, mode
 from engine.progress import ProgressEvent, scaled
 from engine.results import AnalysisStatus, AuditReport, Finding, PredictionSummary, Provenance
 from engine.schema import ColumnRole, Schema, infer_schema
+from engine.version import assay_version
 
 VERSIONED = ("assay", "numpy", "pandas", "pyarrow", "scikit-learn", "scipy", "skops", "joblib", "shap",
              "fairlearn", "reportlab", "matplotlib")
@@ -282,6 +283,9 @@ def _model_provenance(model: LoadedModel | None) -> dict | None:
 def versions() -> dict[str, str]:
     found = {"python": platform.python_version(), "platform": platform.platform(terse=True)}
     for name in VERSIONED:
+        if name == "assay":
+            found[name] = assay_version()
+            continue
         try:
             found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -2,12 +2,15 @@
 ;   1. In a Python 3.11+ environment on Windows:  pip install .[bundle]
 ;   2. pyinstaller installers\assay.spec --noconfirm      (makes dist\assay\assay.exe)
 ;   3. dist\assay\assay.exe --selftest                    (must print "selftest passed")
-;   4. iscc /DAppVersion=0.1.0 installers\windows\assay.iss   (makes dist\assay-0.1.0-setup.exe)
-; Per-user install (no administrator rights needed), a Start-menu entry, and .assay.toml files
-; opening in Assay.
+;   4. iscc /DAppVersion=X.Y.Z installers\windows\assay.iss   (makes dist\assay-X.Y.Z-setup.exe), with
+;      X.Y.Z as printed by dist\assay\assay.exe --version: pyproject.toml's version, the only one
+; Per-user install (no administrator rights needed), a Start-menu entry, and .toml files
+; offering "Open with Assay" (Windows associates by the last extension only, so not *.assay.toml).
+; Not yet built or tested (Assay is developed and tested on Linux). Known: the executable is a
+; console program (it is also the CLI), so a console window opens beside the app.
 
 #ifndef AppVersion
-  #define AppVersion "0.1.0"
+  #error Pass the version: iscc /DAppVersion=X.Y.Z (dist\assay\assay.exe --version prints it)
 #endif
 
 [Setup]

@@ -88,3 +88,15 @@ def test_bad_arguments_exit_2(tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     result = run_cli("audit", str(tmp_path / "a.toml"), "--json", str(tmp_path))
     assert result.returncode == 2
+
+
+def test_the_summary_prints_audit_file_keys_in_brackets(tmp_path, capsys):
+    """rich reads "[columns]" as markup and would print "name them in  sensitive"."""
+    rows = "age,city\n25,a\n32,b\n47,a\n51,c\n"
+    (tmp_path / "reference.csv").write_text(rows, encoding="utf-8")
+    (tmp_path / "production.csv").write_text(rows, encoding="utf-8")
+    (tmp_path / "audit.toml").write_text('[data]\nreference = "reference.csv"\nproduction = "production.csv"\n',
+                                         encoding="utf-8")
+    main(["audit", str(tmp_path / "audit.toml")])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "name them in [columns] sensitive" in out
