@@ -20,17 +20,12 @@ from PySide6.QtWidgets import QApplication
 
 from app.models.table import Column, RecordTableModel
 from app.theme import severity_colour
+from engine.performance.results import METRIC_LABELS
 
 DATASETS = ("reference", "production")
 NO_LABELS = "no labels"
 SMALL = "small"
-METRIC_NAMES = {
-    "accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "precision": "Precision", "recall": "Recall",
-    "f1": "F1", "roc_auc": "ROC-AUC", "average_precision": "Average precision", "log_loss": "Log loss",
-    "brier": "Brier score", "ece": "Calibration error (ECE)", "mae": "MAE", "rmse": "RMSE", "mape": "MAPE",
-    "median_ae": "Median absolute error", "r2": "R²", "mean_error": "Mean error (bias)",
-    "positive_rate": "Predicted positive rate",
-}
+METRIC_NAMES = {**METRIC_LABELS, "positive_rate": "Predicted positive rate"}
 METRIC_TIPS = {
     "accuracy": "Share of rows predicted correctly",
     "balanced_accuracy": "Mean recall over the classes: accuracy that a rare class cannot hide behind",

@@ -14,7 +14,7 @@ import numpy as np
 
 from engine.config import PerformanceConfig
 from engine.performance.bootstrap import interval
-from engine.performance.results import HIGHER_IS_BETTER, NO_LABELS, MetricChange, MetricValue, PerformanceResult
+from engine.performance.results import HIGHER_IS_BETTER, METRIC_LABELS, NO_LABELS, MetricChange, MetricValue, PerformanceResult
 from engine.results import Finding
 
 RELATIVE = ("mae", "rmse", "median_ae")
@@ -90,8 +90,8 @@ def performance_findings(result: PerformanceResult, config: PerformanceConfig) -
             detail.append(f"first chunk with a significant drop: {first}")
         findings.append(Finding(
             f"performance.drop.{name}", "performance", "fail",
-            f"{name}: {change.reference:.4g} in the reference, {change.production:.4g} in production, worse by "
-            f"{unit} (policy allows {allowed})", "; ".join(detail) + "."))
+            f"{METRIC_LABELS[name]}: {change.reference:.4g} in the reference, {change.production:.4g} in production, "
+            f"worse by {unit} (policy allows {allowed})", "; ".join(detail) + "."))
     for table, kind in ((config.minimum, "minimum"), (config.maximum, "maximum")):
         for name, limit in table.items():
             metric = production.metrics.get(name)
@@ -100,7 +100,7 @@ def performance_findings(result: PerformanceResult, config: PerformanceConfig) -
             if metric is None or metric.value is None:
                 findings.append(Finding(
                     f"performance.{kind}.{name}", "performance", "warn",
-                    f"{name}: the policy's {kind} {limit:g} cannot be checked",
+                    f"{METRIC_LABELS.get(name, name)}: the policy's {kind} {limit:g} cannot be checked",
                     (metric.reason if metric else f"{name} is not a metric of a {result.task} task") + "."))
                 continue
             value = abs(metric.value) if name == "mean_error" else metric.value  # the size of the bias
@@ -110,6 +110,6 @@ def performance_findings(result: PerformanceResult, config: PerformanceConfig) -
                                  if metric.ci_low is not None else "")
                 findings.append(Finding(
                     f"performance.{kind}.{name}", "performance", "fail",
-                    f"{name}: {metric.value:.4g} in production, {'below' if kind == 'minimum' else 'above'} the "
-                    f"policy's {kind} {limit:g}", interval_text))
+                    f"{METRIC_LABELS[name]}: {metric.value:.4g} in production, "
+                    f"{'below' if kind == 'minimum' else 'above'} the policy's {kind} {limit:g}", interval_text))
     return findings

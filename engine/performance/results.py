@@ -18,6 +18,11 @@ HIGHER_IS_BETTER = {"accuracy": True, "balanced_accuracy": True, "precision": Tr
                     "roc_auc": True, "average_precision": True, "log_loss": False, "brier": False, "ece": False,
                     "mae": False, "rmse": False, "mape": False, "median_ae": False, "r2": True,
                     "mean_error": False}  # mean_error: worse when its absolute value grows
+METRIC_LABELS = {"accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "precision": "Precision",
+                 "recall": "Recall", "f1": "F1", "roc_auc": "ROC-AUC", "average_precision": "Average precision",
+                 "log_loss": "Log loss", "brier": "Brier score", "ece": "Calibration error (ECE)", "mae": "MAE",
+                 "rmse": "RMSE", "mape": "MAPE", "median_ae": "Median absolute error", "r2": "R²",
+                 "mean_error": "Mean error (bias)"}  # what people read: the app, the PDF and the findings
 NO_LABELS, NO_PREDICTIONS, SMALL, OK = "no labels", "no predictions", "small", "ok"
 
 

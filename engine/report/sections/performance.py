@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.performance.results import METRIC_LABELS
 from engine.report import charts
 from engine.report import formats as F
 from engine.report.blocks import Column, Markup
 from engine.report.sections.common import findings_block, skipped
 
-METRIC_NAMES = {"accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "precision": "Precision",
-                "recall": "Recall", "f1": "F1", "roc_auc": "ROC-AUC", "average_precision": "Average precision",
-                "log_loss": "Log loss", "brier": "Brier score", "ece": "Expected calibration error", "mae": "MAE",
-                "rmse": "RMSE", "mape": "MAPE", "median_ae": "Median absolute error", "r2": "R²",
-                "mean_error": "Mean error (bias)"}
 OVER_TIME = 3  # headline metrics drawn per chunk
 TIME_PREFERENCE = ("roc_auc", "accuracy", "f1", "r2", "mae", "rmse")  # which headline metrics go over time
 
 
 def name(metric: str) -> str:
-    return METRIC_NAMES.get(metric, F.label(metric))
+    return METRIC_LABELS.get(metric, F.label(metric))
 
 
 def build(ctx: Any):
