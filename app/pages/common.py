@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHeaderView, QLabel, QLineEdit, QPushButton,
-                               QScrollArea, QTableView, QToolButton, QVBoxLayout, QWidget)
+                               QScrollArea, QSplitter, QTableView, QToolButton, QVBoxLayout, QWidget)
 
 
 def title_label(text: str, name: str = "pageTitle") -> QLabel:
@@ -127,3 +127,34 @@ def methods_fold(title: str, max_height: int) -> tuple[QToolButton, QLabel, QScr
 
     button.toggled.connect(toggled)
     return button, text, box
+
+
+def titled(title: str, plot: QWidget) -> QWidget:
+    """A plot under a bold title, the plot taking the room."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    layout.addWidget(QLabel(f"<b>{title}</b>"))
+    layout.addWidget(plot, 1)
+    return box
+
+
+def tab_layout() -> tuple[QWidget, QVBoxLayout]:
+    """A tab's widget and its column layout, spaced as every results page's tabs."""
+    tab = QWidget()
+    layout = QVBoxLayout(tab)
+    layout.setContentsMargins(0, 8, 0, 0)
+    layout.setSpacing(6)
+    return tab, layout
+
+
+def vertical_split(top: QWidget, bottom: QWidget, top_stretch: int, bottom_stretch: int) -> QSplitter:
+    """Two parts the user can resize against each other; neither collapses away."""
+    splitter = QSplitter(Qt.Orientation.Vertical)
+    splitter.addWidget(top)
+    splitter.addWidget(bottom)
+    splitter.setChildrenCollapsible(False)
+    splitter.setStretchFactor(0, top_stretch)
+    splitter.setStretchFactor(1, bottom_stretch)
+    return splitter

@@ -16,12 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QStackedLayout, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedLayout, QTabWidget, QVBoxLayout, QWidget
 
 from app.models.drift import SPARK_WIDTH, DriftTableModel, SparklineDelegate, effect_text, p_text
 from app.models.table import FilterProxyModel
 from app.pages.common import (Card, EmptyState, FilterBox, fit_columns, methods_fold, muted_label, table_view,
-                              title_label)
+                              title_label, titled, vertical_split)
 from app.theme import severity_colour
 
 RULES = {"both": "corrected p-value below alpha and effect size at its minimum", "p_value": "corrected p-value only",
@@ -131,12 +131,7 @@ class DriftPage(QWidget):
         detail_layout.addLayout(self.plots_row, 1)
         detail_layout.addWidget(self.no_plots, 1)
 
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(table_box)
-        self.splitter.addWidget(self.detail)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 1)
+        self.splitter = vertical_split(table_box, self.detail, 1, 1)
         return self.splitter
 
     def _multivariate_tab(self) -> QWidget:
@@ -171,7 +166,7 @@ class DriftPage(QWidget):
                                           ("ecdf", "Cumulative distribution", self.ecdf, 1),
                                           ("categories", "Categories", self.categories, 2),
                                           ("over_time", "Effect size per chunk", self.over_time, 1)):
-            self._plot_boxes[key] = _titled(title, plot)
+            self._plot_boxes[key] = titled(title, plot)
             self.plots_row.addWidget(self._plot_boxes[key], stretch)
         self.heat_map = ChunkHeatMap()
         self.heat_map.column_clicked.connect(self._on_heat_map_clicked)
@@ -346,16 +341,6 @@ def _text_card(title: str) -> tuple[Card, QLabel]:
     card.body.addWidget(text)
     return card, text
 
-
-def _titled(title: str, plot: QWidget) -> QWidget:
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(0)
-    label = QLabel(f"<b>{title}</b>")
-    layout.addWidget(label)
-    layout.addWidget(plot, 1)
-    return box
 
 
 def _escape(text: str) -> str:

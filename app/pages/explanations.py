@@ -24,7 +24,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedLayout, QT
 from app.models import explanations as X
 from app.models.table import FilterProxyModel
 from app.pages import explanations_text as T
-from app.pages.common import Card, EmptyState, FilterBox, fit_columns, muted_label, table_view, title_label
+from app.pages.common import (Card, EmptyState, FilterBox, fit_columns, muted_label, tab_layout, table_view,
+                              title_label, titled)
 from app.pages.explanation_rows import ExplainedRowsPanel
 
 TOP_SWARM = 12  # columns in the beeswarm
@@ -99,7 +100,7 @@ class ExplanationsPage(QWidget):
     # -- building ----------------------------------------------------------------------------
 
     def _importance_tab(self) -> QWidget:
-        tab, layout = _tab_layout()
+        tab, layout = tab_layout()
         self.importance_caption = muted_label()
         self.importance_row = QHBoxLayout()
         self.importance_row.setSpacing(18)
@@ -108,7 +109,7 @@ class ExplanationsPage(QWidget):
         return tab
 
     def _beeswarm_tab(self) -> QWidget:
-        tab, layout = _tab_layout()
+        tab, layout = tab_layout()
         self.beeswarm_caption = muted_label()
         self.beeswarm_box = QVBoxLayout()
         layout.addWidget(self.beeswarm_caption)
@@ -116,7 +117,7 @@ class ExplanationsPage(QWidget):
         return tab
 
     def _dependence_tab(self) -> QWidget:
-        tab, layout = _tab_layout()
+        tab, layout = tab_layout()
         self.column_box = QComboBox()
         self.colour_box = QComboBox()
         for box in (self.column_box, self.colour_box):
@@ -140,7 +141,7 @@ class ExplanationsPage(QWidget):
         return tab
 
     def _drift_tab(self) -> QWidget:
-        tab, layout = _tab_layout()
+        tab, layout = tab_layout()
         self.drift = X.AttributionDriftModel(self)
         self.drift_proxy = FilterProxyModel(self)
         self.drift_proxy.setSourceModel(self.drift)
@@ -166,8 +167,8 @@ class ExplanationsPage(QWidget):
         self.permutation = HorizontalBars("drop in the model's score", ("permutation",),
                                           ("drop in the score when the column is shuffled",))
         self.permutation.item.setYLink(self.importance.item)
-        self.importance_row.addWidget(_titled("SHAP importance", self.importance), 3)
-        self.importance_row.addWidget(_titled("Permutation importance, same order", self.permutation), 2)
+        self.importance_row.addWidget(titled("SHAP importance", self.importance), 3)
+        self.importance_row.addWidget(titled("Permutation importance, same order", self.permutation), 2)
         self.beeswarm = Beeswarm()
         self.beeswarm_box.addWidget(self.beeswarm)
         self.dependence = DependencePlot()
@@ -395,19 +396,3 @@ def _text_card(title: str) -> tuple[Card, QLabel]:
     return card, text
 
 
-def _tab_layout() -> tuple[QWidget, QVBoxLayout]:
-    tab = QWidget()
-    layout = QVBoxLayout(tab)
-    layout.setContentsMargins(0, 8, 0, 0)
-    layout.setSpacing(6)
-    return tab, layout
-
-
-def _titled(title: str, plot: QWidget) -> QWidget:
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(0)
-    layout.addWidget(QLabel(f"<b>{title}</b>"))
-    layout.addWidget(plot, 1)
-    return box

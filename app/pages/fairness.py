@@ -16,14 +16,14 @@ from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFrame, QHBoxLayout, QLabel, QRadioButton,
-                               QScrollArea, QSplitter, QStackedLayout, QTableView, QTabWidget, QVBoxLayout,
+                               QScrollArea, QStackedLayout, QTableView, QTabWidget, QVBoxLayout,
                                QWidget)
 
 from app.models import fairness as F
 from app.models.table import FilterProxyModel
 from app.pages import fairness_text as T
 from app.pages.common import (Card, EmptyState, FilterBox, fit_columns, methods_fold, muted_label, table_view,
-                              title_label)
+                              title_label, vertical_split)
 
 SHOW = {"both": ("reference", "production"), "reference": ("reference",), "production": ("production",)}
 SHOW_TEXT = {"both": "Both, side by side", "reference": "Reference", "production": "Production"}
@@ -120,12 +120,7 @@ class FairnessPage(QWidget):
         self.tabs.addTab(_tab(self.changes_view, self.changes_caption), "Change since the reference")
         self.tabs.addTab(_tab(self.proxies_view, self.proxies_caption), "Proxies")
 
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(top)
-        self.splitter.addWidget(self.tabs)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter = vertical_split(top, self.tabs, 3, 2)
 
         self.methods_button, self.methods_text, self.methods_box = methods_fold("How this was computed",
                                                                                 METHODS_HEIGHT)

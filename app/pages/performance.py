@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QScrollAr
 from app.models import performance as P
 from app.models.table import FilterProxyModel
 from app.pages import performance_text as T
-from app.pages.common import Card, EmptyState, fit_columns, methods_fold, muted_label, table_view, title_label
+from app.pages.common import (Card, EmptyState, fit_columns, methods_fold, muted_label, tab_layout, table_view,
+                              title_label, titled, vertical_split)
 
 TABS = ("time", "segments", "curves", "confusion", "threshold", "residuals", "classes", "predictions")
 TAB_TITLES = {"time": "Over time", "segments": "Segments", "curves": "Curves", "confusion": "Confusion matrix",
@@ -133,12 +134,7 @@ class PerformancePage(QWidget):
         table_layout.addStretch(1)
         top_layout.addWidget(table_box, 1)
         top_layout.addWidget(self.summary_box, 0)
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(top)
-        self.splitter.addWidget(self.tabs)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
+        self.splitter = vertical_split(top, self.tabs, 0, 1)
 
         self.methods_button, self.methods_text, self.methods_box = methods_fold("How this was computed",
                                                                                 METHODS_HEIGHT)
@@ -164,7 +160,7 @@ class PerformancePage(QWidget):
     # -- building ----------------------------------------------------------------------------
 
     def _time_tab(self) -> QWidget:
-        tab, layout = _tab_layout()
+        tab, layout = tab_layout()
         self.time_caption = muted_label()
         layout.addWidget(self.time_caption)
         self.chunks = P.ChunkTableModel(self)
@@ -183,7 +179,7 @@ class PerformancePage(QWidget):
         return tab
 
     def _segments_tab(self) -> QWidget:
-        tab, layout = _tab_layout()
+        tab, layout = tab_layout()
         self.segment_box = QComboBox()
         self.segment_box.setMinimumContentsLength(14)
         self.segment_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -221,7 +217,7 @@ class PerformancePage(QWidget):
         return tab
 
     def _curves_tab(self) -> QWidget:
-        tab, layout = _tab_layout()
+        tab, layout = tab_layout()
         self.class_box = QComboBox()
         self.class_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.class_box.setToolTip("The class scored against the rest in the ROC and precision-recall curves")
@@ -245,7 +241,7 @@ class PerformancePage(QWidget):
         return tab
 
     def _confusion_tab(self) -> QWidget:
-        tab, layout = _tab_layout()
+        tab, layout = tab_layout()
         self.confusion_caption = muted_label()
         layout.addWidget(self.confusion_caption)
         self.confusion_row = QHBoxLayout()
@@ -254,7 +250,7 @@ class PerformancePage(QWidget):
         return tab
 
     def _threshold_tab(self) -> QWidget:
-        tab, layout = _tab_layout()
+        tab, layout = tab_layout()
         self.threshold_caption = muted_label()
         layout.addWidget(self.threshold_caption)
         self.threshold_row = QHBoxLayout()
@@ -263,7 +259,7 @@ class PerformancePage(QWidget):
         return tab
 
     def _residuals_tab(self) -> QWidget:
-        tab, layout = _tab_layout()
+        tab, layout = tab_layout()
         self.residuals_caption = muted_label()
         layout.addWidget(self.residuals_caption)
         self.residuals_row = QHBoxLayout()
@@ -272,7 +268,7 @@ class PerformancePage(QWidget):
         return tab
 
     def _classes_tab(self) -> QWidget:
-        tab, layout = _tab_layout()
+        tab, layout = tab_layout()
         self.classes_caption = muted_label("Each class against the rest, with its interval; the averages below: "
                                            "macro (unweighted) and weighted by each class's rows.")
         self.classes = P.ClassTableModel(self)
@@ -285,7 +281,7 @@ class PerformancePage(QWidget):
         return tab
 
     def _predictions_tab(self) -> QWidget:
-        tab, layout = _tab_layout()
+        tab, layout = tab_layout()
         self.predictions_caption = muted_label()
         layout.addWidget(self.predictions_caption)
         self.predictions_row = QHBoxLayout()
@@ -303,19 +299,19 @@ class PerformancePage(QWidget):
         self.roc, self.pr, self.calibration = G.CurvePlot("roc"), G.CurvePlot("pr"), G.CalibrationPlot()
         for title, plot in (("ROC curve", self.roc), ("Precision-recall curve", self.pr),
                             ("Calibration (reliability)", self.calibration)):
-            self.curves_row.addWidget(_titled(title, plot), 1)
+            self.curves_row.addWidget(titled(title, plot), 1)
         for d in P.DATASETS:
             self.confusion[d] = G.ConfusionMap()
             self.confusion[d].png_name = f"confusion_matrix_{d}"
-            self.confusion_row.addWidget(_titled(d.capitalize(), self.confusion[d]), 1)
+            self.confusion_row.addWidget(titled(d.capitalize(), self.confusion[d]), 1)
             self.sweeps[d] = G.SweepPlot()
             self.sweeps[d].png_name = f"threshold_sweep_{d}"
-            self.threshold_row.addWidget(_titled(d.capitalize(), self.sweeps[d]), 1)
+            self.threshold_row.addWidget(titled(d.capitalize(), self.sweeps[d]), 1)
         self.residuals = G.ResidualPlot()
         self.errors = G.HistogramPlot()
         self.errors.png_name = "error_distribution"
-        self.residuals_row.addWidget(_titled("Residuals against the predicted value", self.residuals), 3)
-        self.residuals_row.addWidget(_titled("Error distribution", self.errors), 2)
+        self.residuals_row.addWidget(titled("Residuals against the predicted value", self.residuals), 3)
+        self.residuals_row.addWidget(titled("Error distribution", self.errors), 2)
         self.segment_bars = G.PairedBars("No segments to draw.")
         self.segment_bars.png_name = "segments"
         self.segment_plot_box.layout().addWidget(self.segment_bars)
@@ -323,8 +319,8 @@ class PerformancePage(QWidget):
         self.label_bars.png_name = "predicted_labels"
         self.scores = G.HistogramPlot()
         self.scores.png_name = "score_distribution"
-        self.label_box = _titled("Predicted labels", self.label_bars)
-        self.scores_box = _titled("Scores", self.scores)
+        self.label_box = titled("Predicted labels", self.label_bars)
+        self.scores_box = titled("Scores", self.scores)
         self.predictions_row.addWidget(self.label_box, 2)
         self.predictions_row.addWidget(self.scores_box, 3)
         self.time_splitter.setSizes([700, 460])
@@ -869,19 +865,3 @@ def _engine_order(view: Any, proxy: FilterProxyModel) -> None:
     view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
 
 
-def _tab_layout() -> tuple[QWidget, QVBoxLayout]:
-    tab = QWidget()
-    layout = QVBoxLayout(tab)
-    layout.setContentsMargins(0, 8, 0, 0)
-    layout.setSpacing(6)
-    return tab, layout
-
-
-def _titled(title: str, plot: QWidget) -> QWidget:
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(0)
-    layout.addWidget(QLabel(f"<b>{title}</b>"))
-    layout.addWidget(plot, 1)
-    return box

@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QSplitter, QStackedLayout, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget)
 
 from app.models.quality import ColumnQualityModel, percent
 from app.models.table import FilterProxyModel
-from app.pages.common import Card, EmptyState, FilterBox, fit_columns, muted_label, table_view, title_label
+from app.pages.common import (Card, EmptyState, FilterBox, fit_columns, muted_label, table_view, title_label,
+                              vertical_split)
 
 
 class QualityPage(QWidget):
@@ -70,12 +71,7 @@ class QualityPage(QWidget):
         table_layout.addWidget(self.table, 1)
 
         # the summary (cards and plot) above, the table of every column below; the user can resize
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(top)
-        self.splitter.addWidget(table_box)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setChildrenCollapsible(False)
+        self.splitter = vertical_split(top, table_box, 0, 1)
 
         results = QWidget()
         layout = QVBoxLayout(results)
