@@ -1,7 +1,7 @@
 """Progress events: the audit generator yields them; the CLI and the GUI show them."""
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import TypeVar
 

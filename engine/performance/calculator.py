@@ -20,7 +20,7 @@ from engine.performance import curves as V
 from engine.performance import metrics as M
 from engine.performance.inputs import Prepared, prepare_classification, prepare_regression, task_classes
 from engine.performance.policy import compare, is_drop
-from engine.performance.results import (CLASSIFICATION_METRICS, COUNT_METRICS, HIGHER_IS_BETTER, NO_LABELS,
+from engine.performance.results import (CLASSIFICATION_METRICS, HIGHER_IS_BETTER, NO_LABELS,
                                         NO_PREDICTIONS, OK, REGRESSION_METRICS, SCORE_METRICS, SMALL,
                                         ChunkPerformance, ClassMetrics, ConfusionMatrix, DatasetPerformance,
                                         MetricValue, PerformanceResult, SegmentColumn, SegmentPerformance)
