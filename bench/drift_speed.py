@@ -379,7 +379,8 @@ def report(run: dict, path: Path) -> str:
     evidently = r.get("evidently_default", {}).get("seconds")
     if evidently:
         lines.append(f"| default drift table at least 30x faster than Evidently's preset | {table_s:.2f} s vs "
-                     f"{evidently:.2f} s ({evidently / table_s:.1f}x) | {'yes' if evidently / table_s >= 30 else 'no'} |")
+                     f"{evidently:.2f} s ({evidently / table_s:.1f}x) | "
+                     f"{'yes' if evidently / table_s >= 30 else 'no'} |")
     peak, before, imports = table.get("peak"), table.get("rss_before"), table.get("rss_imports")
     if peak:
         size = info["dataset_bytes"]

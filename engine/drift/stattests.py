@@ -444,8 +444,16 @@ def chi2(ref_counts: np.ndarray, prod_counts: np.ndarray, **_: object) -> Method
     p, q = ref_counts / max(ref_counts.sum(), 1), prod_counts / max(prod_counts.sum(), 1)
     if table.shape[1] < 2:
         return MethodResult(0.0, 1.0, tvd_value(p, q))
-    statistic, p_value, _, _ = stats.chi2_contingency(table, correction=False)
-    return MethodResult(float(statistic), float(p_value), tvd_value(p, q))
+    statistic, p_value = chi2_homogeneity(table)
+    return MethodResult(statistic, p_value, tvd_value(p, q))
+
+
+def chi2_homogeneity(table: np.ndarray) -> tuple[float, float]:
+    """scipy's chi2_contingency(table, correction=False) for a 2 x k table without empty columns, with scipy's
+    own operations in scipy's order (the same floats), without its checks (a tenth of the time per chunk)."""
+    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
+    statistic = float(((table - expected) ** 2 / expected).sum())
+    return statistic, float(special.chdtrc(table.shape[1] - 1, statistic))  # = stats.chi2.sf
 
 
 def z_test(ref_counts: np.ndarray, prod_counts: np.ndarray, **_: object) -> MethodResult:
@@ -466,8 +474,8 @@ def z_test(ref_counts: np.ndarray, prod_counts: np.ndarray, **_: object) -> Meth
 NUM, CAT, BOTH = frozenset({"numerical"}), frozenset({"categorical"}), frozenset({"numerical", "categorical"})
 
 register(DriftMethod("ks", "Kolmogorov-Smirnov", NUM, True, 0.05, True,
-                     "two-sample KS test; exact statistic; p-value exact up to 10,000 rows, finite-n asymptotic above, "
-                     "Kolmogorov's limit distribution above an effective 50,000",
+                     "two-sample KS test; exact statistic; p-value scipy's: exact up to 10,000 rows, the finite-n "
+                     "distribution of the effective size above (per chunk: Kolmogorov's limit distribution)",
                      numerical=ks))
 register(DriftMethod("psi", "Population stability index", BOTH, False, 0.1, True,
                      "PSI on reference-quantile bins (numerical) or categories; empty bins smoothed",

@@ -436,8 +436,8 @@ class DriftCalculator(Calculator[DriftResult]):
             f"Production compared with the reference column by column; p-values corrected across feature columns "
             f"with {config.correction} (alpha {config.alpha}); model outputs and the target form a second family.",
             f"A p-value test flags drift when {_rule_text(config)}; a distance flags drift at its threshold.",
-            "KS p-values are scipy's: exact up to 10,000 rows, finite-n asymptotic above; above an effective "
-            "size of 50,000 (and per chunk above 10,000 rows) Kolmogorov's limit distribution, within 1% of it.",
+            "KS p-values are scipy's (ks_2samp): exact up to 10,000 rows, the finite-n distribution of the effective "
+            "size above; per chunk, Kolmogorov's limit distribution (within 1% of it above an effective 10,000).",
         ]
         used = sorted({r.method for r in results if r.method})
         lines += [f"{name}: {REGISTRY[name].description}" for name in used]

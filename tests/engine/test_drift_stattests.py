@@ -104,6 +104,18 @@ def test_corrections():
     assert [x for x in bh if x is not None] == pytest.approx(list(expected))
 
 
+@given(st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 10_000)), min_size=2, max_size=60))
+@settings(max_examples=200, deadline=None)
+def test_chi_square_equals_scipys_chi2_contingency(pairs):
+    ref, prod = np.array(pairs, dtype=float).T
+    assume(ref.sum() > 0 and prod.sum() > 0 and ((ref + prod) > 0).sum() >= 2)
+    keep = (ref + prod) > 0
+    expected = stats.chi2_contingency(np.vstack([ref[keep], prod[keep]]), correction=False)
+    result = categorical("chi2", ref, prod)
+    assert result.statistic == pytest.approx(expected.statistic, rel=1e-12, abs=1e-300)
+    assert result.p_value == pytest.approx(expected.pvalue, rel=1e-12, abs=1e-300)
+
+
 @given(st.lists(st.floats(0, 1, allow_nan=False), min_size=1, max_size=30),
        st.sampled_from(["holm", "bonferroni", "bh"]))
 def test_corrected_p_values_never_fall_below_raw_ones(p, method):
