@@ -7,9 +7,12 @@ reading the Parquet files):
   one after another, and over two threads;
 - plain scipy: bench/peers/plain_scipy.py, KS and normed Wasserstein per numerical column, chi-square
   and PSI per categorical column, with scipy.stats;
-- Assay, same statistics: the same four statistics through Assay's registry (engine.drift.stattests)
-  and its column preparation (engine.drift.univariate), reference sorted once, two worker threads;
-  every value is compared with the plain script's;
+- Assay, same statistics: the same four statistics through Assay's code over its two worker threads:
+  KS and Wasserstein by buckets, without sorting (engine.drift.bucketed, as the calculator computes
+  them on large columns), chi-square and PSI by the registry (engine.drift.stattests) on the
+  calculator's category codes; and once more with every numerical column sorted once and the
+  registry's functions on the sorted values (what the other numerical methods cost); every value of
+  both is compared with the plain script's;
 - Assay, default drift table: DriftCalculator(fit + calculate) with the default [drift] settings,
   multivariate checks off (and once more with them on); its phases and its peak memory;
 - peers, each in its own virtual environment (bench/peers/setup.sh): Evidently's DataDriftPreset

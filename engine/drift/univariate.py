@@ -12,6 +12,11 @@ Automatic choice (overridable by `[drift] numerical_method`, `categorical_method
 A p-value-tested column drifts when its corrected p-value is below `alpha` AND its effect size
 reaches `min_effect_*` (`rule = "both"`), so that a tiny change at n = 1,000,000 is not flagged.
 A distance drifts when it reaches its threshold.
+
+Each column is one task on the worker threads: its whole-column test, the test per production chunk and
+the reference chunks for the expected band. KS and Wasserstein on columns above 10,000 rows are computed
+without sorting (`engine.drift.bucketed`: the same values as scipy's); the other numerical methods sort
+each chunk once and merge the whole column from the sorted chunks.
 """
 from __future__ import annotations
 
