@@ -185,7 +185,9 @@ class Part:
         self._first = np.zeros(counts.size, dtype=np.int64)
 
     def want(self, buckets: np.ndarray) -> None:
-        """Gather these buckets (flags or indices) too at the next pass."""
+        """Gather these buckets (indices) too at the next pass (those of one value need no gathering)."""
+        if self.sample.single is not None:
+            buckets = buckets[~self.sample.single[buckets]]
         self._wanted[buckets] = True
 
     def gather(self, wanted: np.ndarray, keep: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -218,9 +220,16 @@ class Part:
         """The values of the given ranks (0 = the smallest) among the part's values."""
         ranks = np.asarray(ranks, dtype=np.int64)
         bucket = self.ranks_buckets(ranks)
-        values, first = self.gather(_flags(bucket, self.counts.size))
-        below = np.cumsum(self.counts) - self.counts
-        return values[first[bucket] + ranks - below[bucket]]
+        single = self.sample.single[bucket] if self.sample.single is not None else np.zeros(bucket.size, dtype=bool)
+        found = np.empty(ranks.size)
+        if single.any():  # a bucket of one value: that value
+            found[single] = self.sample.value[bucket[single]]
+        if not single.all():
+            look = ~single
+            values, first = self.gather(_flags(bucket[look], self.counts.size))
+            below = np.cumsum(self.counts) - self.counts
+            found[look] = values[first[bucket[look]] + ranks[look] - below[bucket[look]]]
+        return found
 
     def snap(self, points: np.ndarray, tolerance: float) -> np.ndarray:
         """Each point moved down to the lower edge of its bucket when that is at most `tolerance` away: there
