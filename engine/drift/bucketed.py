@@ -162,7 +162,7 @@ class BucketedSample:
     def offsets(self) -> np.ndarray:
         """Each value's distance above its bucket's lower edge (NaN for missing values), computed once."""
         if self._offsets is None:
-            self._offsets = self.values - np.append(self.buckets.lower, 0.0)[self.bucket]
+            self._offsets = self.values - np.take(np.append(self.buckets.lower, 0.0), self.bucket)
         return self._offsets
 
     def part(self, rows: np.ndarray | None) -> "Part":
@@ -205,6 +205,12 @@ class Part:
         if keep:
             self._gathered, self._values, self._first = flags, values, first
         return values, first
+
+    def values_in(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the values of the `wanted` buckets (flags), unsorted, and their buckets)."""
+        bucket = _take(self.sample.bucket, self.rows)
+        hit = np.flatnonzero(np.append(wanted, False)[bucket])  # (never the missing values' bucket)
+        return _take(self.sample.values, self.rows)[hit], bucket[hit]
 
     def offset_sums(self) -> np.ndarray:
         """Per bucket, the sum of its values' distances above the bucket's lower edge."""
@@ -319,70 +325,136 @@ def wasserstein_distances(reference: Part, parts: Sequence[Part]) -> list[float]
     to the reference part.
 
     Bucket j spans [a, b) (its lower edge and the next one's). Where the CDFs' difference G = Fr - Fs keeps one
-    sign in it, its area is |integral of G|, and the integral of a CDF F over [a, b) is (C w - S) / N, with C the
-    count of values up to the bucket's end, w = b - a and S the sum of the bucket's values' distances above a
-    (where the CDFs are above 1/2, G is taken as (1 - Fs) - (1 - Fr), whose integrals are ((N - C) w + S) / N:
-    small terms there, so that rounding stays small next to the area).
-    Where G may change sign (between Fr(start) - Fs(end) and Fr(end) - Fs(start)), the bucket is examined at each
-    of its values. The sum differs from scipy's only by rounding (relative 1e-12 or less).
+    sign in it, its area is |integral of G|, from the counts and sums (`_cell_areas`). Where G may change sign,
+    a bucket holding one value v has the area |G before| (v - a) + |G after| (b - v); the others are cut into
+    SUBCELLS equal parts and the same is done in each, and the parts where G may still change sign are
+    examined at each of their values (`_exact_area`). The sum differs from scipy's only by rounding (relative
+    1e-11 or less).
     """
     if not parts:
         return []
     buckets = reference.sample.buckets
-    width = np.diff(np.append(buckets.lower, max(buckets.high, buckets.lower[-1])))
+    lower = buckets.lower
+    width = np.diff(np.append(lower, max(buckets.high, lower[-1])))
     n = reference.size
-    ref_end, ref_sums = np.cumsum(reference.counts), reference.offset_sums()
-    ref_below = (ref_end * width - ref_sums) / n  # the integral of Fr over each bucket
-    ref_above = ((n - ref_end) * width + ref_sums) / n  # ... and of 1 - Fr (no cancellation where Fr is near 1)
-    ref_start = ref_end - reference.counts
+    ref_sums = reference.offset_sums()
+    ref_start = np.cumsum(reference.counts) - reference.counts
     found = []
     for part in parts:
         m = part.size
-        end = np.cumsum(part.counts)
-        start = end - part.counts
-        sums = part.offset_sums()
-        upper = ref_end / n + end / m > 1
-        area = np.where(upper, np.abs(((m - end) * width + sums) / m - ref_above),
-                        np.abs(ref_below - (end * width - sums) / m))
-        mixed = (ref_start / n - end / m < 0) & (ref_end / n - start / m > 0)  # G may change sign here
+        start = np.cumsum(part.counts) - part.counts
+        area, mixed = _cell_areas(reference.counts, part.counts, ref_sums, part.offset_sums(), ref_start, start,
+                                  width, n, m)
         total = float(np.sum(area[~mixed]))
+        one, value = _one_value(reference, part)
+        one &= mixed
+        if one.any():
+            at = value[one]
+            before = np.abs(ref_start[one] / n - start[one] / m)
+            after = np.abs((ref_start[one] + reference.counts[one]) / n - (start[one] + part.counts[one]) / m)
+            total += float(np.sum(before * (at - lower[one]) + after * (lower[one] + width[one] - at)))
+        mixed &= ~one
         if mixed.any():
-            total += _area_by_values(reference, part, np.flatnonzero(mixed), ref_start, start, width)
+            total += _area_in_subcells(reference, part, np.flatnonzero(mixed), ref_start, start, width, n, m)
         found.append(total)
     return found
 
 
-def _area_by_values(reference: Part, part: Part, looked: np.ndarray, ref_start: np.ndarray, start: np.ndarray,
-                    width: np.ndarray) -> float:
-    """The area between the CDFs over the `looked` buckets, at each of their values."""
-    n, m = reference.size, part.size
-    wanted = _flags(looked, reference.counts.size)
-    ref_values, ref_first = reference.gather(wanted)
-    values, first = part.gather(wanted)
-    ref_counts, counts = reference.counts[looked], part.counts[looked]
-    ours = ref_values[_runs(ref_first[looked], ref_counts)]  # each sample's values in the looked buckets, sorted
-    theirs = values[_runs(first[looked], counts)]
-    merged = np.concatenate([ours, theirs])
-    order = np.argsort(merged, kind="stable")  # a merge of two sorted runs; grouped by bucket
-    points = merged[order]
-    sizes = ref_counts + counts
-    bucket = np.repeat(looked, sizes)
-    # each sample's count up to each point: from the earlier buckets, then within the looked ones (ties: the gap
-    # is wrong only between equal values, where the length is 0)
-    in_ref = np.cumsum(order < ours.size)
-    in_part = np.arange(1, points.size + 1) - in_ref
-    at_ref = ref_start[bucket] + in_ref - np.repeat(np.cumsum(ref_counts) - ref_counts, sizes)
-    at_part = start[bucket] + in_part - np.repeat(np.cumsum(counts) - counts, sizes)
-    gap = np.abs(at_ref / n - at_part / m)  # |G| from each point to the next one (or the bucket's end)
+SUBCELLS = 64  # a bucket where the CDFs may cross is cut into this many equal parts
+
+
+def _cell_areas(ref_counts: np.ndarray, counts: np.ndarray, ref_sums: np.ndarray, sums: np.ndarray,
+                ref_start: np.ndarray, start: np.ndarray, width: np.ndarray, n: int, m: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(area between the CDFs in each cell where their difference keeps one sign, cells where it may not).
+
+    Over a cell [a, a + w), the integral of a CDF F is (C w - S) / N, with C the count of values up to the cell's
+    end and S the sum of the cell's values' distances above a; where the CDFs are above 1/2 the difference is
+    taken as (1 - Fs) - (1 - Fr), whose integrals are ((N - C) w + S) / N: small terms there, so that rounding
+    stays small next to the area."""
+    ref_end, end = ref_start + ref_counts, start + counts
+    upper = ref_end / n + end / m > 1
+    area = np.where(upper, np.abs(((m - end) * width + sums) / m - ((n - ref_end) * width + ref_sums) / n),
+                    np.abs((ref_end * width - ref_sums) / n - (end * width - sums) / m))
+    mixed = (ref_start / n - end / m < 0) & (ref_end / n - start / m > 0)  # the difference may change sign
+    return area, mixed
+
+
+def _one_value(reference: Part, part: Part) -> tuple[np.ndarray, np.ndarray]:
+    """(buckets where every value of both parts is one same value, that value): known only for samples with
+    heavy buckets (`BucketedSample.single`)."""
+    ours, theirs = reference.sample, part.sample
+    nothing = np.zeros(reference.counts.size, dtype=bool)
+    in_ours, in_theirs = reference.counts > 0, part.counts > 0
+    found = (~in_ours | (ours.single if ours.single is not None else nothing)) & (
+        ~in_theirs | (theirs.single if theirs.single is not None else nothing))
+    value = np.zeros(reference.counts.size)
+    mine, other = found & in_ours, found & ~in_ours & in_theirs
+    value[mine] = ours.value[mine] if mine.any() else 0.0
+    value[other] = theirs.value[other] if other.any() else 0.0
+    both = found & in_ours & in_theirs
+    if both.any():
+        found[both] = ours.value[both] == theirs.value[both]
+    return found, value
+
+
+def _area_in_subcells(reference: Part, part: Part, looked: np.ndarray, ref_start: np.ndarray, start: np.ndarray,
+                      width: np.ndarray, n: int, m: int) -> float:
+    """The area between the CDFs over the `looked` buckets, each cut into SUBCELLS equal parts."""
     lower = reference.sample.buckets.lower
+    rank = np.zeros(reference.counts.size, dtype=np.int64)
+    rank[looked] = np.arange(looked.size)
+    step = width[looked] / SUBCELLS
+    edges = lower[looked][:, None] + np.arange(SUBCELLS) * step[:, None]
+    ends = np.append(edges[:, 1:], (lower[looked] + width[looked])[:, None], axis=1).ravel()
+    edges = edges.ravel()
+    wanted = _flags(looked, reference.counts.size)
+    sides = []
+    for side, before in ((reference, ref_start), (part, start)):
+        values, bucket = side.values_in(wanted)
+        row = rank[bucket]
+        offset = (values - lower[bucket]) / np.where(step[row] > 0, step[row], np.inf)
+        cell = row * SUBCELLS + np.clip(offset, 0, SUBCELLS - 1).astype(np.int64)
+        counts = np.bincount(cell, minlength=edges.size)
+        sums = np.bincount(cell, weights=values - edges[cell], minlength=edges.size)
+        cumulative = np.cumsum(counts.reshape(looked.size, SUBCELLS), axis=1).ravel()
+        starts = np.repeat(before[looked], SUBCELLS) + cumulative - counts
+        sides.append((values, cell, counts, sums, starts))
+    (ref_values, ref_cell, ref_counts, ref_sums, ref_starts), (values, cell, counts, sums, starts) = sides
+    area, mixed = _cell_areas(ref_counts, counts, ref_sums, sums, ref_starts, starts, ends - edges, n, m)
+    total = float(np.sum(area[~mixed]))
+    if mixed.any():
+        ours, theirs = mixed[ref_cell], mixed[cell]
+        total += _exact_area(ref_values[ours], ref_cell[ours], values[theirs], cell[theirs], ref_starts, starts,
+                             edges, ends, n, m)
+    return total
+
+
+def _exact_area(ref_values: np.ndarray, ref_cell: np.ndarray, values: np.ndarray, cell: np.ndarray,
+                ref_start: np.ndarray, start: np.ndarray, lower: np.ndarray, upper: np.ndarray, n: int, m: int
+                ) -> float:
+    """The area between the CDFs over the cells holding the given values, at each value. `ref_start` and `start`
+    count each sample's values before each cell; cell c spans [lower[c], upper[c])."""
+    points = np.concatenate([ref_values, values])
+    cells = np.concatenate([ref_cell, cell])
+    order = np.lexsort((points, cells))  # by cell, then by value
+    points, cells = points[order], cells[order]
+    from_ref = order < ref_values.size
+    first = np.flatnonzero(np.append(True, cells[1:] != cells[:-1]))  # the first point of each cell
+    sizes = np.diff(np.append(first, points.size))
+    # each sample's count up to each point: before the cell, then within it (between equal values the gap is
+    # wrong, where the length is 0)
+    in_ref = np.cumsum(from_ref)
+    in_ref -= np.repeat(in_ref[first] - from_ref[first], sizes)
+    in_part = np.arange(points.size) - np.repeat(first, sizes) + 1 - in_ref
+    gap = np.abs((ref_start[cells] + in_ref) / n - (start[cells] + in_part) / m)
     following = np.empty_like(points)
     following[:-1] = points[1:]
-    ends = np.cumsum(sizes) - 1  # the last point of each bucket
-    following[ends] = lower[looked] + width[looked]
-    area = float(np.sum(gap * (following - points)))
-    # from each bucket's lower edge to its first value, G is what it was at the end of the bucket before
-    head = np.abs(ref_start[looked] / n - start[looked] / m) * (points[ends - sizes + 1] - lower[looked])
-    return area + float(np.sum(head))
+    last = first + sizes - 1
+    following[last] = upper[cells[last]]
+    head_cells = cells[first]  # from each cell's lower edge to its first value: the gap before the cell
+    head = np.abs(ref_start[head_cells] / n - start[head_cells] / m) * (points[first] - lower[head_cells])
+    return float(np.sum(gap * (following - points))) + float(np.sum(head))
 
 
 def _flags(indices: np.ndarray, size: int) -> np.ndarray:
