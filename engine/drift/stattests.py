@@ -356,19 +356,33 @@ def energy(ref: SortedSample, prod: SortedSample, **_: object) -> MethodResult:
 
 
 def quantile_edges(ref: np.ndarray, bins: int) -> np.ndarray:
-    """Inner edges of `bins` reference-quantile bins (duplicates removed for discrete columns)."""
+    """Inner edges of `bins` reference-quantile bins of the sorted reference (duplicates removed for discrete
+    columns): np.quantile's linear method, computed the way numpy does but without its partition of a copy."""
     if ref.size == 0:
         return np.array([])
-    inner = np.quantile(ref, np.linspace(0, 1, bins + 1)[1:-1], method="linear")
-    return np.unique(inner)
+    return np.unique(sorted_quantiles(ref, np.linspace(0, 1, bins + 1)[1:-1]))
+
+
+def sorted_quantiles(ordered: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """np.quantile(ordered, levels) (method "linear") of a sorted array, with numpy's own arithmetic."""
+    n = ordered.size
+    virtual = (n - 1) * levels  # numpy's virtual index for "linear"
+    below = np.clip(np.floor(virtual), 0, n - 1).astype(np.intp)
+    above = np.clip(below + 1, 0, n - 1)
+    gamma = virtual - np.floor(virtual)
+    a, b = ordered[below], ordered[above]
+    difference = b - a
+    return np.where(gamma >= 0.5, b - difference * (1 - gamma), a + difference * gamma)  # numpy's _lerp
 
 
 def binned_shares(ref: np.ndarray, prod: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
-    """Shares of each sample in the reference-quantile bins (right-closed, open-ended outer bins)."""
+    """Shares of each sorted sample in the reference-quantile bins (right-closed, open-ended outer bins)."""
     edges = quantile_edges(ref, bins)
-    ref_counts = np.bincount(np.searchsorted(edges, ref, side="left"), minlength=edges.size + 1)
-    prod_counts = np.bincount(np.searchsorted(edges, prod, side="left"), minlength=edges.size + 1)
-    return ref_counts / max(ref.size, 1), prod_counts / max(prod.size, 1)
+
+    def counts(ordered: np.ndarray) -> np.ndarray:
+        return np.diff(np.searchsorted(ordered, edges, side="right"), prepend=0, append=ordered.size)
+
+    return counts(ref) / max(ref.size, 1), counts(prod) / max(prod.size, 1)
 
 
 def _smooth(p: np.ndarray, eps: float) -> np.ndarray:

@@ -9,7 +9,8 @@ from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
 from engine.drift.corrections import adjust
-from engine.drift.stattests import REGISTRY, BinningConfig, SortedSample, binned_shares, ks_distance
+from engine.drift.stattests import (REGISTRY, BinningConfig, SortedSample, binned_shares, ks_distance,
+                                    sorted_quantiles)
 
 rng = np.random.default_rng(42)
 
@@ -76,6 +77,20 @@ def test_binned_methods_against_a_hand_calculation():
     assert numerical("jensen_shannon", a, b, binning=binning).statistic == pytest.approx(jensenshannon(p, q, base=2))
     assert numerical("hellinger", a, b, binning=binning).statistic == pytest.approx(
         np.sqrt(1 - np.sum(np.sqrt(p * q))))  # the textbook form, equal to the one computed
+
+
+@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=300), st.integers(2, 20))
+@settings(max_examples=200, deadline=None)
+def test_quantile_bins_equal_numpys_quantiles_and_counts(values, bins):
+    ordered = np.sort(np.asarray(values))
+    levels = np.linspace(0, 1, bins + 1)[1:-1]
+    np.testing.assert_array_equal(sorted_quantiles(ordered, levels), np.quantile(ordered, levels))
+    other = np.sort(ordered[::2] + 0.5)
+    p, q = binned_shares(ordered, other, bins)
+    edges = np.unique(np.quantile(ordered, levels))
+    for shares, sample in ((p, ordered), (q, other)):
+        expected = np.bincount(np.searchsorted(edges, sample, side="left"), minlength=edges.size + 1)
+        np.testing.assert_array_equal(shares, expected / sample.size)
 
 
 def test_categorical_methods_against_scipy_and_by_hand():
