@@ -9,7 +9,8 @@ from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
 from engine.drift.corrections import adjust
-from engine.drift.stattests import REGISTRY, BinningConfig, SortedSample, binned_shares, ks_distance
+from engine.drift.stattests import (REGISTRY, BinningConfig, SortedSample, binned_shares, ks_distance,
+                                    sorted_quantiles)
 
 rng = np.random.default_rng(42)
 
@@ -78,6 +79,20 @@ def test_binned_methods_against_a_hand_calculation():
         np.sqrt(1 - np.sum(np.sqrt(p * q))))  # the textbook form, equal to the one computed
 
 
+@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=300), st.integers(2, 20))
+@settings(max_examples=200, deadline=None)
+def test_quantile_bins_equal_numpys_quantiles_and_counts(values, bins):
+    ordered = np.sort(np.asarray(values))
+    levels = np.linspace(0, 1, bins + 1)[1:-1]
+    np.testing.assert_array_equal(sorted_quantiles(ordered, levels), np.quantile(ordered, levels))
+    other = np.sort(ordered[::2] + 0.5)
+    p, q = binned_shares(ordered, other, bins)
+    edges = np.unique(np.quantile(ordered, levels))
+    for shares, sample in ((p, ordered), (q, other)):
+        expected = np.bincount(np.searchsorted(edges, sample, side="left"), minlength=edges.size + 1)
+        np.testing.assert_array_equal(shares, expected / sample.size)
+
+
 def test_categorical_methods_against_scipy_and_by_hand():
     ref, prod = [500, 300, 200, 0], [400, 300, 250, 50]
     expected = stats.chi2_contingency(np.array([ref, prod]), correction=False)
@@ -102,6 +117,18 @@ def test_corrections():
     bh = adjust(p, "bh")
     expected = stats.false_discovery_control([0.01, 0.04, 0.03, 0.2, 0.005])
     assert [x for x in bh if x is not None] == pytest.approx(list(expected))
+
+
+@given(st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 10_000)), min_size=2, max_size=60))
+@settings(max_examples=200, deadline=None)
+def test_chi_square_equals_scipys_chi2_contingency(pairs):
+    ref, prod = np.array(pairs, dtype=float).T
+    assume(ref.sum() > 0 and prod.sum() > 0 and ((ref + prod) > 0).sum() >= 2)
+    keep = (ref + prod) > 0
+    expected = stats.chi2_contingency(np.vstack([ref[keep], prod[keep]]), correction=False)
+    result = categorical("chi2", ref, prod)
+    assert result.statistic == pytest.approx(expected.statistic, rel=1e-12, abs=1e-300)
+    assert result.p_value == pytest.approx(expected.pvalue, rel=1e-12, abs=1e-300)
 
 
 @given(st.lists(st.floats(0, 1, allow_nan=False), min_size=1, max_size=30),
