@@ -35,6 +35,7 @@ if str(ROOT) not in sys.path:
 
 from engine import AuditConfig  # noqa: E402
 from engine.pipeline import run_audit  # noqa: E402
+from engine.progress import drain  # noqa: E402
 from engine.report import build_pdf  # noqa: E402
 from engine.report.pdf import _layout, iter_story, make_context  # noqa: E402
 
@@ -43,14 +44,6 @@ RUNS = 1 if QUICK else 3
 WIDE_COLUMNS = 200
 WIDE_ROWS = 1000 if QUICK else 5000
 TARGETS = {"demo": 5.0, "wide": 30.0}
-
-
-def drain(steps):
-    while True:
-        try:
-            next(steps)
-        except StopIteration as stop:
-            return stop.value
 
 
 def pdf_pages(path: Path) -> int:

@@ -46,6 +46,7 @@ from engine import AuditConfig  # noqa: E402
 from engine.performance.calculator import PerformanceCalculator  # noqa: E402
 from engine.performance.results import CLASSIFICATION_METRICS  # noqa: E402
 from engine.predictions import PredictionSet  # noqa: E402
+from engine.progress import drain  # noqa: E402
 from engine.schema import infer_schema  # noqa: E402
 
 SEED = 2024
@@ -71,14 +72,6 @@ def calculator(reference: pd.DataFrame, production: pd.DataFrame, segments: bool
     predictions = {"reference": PredictionSet(None, reference["score"].to_numpy(), (0, 1)),
                    "production": PredictionSet(None, production["score"].to_numpy(), (0, 1))}
     return PerformanceCalculator(schema, config.performance, predictions, seed=SEED)
-
-
-def drain(steps):
-    while True:
-        try:
-            next(steps)
-        except StopIteration as stop:
-            return stop.value
 
 
 def assay_metrics(frame: pd.DataFrame) -> tuple[float, dict]:

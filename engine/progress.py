@@ -17,6 +17,15 @@ class ProgressEvent:
     message: str = ""
 
 
+def drain(steps: Generator[object, None, T]) -> T:
+    """Run a progress generator to its end without showing it; returns what it returns."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value
+
+
 def scaled(events: Generator[ProgressEvent, None, T], start: float, end: float) -> Generator[ProgressEvent, None, T]:
     """Map a sub-step's 0-1 progress into its slice [start, end] of the parent's range.
 

@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 import pandas as pd
 
 from engine.errors import AssayError, CalculationError
-from engine.progress import ProgressEvent
+from engine.progress import ProgressEvent, drain
 
 R = TypeVar("R")
 
@@ -49,12 +49,7 @@ class Calculator(ABC, Generic[R]):
             steps.close()
 
     def calculate(self, production: pd.DataFrame) -> R:
-        steps = self.iter_calculate(production)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as stop:
-                return stop.value
+        return drain(self.iter_calculate(production))
 
     @abstractmethod
     def _fit(self, reference: pd.DataFrame) -> None: ...

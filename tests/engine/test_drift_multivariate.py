@@ -8,6 +8,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 
 from engine.drift import multivariate as M
+from engine.progress import drain
 
 
 def _frames(rows: int = 1500, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -25,19 +26,11 @@ def _frames(rows: int = 1500, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame
     return frame(0.0, 0.3), frame(0.6, 0.5)
 
 
-def _drain(generator):
-    while True:
-        try:
-            next(generator)
-        except StopIteration as stop:
-            return stop.value
-
-
 def test_batched_importances_equal_one_column_at_a_time(monkeypatch):
     reference, production = _frames()
     numerical, categorical = ["shifted", "noise_a", "noise_b", "constant"], ["colour"]
     monkeypatch.setattr(M, "IMPORTANCE_ROWS", 1200)  # several batches of a few columns each
-    result = _drain(M.iter_domain_classifier(reference, production, numerical, categorical, 1000, 200, seed=5))
+    result = drain(M.iter_domain_classifier(reference, production, numerical, categorical, 1000, 200, seed=5))
 
     # by hand: the same sample, folds and model as the classifier, then one column shuffled at a time
     from sklearn.model_selection import StratifiedKFold

@@ -12,6 +12,7 @@ from engine.performance import bootstrap as B
 from engine.performance import metrics as M
 from engine.performance.calculator import PerformanceCalculator
 from engine.predictions import predictions_from_columns
+from engine.progress import drain
 from engine.schema import infer_schema
 
 
@@ -88,19 +89,11 @@ def test_coarse_cells_keep_the_exact_point_and_the_spread_of_a_row_bootstrap():
         assert at_cells[name][0] == pytest.approx(exact[name], rel=1e-12)
     assert at_cells["roc_auc"][0] == pytest.approx(exact["roc_auc"], abs=2e-4)  # ties within a bin
     steps = B.iter_bootstrap(cells, 400, np.random.default_rng(5))
-    samples = _drain(steps)
+    samples = drain(steps)
     naive = [M.binary_score_metrics(y[r], scores[r], 10) for r in resample_rows(n, 150, 6)]
     for name in ("roc_auc", "average_precision", "log_loss", "ece"):
         spread = np.std([m[name] for m in naive])
         assert np.std(samples[name]) == pytest.approx(spread, rel=0.25), name
-
-
-def _drain(steps):
-    while True:
-        try:
-            next(steps)
-        except StopIteration as stop:
-            return stop.value
 
 
 def calculate(frame: pd.DataFrame, columns: dict, task: str = "auto", resamples: int = 200):
