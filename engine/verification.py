@@ -20,7 +20,7 @@ from typing import Any
 
 from engine.errors import InputError
 from engine.integrity import ALGORITHM, INTEGRITY_KEY, document_sha256, results_sha256
-from engine.progress import ProgressEvent
+from engine.progress import ProgressEvent, drain
 
 STAGE = "verify"
 CHUNK = 1 << 20
@@ -77,12 +77,7 @@ class VerificationResult:
 def verify_report(path: str | Path, data_dirs: Sequence[str | Path] = (), cwd: str | Path | None = None
                   ) -> VerificationResult:
     """All checks without progress (see iter_verify)."""
-    steps = iter_verify(path, data_dirs, cwd)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as stop:
-            return stop.value
+    return drain(iter_verify(path, data_dirs, cwd))
 
 
 def iter_verify(path: str | Path, data_dirs: Sequence[str | Path] = (), cwd: str | Path | None = None

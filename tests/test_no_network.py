@@ -169,8 +169,38 @@ def test_the_census_predictions_only_audit_stays_offline(tmp_path):
     assert_offline(run)
 
 
+def test_data_and_model_paths_that_look_like_urls_are_never_fetched(tmp_path):
+    audit = tmp_path / "audit.toml"
+    audit.write_text('[data]\nreference = "http://127.0.0.1:9/reference.csv"\nproduction = "s3://bucket/p.parquet"\n'
+                     '[model]\npath = "https://127.0.0.1:9/model.skops"\n', encoding="utf-8")
+    run = run_guarded(tmp_path, "-m", "engine.cli", "audit", str(audit), timeout=300)
+    assert run.result.returncode == 2 and "not found" in run.result.stderr, run.result.stderr
+    assert_offline(run)
+
+
 def test_the_app_opening_and_running_the_demo_offscreen_stays_offline(tmp_path):
     run = run_guarded(tmp_path, "-m", "engine.cli", "--selftest", "--selftest-dir", str(tmp_path / "selftest"))
     assert run.result.returncode == 0, run.result.stdout[-3000:] + run.result.stderr[-3000:]
     assert "selftest passed" in run.result.stdout
     assert_offline(run)
+
+
+# -- and nothing in Assay's source could ---------------------------------------------------------------------------
+
+NETWORK_MODULES = ("socket", "ssl", "urllib.request", "http", "ftplib", "smtplib", "poplib", "imaplib", "webbrowser",
+                   "requests", "httpx", "aiohttp", "urllib3", "PySide6.QtNetwork", "PySide6.QtWebEngineCore")
+
+
+def test_no_module_of_engine_or_app_imports_a_network_client():
+    """A quick static companion of the runs above: no network module is imported anywhere in engine/ or app/
+    (and so no code path the runs missed can reach one directly)."""
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "engine").rglob("*.py")) + sorted((ROOT / "app").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            found += [f"{path.relative_to(ROOT)}:{node.lineno} imports {name}" for name in names
+                      if any(name == m or name.startswith(m + ".") for m in NETWORK_MODULES)]
+    assert found == []
