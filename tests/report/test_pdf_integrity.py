@@ -18,7 +18,7 @@ def test_the_pdf_prints_the_jsons_results_sha256(demo_report, demo_pdf, tmp_path
     assert "integrity.results_sha256" in text and "assay verify REPORT.json" in text
     # the document hash covers the run time, which a reproducible build (SOURCE_DATE_EPOCH) leaves out
     assert integrity["document_sha256"] not in text
-    assert "Document SHA-256 not shown: SOURCE_DATE_EPOCH is set" in text
+    assert "Document hash not shown: SOURCE_DATE_EPOCH is set" in text
 
 
 def test_without_source_date_epoch_the_document_hash_is_printed(data_only_report, tmp_path, monkeypatch):
@@ -27,5 +27,5 @@ def test_without_source_date_epoch_the_document_hash_is_printed(data_only_report
     pdf = build_pdf(data_only_report, tmp_path / "report.pdf")
     integrity = data_only_report.to_dict()["integrity"]
     text = pdf_tools.flat(pdf_tools.text(pdf))
-    assert f"Document SHA-256 {integrity['document_sha256']}" in text
+    assert f"Document hash {integrity['document_sha256']}" in text
     assert f"Report id {integrity['results_sha256']}" in text

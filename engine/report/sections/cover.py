@@ -46,7 +46,7 @@ def build(ctx: Any):
     story.append(b.spacer(10))
     story.append(b.small("The report id is the SHA-256 of the audit's JSON results, integrity.results_sha256 in the "
                          "JSON report (see “Scope and provenance”); every page's footer repeats its first 16 digits. "
-                         "assay verify REPORT.json recomputes it and checks the input files."))
+                         "Check it with assay verify REPORT.json, which recomputes it and checks the input files."))
     story += [NextPageTemplate("body"), *b.h1("Contents", "contents"), Contents(ctx)]
     return story
 

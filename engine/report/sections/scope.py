@@ -66,15 +66,15 @@ def build(ctx: Any):
         ("Finished", audit_date(prov.finished_at)),
         ("Duration", duration(prov.duration_s)),
         ("Report id", ctx.report_id),
-        ("Document SHA-256", document_digest(ctx.document_sha256)),
-    ], key_width=0.16, mono_keys=("Report id", "Document SHA-256")))
+        ("Document hash", document_digest(ctx.document_sha256)),
+    ], key_width=0.16, mono_keys=("Report id", "Document hash")))
     story.append(b.small(
         "Report id: the SHA-256 of the audit's JSON results, recorded in the JSON report (assay audit --json) as "
         "integrity.results_sha256: its canonical JSON (keys sorted, no spaces, UTF-8), leaving out the integrity "
         "block and the timing fields " + ", ".join(f"provenance.{f}" for f in TIMING_FIELDS)
         + ". It covers the findings, the verdict, every analysis, the configuration and the SHA-256 of each input "
-        f"file above. The same results always give the same id; footers show its first {SHORT} digits. Document "
-        "SHA-256 (integrity.document_sha256) also covers the timing fields. Check a JSON report, and the input files "
+        f"file above. The same results always give the same id; footers show its first {SHORT} digits. Document hash: "
+        "the SHA-256 of the same JSON with the timing fields (integrity.document_sha256). Check a JSON report, and the input files "
         "it names, with: assay verify REPORT.json"))
 
     story += b.h2("Audit configuration", "scope-configuration")
