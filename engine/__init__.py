@@ -17,6 +17,7 @@ _EXPORTS = {
     "build_pdf": "engine.report", "iter_build_pdf": "engine.report", "report_id": "engine.report",
     "AuditReport": "engine.results", "Finding": "engine.results",
     "ColumnKind": "engine.schema", "ColumnRole": "engine.schema", "infer_schema": "engine.schema",
+    "iter_verify": "engine.verification", "verify_report": "engine.verification",
 }
 __all__ = sorted(_EXPORTS)
 

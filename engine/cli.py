@@ -50,6 +50,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("folder", metavar="DIR", type=Path)
     demo.add_argument("--seed", type=int, default=0)
 
+    verify = commands.add_parser(
+        "verify", help="check a JSON report's own SHA-256 and its input files (exit 0 all pass, 1 a check failed, "
+                       "2 not a readable report)")
+    verify.add_argument("report", metavar="REPORT.json", type=Path)
+    verify.add_argument("--data-dir", metavar="DIR", type=Path, action="append", default=[], dest="data_dirs",
+                        help="look for the input files here first, by name (inputs moved since the audit; repeatable)")
+    verify.add_argument("--json", action="store_true", dest="as_json",
+                        help="print the checks as JSON on stdout (for CI) instead of a table")
+    verify.add_argument("--quiet", "-q", action="store_true", help="print only the result line")
+
     gui = commands.add_parser("gui", help="open the desktop app (the default)")
     gui.add_argument("audit_file", metavar="AUDIT.toml", type=Path, nargs="?")
     gui.add_argument("--run", action="store_true", help="run the audit as soon as it is open")
@@ -68,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         return gui_main(getattr(args, "audit_file", None), run=getattr(args, "run", False))
     if args.command == "demo":
         return _demo(args.folder, args.seed)
+    if args.command == "verify":
+        return _verify(args)
     return _audit(args)
 
 
@@ -124,6 +136,58 @@ def _audit(args: argparse.Namespace) -> int:
     if args.pdf is not None and not args.quiet:
         Console().print(f"PDF report written to {args.pdf}", markup=False, highlight=False, soft_wrap=True)
     return EXIT_FAILED if report.verdict == "fail" else EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    import json
+
+    from rich.console import Console
+
+    from engine.errors import AssayError
+    from engine.verification import iter_verify
+
+    try:
+        result = _run_with_progress(iter_verify(args.report, args.data_dirs), Console(stderr=True),
+                                    quiet=args.quiet or args.as_json)
+    except KeyboardInterrupt:
+        print("assay: cancelled", file=sys.stderr)
+        return 130
+    except AssayError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"{exc.filename or args.report}: {exc.strerror or exc}")
+    except Exception as exc:  # a bug: still one line, never a traceback
+        return _fail(f"internal error ({type(exc).__name__}: {exc}); please report it with the JSON file")
+    if args.as_json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print_verification(result, Console(), quiet=args.quiet)
+    return EXIT_OK if result.passed else EXIT_FAILED
+
+
+def _print_verification(result, console, quiet: bool) -> None:
+    """One line per check (name, outcome, file or digest); a failed check adds the two digests and what it means,
+    indented below, so that 64-digit hashes fit an 80-column terminal."""
+    from rich.markup import escape
+
+    if not quiet:
+        width = max(len(check.name) for check in result.checks) + 2
+        for check in result.checks:
+            colour = "green" if check.status == "pass" else "red"
+            subject = check.path or (check.found if check.status == "pass" else "") or ""
+            console.print(f"{escape(check.name):<{width}}[{colour}]{check.outcome:<9}[/] {escape(subject)}",
+                          soft_wrap=True, highlight=False)
+            if check.status != "pass":
+                if check.expected and check.found:
+                    console.print(f"    recorded  {check.expected}\n    found     {check.found}", highlight=False)
+                if check.note:
+                    console.print(f"    {escape(check.note)}", soft_wrap=True, highlight=False)
+    failed = result.failed
+    if failed:
+        console.print(f"[bold red]NOT VERIFIED[/]: {len(failed)} of {len(result.checks)} checks failed "
+                      f"({escape(', '.join(c.name for c in failed))})", soft_wrap=True)
+    else:
+        console.print(f"[bold green]VERIFIED[/]: all {len(result.checks)} checks passed", soft_wrap=True)
 
 
 def _check_output_path(path: Path, flag: str) -> None:

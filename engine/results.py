@@ -19,6 +19,7 @@ from engine.config import write_atomic
 from engine.drift.results import DriftResult
 from engine.explain.results import ExplanationsResult
 from engine.fairness.results import FairnessResult, fairness_to_dict
+from engine.integrity import with_integrity
 from engine.io import InputInfo
 from engine.performance.results import PerformanceResult, performance_to_dict
 from engine.schema import Schema
@@ -145,7 +146,7 @@ class AuditReport:
             "fairness": to_jsonable(fairness_to_dict(self.fairness)) if self.fairness else None,
             "explanations": to_jsonable(self.explanations),
         }
-        return out
+        return with_integrity(out)  # last: the SHA-256 of everything above (engine/integrity.py)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)

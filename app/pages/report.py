@@ -334,7 +334,8 @@ class ReportPage(QWidget):
             self.report_id.setVisible(True)
             identity = self._identity
             self.report_id.setText(f"Report id {identity[:16]}…")
-            self.report_id.setToolTip(f"SHA-256 of the audit's JSON results: {identity}")
+            self.report_id.setToolTip(f"SHA-256 of the audit's JSON results (integrity.results_sha256 in the JSON "
+                                      f"report; assay verify REPORT.json checks it): {identity}")
             counts = {s: sum(f.severity == s for f in self.report.findings) for s in ("fail", "warn")}
             self.state.setText(f"{self.report.title}: verdict {self.report.verdict.upper()}, "
                                f"{counts['fail']} failed, {counts['warn']} warnings.")

@@ -33,7 +33,7 @@ from engine.errors import ConfigError
 from engine.progress import ProgressEvent
 from engine.report import styles as S
 from engine.report.blocks import Blocks, Heading, KeepWithTable
-from engine.report.identity import SHORT, report_id
+from engine.report.identity import SHORT
 
 PAGE_SIZES = {"A4": A4, "letter": LETTER}
 MARGIN = 18 * mm
@@ -51,6 +51,7 @@ class ReportContext:
     report_id: str
     width: float
     page_size: tuple[float, float]
+    document_sha256: str = ""  # the JSON's integrity.document_sha256 (timing fields included)
     # filled by the layout: heading key -> page, for the table of contents
     pages: dict[str, int] = field(default_factory=dict)
     headings: list[Heading] = field(default_factory=list)
@@ -129,8 +130,10 @@ def make_context(report: Any, settings: ReportConfig | None = None) -> ReportCon
     styles = S.Styles()
     page_size = PAGE_SIZES[settings.page_size]
     width = page_size[0] - 2 * MARGIN
-    return ReportContext(report=report, settings=settings, blocks=Blocks(styles, width), report_id=report_id(report),
-                         width=width, page_size=page_size)
+    integrity = report.to_dict()["integrity"]  # the JSON's own block: the PDF prints the same digests
+    return ReportContext(report=report, settings=settings, blocks=Blocks(styles, width),
+                         report_id=integrity["results_sha256"], width=width, page_size=page_size,
+                         document_sha256=integrity["document_sha256"])
 
 
 def iter_story(context: ReportContext) -> Generator[ProgressEvent, None, list]:

@@ -66,18 +66,29 @@ def build(ctx: Any):
         ("Finished", audit_date(prov.finished_at)),
         ("Duration", duration(prov.duration_s)),
         ("Report id", ctx.report_id),
-    ], key_width=0.16, mono_keys=("Report id",)))
+        ("Document hash", document_digest(ctx.document_sha256)),
+    ], key_width=0.16, mono_keys=("Report id", "Document hash")))
     story.append(b.small(
-        "Report id: the SHA-256 of the canonical JSON of the results (the JSON report of assay audit --json, keys "
-        "sorted, no spaces, UTF-8) without the timing fields " + ", ".join(f"provenance.{f}" for f in TIMING_FIELDS)
-        + f". The same results always give the same id; footers show its first {SHORT} digits. Recompute it from the "
-        "JSON file with engine.report.report_id(json.load(file))."))
+        "Report id: the SHA-256 of the audit's JSON results, recorded in the JSON report (assay audit --json) as "
+        "integrity.results_sha256: its canonical JSON (keys sorted, no spaces, UTF-8), leaving out the integrity "
+        "block and the timing fields " + ", ".join(f"provenance.{f}" for f in TIMING_FIELDS)
+        + ". It covers the findings, the verdict, every analysis, the configuration and the SHA-256 of each input "
+        f"file above. The same results always give the same id; footers show its first {SHORT} digits. Document hash: "
+        "the SHA-256 of the same JSON with the timing fields (integrity.document_sha256). Check a JSON report, and the input files "
+        "it names, with: assay verify REPORT.json"))
 
     story += b.h2("Audit configuration", "scope-configuration")
     story.append(b.p("Every key of the audit as it ran, defaults included (the audit file plus any --set overrides)."))
     rows = [[key, value] for key, value in flat_config(prov.config)]
     story.append(b.table([Column("Key", 0.34, mono=True), Column("Value", 0.66, mono=True)], rows))
     return story
+
+
+def document_digest(digest: str) -> str:
+    """The document hash covers the run time, so a reproducible build leaves it out as it does the run time."""
+    if os.environ.get("SOURCE_DATE_EPOCH", "").strip().isdigit():
+        return "not shown: SOURCE_DATE_EPOCH is set (it covers the run time)"
+    return digest or "—"
 
 
 def duration(seconds: float | None) -> str:
