@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import InputError, ModelTrustError, UntrustedTypesError
+from engine.memory import available_memory, format_bytes
+from engine.progress import drain
 
 # Tokens read as missing in text files, besides the empty field.
 MISSING_TOKENS = (
@@ -48,6 +52,7 @@ class InputInfo:
 class Dataset:
     frame: pd.DataFrame
     info: InputInfo
+    sampled: bool = False  # only the first rows were read (load_dataset's sample_bytes); info.sha256 is ""
 
 
 @dataclass(frozen=True)
@@ -83,28 +88,62 @@ def _check_file(path: Path, what: str) -> None:
 
 # -- tables ----------------------------------------------------------------------------------
 
+CSV_BLOCK = 1 << 23  # bytes per CSV block: a progress step and a point where a cancel takes effect
+TABLE_BATCH_ROWS = 1 << 18  # rows per Parquet / Feather batch
+PEAK_FACTOR = 2.0  # peak memory of a read, in multiples of the table's in-memory size (bench/large_csv.py)
 
-def load_dataset(path: str | Path, role: str = "data") -> Dataset:
-    """Read a table and record its provenance. `role` is "reference" or "production"."""
+
+def load_dataset(path: str | Path, role: str = "data", *, sample_bytes: int | None = None) -> Dataset:
+    """Read a table and record its provenance. `role` is "reference" or "production".
+
+    With `sample_bytes`, only about that much of the file is read (its first rows; see iter_load_dataset).
+    """
+    return drain(iter_load_dataset(path, role, sample_bytes=sample_bytes))
+
+
+def iter_load_dataset(path: str | Path, role: str = "data", *,
+                      sample_bytes: int | None = None) -> Generator[float, None, Dataset]:
+    """Read a table in batches, yielding the fraction done (0-1); returns the Dataset.
+
+    Closing the generator cancels the read between two batches (each a fraction of a second). A table
+    that would not fit in the memory available is refused before most of it is read.
+    With `sample_bytes`, the read stops after about that many bytes of the file (or their rows, for
+    Parquet and Feather): the first rows, for a quick look at the columns; `Dataset.sampled` says so.
+    """
     path = Path(path)
     _check_file(path, f"{role} data file")
     kind = _table_format(path)
+    yield 0.0
     try:
-        if kind == "parquet":
-            frame, detail = pd.read_parquet(path), "Parquet"
-        elif kind == "feather":
-            frame, detail = pd.read_feather(path), "Feather"
-        else:
-            frame, detail = _read_csv(path)
+        read = {"parquet": _iter_parquet, "feather": _iter_feather}.get(kind, _iter_csv)
+        frame, detail, sha = yield from _monotonic(read(path, role, sample_bytes))
+        sampled = not sha
     except InputError:
         raise
     except Exception as exc:  # pyarrow/pandas raise many types for a damaged file
+        if isinstance(exc, MemoryError):
+            raise InputError(f"{path}: the {role} data does not fit in the memory available; sample the file "
+                             f"(fewer rows) or use a machine with more memory.", path) from exc
         label = {"parquet": "a valid Parquet file", "feather": "a valid Feather file"}.get(kind, "a readable table")
         raise InputError(f"{path}: not {label} ({_short(exc)}); check that the file is complete.", path) from exc
     _check_columns(frame, path)
     frame = _normalise(frame)
-    info = InputInfo(role, str(path), sha256_file(path), len(frame), frame.shape[1], kind, detail)
-    return Dataset(frame, info)
+    info = InputInfo(role, str(path), sha, len(frame), frame.shape[1], kind, detail)
+    yield 1.0
+    return Dataset(frame, info, sampled)
+
+
+def iter_sha256(path: Path, chunk: int = 1 << 24) -> Generator[float, None, str]:
+    """SHA-256 of a file, yielding the fraction hashed."""
+    digest = hashlib.sha256()
+    size = max(path.stat().st_size, 1)
+    done = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+            done += len(block)
+            yield done / size
+    return digest.hexdigest()
 
 
 def _table_format(path: Path) -> str:
@@ -151,7 +190,47 @@ def _detect_delimiter(text: str) -> str:
         return best if counts[best] else ","
 
 
-def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
+class _HashingReader:
+    """A binary file for pyarrow's CSV reader that hashes and counts the bytes as they are read.
+
+    The SHA-256 comes from the same pass as the parsing (a separate pass over a 3 GB file costs
+    seconds); `done` gives the progress.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._handle = open(path, "rb")  # noqa: SIM115  # closed by close(), which the read always calls
+        self.digest = hashlib.sha256()
+        self.done = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._handle.read(size)
+        self.digest.update(data)
+        self.done += len(data)
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        return self.done
+
+    @property
+    def closed(self) -> bool:
+        return self._handle.closed
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+# A later block that does not fit the types inferred from the first: which type to try next.
+_WIDER = {"null": "int64", "int64": "double", "uint64": "double", "bool": "string", "double": "string"}
+_CONVERSION = re.compile(r"In CSV column #(\d+): .*CSV conversion error to (\w+)")
+
+
+def _iter_csv(path: Path, role: str, sample_bytes: int | None) -> Generator[float, None, tuple]:
     with open(path, "rb") as handle:
         sample = handle.read(256 * 1024)
     if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -160,29 +239,226 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
     text = sample.decode(encoding, errors="replace")
     delimiter = _detect_delimiter(text)
     import pyarrow as pa
-    from pyarrow import csv as pacsv
 
-    read = pacsv.ReadOptions(encoding="utf8" if encoding in ("utf-8", "utf-8-sig", "ascii") else encoding,
-                             block_size=1 << 24)
-    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
-    convert = pacsv.ConvertOptions(null_values=list(MISSING_TOKENS), strings_can_be_null=True,
-                                   quoted_strings_can_be_null=True)
-    try:
-        table = pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
-    except pa.ArrowInvalid as exc:
-        message = str(exc)
-        if "Expected" in message and "columns" in message:
-            raise InputError(
-                f"{path}: rows have different numbers of fields ({_short(exc)}); "
-                f"fix the file or check that the delimiter {delimiter!r} is right.", path) from exc
-        if "Empty CSV" in message:
-            raise InputError(f"{path}: the file has no header row; export it again with column names.", path) from exc
-        raise InputError(f"{path}: cannot read as CSV ({_short(exc)}).", path) from exc
-    frame = table.to_pandas()
+    column_types: dict[str, Any] = {}
+    while True:  # once, unless a later block needs a wider type than the first block's: then again with it
+        try:
+            batches, sha, schema = yield from _iter_csv_batches(path, encoding, delimiter, column_types, role,
+                                                                sample_bytes)
+            break
+        except pa.ArrowInvalid as exc:
+            widened = _widened(str(exc), reader_schema=getattr(exc, "schema", None))
+            if widened is None:
+                raise _csv_error(path, exc, delimiter) from exc
+            column_types[widened[0]] = pa.type_for_alias(widened[1])
+    frame = yield from _to_pandas(batches, schema, 0.9)
     if frame.columns.size and isinstance(frame.columns[0], str):
         frame.columns = [c.lstrip("\ufeff") for c in frame.columns]
     name = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}[delimiter]
-    return frame, f"CSV, {name}-delimited, {encoding}"
+    return frame, f"CSV, {name}-delimited, {encoding}", sha
+
+
+def _iter_csv_batches(path: Path, encoding: str, delimiter: str, column_types: dict, role: str,
+                      sample_bytes: int | None):
+    """Stream the CSV; yields fractions 0-0.9; returns (batches, sha256 or "" if sampled, schema)."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    read = pacsv.ReadOptions(encoding="utf8" if encoding in ("utf-8", "utf-8-sig", "ascii") else encoding,
+                             block_size=CSV_BLOCK)
+    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
+    convert = pacsv.ConvertOptions(null_values=list(MISSING_TOKENS), strings_can_be_null=True,
+                                   quoted_strings_can_be_null=True, column_types=column_types)
+    size = path.stat().st_size
+    source = _HashingReader(path)
+    reader = None
+    try:
+        reader = pacsv.open_csv(source, read_options=read, parse_options=parse, convert_options=convert)
+        batches: list = []
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except pa.ArrowInvalid as exc:
+                exc.schema = reader.schema  # type: ignore[attr-defined]  # for _widened
+                raise
+            if not batches:
+                _check_fits(path, role, _estimate(batch, min(size, CSV_BLOCK), size))
+            batches.append(batch)
+            # the reader reads ahead of the batches it gives: count the blocks given, about CSV_BLOCK bytes each
+            yield 0.9 * min(source.done / size, len(batches) * CSV_BLOCK / size, 1.0)
+            if sample_bytes is not None and len(batches) * CSV_BLOCK >= sample_bytes:
+                try:  # a sample, unless this was the last block
+                    batches.append(reader.read_next_batch())
+                    return batches, "", reader.schema
+                except StopIteration:
+                    break
+        while source.read(CSV_BLOCK):  # the hash covers the whole file, whatever the reader left unread
+            pass
+        return batches, source.digest.hexdigest(), reader.schema
+    finally:
+        if reader is not None:
+            reader.close()
+        source.close()
+
+
+def _widened(message: str, reader_schema) -> tuple[str, str] | None:
+    """(column, type to try) when a block failed to convert to the type the first block gave a column."""
+    found = _CONVERSION.search(message)
+    if found is None or reader_schema is None:
+        return None
+    index, failed = int(found.group(1)), found.group(2)
+    if index >= len(reader_schema):
+        return None
+    wider = _WIDER.get(failed, "string" if failed != "string" else None)
+    return (reader_schema.names[index], wider) if wider else None
+
+
+def _csv_error(path: Path, exc: BaseException, delimiter: str) -> InputError:
+    message = str(exc)
+    if "Expected" in message and "columns" in message:
+        return InputError(
+            f"{path}: rows have different numbers of fields ({_short(exc)}); "
+            f"fix the file or check that the delimiter {delimiter!r} is right.", path)
+    if "Empty CSV" in message:
+        return InputError(f"{path}: the file has no header row; export it again with column names.", path)
+    return InputError(f"{path}: cannot read as CSV ({_short(exc)}).", path)
+
+
+def _iter_parquet(path: Path, role: str, sample_bytes: int | None) -> Generator[float, None, tuple]:
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(path)
+    meta = parquet.metadata
+    in_memory = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    limit = _sample_rows(sample_bytes, in_memory, meta.num_rows)
+    if limit is None:
+        _check_fits(path, role, in_memory)
+    batches, rows = [], 0
+    batch_rows = TABLE_BATCH_ROWS if limit is None else max(min(TABLE_BATCH_ROWS, limit), 1)
+    for batch in parquet.iter_batches(batch_size=batch_rows, use_pandas_metadata=True):
+        batches.append(batch)
+        rows += batch.num_rows
+        yield 0.7 * rows / max(meta.num_rows, 1)
+        if limit is not None and rows >= limit:
+            break
+    sampled = limit is not None and rows < meta.num_rows
+    sha = "" if sampled else (yield from _scaled_fraction(iter_sha256(path), 0.7, 0.8))
+    frame = yield from _to_pandas(batches, parquet.schema_arrow, 0.8)
+    return frame, "Parquet", sha
+
+
+def _iter_feather(path: Path, role: str, sample_bytes: int | None) -> Generator[float, None, tuple]:
+    import pyarrow as pa
+    from pyarrow import feather, ipc
+
+    try:
+        source = ipc.open_file(path)
+    except pa.ArrowInvalid:  # Feather version 1: no batches to stream; read in one go
+        source = None
+    sampled = False
+    if source is None:
+        table = feather.read_table(path)
+        _check_fits(path, role, table.nbytes)
+        batches, schema = table.to_batches(), table.schema
+        del table
+        yield 0.7
+    else:
+        total, schema = source.num_record_batches, source.schema
+        batches, read = [], 0
+        for i in range(total):
+            batch = source.get_batch(i)
+            if i == 0:
+                _check_fits(path, role, batch.nbytes * total)
+            batches.append(batch)
+            read += batch.nbytes
+            yield 0.7 * (i + 1) / total
+            if sample_bytes is not None and read >= sample_bytes and i + 1 < total:
+                sampled = True
+                break
+    sha = "" if sampled else (yield from _scaled_fraction(iter_sha256(path), 0.7, 0.8))
+    frame = yield from _to_pandas(batches, schema, 0.8)
+    return frame, "Feather", sha
+
+
+def _sample_rows(sample_bytes: int | None, in_memory: int, rows: int) -> int | None:
+    if sample_bytes is None or in_memory <= sample_bytes:
+        return None
+    return max(int(rows * sample_bytes / max(in_memory, 1)), 1)
+
+
+def _monotonic(steps: Generator[float, None, Any]) -> Generator[float, None, Any]:
+    """Never a step back (a CSV read again with a wider column type starts its bytes over)."""
+    high = 0.0
+    try:
+        while True:
+            high = max(high, next(steps))
+            yield high
+    except StopIteration as stop:
+        return stop.value
+    finally:
+        steps.close()
+
+
+def _scaled_fraction(steps: Generator[float, None, Any], start: float, end: float):
+    try:
+        while True:
+            yield start + (end - start) * next(steps)
+    except StopIteration as stop:
+        return stop.value
+
+
+def _to_pandas(batches: list, schema, start: float) -> Generator[float, None, pd.DataFrame]:
+    """The Arrow batches as a DataFrame, column by column, each Arrow column freed once converted.
+
+    `batches` is emptied (the caller's list must not keep the batches alive during the conversion).
+
+    The peak stays near the Arrow table plus one converted column (a whole-table `to_pandas` holds both
+    in full), and a cancel takes effect between two columns. A table written by pandas (its metadata
+    restores the index and dtypes) goes through `to_pandas` with `self_destruct`.
+    """
+    import pyarrow as pa
+
+    table = pa.Table.from_batches(batches, schema=schema)
+    batches.clear()
+    if table.schema.metadata and b"pandas" in table.schema.metadata:
+        yield start
+        frame = table.to_pandas(self_destruct=True, split_blocks=True, use_threads=False)
+        del table
+        return frame
+    names = table.column_names
+    columns = table.columns
+    rows = table.num_rows
+    del table
+    converted = {}
+    for i, name in enumerate(names):
+        column, columns[i] = columns[i], None
+        converted[i] = column.to_pandas()
+        del column
+        yield start + (1.0 - start) * (i + 1) / max(len(names), 1)
+    frame = pd.DataFrame({i: converted.pop(i) for i in range(len(names))}, copy=False)
+    frame.columns = names
+    if not names:
+        frame = pd.DataFrame(index=pd.RangeIndex(rows))
+    return frame
+
+
+def _estimate(batch, batch_bytes: int, file_bytes: int) -> int:
+    """The whole table's in-memory size, from its first batch and the share of the file it came from."""
+    return int(batch.nbytes * file_bytes / max(batch_bytes, 1))
+
+
+def _check_fits(path: Path, role: str, in_memory: int) -> None:
+    """Refuse a table whose read would need more memory than the machine has available."""
+    available = available_memory()
+    if available is None or in_memory * PEAK_FACTOR <= available:
+        return
+    raise InputError(
+        f"{path}: the {role} data needs about {format_bytes(in_memory)} in memory "
+        f"(about {format_bytes(in_memory * PEAK_FACTOR)} while reading), and this machine has "
+        f"{format_bytes(available)} available; sample the file (fewer rows), keep only the columns the audit "
+        f"needs, or use a machine with more memory.", path)
 
 
 def _check_columns(frame: pd.DataFrame, path: Path) -> None:
