@@ -93,8 +93,16 @@ def child_cancel(path: str) -> dict:
     asked = time.perf_counter()
     steps.close()
     closed = time.perf_counter()
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    held = pa.total_allocated_bytes()  # what Arrow still holds after the cancel (the pool may keep freed pages)
+    pa.default_memory_pool().release_unused()
     return {"at": fraction, "after_s": asked - start, "close_s": closed - asked, "max_gap_s": max(gaps[1:] or gaps),
-            "first_event_s": gaps[0], "events": len(gaps), "rss_after": _vm("VmRSS"), "peak": _vm("VmHWM")}
+            "first_event_s": gaps[0], "events": len(gaps), "rss_after": _vm("VmRSS"), "peak": _vm("VmHWM"),
+            "arrow_after": held}
 
 
 def child_hash(path: str) -> dict:
@@ -150,9 +158,11 @@ def main() -> None:
 
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
-    lines = [f"## {args.label or 'run'}: {gb(size)} CSV, engine at {commit}",
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    lines = [f"## {args.label or 'run'}: {gb(size)} CSV, engine at {commit or 'unknown'}",
              "", f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
-             f"{os.cpu_count()} cores, Python {platform.python_version()}. Command: "
+             f"{os.cpu_count()} cores (load average {load:.1f} at the end: other jobs share them), "
+             f"Python {platform.python_version()}. Command: "
              f"`PYTHONPATH=$PWD python bench/large_csv.py --gb {args.gb:g}"
              f"{' --label ' + args.label if args.label else ''}`", ""]
     if "error" in read:
@@ -172,8 +182,9 @@ def main() -> None:
         lines.append(
             f"- cancel: asked at {cancel['at']:.0%} ({cancel['after_s']:.1f} s in), closed in "
             f"{cancel['close_s'] * 1000:.0f} ms; longest gap between progress events {cancel['max_gap_s'] * 1000:.0f} ms "
-            f"(first event after {cancel['first_event_s'] * 1000:.0f} ms, {cancel['events']} events); RSS after "
-            f"closing {gb(cancel['rss_after'])}")
+            f"(first event after {cancel['first_event_s'] * 1000:.0f} ms, {cancel['events']} events); after closing, Arrow "
+            f"holds {gb(cancel['arrow_after'])} and the RSS is {gb(cancel['rss_after'])} (the allocator keeps some "
+            f"freed pages)")
     if "seconds" in hashed:
         lines.append(f"- SHA-256 of the file alone: {hashed['seconds']:.1f} s ({size / 1e6 / hashed['seconds']:.0f} MB/s)")
     text = "\n".join(lines) + "\n"

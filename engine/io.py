@@ -264,8 +264,9 @@ def _iter_csv_batches(path: Path, encoding: str, delimiter: str, column_types: d
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
+    # A sample reads on this thread: the threaded reader reads (and parses) hundreds of MB ahead.
     read = pacsv.ReadOptions(encoding="utf8" if encoding in ("utf-8", "utf-8-sig", "ascii") else encoding,
-                             block_size=CSV_BLOCK)
+                             block_size=CSV_BLOCK, use_threads=sample_bytes is None)
     parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
     convert = pacsv.ConvertOptions(null_values=list(MISSING_TOKENS), strings_can_be_null=True,
                                    quoted_strings_can_be_null=True, column_types=column_types)

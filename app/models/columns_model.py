@@ -42,7 +42,7 @@ from engine.errors import ConfigError, InputError
 from engine.io import Dataset, load_dataset
 from engine.schema import ColumnKind, ColumnRole, Schema, infer_kind, infer_schema
 
-SAMPLE_BYTES = 64 << 20  # of a larger file, the Setup page reads the first rows only (the audit reads it all)
+SAMPLE_BYTES = 16 << 20  # of a larger file, the Setup page reads the first rows only (the audit reads it all)
 CHOICES_ROLE = Qt.ItemDataRole.UserRole + 1  # the values an editable cell offers
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 GUESSABLE = (ColumnRole.TARGET, ColumnRole.PREDICTION, ColumnRole.PROBABILITY, ColumnRole.SENSITIVE,

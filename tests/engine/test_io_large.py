@@ -211,3 +211,35 @@ def test_a_sample_reads_the_first_rows_only(csv_50mb, tmp_path):
     assert sampled.sampled and len(sampled.frame) < 50_000
     whole = load_dataset(path, sample_bytes=1 << 30)  # smaller than the sample: read whole, hashed
     assert not whole.sampled and len(whole.frame) == 50_000 and whole.info.sha256
+
+
+def test_the_audit_load_stage_shows_each_read_and_a_close_during_it_cancels(tmp_path, monkeypatch):
+    from engine.config import AuditConfig
+    from engine.pipeline import iter_audit
+
+    monkeypatch.setattr(eio, "CSV_BLOCK", 1 << 18)
+    paths = []
+    for seed, name in enumerate(("reference.csv", "production.csv")):
+        path = tmp_path / name
+        demo_like(40_000, seed).to_csv(path, index=False)  # about 3.5 MB: 14 blocks
+        paths.append(path)
+    config = AuditConfig().replace("data", reference=paths[0], production=paths[1])
+    events = iter_audit(config)
+    loads = []
+    while not loads or loads[-1].stage == "load":
+        loads.append(next(events))
+    loads.pop()
+    fractions = [e.fraction for e in loads]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] <= 0.12 + 1e-9
+    assert len(loads) > 20
+    assert {e.message for e in loads} == {"Reading the reference data", "Reading the production data"}
+    assert max(e.fraction for e in loads if "reference" in e.message) <= 0.06 + 1e-9
+    events.close()
+
+    events = iter_audit(config)  # cancelled while reading the production file
+    event = next(events)
+    while "production" not in event.message or event.fraction < 0.08:
+        event = next(events)
+    assert open_fds_to(paths[1]) >= 1
+    events.close()
+    assert open_fds_to(paths[1]) == 0 and open_fds_to(paths[0]) == 0
