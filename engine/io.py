@@ -90,6 +90,7 @@ def _check_file(path: Path, what: str) -> None:
 
 CSV_BLOCK = 1 << 23  # bytes per CSV block: a progress step and a point where a cancel takes effect
 TABLE_BATCH_ROWS = 1 << 18  # rows per Parquet / Feather batch
+SAMPLE_BATCH_ROWS = 1 << 14  # rows per Parquet batch when reading a sample
 PEAK_FACTOR = 2.0  # peak memory of a read, in multiples of the table's in-memory size (bench/large_csv.py)
 
 
@@ -331,20 +332,22 @@ def _iter_parquet(path: Path, role: str, sample_bytes: int | None) -> Generator[
     import pyarrow.parquet as pq
 
     parquet = pq.ParquetFile(path)
-    meta = parquet.metadata
-    in_memory = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-    limit = _sample_rows(sample_bytes, in_memory, meta.num_rows)
-    if limit is None:
-        _check_fits(path, role, in_memory)
-    batches, rows = [], 0
-    batch_rows = TABLE_BATCH_ROWS if limit is None else max(min(TABLE_BATCH_ROWS, limit), 1)
+    total = parquet.metadata.num_rows
+    # the row groups' sizes say little about the size in memory (dictionary and run-length encoded
+    # pages count as stored): the first batch, scaled to the rows, says it
+    batch_rows = TABLE_BATCH_ROWS if sample_bytes is None else SAMPLE_BATCH_ROWS
+    batches, rows, size = [], 0, 0
     for batch in parquet.iter_batches(batch_size=batch_rows, use_pandas_metadata=True):
+        if not batches and sample_bytes is None:
+            _check_fits(path, role, int(batch.nbytes * total / max(batch.num_rows, 1)))
         batches.append(batch)
         rows += batch.num_rows
-        yield 0.7 * rows / max(meta.num_rows, 1)
-        if limit is not None and rows >= limit:
+        size += batch.nbytes
+        yield 0.7 * rows / max(total, 1)
+        if sample_bytes is not None and size >= sample_bytes:
             break
-    sampled = limit is not None and rows < meta.num_rows
+    batch = None  # the loop's last batch is not kept alive through the conversion
+    sampled = rows < total
     sha = "" if sampled else (yield from _scaled_fraction(iter_sha256(path), 0.7, 0.8))
     frame = yield from _to_pandas(batches, parquet.schema_arrow, 0.8)
     return frame, "Parquet", sha
@@ -381,12 +384,6 @@ def _iter_feather(path: Path, role: str, sample_bytes: int | None) -> Generator[
     sha = "" if sampled else (yield from _scaled_fraction(iter_sha256(path), 0.7, 0.8))
     frame = yield from _to_pandas(batches, schema, 0.8)
     return frame, "Feather", sha
-
-
-def _sample_rows(sample_bytes: int | None, in_memory: int, rows: int) -> int | None:
-    if sample_bytes is None or in_memory <= sample_bytes:
-        return None
-    return max(int(rows * sample_bytes / max(in_memory, 1)), 1)
 
 
 def _monotonic(steps: Generator[float, None, Any]) -> Generator[float, None, Any]:

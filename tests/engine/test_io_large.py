@@ -243,3 +243,14 @@ def test_the_audit_load_stage_shows_each_read_and_a_close_during_it_cancels(tmp_
     assert open_fds_to(paths[1]) >= 1
     events.close()
     assert open_fds_to(paths[1]) == 0 and open_fds_to(paths[0]) == 0
+
+
+def test_a_small_parquet_file_that_expands_in_memory_is_judged_by_its_contents(tmp_path, monkeypatch):
+    """Dictionary-encoded pages store a repeated text once; in memory it is there on every row."""
+    path = tmp_path / "t.parquet"
+    pd.DataFrame({"note": ["a long repeated comment, " * 8] * 200_000, "x": np.arange(200_000)}).to_parquet(path)
+    in_memory = 200_000 * (200 + 8)
+    assert path.stat().st_size < in_memory / 20
+    monkeypatch.setattr(eio, "available_memory", lambda: in_memory)  # fits once, not while reading
+    with pytest.raises(InputError, match=r"needs about 4[0-9] MB in memory .* 42 MB available"):
+        load_dataset(path)
