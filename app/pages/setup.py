@@ -325,7 +325,7 @@ class SetupPage(QWidget):
         info = cached[1].info
         rows = f"{info.rows:,} rows"
         if cached[1].sampled:  # a large file: the page read its first rows, the audit reads it all
-            rows = f"a {format_bytes(cached[0][2] or 0)} file: columns from its first {info.rows:,} rows"
+            rows = f"{format_bytes(cached[0][2] or 0)} \u00b7 columns from the first {info.rows:,} rows"
         return f"{rows} \u00b7 {info.columns} columns \u00b7 {info.detail or info.format}"
 
     def _describe_model(self) -> str:
@@ -410,6 +410,8 @@ class SetupPage(QWidget):
         counts = [f"{len(inspection.rows)} columns"] + [
             f"{slot} {'first ' * self._cache[slot][1].sampled}{self._cache[slot][1].info.rows:,} rows"
             for slot in DATA_SLOTS if slot in self._cache]
+        if any(self._cache[slot][1].sampled for slot in DATA_SLOTS if slot in self._cache):
+            counts.append("the audit reads every row")
         self._summary.setText(" \u00b7 ".join(counts) if inspection.rows else
                               "Choose reference and production data to see their columns.")
         notes = list(inspection.problems) + self._role_note(inspection.rows)

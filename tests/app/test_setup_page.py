@@ -393,9 +393,10 @@ def test_a_large_file_is_sampled_for_the_columns_and_says_so(page, qtbot, errors
         page.set_config(config)
     assert not errors and list(rows(page)) == ["u", "v", "w"]
     hint = file_row(page, "reference").hint.text()
-    assert hint.startswith("a 5.") and "MB file: columns from its first" in hint
+    assert hint.startswith("5.") and "MB \u00b7 columns from the first" in hint
     shown = int(hint.split("first ")[1].split(" rows")[0].replace(",", ""))
     assert 10_000 < shown < 300_000
     assert file_row(page, "production").hint.text().startswith("4 rows")
     summary = page.findChild(QLabel, "columns_summary") or page._summary
     assert f"reference first {shown:,} rows" in summary.text() and "production 4 rows" in summary.text()
+    assert summary.text().endswith("the audit reads every row")
