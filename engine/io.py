@@ -338,7 +338,7 @@ def _iter_parquet(path: Path, role: str, sample_bytes: int | None) -> Generator[
     batch_rows = TABLE_BATCH_ROWS if sample_bytes is None else SAMPLE_BATCH_ROWS
     batches, rows, size = [], 0, 0
     for batch in parquet.iter_batches(batch_size=batch_rows, use_pandas_metadata=True):
-        if not batches and sample_bytes is None:
+        if not batches:  # a sample too: the Setup page says at once what the audit would say
             _check_fits(path, role, int(batch.nbytes * total / max(batch.num_rows, 1)))
         batches.append(batch)
         rows += batch.num_rows

@@ -253,3 +253,15 @@ def test_a_small_parquet_file_that_expands_in_memory_is_judged_by_its_contents(t
     monkeypatch.setattr(eio, "available_memory", lambda: in_memory)  # fits once, not while reading
     with pytest.raises(InputError, match=r"needs about 4[0-9] MB in memory .* 42 MB available"):
         load_dataset(path)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".feather"])
+def test_a_sample_of_a_table_that_would_not_fit_is_refused_too(tmp_path, monkeypatch, suffix):
+    """The Setup page reads a sample; it says at once what the audit would say."""
+    path = tmp_path / f"t{suffix}"
+    frame = demo_like(5000)
+    {".csv": lambda p: frame.to_csv(p, index=False), ".parquet": frame.to_parquet,
+     ".feather": frame.to_feather}[suffix](path)
+    monkeypatch.setattr(eio, "available_memory", lambda: 100_000)
+    with pytest.raises(InputError, match="100 kB available"):
+        load_dataset(path, sample_bytes=1000)
