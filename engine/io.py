@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -286,7 +286,7 @@ def _iter_csv_batches(path: Path, encoding: str, delimiter: str, column_types: d
                 exc.schema = reader.schema  # type: ignore[attr-defined]  # for _widened
                 raise
             if not batches:
-                _check_fits(path, role, _estimate(batch, min(size, CSV_BLOCK), size))
+                _check_fits(path, role, lambda: _frame_bytes(batch) * size / min(size, CSV_BLOCK))
             batches.append(batch)
             # the reader reads ahead of the batches it gives: count the blocks given, about CSV_BLOCK bytes each
             yield 0.9 * min(source.done / size, len(batches) * CSV_BLOCK / size, 1.0)
@@ -339,7 +339,7 @@ def _iter_parquet(path: Path, role: str, sample_bytes: int | None) -> Generator[
     batches, rows, size = [], 0, 0
     for batch in parquet.iter_batches(batch_size=batch_rows, use_pandas_metadata=True):
         if not batches:  # a sample too: the Setup page says at once what the audit would say
-            _check_fits(path, role, int(batch.nbytes * total / max(batch.num_rows, 1)))
+            _check_fits(path, role, lambda: _frame_bytes(batch) * total / max(batch.num_rows, 1))
         batches.append(batch)
         rows += batch.num_rows
         size += batch.nbytes
@@ -364,7 +364,7 @@ def _iter_feather(path: Path, role: str, sample_bytes: int | None) -> Generator[
     sampled = False
     if source is None:
         table = feather.read_table(path)
-        _check_fits(path, role, table.nbytes)
+        _check_fits(path, role, lambda: table.nbytes)
         batches, schema = table.to_batches(), table.schema
         del table
         yield 0.7
@@ -374,7 +374,7 @@ def _iter_feather(path: Path, role: str, sample_bytes: int | None) -> Generator[
         for i in range(total):
             batch = source.get_batch(i)
             if i == 0:
-                _check_fits(path, role, batch.nbytes * total)
+                _check_fits(path, role, lambda: _frame_bytes(batch) * total)
             batches.append(batch)
             read += batch.nbytes
             yield 0.7 * (i + 1) / total
@@ -442,15 +442,24 @@ def _to_pandas(batches: list, schema, start: float) -> Generator[float, None, pd
     return frame
 
 
-def _estimate(batch, batch_bytes: int, file_bytes: int) -> int:
-    """The whole table's in-memory size, from its first batch and the share of the file it came from."""
-    return int(batch.nbytes * file_bytes / max(batch_bytes, 1))
+def _frame_bytes(batch) -> int:
+    """The size of a batch as a pandas frame (booleans take a byte each there, Arrow's a bit)."""
+    try:
+        return int(batch.to_pandas().memory_usage(deep=True, index=False).sum())
+    except (ValueError, TypeError, NotImplementedError, ArithmeticError):  # a type pandas cannot hold: Arrow's size
+        return int(batch.nbytes)
 
 
-def _check_fits(path: Path, role: str, in_memory: int) -> None:
-    """Refuse a table whose read would need more memory than the machine has available."""
+def _check_fits(path: Path, role: str, estimate: Callable[[], float]) -> None:
+    """Refuse a table whose read would need more memory than the machine has available.
+
+    `estimate` gives the whole table's size in memory as pandas (from its first batch, scaled).
+    """
     available = available_memory()
-    if available is None or in_memory * PEAK_FACTOR <= available:
+    if available is None:
+        return
+    in_memory = estimate()
+    if in_memory * PEAK_FACTOR <= available:
         return
     raise InputError(
         f"{path}: the {role} data needs about {format_bytes(in_memory)} in memory "
