@@ -411,34 +411,49 @@ def _to_pandas(batches: list, schema, start: float) -> Generator[float, None, pd
     """The Arrow batches as a DataFrame, column by column, each Arrow column freed once converted.
 
     `batches` is emptied (the caller's list must not keep the batches alive during the conversion).
-
     The peak stays near the Arrow table plus one converted column (a whole-table `to_pandas` holds both
-    in full), and a cancel takes effect between two columns. A table written by pandas (its metadata
-    restores the index and dtypes) goes through `to_pandas` with `self_destruct`.
+    in full), and a cancel takes effect between two columns. A table written by pandas converts each
+    column with its pandas metadata (and the index columns), so that dtypes and the index come back
+    as `pd.read_parquet` gives them.
     """
     import pyarrow as pa
 
     table = pa.Table.from_batches(batches, schema=schema)
     batches.clear()
-    if table.schema.metadata and b"pandas" in table.schema.metadata:
-        yield start
-        frame = table.to_pandas(self_destruct=True, split_blocks=True, use_threads=False)
-        del table
-        return frame
-    names = table.column_names
-    columns = table.columns
+    meta = table.schema.pandas_metadata if table.schema.metadata and b"pandas" in table.schema.metadata else None
     rows = table.num_rows
+    index_names = [c for c in (meta or {}).get("index_columns", []) if isinstance(c, str)]
+    if meta is not None and len(meta.get("column_indexes", [])) > 1:  # columns with a MultiIndex: rare
+        yield start
+        return table.to_pandas(self_destruct=True, split_blocks=True, use_threads=False)
+    index_fields = [table.schema.field(n) for n in index_names]
+    index_arrays = [table.column(n) for n in index_names]
+    kept = [i for i, n in enumerate(table.column_names) if n not in index_names]  # by position: names can repeat
+    fields = [table.schema.field(i) for i in kept]
+    columns = [table.column(i) for i in kept]
     del table
-    converted = {}
-    for i, name in enumerate(names):
+    converted, labels, index = {}, [], None
+    for i, field in enumerate(fields):
         column, columns[i] = columns[i], None
-        converted[i] = column.to_pandas()
+        if meta is None:
+            converted[i] = column.to_pandas()
+            labels.append(field.name)
+        else:  # the column and the index columns, with the metadata: pandas' dtypes and index
+            part = pa.Table.from_arrays(index_arrays + [column], schema=pa.schema(index_fields + [field],
+                                                                                  metadata=schema.metadata))
+            part = part.to_pandas(use_threads=False)
+            index = part.index if index is None else index
+            converted[i] = part.iloc[:, 0].reset_index(drop=True)
+            labels.append(part.columns[0])
+            del part
         del column
-        yield start + (1.0 - start) * (i + 1) / max(len(names), 1)
-    frame = pd.DataFrame({i: converted.pop(i) for i in range(len(names))}, copy=False)
-    frame.columns = names
-    if not names:
+        yield start + (1.0 - start) * (i + 1) / max(len(fields), 1)
+    frame = pd.DataFrame({i: converted.pop(i) for i in range(len(fields))}, copy=False)
+    frame.columns = labels
+    if not fields:
         frame = pd.DataFrame(index=pd.RangeIndex(rows))
+    if index is not None:
+        frame.index = index
     return frame
 
 

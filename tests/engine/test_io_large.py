@@ -265,3 +265,43 @@ def test_a_sample_of_a_table_that_would_not_fit_is_refused_too(tmp_path, monkeyp
     monkeypatch.setattr(eio, "available_memory", lambda: 100_000)
     with pytest.raises(InputError, match="100 kB available"):
         load_dataset(path, sample_bytes=1000)
+
+
+def rich_frame(rows: int = 3000) -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    counts = pd.array(rng.integers(0, 9, rows), dtype="Int64")
+    counts[::7] = pd.NA
+    flags = pd.array(rng.random(rows) < 0.5, dtype="boolean")
+    flags[::5] = pd.NA
+    return pd.DataFrame({
+        "counts": counts, "flags": flags,
+        "when": pd.date_range("2025-03-30", periods=rows, freq="17min", tz="Europe/Paris"),
+        "grade": pd.Categorical(rng.choice(["low", "mid", "high"], rows), ["low", "mid", "high"], ordered=True),
+        "text": pd.array(rng.choice(["a", "b", None], rows), dtype="string"),
+        "x": rng.normal(size=rows),
+    }, index=pd.RangeIndex(10, 10 + 2 * rows, 2))
+
+
+@pytest.mark.parametrize("index", ["range", "column", "two columns"])
+@pytest.mark.parametrize("kind", ["parquet", "feather"])
+def test_tables_written_by_pandas_come_back_as_pandas_reads_them(tmp_path, monkeypatch, kind, index):
+    """Converted a column at a time (a cancel between columns), with the dtypes and index pandas restores."""
+    monkeypatch.setattr(eio, "TABLE_BATCH_ROWS", 700)
+    frame = rich_frame()
+    if index == "column":
+        frame = frame.set_index(pd.Index([f"id{i}" for i in range(len(frame))], name="id"))
+    elif index == "two columns":
+        frame = frame.set_index(["grade", "x"], drop=False).rename_axis(["g", "xi"])
+    path = tmp_path / f"t.{kind}"
+    if kind == "parquet":
+        frame.to_parquet(path, row_group_size=1000)
+        expected = pd.read_parquet(path)
+    else:
+        if index != "range":
+            frame = frame.reset_index()  # Feather keeps no index
+        frame.to_feather(path, chunksize=500)
+        expected = pd.read_feather(path)
+    fractions, dataset = run(iter_load_dataset(path))
+    pd.testing.assert_frame_equal(dataset.frame, expected)
+    converting = [f for f in fractions if 0.8 < f < 1.0]
+    assert len(converting) >= dataset.frame.shape[1] - 1  # a step per column
