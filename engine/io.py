@@ -191,11 +191,12 @@ def _detect_delimiter(text: str) -> str:
         return best if counts[best] else ","
 
 
-class _HashingReader:
-    """A binary file for pyarrow's CSV reader that hashes and counts the bytes as they are read.
+class _IncrementalHash:
+    """SHA-256 of a file, computed a step at a time between the reader's batches.
 
-    The SHA-256 comes from the same pass as the parsing (a separate pass over a 3 GB file costs
-    seconds); `done` gives the progress.
+    pyarrow's reader reads the file on its own I/O thread (natively: a Python file object there would
+    be called from that thread, even after a cancel, and can abort the interpreter at exit); the hash
+    keeps pace with the batches on this thread instead, so a separate pass at the end is not needed.
     """
 
     def __init__(self, path: Path) -> None:
@@ -203,24 +204,14 @@ class _HashingReader:
         self.digest = hashlib.sha256()
         self.done = 0
 
-    def read(self, size: int = -1) -> bytes:
-        data = self._handle.read(size)
-        self.digest.update(data)
-        self.done += len(data)
-        return data
+    def advance(self, upto: float) -> None:
+        while self.done < upto and (block := self._handle.read(1 << 22)):
+            self.digest.update(block)
+            self.done += len(block)
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return False
-
-    def tell(self) -> int:
-        return self.done
-
-    @property
-    def closed(self) -> bool:
-        return self._handle.closed
+    def finish(self) -> str:
+        self.advance(float("inf"))
+        return self.digest.hexdigest()
 
     def close(self) -> None:
         self._handle.close()
@@ -229,6 +220,9 @@ class _HashingReader:
 # A later block that does not fit the types inferred from the first: which type to try next.
 _WIDER = {"null": "int64", "int64": "double", "uint64": "double", "bool": "string", "double": "string"}
 _CONVERSION = re.compile(r"In CSV column #(\d+): .*CSV conversion error to (\w+)")
+
+
+UTF8_NAMES = ("utf-8", "utf-8-sig", "ascii")
 
 
 def _iter_csv(path: Path, role: str, sample_bytes: int | None) -> Generator[float, None, tuple]:
@@ -241,38 +235,78 @@ def _iter_csv(path: Path, role: str, sample_bytes: int | None) -> Generator[floa
     delimiter = _detect_delimiter(text)
     import pyarrow as pa
 
-    column_types: dict[str, Any] = {}
-    while True:  # once, unless a later block needs a wider type than the first block's: then again with it
-        try:
-            batches, sha, schema = yield from _iter_csv_batches(path, encoding, delimiter, column_types, role,
-                                                                sample_bytes)
-            break
-        except pa.ArrowInvalid as exc:
-            widened = _widened(str(exc), reader_schema=getattr(exc, "schema", None))
-            if widened is None:
-                raise _csv_error(path, exc, delimiter) from exc
-            column_types[widened[0]] = pa.type_for_alias(widened[1])
+    parsed, sha, start = path, None, 0.0
+    if sample_bytes is None and encoding not in UTF8_NAMES:
+        # Transcoded here, to a UTF-8 copy, hashing the original in the same pass: pyarrow's own
+        # transcoding calls Python codecs from its I/O thread, which outlives a cancelled read and can
+        # abort the interpreter at exit.
+        parsed, sha = yield from _scaled_fraction(_iter_utf8_copy(path, encoding), 0.0, 0.4)
+        start = 0.4
+    try:
+        column_types: dict[str, Any] = {}
+        while True:  # once, unless a later block needs a wider type than the first block's: then again with it
+            try:
+                steps = _iter_csv_batches(parsed, path, encoding, delimiter, column_types, role, sample_bytes,
+                                          hashed=sha is None)
+                batches, digest, schema = yield from _scaled_fraction(steps, start, 0.9)
+                break
+            except pa.ArrowInvalid as exc:
+                widened = _widened(str(exc), reader_schema=getattr(exc, "schema", None))
+                if widened is None:
+                    raise _csv_error(path, exc, delimiter) from exc
+                column_types[widened[0]] = pa.type_for_alias(widened[1])
+    finally:
+        if parsed != path:
+            parsed.unlink(missing_ok=True)
     frame = yield from _to_pandas(batches, schema, 0.9)
     if frame.columns.size and isinstance(frame.columns[0], str):
         frame.columns = [c.lstrip("\ufeff") for c in frame.columns]
     name = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}[delimiter]
-    return frame, f"CSV, {name}-delimited, {encoding}", sha
+    return frame, f"CSV, {name}-delimited, {encoding}", sha if sha is not None else digest
 
 
-def _iter_csv_batches(path: Path, encoding: str, delimiter: str, column_types: dict, role: str,
-                      sample_bytes: int | None):
-    """Stream the CSV; yields fractions 0-0.9; returns (batches, sha256 or "" if sampled, schema)."""
+def _iter_utf8_copy(path: Path, encoding: str) -> Generator[float, None, tuple[Path, str]]:
+    """A UTF-8 copy of a text file in a temporary file, and the original's SHA-256; yields the fraction done."""
+    import codecs
+    import tempfile
+
+    decoder = codecs.getincrementaldecoder(encoding)()
+    digest = hashlib.sha256()
+    size = max(path.stat().st_size, 1)
+    done = 0
+    handle, name = tempfile.mkstemp(prefix="assay-", suffix=".csv")
+    copy = Path(name)
+    try:
+        with open(path, "rb") as source, open(handle, "wb") as target:
+            while block := source.read(CSV_BLOCK):
+                digest.update(block)
+                target.write(decoder.decode(block).encode("utf-8"))
+                done += len(block)
+                yield done / size
+            target.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except BaseException:
+        copy.unlink(missing_ok=True)
+        raise
+    return copy, digest.hexdigest()
+
+
+def _iter_csv_batches(parsed: Path, path: Path, encoding: str, delimiter: str, column_types: dict, role: str,
+                      sample_bytes: int | None, hashed: bool):
+    """Stream the CSV `parsed` (UTF-8, or `path` itself); yields fractions 0-1.
+
+    Returns (batches, SHA-256 of the file if `hashed` and it was all read, else "", schema).
+    """
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
     # A sample reads on this thread: the threaded reader reads (and parses) hundreds of MB ahead.
-    read = pacsv.ReadOptions(encoding="utf8" if encoding in ("utf-8", "utf-8-sig", "ascii") else encoding,
-                             block_size=CSV_BLOCK, use_threads=sample_bytes is None)
+    read = pacsv.ReadOptions(encoding="utf8", block_size=CSV_BLOCK, use_threads=sample_bytes is None)
     parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
     convert = pacsv.ConvertOptions(null_values=list(MISSING_TOKENS), strings_can_be_null=True,
                                    quoted_strings_can_be_null=True, column_types=column_types)
-    size = path.stat().st_size
-    source = _HashingReader(path)
+    size = max(parsed.stat().st_size, 1)
+    digest = _IncrementalHash(path) if hashed and sample_bytes is None else None
+    source = _input_stream(parsed, encoding if parsed == path else "utf-8", sample_bytes)
     reader = None
     try:
         reader = pacsv.open_csv(source, read_options=read, parse_options=parse, convert_options=convert)
@@ -288,21 +322,43 @@ def _iter_csv_batches(path: Path, encoding: str, delimiter: str, column_types: d
             if not batches:
                 _check_fits(path, role, lambda: _frame_bytes(batch) * size / min(size, CSV_BLOCK))
             batches.append(batch)
-            # the reader reads ahead of the batches it gives: count the blocks given, about CSV_BLOCK bytes each
-            yield 0.9 * min(source.done / size, len(batches) * CSV_BLOCK / size, 1.0)
-            if sample_bytes is not None and len(batches) * CSV_BLOCK >= sample_bytes:
+            given = len(batches) * CSV_BLOCK  # each batch is one block of about CSV_BLOCK bytes
+            if digest is not None:
+                digest.advance(given)
+            yield min(given / size, 1.0)
+            if sample_bytes is not None and given >= sample_bytes:
                 try:  # a sample, unless this was the last block
                     batches.append(reader.read_next_batch())
                     return batches, "", reader.schema
                 except StopIteration:
                     break
-        while source.read(CSV_BLOCK):  # the hash covers the whole file, whatever the reader left unread
-            pass
-        return batches, source.digest.hexdigest(), reader.schema
+        return batches, digest.finish() if digest is not None else "", reader.schema
     finally:
         if reader is not None:
             reader.close()
         source.close()
+        if digest is not None:
+            digest.close()
+
+
+def _input_stream(path: Path, encoding: str, sample_bytes: int | None):
+    """A native stream for pyarrow's reader (never a Python object its I/O thread would call back into).
+
+    A sample of a file in another encoding than UTF-8 is decoded here and handed over in memory:
+    pyarrow's own transcoding calls Python codecs from its I/O thread, which goes on reading ahead
+    after a sample stops.
+    """
+    import pyarrow as pa
+
+    if sample_bytes is None or encoding in UTF8_NAMES:
+        return pa.OSFile(str(path))
+    with open(path, "rb") as handle:
+        head = handle.read(sample_bytes + (1 << 20))
+        whole = not handle.read(1)
+    text = head.decode(encoding, errors="replace")
+    if not whole:
+        text = text[: text.rfind("\n") + 1] or text  # whole lines only
+    return pa.BufferReader(text.encode("utf-8"))
 
 
 def _widened(message: str, reader_schema) -> tuple[str, str] | None:

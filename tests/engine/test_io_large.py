@@ -305,3 +305,50 @@ def test_tables_written_by_pandas_come_back_as_pandas_reads_them(tmp_path, monke
     pd.testing.assert_frame_equal(dataset.frame, expected)
     converting = [f for f in fractions if 0.8 < f < 1.0]
     assert len(converting) >= dataset.frame.shape[1] - 1  # a step per column
+
+
+CANCEL_AND_EXIT = """
+import sys, tempfile
+from pathlib import Path
+import engine.io as eio
+steps = eio.iter_load_dataset(sys.argv[1], sample_bytes=int(sys.argv[3]) or None)
+fraction = next(steps)
+while fraction < float(sys.argv[2]):
+    fraction = next(steps)
+steps.close()
+print(fraction, sorted(str(p) for p in Path(tempfile.gettempdir()).glob("assay-*.csv")))
+"""
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252", "utf-16"])
+def test_a_read_cancelled_just_before_the_process_exits_leaves_nothing_behind(tmp_path, encoding):
+    """pyarrow reads ahead on its own thread: nothing of ours may run there after a cancel (a Python file
+    object or codec called from it aborted the interpreter at exit), and no temporary copy is left."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "t.csv"
+    text = "name;city;n\n" + "".join(f"Zoë {i};Besançon;{i}\n" for i in range(2_500_000))
+    path.write_bytes(text.encode(encoding))  # 70-140 MB: pyarrow is still reading ahead at the exit
+    env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[2]), "TMPDIR": str(tmp_path)}
+    for at, sample in ((0.05, 0), (0.6, 0), (0.0, 2 << 20), (0.05, 0), (0.05, 0), (0.0, 2 << 20)):
+        done = subprocess.run([sys.executable, "-c", CANCEL_AND_EXIT, str(path), str(at), str(sample)],
+                              capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.strip().endswith("[]")  # no temporary UTF-8 copy left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv"]
+
+
+def test_a_file_in_another_encoding_is_read_whole_the_same_as_before(tmp_path, monkeypatch):
+    monkeypatch.setattr(eio, "CSV_BLOCK", 1 << 16)
+    path = tmp_path / "t.csv"
+    text = "name;city;n\n" + "".join(f"Zoë {i};Besançon — Île;{i}\n" for i in range(50_000))
+    path.write_bytes(text.encode("utf-16"))
+    fractions, dataset = run(iter_load_dataset(path))
+    assert dataset.frame["name"].iloc[-1] == "Zoë 49999" and dataset.frame["n"].sum() == sum(range(50_000))
+    assert dataset.info.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert dataset.info.detail == "CSV, semicolon-delimited, utf-16"
+    assert fractions == sorted(fractions) and len(fractions) > 10
+    sample = load_dataset(path, sample_bytes=200_000)
+    assert sample.sampled and 0 < len(sample.frame) < 50_000
+    assert sample.frame["city"].iloc[0] == "Besançon — Île"
