@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import InputError, ModelTrustError, UntrustedTypesError
+from engine.memory import available_memory, format_bytes
+from engine.progress import drain
 
 # Tokens read as missing in text files, besides the empty field.
 MISSING_TOKENS = (
@@ -48,6 +52,7 @@ class InputInfo:
 class Dataset:
     frame: pd.DataFrame
     info: InputInfo
+    sampled: bool = False  # only the first rows were read (load_dataset's sample_bytes); info.sha256 is ""
 
 
 @dataclass(frozen=True)
@@ -83,28 +88,63 @@ def _check_file(path: Path, what: str) -> None:
 
 # -- tables ----------------------------------------------------------------------------------
 
+CSV_BLOCK = 1 << 23  # bytes per CSV block: a progress step and a point where a cancel takes effect
+TABLE_BATCH_ROWS = 1 << 18  # rows per Parquet / Feather batch
+SAMPLE_BATCH_ROWS = 1 << 14  # rows per Parquet batch when reading a sample
+PEAK_FACTOR = 2.0  # peak memory of a read, in multiples of the table's in-memory size (bench/large_csv.py)
 
-def load_dataset(path: str | Path, role: str = "data") -> Dataset:
-    """Read a table and record its provenance. `role` is "reference" or "production"."""
+
+def load_dataset(path: str | Path, role: str = "data", *, sample_bytes: int | None = None) -> Dataset:
+    """Read a table and record its provenance. `role` is "reference" or "production".
+
+    With `sample_bytes`, only about that much of the file is read (its first rows; see iter_load_dataset).
+    """
+    return drain(iter_load_dataset(path, role, sample_bytes=sample_bytes))
+
+
+def iter_load_dataset(path: str | Path, role: str = "data", *,
+                      sample_bytes: int | None = None) -> Generator[float, None, Dataset]:
+    """Read a table in batches, yielding the fraction done (0-1); returns the Dataset.
+
+    Closing the generator cancels the read between two batches (each a fraction of a second). A table
+    that would not fit in the memory available is refused before most of it is read.
+    With `sample_bytes`, the read stops after about that many bytes of the file (or their rows, for
+    Parquet and Feather): the first rows, for a quick look at the columns; `Dataset.sampled` says so.
+    """
     path = Path(path)
     _check_file(path, f"{role} data file")
     kind = _table_format(path)
+    yield 0.0
     try:
-        if kind == "parquet":
-            frame, detail = pd.read_parquet(path), "Parquet"
-        elif kind == "feather":
-            frame, detail = pd.read_feather(path), "Feather"
-        else:
-            frame, detail = _read_csv(path)
+        read = {"parquet": _iter_parquet, "feather": _iter_feather}.get(kind, _iter_csv)
+        frame, detail, sha = yield from _monotonic(read(path, role, sample_bytes))
+        sampled = not sha
     except InputError:
         raise
     except Exception as exc:  # pyarrow/pandas raise many types for a damaged file
+        if isinstance(exc, MemoryError):
+            raise InputError(f"{path}: the {role} data does not fit in the memory available; sample the file "
+                             f"(fewer rows) or use a machine with more memory.", path) from exc
         label = {"parquet": "a valid Parquet file", "feather": "a valid Feather file"}.get(kind, "a readable table")
         raise InputError(f"{path}: not {label} ({_short(exc)}); check that the file is complete.", path) from exc
     _check_columns(frame, path)
     frame = _normalise(frame)
-    info = InputInfo(role, str(path), sha256_file(path), len(frame), frame.shape[1], kind, detail)
-    return Dataset(frame, info)
+    info = InputInfo(role, str(path), sha, len(frame), frame.shape[1], kind, detail)
+    yield 1.0
+    return Dataset(frame, info, sampled)
+
+
+def iter_sha256(path: Path, chunk: int = 1 << 24) -> Generator[float, None, str]:
+    """SHA-256 of a file, yielding the fraction hashed."""
+    digest = hashlib.sha256()
+    size = max(path.stat().st_size, 1)
+    done = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+            done += len(block)
+            yield done / size
+    return digest.hexdigest()
 
 
 def _table_format(path: Path) -> str:
@@ -151,7 +191,41 @@ def _detect_delimiter(text: str) -> str:
         return best if counts[best] else ","
 
 
-def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
+class _IncrementalHash:
+    """SHA-256 of a file, computed a step at a time between the reader's batches.
+
+    pyarrow's reader reads the file on its own I/O thread (natively: a Python file object there would
+    be called from that thread, even after a cancel, and can abort the interpreter at exit); the hash
+    keeps pace with the batches on this thread instead, so a separate pass at the end is not needed.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._handle = open(path, "rb")  # noqa: SIM115  # closed by close(), which the read always calls
+        self.digest = hashlib.sha256()
+        self.done = 0
+
+    def advance(self, upto: float) -> None:
+        while self.done < upto and (block := self._handle.read(1 << 22)):
+            self.digest.update(block)
+            self.done += len(block)
+
+    def finish(self) -> str:
+        self.advance(float("inf"))
+        return self.digest.hexdigest()
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+# A later block that does not fit the types inferred from the first: which type to try next.
+_WIDER = {"null": "int64", "int64": "double", "uint64": "double", "bool": "string", "double": "string"}
+_CONVERSION = re.compile(r"In CSV column #(\d+): .*CSV conversion error to (\w+)")
+
+
+UTF8_NAMES = ("utf-8", "utf-8-sig", "ascii")
+
+
+def _iter_csv(path: Path, role: str, sample_bytes: int | None) -> Generator[float, None, tuple]:
     with open(path, "rb") as handle:
         sample = handle.read(256 * 1024)
     if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -160,29 +234,309 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
     text = sample.decode(encoding, errors="replace")
     delimiter = _detect_delimiter(text)
     import pyarrow as pa
-    from pyarrow import csv as pacsv
 
-    read = pacsv.ReadOptions(encoding="utf8" if encoding in ("utf-8", "utf-8-sig", "ascii") else encoding,
-                             block_size=1 << 24)
-    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
-    convert = pacsv.ConvertOptions(null_values=list(MISSING_TOKENS), strings_can_be_null=True,
-                                   quoted_strings_can_be_null=True)
+    parsed, sha, start = path, None, 0.0
+    if sample_bytes is None and encoding not in UTF8_NAMES:
+        # Transcoded here, to a UTF-8 copy, hashing the original in the same pass: pyarrow's own
+        # transcoding calls Python codecs from its I/O thread, which outlives a cancelled read and can
+        # abort the interpreter at exit.
+        parsed, sha = yield from _scaled_fraction(_iter_utf8_copy(path, encoding), 0.0, 0.4)
+        start = 0.4
     try:
-        table = pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
-    except pa.ArrowInvalid as exc:
-        message = str(exc)
-        if "Expected" in message and "columns" in message:
-            raise InputError(
-                f"{path}: rows have different numbers of fields ({_short(exc)}); "
-                f"fix the file or check that the delimiter {delimiter!r} is right.", path) from exc
-        if "Empty CSV" in message:
-            raise InputError(f"{path}: the file has no header row; export it again with column names.", path) from exc
-        raise InputError(f"{path}: cannot read as CSV ({_short(exc)}).", path) from exc
-    frame = table.to_pandas()
+        column_types: dict[str, Any] = {}
+        while True:  # once, unless a later block needs a wider type than the first block's: then again with it
+            try:
+                steps = _iter_csv_batches(parsed, path, encoding, delimiter, column_types, role, sample_bytes,
+                                          hashed=sha is None)
+                batches, digest, schema = yield from _scaled_fraction(steps, start, 0.9)
+                break
+            except pa.ArrowInvalid as exc:
+                widened = _widened(str(exc), reader_schema=getattr(exc, "schema", None))
+                if widened is None:
+                    raise _csv_error(path, exc, delimiter) from exc
+                column_types[widened[0]] = pa.type_for_alias(widened[1])
+    finally:
+        if parsed != path:
+            parsed.unlink(missing_ok=True)
+    frame = yield from _to_pandas(batches, schema, 0.9)
     if frame.columns.size and isinstance(frame.columns[0], str):
         frame.columns = [c.lstrip("\ufeff") for c in frame.columns]
     name = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}[delimiter]
-    return frame, f"CSV, {name}-delimited, {encoding}"
+    return frame, f"CSV, {name}-delimited, {encoding}", sha if sha is not None else digest
+
+
+def _iter_utf8_copy(path: Path, encoding: str) -> Generator[float, None, tuple[Path, str]]:
+    """A UTF-8 copy of a text file in a temporary file, and the original's SHA-256; yields the fraction done."""
+    import codecs
+    import tempfile
+
+    decoder = codecs.getincrementaldecoder(encoding)()
+    digest = hashlib.sha256()
+    size = max(path.stat().st_size, 1)
+    done = 0
+    handle, name = tempfile.mkstemp(prefix="assay-", suffix=".csv")
+    copy = Path(name)
+    try:
+        with open(path, "rb") as source, open(handle, "wb") as target:
+            while block := source.read(CSV_BLOCK):
+                digest.update(block)
+                target.write(decoder.decode(block).encode("utf-8"))
+                done += len(block)
+                yield done / size
+            target.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except BaseException:
+        copy.unlink(missing_ok=True)
+        raise
+    return copy, digest.hexdigest()
+
+
+def _iter_csv_batches(parsed: Path, path: Path, encoding: str, delimiter: str, column_types: dict, role: str,
+                      sample_bytes: int | None, hashed: bool):
+    """Stream the CSV `parsed` (UTF-8, or `path` itself); yields fractions 0-1.
+
+    Returns (batches, SHA-256 of the file if `hashed` and it was all read, else "", schema).
+    """
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    # A sample reads on this thread: the threaded reader reads (and parses) hundreds of MB ahead.
+    read = pacsv.ReadOptions(encoding="utf8", block_size=CSV_BLOCK, use_threads=sample_bytes is None)
+    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
+    convert = pacsv.ConvertOptions(null_values=list(MISSING_TOKENS), strings_can_be_null=True,
+                                   quoted_strings_can_be_null=True, column_types=column_types)
+    size = max(parsed.stat().st_size, 1)
+    digest = _IncrementalHash(path) if hashed and sample_bytes is None else None
+    source = _input_stream(parsed, encoding if parsed == path else "utf-8", sample_bytes)
+    reader = None
+    try:
+        reader = pacsv.open_csv(source, read_options=read, parse_options=parse, convert_options=convert)
+        batches: list = []
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except pa.ArrowInvalid as exc:
+                exc.schema = reader.schema  # type: ignore[attr-defined]  # for _widened
+                raise
+            if not batches:
+                _check_fits(path, role, lambda: _frame_bytes(batch) * size / min(size, CSV_BLOCK))
+            batches.append(batch)
+            given = len(batches) * CSV_BLOCK  # each batch is one block of about CSV_BLOCK bytes
+            if digest is not None:
+                digest.advance(given)
+            yield min(given / size, 1.0)
+            if sample_bytes is not None and given >= sample_bytes:
+                try:  # a sample, unless this was the last block
+                    batches.append(reader.read_next_batch())
+                    return batches, "", reader.schema
+                except StopIteration:
+                    break
+        return batches, digest.finish() if digest is not None else "", reader.schema
+    finally:
+        if reader is not None:
+            reader.close()
+        source.close()
+        if digest is not None:
+            digest.close()
+
+
+def _input_stream(path: Path, encoding: str, sample_bytes: int | None):
+    """A native stream for pyarrow's reader (never a Python object its I/O thread would call back into).
+
+    A sample of a file in another encoding than UTF-8 is decoded here and handed over in memory:
+    pyarrow's own transcoding calls Python codecs from its I/O thread, which goes on reading ahead
+    after a sample stops.
+    """
+    import pyarrow as pa
+
+    if sample_bytes is None or encoding in UTF8_NAMES:
+        return pa.OSFile(str(path))
+    with open(path, "rb") as handle:
+        head = handle.read(sample_bytes + (1 << 20))
+        whole = not handle.read(1)
+    text = head.decode(encoding, errors="replace")
+    if not whole:
+        text = text[: text.rfind("\n") + 1] or text  # whole lines only
+    return pa.BufferReader(text.encode("utf-8"))
+
+
+def _widened(message: str, reader_schema) -> tuple[str, str] | None:
+    """(column, type to try) when a block failed to convert to the type the first block gave a column."""
+    found = _CONVERSION.search(message)
+    if found is None or reader_schema is None:
+        return None
+    index, failed = int(found.group(1)), found.group(2)
+    if index >= len(reader_schema):
+        return None
+    wider = _WIDER.get(failed, "string" if failed != "string" else None)
+    return (reader_schema.names[index], wider) if wider else None
+
+
+def _csv_error(path: Path, exc: BaseException, delimiter: str) -> InputError:
+    message = str(exc)
+    if "Expected" in message and "columns" in message:
+        return InputError(
+            f"{path}: rows have different numbers of fields ({_short(exc)}); "
+            f"fix the file or check that the delimiter {delimiter!r} is right.", path)
+    if "Empty CSV" in message:
+        return InputError(f"{path}: the file has no header row; export it again with column names.", path)
+    return InputError(f"{path}: cannot read as CSV ({_short(exc)}).", path)
+
+
+def _iter_parquet(path: Path, role: str, sample_bytes: int | None) -> Generator[float, None, tuple]:
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(path)
+    total = parquet.metadata.num_rows
+    # the row groups' sizes say little about the size in memory (dictionary and run-length encoded
+    # pages count as stored): the first batch, scaled to the rows, says it
+    batch_rows = TABLE_BATCH_ROWS if sample_bytes is None else SAMPLE_BATCH_ROWS
+    batches, rows, size = [], 0, 0
+    for batch in parquet.iter_batches(batch_size=batch_rows, use_pandas_metadata=True):
+        if not batches:  # a sample too: the Setup page says at once what the audit would say
+            _check_fits(path, role, lambda: _frame_bytes(batch) * total / max(batch.num_rows, 1))
+        batches.append(batch)
+        rows += batch.num_rows
+        size += batch.nbytes
+        yield 0.7 * rows / max(total, 1)
+        if sample_bytes is not None and size >= sample_bytes:
+            break
+    batch = None  # the loop's last batch is not kept alive through the conversion
+    sampled = rows < total
+    sha = "" if sampled else (yield from _scaled_fraction(iter_sha256(path), 0.7, 0.8))
+    frame = yield from _to_pandas(batches, parquet.schema_arrow, 0.8)
+    return frame, "Parquet", sha
+
+
+def _iter_feather(path: Path, role: str, sample_bytes: int | None) -> Generator[float, None, tuple]:
+    import pyarrow as pa
+    from pyarrow import feather, ipc
+
+    try:
+        source = ipc.open_file(path)
+    except pa.ArrowInvalid:  # Feather version 1: no batches to stream; read in one go
+        source = None
+    sampled = False
+    if source is None:
+        table = feather.read_table(path)
+        _check_fits(path, role, lambda: table.nbytes)
+        batches, schema = table.to_batches(), table.schema
+        del table
+        yield 0.7
+    else:
+        total, schema = source.num_record_batches, source.schema
+        batches, read = [], 0
+        for i in range(total):
+            batch = source.get_batch(i)
+            if i == 0:
+                _check_fits(path, role, lambda: _frame_bytes(batch) * total)
+            batches.append(batch)
+            read += batch.nbytes
+            yield 0.7 * (i + 1) / total
+            if sample_bytes is not None and read >= sample_bytes and i + 1 < total:
+                sampled = True
+                break
+    sha = "" if sampled else (yield from _scaled_fraction(iter_sha256(path), 0.7, 0.8))
+    frame = yield from _to_pandas(batches, schema, 0.8)
+    return frame, "Feather", sha
+
+
+def _monotonic(steps: Generator[float, None, Any]) -> Generator[float, None, Any]:
+    """Never a step back (a CSV read again with a wider column type starts its bytes over)."""
+    high = 0.0
+    try:
+        while True:
+            high = max(high, next(steps))
+            yield high
+    except StopIteration as stop:
+        return stop.value
+    finally:
+        steps.close()
+
+
+def _scaled_fraction(steps: Generator[float, None, Any], start: float, end: float):
+    try:
+        while True:
+            yield start + (end - start) * next(steps)
+    except StopIteration as stop:
+        return stop.value
+
+
+def _to_pandas(batches: list, schema, start: float) -> Generator[float, None, pd.DataFrame]:
+    """The Arrow batches as a DataFrame, column by column, each Arrow column freed once converted.
+
+    `batches` is emptied (the caller's list must not keep the batches alive during the conversion).
+    The peak stays near the Arrow table plus one converted column (a whole-table `to_pandas` holds both
+    in full), and a cancel takes effect between two columns. A table written by pandas converts each
+    column with its pandas metadata (and the index columns), so that dtypes and the index come back
+    as `pd.read_parquet` gives them.
+    """
+    import pyarrow as pa
+
+    table = pa.Table.from_batches(batches, schema=schema)
+    batches.clear()
+    meta = table.schema.pandas_metadata if table.schema.metadata and b"pandas" in table.schema.metadata else None
+    rows = table.num_rows
+    index_names = [c for c in (meta or {}).get("index_columns", []) if isinstance(c, str)]
+    if meta is not None and len(meta.get("column_indexes", [])) > 1:  # columns with a MultiIndex: rare
+        yield start
+        return table.to_pandas(self_destruct=True, split_blocks=True, use_threads=False)
+    index_fields = [table.schema.field(n) for n in index_names]
+    index_arrays = [table.column(n) for n in index_names]
+    kept = [i for i, n in enumerate(table.column_names) if n not in index_names]  # by position: names can repeat
+    fields = [table.schema.field(i) for i in kept]
+    columns = [table.column(i) for i in kept]
+    del table
+    converted, labels, index = {}, [], None
+    for i, field in enumerate(fields):
+        column, columns[i] = columns[i], None
+        if meta is None:
+            converted[i] = column.to_pandas()
+            labels.append(field.name)
+        else:  # the column and the index columns, with the metadata: pandas' dtypes and index
+            part = pa.Table.from_arrays(index_arrays + [column], schema=pa.schema(index_fields + [field],
+                                                                                  metadata=schema.metadata))
+            part = part.to_pandas(use_threads=False)
+            index = part.index if index is None else index
+            converted[i] = part.iloc[:, 0].reset_index(drop=True)
+            labels.append(part.columns[0])
+            del part
+        del column
+        yield start + (1.0 - start) * (i + 1) / max(len(fields), 1)
+    frame = pd.DataFrame({i: converted.pop(i) for i in range(len(fields))}, copy=False)
+    frame.columns = labels
+    if not fields:
+        frame = pd.DataFrame(index=pd.RangeIndex(rows))
+    if index is not None:
+        frame.index = index
+    return frame
+
+
+def _frame_bytes(batch) -> int:
+    """The size of a batch as a pandas frame (booleans take a byte each there, Arrow's a bit)."""
+    try:
+        return int(batch.to_pandas().memory_usage(deep=True, index=False).sum())
+    except (ValueError, TypeError, NotImplementedError, ArithmeticError):  # a type pandas cannot hold: Arrow's size
+        return int(batch.nbytes)
+
+
+def _check_fits(path: Path, role: str, estimate: Callable[[], float]) -> None:
+    """Refuse a table whose read would need more memory than the machine has available.
+
+    `estimate` gives the whole table's size in memory as pandas (from its first batch, scaled).
+    """
+    available = available_memory()
+    if available is None:
+        return
+    in_memory = estimate()
+    if in_memory * PEAK_FACTOR <= available:
+        return
+    raise InputError(
+        f"{path}: the {role} data needs about {format_bytes(in_memory)} in memory "
+        f"(about {format_bytes(in_memory * PEAK_FACTOR)} while reading), and this machine has "
+        f"{format_bytes(available)} available; sample the file (fewer rows), keep only the columns the audit "
+        f"needs, or use a machine with more memory.", path)
 
 
 def _check_columns(frame: pd.DataFrame, path: Path) -> None:

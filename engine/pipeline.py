@@ -26,7 +26,7 @@ from engine.performance.policy import performance_findings
 from engine.config import AuditConfig
 from engine.errors import CalculationError, ConfigError, InputError
 from engine.findings import sort_findings, verdict
-from engine.io import Dataset, LoadedModel, check_model_columns, load_dataset, load_model
+from engine.io import Dataset, LoadedModel, check_model_columns, iter_load_dataset, load_model
 from engine.predictions import (PredictionSet, drift_outputs, iter_predict, model_input_columns, positive_rate,
                                 predictions_from_columns)
 from engine.progress import ProgressEvent, scaled
@@ -41,10 +41,8 @@ VERSIONED = ("assay", "numpy", "pandas", "pyarrow", "scikit-learn", "scipy", "sk
 def iter_audit(config: AuditConfig) -> Generator[ProgressEvent, None, AuditReport]:
     started = _now()
     clock = time.perf_counter()
-    yield ProgressEvent("load", 0.0, "Reading the reference data")
-    reference = load_dataset(_required(config.data.reference, "data.reference"), "reference")
-    yield ProgressEvent("load", 0.06, "Reading the production data")
-    production = load_dataset(_required(config.data.production, "data.production"), "production")
+    reference = yield from _load(_required(config.data.reference, "data.reference"), "reference", 0.0, 0.06)
+    production = yield from _load(_required(config.data.production, "data.production"), "production", 0.06, 0.12)
     _check_datasets(reference, production)
 
     model = None
@@ -157,6 +155,12 @@ def _required(path, key: str):
         raise ConfigError(f"[data] {key.split('.')[1]} is not set; give the path of the {key.split('.')[1]} data "
                           f"file in the audit file or with --set {key}=PATH", key=key)
     return path
+
+
+def _load(path, role: str, start: float, end: float) -> Generator[ProgressEvent, None, Dataset]:
+    """Read one table in batches; the load's progress is its bytes (or rows) read."""
+    steps = iter_load_dataset(path, role)
+    return (yield from scaled(_as_events(steps, "load", f"Reading the {role} data"), start, end))
 
 
 def _with_time_range(dataset: Dataset, schema: Schema) -> Dataset:

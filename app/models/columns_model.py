@@ -42,6 +42,7 @@ from engine.errors import ConfigError, InputError
 from engine.io import Dataset, load_dataset
 from engine.schema import ColumnKind, ColumnRole, Schema, infer_kind, infer_schema
 
+SAMPLE_BYTES = 16 << 20  # of a larger file, the Setup page reads the first rows only (the audit reads it all)
 CHOICES_ROLE = Qt.ItemDataRole.UserRole + 1  # the values an editable cell offers
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 GUESSABLE = (ColumnRole.TARGET, ColumnRole.PREDICTION, ColumnRole.PROBABILITY, ColumnRole.SENSITIVE,
@@ -78,11 +79,15 @@ class TablesRead:
 
 def read_and_inspect(to_load: dict[str, Path], frames: dict[str, pd.DataFrame | None],
                      config: AuditConfig) -> TablesRead:
-    """Load the files in `to_load` (slot -> path), then inspect them with the other frames."""
+    """Load the files in `to_load` (slot -> path), then inspect them with the other frames.
+
+    Of a file larger than SAMPLE_BYTES only the first rows are read (`Dataset.sampled`): enough to show
+    the columns and guess their roles, without holding a file of several GB twice during the audit.
+    """
     loaded, errors = {}, {}
     for slot, path in to_load.items():
         try:
-            loaded[slot] = (path, load_dataset(path, slot))
+            loaded[slot] = (path, load_dataset(path, slot, sample_bytes=SAMPLE_BYTES))
         except InputError as exc:
             errors[slot] = exc
     current = dict(frames) | {slot: dataset.frame for slot, (_, dataset) in loaded.items()}

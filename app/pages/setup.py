@@ -24,6 +24,7 @@ from app import dialogs, theme, trust
 from app.models.columns_model import ColumnsTable, TablesRead, read_and_inspect, with_kind, with_role
 from engine.config import TASK_TYPES, AuditConfig, parse_toml_value
 from engine.io import MODEL_FILTER, PICKLE_SUFFIXES, SKOPS_SUFFIXES, TABLE_FILTER
+from engine.memory import format_bytes
 from engine.schema import ColumnKind, ColumnRole
 
 DATA_SLOTS = ("reference", "production")
@@ -322,7 +323,10 @@ class SetupPage(QWidget):
         if path is None or cached is None or cached[0][0] != path:
             return ""
         info = cached[1].info
-        return f"{info.rows:,} rows \u00b7 {info.columns} columns \u00b7 {info.detail or info.format}"
+        rows = f"{info.rows:,} rows"
+        if cached[1].sampled:  # a large file: the page read its first rows, the audit reads it all
+            rows = f"{format_bytes(cached[0][2] or 0)} \u00b7 columns from the first {info.rows:,} rows"
+        return f"{rows} \u00b7 {info.columns} columns \u00b7 {info.detail or info.format}"
 
     def _describe_model(self) -> str:
         model = self._config.model
@@ -404,7 +408,10 @@ class SetupPage(QWidget):
         self._schema = inspection.schema
         self._show_files()
         counts = [f"{len(inspection.rows)} columns"] + [
-            f"{slot} {self._cache[slot][1].info.rows:,} rows" for slot in DATA_SLOTS if slot in self._cache]
+            f"{slot} {'first ' * self._cache[slot][1].sampled}{self._cache[slot][1].info.rows:,} rows"
+            for slot in DATA_SLOTS if slot in self._cache]
+        if any(self._cache[slot][1].sampled for slot in DATA_SLOTS if slot in self._cache):
+            counts.append("the audit reads every row")
         self._summary.setText(" \u00b7 ".join(counts) if inspection.rows else
                               "Choose reference and production data to see their columns.")
         notes = list(inspection.problems) + self._role_note(inspection.rows)

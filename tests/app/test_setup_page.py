@@ -377,3 +377,26 @@ def test_choosing_the_same_file_again_reads_nothing_and_changes_nothing(employme
             employment.set_path("reference", DATA / "reference.parquet")
     assert employment.findChild(QPushButton, "run_audit").isEnabled()
     assert "68,785 rows" in file_row(employment, "reference").hint.text()
+
+
+def test_a_large_file_is_sampled_for_the_columns_and_says_so(page, qtbot, errors, tmp_path, tables, monkeypatch):
+    """The page reads only the first rows of a large file (the audit reads it all) and says which."""
+    import engine.io as eio
+    from app.models import columns_model
+
+    monkeypatch.setattr(columns_model, "SAMPLE_BYTES", 1 << 20)
+    monkeypatch.setattr(eio, "CSV_BLOCK", 1 << 18)
+    big = tmp_path / "big.csv"
+    big.write_text("u,v,w\n" + "".join(f"{i},{'abc'[i % 3]},{i / 7:.4f}\n" for i in range(300_000)))
+    config = AuditConfig().replace("data", reference=big, production=tables[1])
+    with qtbot.waitSignal(page.columns_updated, timeout=WAIT):
+        page.set_config(config)
+    assert not errors and list(rows(page)) == ["u", "v", "w"]
+    hint = file_row(page, "reference").hint.text()
+    assert hint.startswith("5.") and "MB \u00b7 columns from the first" in hint
+    shown = int(hint.split("first ")[1].split(" rows")[0].replace(",", ""))
+    assert 10_000 < shown < 300_000
+    assert file_row(page, "production").hint.text().startswith("4 rows")
+    summary = page.findChild(QLabel, "columns_summary") or page._summary
+    assert f"reference first {shown:,} rows" in summary.text() and "production 4 rows" in summary.text()
+    assert summary.text().endswith("the audit reads every row")
