@@ -26,6 +26,7 @@ PARQUET_SUFFIXES = {".parquet", ".pq"}
 FEATHER_SUFFIXES = {".feather", ".ftr", ".arrow", ".ipc"}
 PICKLE_SUFFIXES = {".joblib", ".pkl", ".pickle", ".jbl"}
 SKOPS_SUFFIXES = {".skops"}
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.parquet *.pq *.feather *.arrow)"
 MODEL_FILTER = "Models (*.skops *.joblib *.pkl *.pickle)"
 
@@ -71,7 +72,7 @@ def _check_file(path: Path, what: str) -> None:
     if not path.exists():
         raise InputError(f"{path}: {what} not found; check the path.", path)
     if path.is_dir():
-        raise InputError(f"{path}: is a folder; choose the {what} file inside it.", path)
+        raise InputError(f"{path}: is a folder; choose the {what} inside it.", path)
     try:
         with open(path, "rb"):
             pass
@@ -108,18 +109,34 @@ def load_dataset(path: str | Path, role: str = "data") -> Dataset:
 
 
 def _table_format(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in PARQUET_SUFFIXES:
-        return "parquet"
-    if suffix in FEATHER_SUFFIXES:
-        return "feather"
+    """The format by the file's first bytes (a Parquet file named .csv is still Parquet), else by its name."""
     with open(path, "rb") as handle:
         head = handle.read(8)
     if head.startswith(b"PAR1"):
         return "parquet"
-    if head.startswith(b"ARROW1"):
+    if head.startswith((b"ARROW1", b"FEA1")):
+        return "feather"
+    suffix = path.suffix.lower()
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or suffix in SPREADSHEET_SUFFIXES:
+        raise InputError(f"{path}: is an Excel workbook or another archive, not a table; open it in Excel (or "
+                         f"the program that made it) and save it as CSV.", path)
+    if suffix in PARQUET_SUFFIXES | FEATHER_SUFFIXES and _looks_like_text(head):
+        return "csv"  # a CSV named .parquet: read as what it is; the provenance says CSV
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    if suffix in FEATHER_SUFFIXES:
         return "feather"
     return "csv"
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if not head or b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start > len(head) - 4  # a character cut by the end of the sample
+    return True
 
 
 def _detect_encoding(sample: bytes) -> str:
@@ -189,6 +206,9 @@ def _check_columns(frame: pd.DataFrame, path: Path) -> None:
     if frame.shape[1] == 0:
         raise InputError(f"{path}: the table has no columns; check the file's delimiter and header.", path)
     names = [str(c) for c in frame.columns]
+    if not any(n.strip() for n in names):
+        raise InputError(f"{path}: the file has no header row (its first line names no column); export it again "
+                         f"with column names.", path)
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise InputError(
