@@ -69,7 +69,11 @@ def main(argv: list[str] | None = None) -> int:
         return gui_main(getattr(args, "audit_file", None), run=getattr(args, "run", False))
     if args.command == "demo":
         return _demo(args.folder, args.seed)
-    return _audit(args)
+    with warnings.catch_warnings():
+        # Libraries' warnings (scikit-learn on a one-class chunk, say) would break the one-line contract of
+        # exit 2 and mean nothing to the reader: the report's notes say what was not defined and why.
+        warnings.simplefilter("ignore")
+        return _audit(args)
 
 
 def _fail(message: str) -> int:
@@ -97,9 +101,6 @@ def _audit(args: argparse.Namespace) -> int:
     from engine.pipeline import iter_audit
 
     err = Console(stderr=True)
-    # Libraries' warnings (scikit-learn on a one-class chunk, say) would break the one-line contract of
-    # exit 2 and mean nothing to the reader: the report's notes say what was not defined and why.
-    warnings.simplefilter("ignore")
     try:
         config = AuditConfig.from_toml(args.audit_file).with_overrides(args.overrides)
         if args.trust_model:

@@ -97,6 +97,8 @@ def load_dataset(path: str | Path, role: str = "data") -> Dataset:
             frame, detail = pd.read_feather(path), "Feather"
         else:
             frame, detail = _read_csv(path)
+            if "comma-delimited" not in detail and _read_decimal_commas(frame):
+                detail += ", decimal comma"
     except InputError:
         raise
     except Exception as exc:  # pyarrow/pandas raise many types for a damaged file
@@ -150,10 +152,42 @@ def _detect_encoding(sample: bytes) -> str:
     except UnicodeDecodeError as exc:
         if exc.start > len(sample) - 4:  # a multi-byte character cut by the sample's end
             return "utf-8"
+    if _looks_western(sample):
+        return "cp1252"
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample).best()
     return best.encoding if best is not None else "latin-1"
+
+
+# Windows-1252 characters of Western European data. Left out on purpose: the ones Central European,
+# Turkish or Baltic letters turn into when their code pages are misread as 1252 (¹ ³ ¿ œ Ÿ Þ ...).
+WESTERN_CHARACTERS = set("ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝàáâãäåæçèéêëìíîïñòóôõöøùúûüýÿßŠšŽž"
+                         "€“”‘’„–—…•°£§©®«»·™\u00a0")
+
+
+def _looks_western(sample: bytes) -> bool:
+    """Whether non-UTF-8 bytes read as Windows-1252 give Western European text: accented letters and
+    typographic symbols, one or two at a time between ASCII (Zürich, “Köln”, 12 €). Samples with few
+    such characters fool charset_normalizer into DOS or Cyrillic code pages (Zürich as Z³rich); long
+    runs of them are what other scripts look like when misread, and are left to it."""
+    try:
+        text = sample.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    runs, run, odd, count = [], 0, 0, 0
+    for char in text:
+        if ord(char) < 128:
+            if run:
+                runs.append(run)
+            run = 0
+            continue
+        run += 1
+        count += 1
+        odd += char not in WESTERN_CHARACTERS
+    if run:
+        runs.append(run)
+    return count > 0 and odd <= 0.1 * count and sum(runs) / len(runs) <= 2.0
 
 
 def _detect_delimiter(text: str) -> str:
@@ -200,6 +234,29 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
         frame.columns = [c.lstrip("\ufeff") for c in frame.columns]
     name = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}[delimiter]
     return frame, f"CSV, {name}-delimited, {encoding}"
+
+
+DECIMAL_COMMA = r"^\s*[-+]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$|^\s*[-+]?\d{1,3}(\.\d{3})+\s*$|^\s*[-+]?\d+\s*$"
+
+
+def _read_decimal_commas(frame: pd.DataFrame) -> bool:
+    """Text columns of numbers written with a decimal comma ("1.234,5", as Excel writes them in much of
+    Europe, with ';' between fields) become numbers. Whether any column did."""
+    changed = False
+    for name in frame.columns:
+        column = frame[name]
+        if not (column.dtype == object or isinstance(column.dtype, pd.StringDtype)):
+            continue
+        values = column.dropna()
+        if values.empty or not all(isinstance(v, str) for v in values.iloc[:1000]):
+            continue
+        text = values.astype(str)
+        if not text.str.contains(",", regex=False).any() or not text.str.match(DECIMAL_COMMA).all():
+            continue
+        numbers = text.str.replace(r"[\s.]", "", regex=True).str.replace(",", ".", regex=False).astype(float)
+        frame[name] = numbers.reindex(column.index)
+        changed = True
+    return changed
 
 
 def _check_columns(frame: pd.DataFrame, path: Path) -> None:
