@@ -154,7 +154,7 @@ def write_committed(folder: Path = BAD) -> None:
     ref, prod = good_frame(1), good_frame(2)
     ref.to_csv(folder / GOOD_REFERENCE, index=False)
     prod.to_csv(folder / GOOD_PRODUCTION, index=False)
-    text = lambda frame: frame.to_csv(index=False)  # noqa: E731
+    text = lambda frame: frame.to_csv(index=False)
 
     accented = ref.copy()
     accented["city"] = np.where(np.arange(len(ref)) % 2 == 0, "Zürich", "Besançon")
@@ -271,16 +271,6 @@ def _huge_categories(folder: Path) -> str:
                           "target": rng.integers(0, 2, rows)})
     frame.to_parquet(folder / "huge_categories.parquet", index=False)
     return "huge_categories.parquet"
-
-
-def _pickle(obj: Any, name: str) -> Any:
-    def write(folder: Path) -> str:
-        from tests import bad_models  # noqa: F401  (the pickle names tests.bad_models.*)
-
-        (folder / name).write_bytes(pickle.dumps(obj() if callable(obj) else obj))
-        return name
-
-    return write
 
 
 def _model(cls_name: str, name: str):

@@ -58,4 +58,4 @@ class RaisesOnPredict(_Classifier):
 class NoPredictMethod:
     """An object that is not a model (someone pickled their feature list)."""
 
-    columns = ["age", "income"]
+    columns = ("age", "income")

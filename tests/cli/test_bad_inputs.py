@@ -18,7 +18,7 @@ import pytest
 
 from engine.cli import main
 from engine.io import load_dataset
-from tests.bad_inputs import BAD, load_cases, prepare, restore_permissions, cli_env
+from tests.bad_inputs import BAD, cli_env, load_cases, prepare, restore_permissions
 
 CASES = load_cases()
 ERRORS = [c for c in CASES if c.is_error]
