@@ -274,8 +274,16 @@ def _check_columns(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
-    """String column names; empty names replaced by their position."""
-    names = [str(c) if str(c).strip() else f"column_{i + 1}" for i, c in enumerate(frame.columns)]
+    """String column names; empty names replaced by their position (column_2), never by a name the table has."""
+    names = [str(c) for c in frame.columns]
+    taken = set(names)
+    for i, name in enumerate(names):
+        if not name.strip():
+            candidate, k = f"column_{i + 1}", 2
+            while candidate in taken:
+                candidate, k = f"column_{i + 1}_{k}", k + 1
+            names[i] = candidate
+            taken.add(candidate)
     frame.columns = names
     return frame
 

@@ -4,7 +4,8 @@
 dangerous, like a pickle) to commit, writes its audit file and returns the audit file's path.
 
 The committed files are written by `write_committed(folder)`; regenerate them with
-`python -m tests.bad_inputs` from the checkout (the files are deterministic).
+`python -m tests.bad_inputs` from the checkout (deterministic, except the bytes of truncated.skops: skops
+stamps the time into its zip).
 """
 from __future__ import annotations
 
@@ -185,6 +186,8 @@ def write_committed(folder: Path = BAD) -> None:
     (folder / "duplicate_columns.csv").write_text(duplicated, encoding="utf-8")
     unnamed = text(ref).replace("customer_id,age,income", "customer_id,,income", 1)
     (folder / "empty_column_name.csv").write_text(unnamed, encoding="utf-8")
+    clash = text(ref).replace("customer_id,age,income", ",age,column_1", 1)
+    (folder / "blank_name_clash.csv").write_text(clash, encoding="utf-8")
     unicode_names = ref.rename(columns={"age": "âge (années)", "income": "収入 💶", "city": "Ciudad/Город"})
     (folder / "unicode_names.csv").write_text(text(unicode_names), encoding="utf-8")
     long_name = "monthly_average_balance_" + "x" * 300
@@ -232,7 +235,7 @@ def write_committed(folder: Path = BAD) -> None:
     import zipfile
 
     with zipfile.ZipFile(zipped, "w") as archive:
-        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr(zipfile.ZipInfo("xl/workbook.xml", date_time=(2024, 1, 1, 0, 0, 0)), "<workbook/>")
     (folder / "excel_named_csv.csv").write_bytes(zipped.getvalue())
 
     skops_bytes = _skops_model_bytes()

@@ -37,7 +37,8 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ
 KINDS = ("float", "int", "category", "boolean", "datetime", "text", "constant", "mixed")
 NAMES = st.one_of(
     st.sampled_from(["age", "Age", "age ", " age", "income", "city", "group", "date", "x", "year", "id", "label",
-                     "score", "âge", "収入", "名前 💶", "a/b", "a.b", "[columns]", "", " ", "x" * 200]),
+                     "score", "âge", "収入", "名前 💶", "a/b", "a.b", "[columns]", "", " ", "column_1", "column_2",
+                     "x" * 200]),
     st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=12),
 )
 
@@ -265,6 +266,8 @@ ONE_ROW_EACH = ([FLOAT], None, None, None, (1, 1), "csv", 0, sections(multivaria
 # 3-fold cross-validation on two rows raised ValueError ("Drift failed ... n_splits=3 greater than ... n_samples=2")
 CONSTANT_ANDERSON = ([{**FLOAT, "kind": "constant"}], None, None, None, (30, 30), "parquet", 0,
                      sections(numerical_method="anderson"))  # scipy: "needs more than one distinct observation"
+BLANK_NAME_CLASH = ([{**FLOAT, "name": ""}, {**FLOAT, "name": "column_1"}], "binary", "labels", None, (30, 30), "csv",
+                    0, DEFAULT_SECTIONS)  # the blank name became a second 'column_1'
 ONE_ROW_ANDERSON = ([FLOAT], None, None, None, (1, 1), "csv", 0,
                     sections(numerical_method="anderson"))  # scipy: "index -1 is out of bounds for axis 0 with size 0"
 
@@ -275,6 +278,7 @@ ONE_ROW_ANDERSON = ([FLOAT], None, None, None, (1, 1), "csv", 0,
 @example(ONE_ROW_EACH)
 @example(CONSTANT_ANDERSON)
 @example(ONE_ROW_ANDERSON)
+@example(BLANK_NAME_CLASH)
 def test_random_tables_and_configurations_never_crash_the_audit(case):
     check_audit(*case)
 
