@@ -1,7 +1,8 @@
 """Fuzzing the whole audit (issue #9, item 4): random tables and random audit configurations, written to
-CSV or Parquet and run through `iter_audit`. An audit either returns a report that serialises to JSON,
-or fails with an `AssayError` whose message names a file, a column or an audit-file key. Anything
-else (a bare ValueError, a CalculationError wrapping a library's exception) is a bug.
+CSV or Parquet with the audit file beside them, and run through `iter_audit`. An audit either returns a
+report that serialises to JSON, or fails with an `AssayError` whose message names a file, a column or
+an audit-file key. Anything else (a bare ValueError, a CalculationError wrapping a library's
+exception) is a bug.
 
 Strategies draw the shape (rows, column kinds, names, missing values, infinities, group sizes,
 roles, options) through hypothesis, so failures shrink to a small shape; the values themselves come
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import tomli_w
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
@@ -232,10 +234,12 @@ def check_audit(specs, target, predictions, sensitive, rows, fmt, seed, sections
     with tempfile.TemporaryDirectory(prefix="assay-fuzz-") as folder:
         folder = Path(folder)
         files = [write(reference, folder / "reference", fmt), write(production, folder / "production", fmt)]
-        data = {"data": {"reference": str(files[0]), "production": str(files[1])}, **sections}
+        data = {"data": {"reference": files[0].name, "production": files[1].name}, **sections}
+        audit = folder / "audit.toml"
+        audit.write_text(tomli_w.dumps(data), encoding="utf-8")  # the configuration goes through its file too
+        files.append(audit)
         try:
-            config = AuditConfig.from_dict(data, base_dir=folder)
-            report = run_audit(config)
+            report = run_audit(AuditConfig.from_toml(audit))
         except AssayError as exc:
             message = str(exc)
             assert message.strip(), f"{type(exc).__name__} without a message"
