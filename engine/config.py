@@ -222,9 +222,19 @@ class AuditConfig:
         if path.is_dir():
             raise ConfigError(f"{path}: is a folder, not an audit file; give the path of a .toml file.")
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read the audit file ({exc}).") from exc
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read the audit file ({exc.strerror or exc}); check its "
+                              f"permissions.") from exc
+        if b"\x00" in raw:
+            raise ConfigError(f"{path}: is not a text file, so not an audit file; give the path of a .toml audit "
+                              f"file.")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise ConfigError(f"{path}: the audit file is not UTF-8 text (byte {exc.start + 1}, line {line}); save "
+                              f"it as UTF-8 in your editor and try again.") from exc
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

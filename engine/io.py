@@ -30,6 +30,7 @@ PARQUET_SUFFIXES = {".parquet", ".pq"}
 FEATHER_SUFFIXES = {".feather", ".ftr", ".arrow", ".ipc"}
 PICKLE_SUFFIXES = {".joblib", ".pkl", ".pickle", ".jbl"}
 SKOPS_SUFFIXES = {".skops"}
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 TABLE_FILTER = "Tables (*.csv *.tsv *.txt *.parquet *.pq *.feather *.arrow)"
 MODEL_FILTER = "Models (*.skops *.joblib *.pkl *.pickle)"
 
@@ -76,7 +77,7 @@ def _check_file(path: Path, what: str) -> None:
     if not path.exists():
         raise InputError(f"{path}: {what} not found; check the path.", path)
     if path.is_dir():
-        raise InputError(f"{path}: is a folder; choose the {what} file inside it.", path)
+        raise InputError(f"{path}: is a folder; choose the {what} inside it.", path)
     try:
         with open(path, "rb"):
             pass
@@ -119,6 +120,8 @@ def iter_load_dataset(path: str | Path, role: str = "data", *,
         read = {"parquet": _iter_parquet, "feather": _iter_feather}.get(kind, _iter_csv)
         frame, detail, sha = yield from _monotonic(read(path, role, sample_bytes))
         sampled = not sha
+        if kind == "csv" and "comma-delimited" not in detail and _read_decimal_commas(frame):
+            detail += ", decimal comma"
     except InputError:
         raise
     except Exception as exc:  # pyarrow/pandas raise many types for a damaged file
@@ -148,18 +151,34 @@ def iter_sha256(path: Path, chunk: int = 1 << 24) -> Generator[float, None, str]
 
 
 def _table_format(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in PARQUET_SUFFIXES:
-        return "parquet"
-    if suffix in FEATHER_SUFFIXES:
-        return "feather"
+    """The format by the file's first bytes (a Parquet file named .csv is still Parquet), else by its name."""
     with open(path, "rb") as handle:
         head = handle.read(8)
     if head.startswith(b"PAR1"):
         return "parquet"
-    if head.startswith(b"ARROW1"):
+    if head.startswith((b"ARROW1", b"FEA1")):
+        return "feather"
+    suffix = path.suffix.lower()
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or suffix in SPREADSHEET_SUFFIXES:
+        raise InputError(f"{path}: is an Excel workbook or another archive, not a table; open it in Excel (or "
+                         f"the program that made it) and save it as CSV.", path)
+    if suffix in PARQUET_SUFFIXES | FEATHER_SUFFIXES and _looks_like_text(head):
+        return "csv"  # a CSV named .parquet: read as what it is; the provenance says CSV
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    if suffix in FEATHER_SUFFIXES:
         return "feather"
     return "csv"
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if not head or b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start > len(head) - 4  # a character cut by the end of the sample
+    return True
 
 
 def _detect_encoding(sample: bytes) -> str:
@@ -173,10 +192,42 @@ def _detect_encoding(sample: bytes) -> str:
     except UnicodeDecodeError as exc:
         if exc.start > len(sample) - 4:  # a multi-byte character cut by the sample's end
             return "utf-8"
+    if _looks_western(sample):
+        return "cp1252"
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample).best()
     return best.encoding if best is not None else "latin-1"
+
+
+# Windows-1252 characters of Western European data. Left out on purpose: the ones Central European,
+# Turkish or Baltic letters turn into when their code pages are misread as 1252 (¹ ³ ¿ œ Ÿ Þ ...).
+WESTERN_CHARACTERS = set("ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝàáâãäåæçèéêëìíîïñòóôõöøùúûüýÿßŠšŽž"
+                         "€“”‘’„–—…•°£§©®«»·™\u00a0")
+
+
+def _looks_western(sample: bytes) -> bool:
+    """Whether non-UTF-8 bytes read as Windows-1252 give Western European text: accented letters and
+    typographic symbols, one or two at a time between ASCII (Zürich, “Köln”, 12 €). Samples with few
+    such characters fool charset_normalizer into DOS or Cyrillic code pages (Zürich as Z³rich); long
+    runs of them are what other scripts look like when misread, and are left to it."""
+    try:
+        text = sample.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    runs, run, odd, count = [], 0, 0, 0
+    for char in text:
+        if ord(char) < 128:
+            if run:
+                runs.append(run)
+            run = 0
+            continue
+        run += 1
+        count += 1
+        odd += char not in WESTERN_CHARACTERS
+    if run:
+        runs.append(run)
+    return count > 0 and odd <= 0.1 * count and sum(runs) / len(runs) <= 2.0
 
 
 def _detect_delimiter(text: str) -> str:
@@ -539,10 +590,36 @@ def _check_fits(path: Path, role: str, estimate: Callable[[], float]) -> None:
         f"needs, or use a machine with more memory.", path)
 
 
+DECIMAL_COMMA = r"^\s*[-+]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$|^\s*[-+]?\d{1,3}(\.\d{3})+\s*$|^\s*[-+]?\d+\s*$"
+
+
+def _read_decimal_commas(frame: pd.DataFrame) -> bool:
+    """Text columns of numbers written with a decimal comma ("1.234,5", as Excel writes them in much of
+    Europe, with ';' between fields) become numbers. Whether any column did."""
+    changed = False
+    for name in frame.columns:
+        column = frame[name]
+        if not (column.dtype == object or isinstance(column.dtype, pd.StringDtype)):
+            continue
+        values = column.dropna()
+        if values.empty or not all(isinstance(v, str) for v in values.iloc[:1000]):
+            continue
+        text = values.astype(str)
+        if not text.str.contains(",", regex=False).any() or not text.str.match(DECIMAL_COMMA).all():
+            continue
+        numbers = text.str.replace(r"[\s.]", "", regex=True).str.replace(",", ".", regex=False).astype(float)
+        frame[name] = numbers.reindex(column.index)
+        changed = True
+    return changed
+
+
 def _check_columns(frame: pd.DataFrame, path: Path) -> None:
     if frame.shape[1] == 0:
         raise InputError(f"{path}: the table has no columns; check the file's delimiter and header.", path)
     names = [str(c) for c in frame.columns]
+    if not any(n.strip() for n in names):
+        raise InputError(f"{path}: the file has no header row (its first line names no column); export it again "
+                         f"with column names.", path)
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise InputError(
@@ -551,8 +628,16 @@ def _check_columns(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
-    """String column names; empty names replaced by their position."""
-    names = [str(c) if str(c).strip() else f"column_{i + 1}" for i, c in enumerate(frame.columns)]
+    """String column names; empty names replaced by their position (column_2), never by a name the table has."""
+    names = [str(c) for c in frame.columns]
+    taken = set(names)
+    for i, name in enumerate(names):
+        if not name.strip():
+            candidate, k = f"column_{i + 1}", 2
+            while candidate in taken:
+                candidate, k = f"column_{i + 1}_{k}", k + 1
+            names[i] = candidate
+            taken.add(candidate)
     frame.columns = names
     return frame
 

@@ -28,21 +28,31 @@ MAX_CATEGORIES = 10
 PCA_VARIANCE = 0.65
 PCA_MAX_ROWS = 20_000
 IMPORTANCE_ROWS = 16_000  # rows per prediction call when scoring shuffled columns (several columns per call)
+DOMAIN_MAX_CATEGORIES = 254  # gradient boosting takes at most 255 category codes: the rest share the last one
 
 
-def encode(frames: Sequence[pd.DataFrame], numerical: list[str], categorical: list[str]
-           ) -> tuple[list[np.ndarray], list[int]]:
-    """Numerical columns as floats (NaN kept), categorical as codes shared across the frames."""
+def encode(frames: Sequence[pd.DataFrame], numerical: list[str], categorical: list[str],
+           max_categories: int | None = None) -> tuple[list[np.ndarray], list[int]]:
+    """Numerical columns as floats (NaN kept), categorical as codes shared across the frames.
+
+    With `max_categories`, only that many of a column's most frequent categories (in all the frames
+    together) keep a code of their own; the rest share code `max_categories`.
+    """
     encoded = [[] for _ in frames]
     for name in numerical:
         for out, frame in zip(encoded, frames):
             out.append(numeric_values(frame[name]))
     for name in categorical:
         texts = [text_values(frame[name]) for frame in frames]
-        categories = pd.Index(pd.concat(texts).dropna().unique())
+        together = pd.concat(texts).dropna()
+        if max_categories is not None and together.nunique() > max_categories:
+            categories = pd.Index(together.value_counts(sort=True).index[:max_categories])
+            rare = float(max_categories)
+        else:
+            categories, rare = pd.Index(together.unique()), np.nan
         for out, text in zip(encoded, texts):
             codes = categories.get_indexer(text).astype(float)
-            out.append(np.where(codes < 0, np.nan, codes))
+            out.append(np.where(codes >= 0, codes, np.where(text.isna().to_numpy(), np.nan, rare)))
     matrices = [np.column_stack(cols) if cols else np.empty((len(f), 0)) for cols, f in zip(encoded, frames)]
     return matrices, list(range(len(numerical), len(numerical) + len(categorical)))
 
@@ -58,7 +68,7 @@ def iter_domain_classifier(reference: pd.DataFrame, production: pd.DataFrame, nu
     rng = np.random.default_rng(seed)
     ref = reference.sample(min(rows, len(reference)), random_state=seed)
     prod = production.sample(min(rows, len(production)), random_state=seed + 1)
-    (x_ref, x_prod), categorical_index = encode([ref, prod], numerical, categorical)
+    (x_ref, x_prod), categorical_index = encode([ref, prod], numerical, categorical, DOMAIN_MAX_CATEGORIES)
     x = np.vstack([x_ref, x_prod])
     y = np.r_[np.zeros(len(x_ref)), np.ones(len(x_prod))]
     mask = np.zeros(x.shape[1], dtype=bool)

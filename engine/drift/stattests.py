@@ -437,6 +437,10 @@ def anderson(ref: SortedSample, prod: SortedSample, **_: object) -> MethodResult
     """k-sample Anderson-Darling (scipy); p-value capped to [0.001, 0.25] by scipy's tables."""
     import warnings
 
+    if ref.values.size and prod.values.size and ref.values[0] == ref.values[-1] == prod.values[0] == prod.values[-1]:
+        return MethodResult(0.0, 1.0, 0.0)  # one value in both: nothing differs (scipy refuses to compute it)
+    if ref.values.size < 2 or prod.values.size < 2:  # not defined (scipy returns NaN, or fails for one and one)
+        return MethodResult(float("nan"), float("nan"), ks_distance(ref.values, prod.values))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = stats.anderson_ksamp([ref.values, prod.values])

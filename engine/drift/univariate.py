@@ -45,6 +45,7 @@ QUANTILE_LEVELS = np.linspace(0.0, 1.0, 101)
 HIST_BINS, SHOWN_CATEGORIES = 30, 30
 MAX_REFERENCE_CHUNKS = 30
 WORKERS = 2
+MIN_DOMAIN_ROWS = 10  # rows per dataset below which the domain classifier is not run
 
 
 @dataclass(frozen=True)
@@ -182,17 +183,22 @@ class DriftCalculator(Calculator[DriftResult]):
             return None
         numerical = [f.feature for f in features if f.kind == "numerical"]
         categorical = [f.feature for f in features if f.kind == "categorical"]
-        notes = []
-        steps = iter_domain_classifier(self._reference, production, numerical, categorical,
-                                       self.config.domain_rows, self.config.permutations, self.seed)
-        try:
-            while True:
-                yield 0.75 + 0.2 * next(steps), "Drift: domain classifier"
-        except StopIteration as stop:
-            domain = stop.value
-        notes.append(f"Domain classifier: gradient boosting on {domain.rows_per_dataset:,} seeded rows per "
-                     f"dataset, 3-fold cross-validated ROC-AUC, p-value from {domain.permutations:,} permutations of the "
-                     f"held-out labels.")
+        notes, domain = [], None
+        rows = (len(self._reference), len(production))
+        if min(rows) < MIN_DOMAIN_ROWS:  # 3-fold cross-validation of a handful of rows says nothing
+            notes.append(f"Domain classifier not run: it needs at least {MIN_DOMAIN_ROWS} rows in each dataset "
+                         f"(reference {rows[0]:,}, production {rows[1]:,}).")
+        else:
+            steps = iter_domain_classifier(self._reference, production, numerical, categorical,
+                                           self.config.domain_rows, self.config.permutations, self.seed)
+            try:
+                while True:
+                    yield 0.75 + 0.2 * next(steps), "Drift: domain classifier"
+            except StopIteration as stop:
+                domain = stop.value
+            notes.append(f"Domain classifier: gradient boosting on {domain.rows_per_dataset:,} seeded rows per "
+                         f"dataset, 3-fold cross-validated ROC-AUC, p-value from {domain.permutations:,} permutations "
+                         f"of the held-out labels.")
         reconstruction = None
         if numerical or categorical:
             reconstruction = reconstruction_drift(

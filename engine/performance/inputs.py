@@ -108,6 +108,11 @@ def task_classes(task: str, schema_classes: tuple, positive_label: Any, predicti
             names.append(f"not {names[0]}")
         classes.positive = keys.index(positive)
         extra = [n for key, n in zip(keys, names) if key not in target_keys and key != positive]
+        if len(keys) > 2 and not extra:  # [task] type = "binary" over a target of three or more classes
+            raise CalculationError(
+                f"binary task: the target has {len(keys)} classes ({', '.join(names)}); set [task] type = "
+                f"\"multiclass\" (with [columns] positive_label to audit one class against the rest), or name "
+                f"another column in [columns] target")
         if len(keys) > 2:
             raise CalculationError(
                 f"binary task: the predictions hold labels ({', '.join(extra)}) besides the target's classes "
