@@ -468,7 +468,7 @@ class SetupPage(QWidget):
 
     def _set_model(self, path: Path | None) -> None:
         if path is None:
-            self._commit(self._config.replace("model", path=None, trusted=False, trusted_types=()))
+            self._commit(self._config.replace("model", path=None, trusted=False, trusted_types=(), sha256=None))
         elif path != self._config.model.path:
             config = trust.choose_model(self, self._config, path)
             if config is not None:
