@@ -68,6 +68,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or AppSettings()
         self.session = session or AuditSession(self)
+        from app.autosave import Autosave
+
+        self.autosave = Autosave(self.session)  # nothing lost: see app/autosave.py
         self.setWindowIcon(theme.app_icon())
         self.setMinimumSize(760, 520)
         self.last_error: QMessageBox | None = None  # the last error dialog shown (tests read it)
@@ -97,6 +100,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_status_bar()
         self._connect()
+        self.autosave.failed.connect(lambda message: self.statusBar().showMessage(message, 10_000))
         self._restore_window()
         self._update_title()
         self._update_files()
@@ -255,6 +259,12 @@ class MainWindow(QMainWindow):
             if self.session.has_config:
                 page.set_config(self.session.config)
         return self._setup_page
+
+    def offer_restore(self) -> bool:
+        """At start: offer to restore a session a crash left behind (app/autosave.py). True if restored."""
+        from app.autosave import offer_restore
+
+        return offer_restore(self)
 
     def call_when_ready(self, callback) -> None:
         """Run `callback` once the window has painted and the Setup page is built (soon, if it is)."""
@@ -584,4 +594,5 @@ class MainWindow(QMainWindow):
         self.save_window_state()
         self.report_page.cancel_export()
         self.session.shutdown()
+        self.autosave.finish()  # a clean exit: nothing to restore at the next start
         event.accept()

@@ -14,6 +14,7 @@ def settings_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own settings file; the user's real settings are never touched."""
     folder = tmp_path / "settings"
     monkeypatch.setenv("ASSAY_SETTINGS_DIR", str(folder))
+    monkeypatch.setenv("ASSAY_STATE_DIR", str(tmp_path / "state"))  # the autosave too (app/autosave.py)
     return folder
 
 
