@@ -6,6 +6,7 @@
     autosave/session-<id>.json         the audit configuration (column roles and kinds included), the
                                        audit file it belongs to, whether it has unsaved changes, when
     autosave/session-<id>.report.json  the last report's JSON (the same as `assay audit --json`)
+    autosave/session-<id>.results      the last report itself, for the pages (app/saved_results.py)
     autosave/session-<id>.lock         a QLockFile held while this app runs
 
 It writes one second after the last change (debounced), at once after every run, and every write is
@@ -14,10 +15,12 @@ atomic (temporary file, then rename). A clean exit (`finish`) removes all three.
 and `offer_restore` asks: Restore, Restore and run, Discard (or Escape: ask again next time).
 Several Assay windows can run at once: each has its own files, and a live one's lock is respected.
 
-Restoring brings back the configuration and the audit file, with its unsaved changes. The last
-results are not redrawn: there is no loader from the report JSON back to the result objects the pages
-show (parts of them, such as SHAP values per row and drift distributions, are not in the JSON). The
-JSON is kept in `recovered/` and the dialog says where; "Restore and run" runs the audit again.
+Restoring brings back the configuration and the audit file, with its unsaved changes, and the last
+results on every page without re-running: the report object is read back from `.results` through a
+restricted unpickler that builds only Assay's result types (app/saved_results.py). The JSON alone
+could not redraw the pages: it leaves out SHAP values per row, drift distributions and residuals.
+When the results cannot be read back (another Assay version wrote them, or the file is damaged),
+the JSON is kept in `recovered/`, the dialog says so, and "Restore and run" runs the audit again.
 """
 from __future__ import annotations
 
@@ -65,6 +68,7 @@ class SavedSession:
     modified: bool
     config: dict[str, Any]
     report: Path | None = None  # the last report's JSON, if a run finished
+    results: Path | None = None  # the last report itself (app/saved_results.py), if it can be shown again
     verdict: str | None = None
     findings: int | None = None
     finished_at: str | None = None
@@ -80,8 +84,16 @@ class SavedSession:
         base = self.audit_file.parent if self.audit_file is not None else None
         return AuditConfig.from_dict(self.config, base_dir=base, source=self.audit_file)
 
+    def load_results(self) -> Any:
+        """The last AuditReport; raises (OSError, UnpicklingError, ...) when it cannot be read back."""
+        from app.saved_results import load_report
+
+        if self.results is None:
+            raise FileNotFoundError("no saved results")
+        return load_report(self.results.read_bytes())
+
     def discard(self) -> None:
-        for path in (self.slot, self.report, self.lock):
+        for path in (self.slot, self.report, self.slot.with_suffix(".results"), self.lock):  # results even unusable
             if path is not None:
                 Path(path).unlink(missing_ok=True)
 
@@ -114,7 +126,7 @@ def orphaned_sessions(folder: Path | None = None) -> list[SavedSession]:
             continue
         saved = _read(slot)
         if saved is None:
-            for path in (slot, slot.with_name(slot.stem + ".report.json")):
+            for path in (slot, slot.with_name(slot.stem + ".report.json"), slot.with_suffix(".results")):
                 path.unlink(missing_ok=True)
             continue
         found.append(saved)
@@ -144,6 +156,10 @@ def _read(slot: Path) -> SavedSession | None:
         if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("config"), dict):
             return None
         report = slot.with_name(slot.stem + ".report.json")
+        results = slot.with_suffix(".results")
+        from engine.version import assay_version
+
+        same_version = data.get("assay_version") == assay_version()  # result types may differ between versions
         audit_file = data.get("audit_file")
         summary = data.get("report") if isinstance(data.get("report"), dict) else {}
         return SavedSession(
@@ -151,6 +167,7 @@ def _read(slot: Path) -> SavedSession | None:
             audit_file=Path(audit_file) if isinstance(audit_file, str) and audit_file else None,
             modified=bool(data.get("modified")), config=data["config"],
             report=report if report.is_file() else None,
+            results=results if results.is_file() and same_version else None,
             verdict=summary.get("verdict"), findings=summary.get("findings"),
             finished_at=summary.get("finished_at"))
     except (OSError, ValueError):
@@ -171,6 +188,7 @@ class Autosave(QObject):
         name = f"session-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.slot = self.folder / f"{name}.json"
         self.report_file = self.folder / f"{name}.report.json"
+        self.results_file = self.folder / f"{name}.results"
         self._lock = QLockFile(str(self.folder / f"{name}.lock"))
         self._lock.setStaleLockTime(0)
         self._report_written: Any = None
@@ -208,11 +226,12 @@ class Autosave(QObject):
                 self._report_written = report
                 self._report_summary = {"verdict": report.verdict, "findings": len(report.findings),
                                         "finished_at": report.provenance.finished_at}
-                self._writer.write_later(self.report_file, report)  # 0.1 s of JSON for the demo: not here
+                self._writer.write_later(self.report_file, self.results_file, report)  # 0.1 s for the demo
             data = {
                 "format": FORMAT,
                 "saved_at": datetime.now().astimezone().isoformat(timespec="seconds"),
                 "pid": os.getpid(),
+                "assay_version": _version(),
                 "audit_file": str(session.path) if session.path is not None else None,
                 "modified": session.is_modified,
                 "config": session.config.to_dict(),
@@ -234,7 +253,7 @@ class Autosave(QObject):
         self._finished = True
         self.timer.stop()
         self._writer.cancel()  # waits for a write in progress, drops any queued one
-        for path in (self.slot, self.report_file):
+        for path in (self.slot, self.report_file, self.results_file):
             try:
                 path.unlink(missing_ok=True)
             except OSError:  # the folder is gone or unusable: closing must still work
@@ -251,25 +270,28 @@ class _ReportWriter:
         self._lock = threading.Lock()
         self._generation = 0
 
-    def write_later(self, path: Path, report: Any) -> None:
+    def write_later(self, json_path: Path, results_path: Path, report: Any) -> None:
         from PySide6.QtCore import QThreadPool
 
         with self._lock:
             self._generation += 1
             generation = self._generation
-        QThreadPool.globalInstance().start(lambda: self._write(path, report, generation))
+        QThreadPool.globalInstance().start(lambda: self._write(json_path, results_path, report, generation))
 
-    def _write(self, path: Path, report: Any, generation: int) -> None:
+    def _write(self, json_path: Path, results_path: Path, report: Any, generation: int) -> None:
+        from app.saved_results import dump_report
         from engine.config import write_atomic
 
-        data = report.to_json().encode("utf-8")
-        with self._lock:
-            if generation != self._generation:
-                return
-            try:
-                write_atomic(path, data)
-            except Exception as exc:  # noqa: BLE001 - never in a pool thread; the session file still restores
-                print(f"assay: autosave of the report to {path} failed: {exc}", file=sys.stderr)
+        try:
+            results = dump_report(report)
+            data = report.to_json().encode("utf-8")
+            with self._lock:
+                if generation != self._generation:
+                    return
+                write_atomic(results_path, results)
+                write_atomic(json_path, data)
+        except Exception as exc:  # noqa: BLE001 - never raise in a pool thread; the session file still restores
+            print(f"assay: autosave of the report to {json_path} failed: {exc}", file=sys.stderr)
 
     def cancel(self) -> None:
         with self._lock:
@@ -294,13 +316,19 @@ def describe(saved: SavedSession) -> tuple[str, str]:
         what = "an <b>untitled audit</b>"
         where = "The audit was never saved to a file."
     text = f"Assay did not close properly last time. Restore {what} you were working on?"
-    lines = [where, f"Saved automatically on {when_text}."]
-    if saved.report is not None:
+    lines = [f"Saved automatically on {when_text}.", where]
+    if saved.report is not None or saved.results is not None:
         verdict = (saved.verdict or "?").upper()
         count = saved.findings if isinstance(saved.findings, int) else "?"
-        lines.append(f"Last results: {verdict}, {count} finding{'s' * (count != 1)}. They are kept as a JSON report; "
-                     f"the pages show them again after a run (Restore and run).")
-    return text, "<br>".join(lines)
+        finished = _parse_time(saved.finished_at)
+        run = f"Last results: {verdict}, {count} finding{'s' * (count != 1)}" + (
+            f" (the run of {finished.strftime('%Y-%m-%d %H:%M')})" if finished else "")
+        if saved.results is not None:
+            lines.append(f"{run}; they are shown again, without re-running.")
+        else:
+            lines.append(f"{run}. They are kept as a JSON report, but this version of Assay cannot show them: "
+                         f"Restore and run to see them again.")
+    return text, "<br><br>".join(lines)
 
 
 def ask_restore(parent: QWidget | None, saved: SavedSession) -> str:
@@ -312,7 +340,8 @@ def ask_restore(parent: QWidget | None, saved: SavedSession) -> str:
     box.setText(text)
     box.setInformativeText(informative)
     restore = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
-    run = box.addButton("Restore and run", QMessageBox.ButtonRole.AcceptRole) if saved.report is not None else None
+    rerun = saved.report is not None and saved.results is None  # results that cannot be shown: run again
+    run = box.addButton("Restore and run", QMessageBox.ButtonRole.AcceptRole) if rerun else None
     discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
     later = box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(restore)
@@ -371,9 +400,22 @@ def restore(window: Any, saved: SavedSession, run: bool = False) -> bool:
         window.session.set_config(config)
         window.setup_page.set_config(config)
         window.go_to("setup")
-    kept = saved.keep_report()
+    shown = False
+    if saved.results is not None and not run:
+        try:
+            report = saved.load_results()
+        except Exception as exc:  # noqa: BLE001 - damaged or foreign: the configuration is restored all the same
+            print(f"assay: the last results could not be restored: {exc}", file=sys.stderr)
+        else:
+            window.session.restore_report(report)  # every page shows it, as after a run
+            shown = True
+    kept = None if shown else saved.keep_report()
     saved.discard()
-    message = "Restored the last session" + (f"; its last report is kept at {kept}" if kept else "") + "."
+    if shown:
+        message = "Restored the last session and its results."
+    else:
+        message = "Restored the last session" + (
+            f"; its last results could not be shown and are kept at {kept}" if kept else "") + "."
     window.statusBar().showMessage(message, 15_000)
     if run:
         window.run_audit()
@@ -389,3 +431,9 @@ def _parse_time(text: str | None) -> datetime | None:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _version() -> str:
+    from engine.version import assay_version
+
+    return assay_version()

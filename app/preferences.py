@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontDatabase, QKeySequence
+from PySide6.QtGui import QFontDatabase, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView,
                                QLabel, QListWidget, QMessageBox, QPushButton, QRadioButton, QStackedWidget,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -66,8 +66,9 @@ class TrustedModelsPage(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # a SHA-256 is compared whole
+        header.setStretchLastSection(True)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.empty_label = QLabel("No model files trusted yet. When you trust a pickle or joblib file, or accept a "
                                   "skops file's types, it is listed here.")
         self.empty_label.setObjectName("emptyState")
@@ -200,8 +201,13 @@ class PreferencesDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(body, 1)
         layout.addWidget(close)
-        width = self.fontMetrics().horizontalAdvance("0" * 64) + 420  # a whole SHA-256 and the other columns
-        self.resize(min(max(860, width), 1200), 460)
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        sha_width = QFontMetrics(mono).horizontalAdvance("0" * 64)
+        rest = self.fontMetrics().horizontalAdvance("credit_model_v2.joblib" "whole file (pickle/joblib)"
+                                                    "2026-01-01 00:00" "Trusted models")
+        width = sha_width + rest + 160  # the whole SHA-256 without scrolling, where the screen allows
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        self.resize(min(width, screen.width() - 40) if screen is not None else width, 480)
 
     def show_page(self, key: str) -> None:
         self.page_list.setCurrentRow(list(self.pages).index(key))

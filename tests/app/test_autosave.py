@@ -135,17 +135,48 @@ def test_discard_removes_it_and_not_now_keeps_it_for_the_next_start(qtbot, windo
     assert second.session.config.audit.title != "Maybe"
 
 
-def test_restoring_after_a_run_keeps_the_report_and_can_run_again(qtbot, window, small_demo, monkeypatch, answer):
+def test_restoring_after_a_run_shows_the_last_results_without_running(qtbot, window, small_demo, monkeypatch,
+                                                                      answer):
     window.open_audit(small_demo)
     with qtbot.waitSignal(window.session.audit_finished, timeout=60_000):
-        window.run_audit()  # the autosave writes the report as the run finishes
+        window.run_audit()  # the autosave writes the report as the run finishes (in the thread pool)
     report = window.session.report
-    qtbot.waitUntil(window.autosave.report_file.is_file, timeout=10_000)
+    qtbot.waitUntil(lambda: window.autosave.report_file.is_file() and window.autosave.results_file.is_file(),
+                    timeout=10_000)
     crash(window)
     (found,) = orphaned_sessions()
-    assert found.verdict == report.verdict and found.findings == len(report.findings)
+    assert found.verdict == report.verdict and found.findings == len(report.findings) and found.results
     text, informative = autosave.describe(found)
-    assert "audit.toml" in text and report.verdict.upper() in informative and "Saved automatically on" in informative
+    assert "audit.toml" in text and report.verdict.upper() in informative and "without re-running" in informative
+
+    second = new_window(qtbot, monkeypatch)
+    started = []
+    second.session.audit_started.connect(lambda: started.append(True))
+    assert second.offer_restore()
+    restored = second.session.report
+    assert not started and restored is not report
+    assert restored.to_json() == report.to_json()  # the same results, every field of the JSON
+    if report.explanations is not None:  # and what the JSON leaves out, for the beeswarm
+        assert (restored.explanations.production_rows is None) == (report.explanations.production_rows is None)
+    assert second.current_page() == "overview" and second.overview_page.verdict.text() == report.verdict.upper()
+    assert second.overview_page.visible_findings() == list(restored.findings)
+    assert "its results" in second.statusBar().currentMessage()
+    assert not found.results.exists() and orphaned_sessions() == []
+
+
+def test_results_another_version_wrote_are_kept_as_json_and_can_be_run_again(qtbot, window, small_demo,
+                                                                              monkeypatch, answer):
+    window.open_audit(small_demo)
+    with qtbot.waitSignal(window.session.audit_finished, timeout=60_000):
+        window.run_audit()
+    report = window.session.report
+    qtbot.waitUntil(lambda: window.autosave.report_file.is_file() and window.autosave.results_file.is_file(),
+                    timeout=10_000)
+    crash(window)
+    data = json.loads(window.autosave.slot.read_text(encoding="utf-8"))
+    window.autosave.slot.write_text(json.dumps({**data, "assay_version": "0.0.1"}), encoding="utf-8")
+    (found,) = orphaned_sessions()
+    assert found.report and found.results is None and "Restore and run" in autosave.describe(found)[1]
 
     second = new_window(qtbot, monkeypatch)
     answer.value = "run"
@@ -154,7 +185,7 @@ def test_restoring_after_a_run_keeps_the_report_and_can_run_again(qtbot, window,
     assert second.session.report.verdict == report.verdict
     (kept,) = (Path(os.environ["ASSAY_STATE_DIR"]) / "recovered").glob("*.json")
     assert kept.name.startswith("audit-") and json.loads(kept.read_text(encoding="utf-8"))["verdict"] == report.verdict
-    assert str(kept) in second.statusBar().currentMessage() or second.session.is_running is False
+    assert orphaned_sessions() == [] and not window.autosave.results_file.exists()
 
 
 def test_an_untitled_audit_and_a_vanished_audit_file_restore_as_untitled(qtbot, window, small_demo, monkeypatch,
@@ -217,10 +248,12 @@ def test_a_failing_autosave_reports_and_never_raises(qtbot, tmp_path):
 def test_the_restore_question_names_the_file_and_offers_the_choices(qtbot, tmp_path):
     saved = SavedSession(slot=tmp_path / "session-1.json", saved_at="2026-11-29T18:02:03+00:00",
                          audit_file=tmp_path / "credit audit.toml", modified=True, config={},
-                         report=tmp_path / "r.json", verdict="fail", findings=12)
+                         report=tmp_path / "r.json", verdict="fail", findings=12,
+                         finished_at="2026-11-29T17:58:00+00:00")
     text, informative = autosave.describe(saved)
     assert "credit audit.toml" in text and "2026-11-29 at 18:02:03" in informative
-    assert "not saved" in informative and "FAIL, 12 findings" in informative
+    assert "not saved" in informative and "FAIL, 12 findings (the run of 2026-11-29 17:58)" in informative
+    assert "Restore and run" in informative
 
 
 # -- a real crash -------------------------------------------------------------------------------------------
