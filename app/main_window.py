@@ -469,6 +469,7 @@ class MainWindow(QMainWindow):
             return
         if vetted != config:
             self.setup_page.set_config(vetted)
+        self.setup_page.refresh_files()  # "trusted by you" once the user trusted the model just now
         self.session.run(vetted)
 
     def cancel_audit(self) -> None:
@@ -548,6 +549,7 @@ class MainWindow(QMainWindow):
 
         dialog = PreferencesDialog(self.settings, self)
         dialog.theme_chosen.connect(self._on_theme_chosen)
+        dialog.trusted_page.revoked.connect(lambda _hashes: self.setup_page.refresh_files())
         if page:
             dialog.show_page(page)
         dialog.open()

@@ -114,6 +114,17 @@ def file_sha256(path: Path) -> str:
     return _hashes[key]
 
 
+def remembered_pickle(path: Path | None, settings: AppSettings | None = None) -> bool:
+    """Whether this app trusts the pickle/joblib file at `path` (by its hash); False if it cannot be read."""
+    if path is None:
+        return False
+    try:
+        record = (settings or AppSettings()).trusted_model(file_sha256(Path(path)))
+    except OSError:
+        return False
+    return record is not None and record.kind == "pickle"
+
+
 def choose_model(parent: QWidget | None, config: AuditConfig, path: str | Path,
                  settings: AppSettings | None = None) -> AuditConfig | None:
     """The config with `path` as its model, after the trust questions; None if refused or unreadable.

@@ -2,32 +2,18 @@
 from __future__ import annotations
 
 import hashlib
-import operator
 import shutil
 from pathlib import Path
 
 import joblib
-import numpy as np
 import pytest
 import skops.io as sio
 from PySide6.QtCore import Qt
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer
 
 from app import preferences, trust
 from app.settings import AppSettings
 from engine.config import AuditConfig
 from engine.errors import ModelTrustError, UntrustedTypesError
-
-
-@pytest.fixture
-def models(tmp_path):
-    X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), [0, 0, 1, 1]
-    joblib_path, skops_path = tmp_path / "model.joblib", tmp_path / "model.skops"
-    joblib.dump(LogisticRegression().fit(X, y), joblib_path)
-    sio.dump(make_pipeline(FunctionTransformer(operator.neg), LogisticRegression()).fit(X, y), skops_path)
-    return joblib_path, skops_path
 
 
 @pytest.fixture
@@ -207,7 +193,11 @@ def pickle_audit(small_demo: Path, tmp_path: Path) -> Path:
 
 def test_the_app_asks_before_running_a_received_audit_then_remembers_and_revokes(qtbot, window, pickle_audit, asked,
                                                                                   tmp_path):
+    from app.pages.setup import FileRow
+
     assert window.open_audit(pickle_audit)
+    hint = window.setup_page.findChild(FileRow, "file_model").hint
+    assert "the audit file says trusted, you have not" in hint.text()
     asked.answer = False
     window.run_action.trigger()
     assert len(asked) == 1 and not window.session.is_running  # refused: nothing ran, nothing opened
@@ -217,6 +207,7 @@ def test_the_app_asks_before_running_a_received_audit_then_remembers_and_revokes
     with qtbot.waitSignal(window.session.audit_finished, timeout=60_000):
         window.run_action.trigger()
     assert len(asked) == 2 and window.session.report.provenance.model is not None
+    assert "trusted by you" in hint.text()
 
     # the same bytes named by another audit file at another path: no question
     other = tmp_path / "moved"
@@ -241,6 +232,8 @@ def test_the_app_asks_before_running_a_received_audit_then_remembers_and_revokes
     with qtbot.waitSignal(page.revoked):
         qtbot.mouseClick(page.revoke_button, Qt.MouseButton.LeftButton)
     assert page.table.rowCount() == 0 and page.empty_label.isVisibleTo(page)
+    hint = window.setup_page.findChild(FileRow, "file_model").hint
+    assert "not trusted yet" in hint.text() or "you have not" in hint.text()
     dialog.close()
     asked.answer = False
     window.run_action.trigger()
