@@ -155,3 +155,16 @@ def test_a_process_killed_while_writing_leaves_the_old_file(tmp_path):
     assert target.read_bytes() == b"old contents"
     # a kill leaves its temporary file (hidden, named after the target): never the target half-written
     assert all(name.startswith(".audit.toml.") for name in leftovers(tmp_path))
+
+
+def test_the_bytes_reach_the_disk_before_the_rename_unless_told_otherwise(tmp_path, monkeypatch):
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(config_module.os, "fsync", lambda fd: events.append("fsync") or real_fsync(fd))
+    monkeypatch.setattr(config_module.os, "replace", lambda a, b: events.append("replace") or real_replace(a, b))
+    write_atomic(tmp_path / "report.json", b"{}")
+    expected = ["fsync", "replace", "fsync"] if os.name == "posix" else ["fsync", "replace"]  # file, rename, folder
+    assert events == expected
+    events.clear()
+    write_atomic(tmp_path / "autosave.json", b"{}", sync=False)  # the app's frequent autosave
+    assert events == ["replace"] and (tmp_path / "autosave.json").read_bytes() == b"{}"
