@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontDatabase, QFontMetrics, QKeySequence
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QFontDatabase, QFontMetrics, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView,
-                               QLabel, QListWidget, QMessageBox, QPushButton, QRadioButton, QStackedWidget,
+                               QLabel, QListWidget, QListWidgetItem, QMessageBox, QPushButton, QRadioButton, QStackedWidget,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.settings import THEMES, AppSettings, TrustedModel
@@ -81,10 +81,17 @@ class TrustedModelsPage(QWidget):
         self.revoke_all_button = QPushButton("Revoke all…")
         self.revoke_all_button.clicked.connect(self.revoke_all)
         self.table.itemSelectionChanged.connect(self._update_buttons)
+        copy = QShortcut(QKeySequence(QKeySequence.StandardKey.Copy), self.table)
+        copy.activated.connect(self.copy_selected)
+        self.copy_button = QPushButton("Copy SHA-256")
+        self.copy_button.setToolTip("Copy the selected files' SHA-256 to the clipboard (Ctrl+C), to compare them")
+        self.copy_button.clicked.connect(self.copy_selected)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.revoke_button)
         buttons.addWidget(self.revoke_all_button)
+        buttons.addSpacing(12)
+        buttons.addWidget(self.copy_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -118,6 +125,13 @@ class TrustedModelsPage(QWidget):
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         return tuple(self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) for row in rows)
 
+    def copy_selected(self) -> str:
+        """Put the selected SHA-256s on the clipboard, one a line; returns the text."""
+        text = "\n".join(self.selected_hashes())
+        if text:
+            QGuiApplication.clipboard().setText(text)
+        return text
+
     def revoke_selected(self) -> None:
         hashes = self.selected_hashes()
         for sha in hashes:
@@ -136,6 +150,7 @@ class TrustedModelsPage(QWidget):
 
     def _update_buttons(self) -> None:
         self.revoke_button.setEnabled(bool(self.table.selectionModel().selectedRows()))
+        self.copy_button.setEnabled(self.revoke_button.isEnabled())
         self.revoke_all_button.setEnabled(self.table.rowCount() > 0)
 
 
@@ -182,7 +197,9 @@ class PreferencesDialog(QDialog):
         self.page_list = QListWidget()
         self.stack = QStackedWidget()
         for page in self.pages.values():
-            self.page_list.addItem(page.title)
+            item = QListWidgetItem(page.title)
+            item.setSizeHint(QSize(0, self.fontMetrics().height() + 14))  # as roomy as the main window's page list
+            self.page_list.addItem(item)
             container = QWidget()
             inner = QVBoxLayout(container)
             heading = QLabel(f"<h3>{page.title}</h3>")

@@ -252,6 +252,13 @@ def test_preferences_opens_with_ctrl_comma_and_revoke_all_asks_first(qtbot, wind
     page = dialog.trusted_page
     assert [page.table.item(r, 1).text() for r in range(2)] == ["2 skops types", "whole file (pickle/joblib)"]
     assert "x.Y" in page.table.item(0, 0).toolTip() and not page.revoke_button.isEnabled()
+    assert not page.copy_button.isEnabled()
+    page.table.selectAll()
+    page.copy_button.click()
+    from PySide6.QtGui import QGuiApplication
+
+    assert QGuiApplication.clipboard().text() == "cd" * 32 + "\n" + "ab" * 32
+    page.table.clearSelection()
     monkeypatch.setattr(preferences, "confirm_revoke_all", lambda parent, count: False)
     page.revoke_all_button.click()
     assert page.table.rowCount() == 2
