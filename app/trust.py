@@ -101,27 +101,74 @@ def ask_types_trust(parent: QWidget | None, path: Path, types: Sequence[str]) ->
 
 
 _hashes: dict[tuple[str, int, int], str] = {}  # (resolved path, size, mtime_ns) -> SHA-256
+BIG_FILE = 32 << 20  # hashing more than this shows progress and keeps the window painting
+HASH_BLOCK = 4 << 20
 
 
-def file_sha256(path: Path) -> str:
+class HashCancelled(Exception):
+    """The user cancelled computing a model file's SHA-256."""
+
+
+def file_sha256(path: Path, parent: QWidget | None = None, cached_only: bool = False) -> str | None:
     """The file's SHA-256, remembered while its size and modification time stay the same (runs re-check
-    a model file every time; the engine hashes it again when it opens it). Raises OSError."""
+    a model file every time; the engine hashes it again when it opens it). Raises OSError.
+
+    With `parent`, a file over BIG_FILE is hashed block by block under a window-modal progress dialog, so
+    the window keeps painting (a 200 MB file takes 0.3 to 0.9 s); cancelling it raises HashCancelled.
+    With `cached_only`, a big file not hashed yet gives None instead of being read."""
     path = Path(path)
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    if key not in _hashes:
+    if key in _hashes:
+        return _hashes[key]
+    if stat.st_size > BIG_FILE and cached_only:
+        return None
+    if stat.st_size <= BIG_FILE or parent is None:
         _hashes[key] = sha256_file(path)
+    else:
+        _hashes[key] = _hash_with_progress(path, stat.st_size, parent)
     return _hashes[key]
 
 
-def remembered_pickle(path: Path | None, settings: AppSettings | None = None) -> bool:
-    """Whether this app trusts the pickle/joblib file at `path` (by its hash); False if it cannot be read."""
+def _hash_with_progress(path: Path, size: int, parent: QWidget) -> str:
+    import hashlib
+
+    from PySide6.QtWidgets import QApplication, QProgressDialog
+
+    dialog = QProgressDialog(f"Computing the SHA-256 of {path.name} ({size / 1e6:,.0f} MB)…", "Cancel", 0, 1000,
+                             parent)
+    dialog.setWindowTitle("Checking the model file")
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)  # no second run can start meanwhile
+    dialog.setMinimumDuration(400)
+    digest = hashlib.sha256()
+    done = 0
+    try:
+        with open(path, "rb") as handle:
+            while block := handle.read(HASH_BLOCK):
+                digest.update(block)
+                done += len(block)
+                dialog.setValue(min(999, int(1000 * done / size)))
+                QApplication.processEvents()
+                if dialog.wasCanceled():
+                    raise HashCancelled(str(path))
+    finally:
+        dialog.reset()
+        dialog.deleteLater()
+    return digest.hexdigest()
+
+
+def remembered_pickle(path: Path | None, settings: AppSettings | None = None) -> bool | None:
+    """Whether this app trusts the pickle/joblib file at `path` (by its hash); False if it cannot be read,
+    None if it is big and not hashed yet (the Setup page does not read a big file to label it)."""
     if path is None:
         return False
     try:
-        record = (settings or AppSettings()).trusted_model(file_sha256(Path(path)))
+        sha = file_sha256(Path(path), cached_only=True)
     except OSError:
         return False
+    if sha is None:
+        return None
+    record = (settings or AppSettings()).trusted_model(sha)
     return record is not None and record.kind == "pickle"
 
 
@@ -136,7 +183,9 @@ def choose_model(parent: QWidget | None, config: AuditConfig, path: str | Path,
         if not path.is_file():
             raise InputError(f"{path}: model file not found; check the path.", path)
         try:
-            sha = file_sha256(path)
+            sha = file_sha256(path, parent)
+        except HashCancelled:
+            return None
         except OSError as exc:
             raise InputError(f"{path}: cannot read the model file ({exc.strerror}).", path) from exc
         remembered = settings.trusted_model(sha)
@@ -175,7 +224,9 @@ def vet_config(parent: QWidget | None, config: AuditConfig, settings: AppSetting
     try:
         if not path.is_file():
             return config
-        sha = file_sha256(path)
+        sha = file_sha256(path, parent)
+    except HashCancelled:
+        return None
     except OSError:
         return config
     remembered = settings.trusted_model(sha)

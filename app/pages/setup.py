@@ -335,8 +335,11 @@ class SetupPage(QWidget):
         if model.path.suffix.lower() in SKOPS_SUFFIXES:
             extra = len(model.trusted_types)
             return f"skops file \u00b7 {extra} extra type{'s' * (extra != 1)} accepted" if extra else "skops file"
-        if trust.remembered_pickle(model.path):
+        remembered = trust.remembered_pickle(model.path)
+        if remembered:
             return "pickle/joblib file \u00b7 trusted by you: it will be opened"
+        if remembered is None:  # big and not hashed yet: the run checks it
+            return "pickle/joblib file \u00b7 Assay checks its SHA-256 against the files you trusted before opening it"
         if model.trusted:  # an audit file cannot grant trust by itself (app/trust.py)
             return "pickle/joblib file \u00b7 the audit file says trusted, you have not: Assay asks before opening it"
         return "pickle/joblib file \u00b7 not trusted yet: Assay asks before the audit opens it"

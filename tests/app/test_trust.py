@@ -273,3 +273,30 @@ def test_preferences_opens_with_ctrl_comma_and_revoke_all_asks_first(qtbot, wind
     window.set_theme("system")
     dialog.close()
 
+
+
+def test_a_big_model_file_is_hashed_with_progress_and_the_window_keeps_turning(qtbot, window, tmp_path, asked,
+                                                                                monkeypatch):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QProgressDialog
+
+    monkeypatch.setattr(trust, "BIG_FILE", 1 << 20)
+    monkeypatch.setattr(trust, "HASH_BLOCK", 64 << 10)
+    big = tmp_path / "big.joblib"
+    big.write_bytes(bytes(range(256)) * (12 << 12))  # 12 MB: 192 blocks
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(0)
+    assert trust.remembered_pickle(big) is None  # not read just to label the Setup page
+    config = AuditConfig().replace("model", path=big)
+    vetted = trust.vet_config(window, config)
+    timer.stop()
+    assert vetted.model.sha256 == sha(big) and len(asked) == 1
+    assert len(ticks) > 10, "the event loop did not run while hashing"
+    assert trust.remembered_pickle(big) is True  # trusted, and the hash is cached now
+
+    big.write_bytes(big.read_bytes()[::-1])  # a new file: hashed again, and this time cancelled
+    monkeypatch.setattr(QProgressDialog, "wasCanceled", lambda self: True)
+    assert trust.vet_config(window, config) is None and len(asked) == 1
+    assert trust.choose_model(window, AuditConfig(), big) is None and window.last_error is None
