@@ -30,9 +30,10 @@ def main(audit_file: Path | None = None, run: bool = False) -> int:
     window.show()
     if os.environ.get(STARTUP_PROBE):  # bench/cold_start.py --bundle: the moment the window is usable, then quit
         window.call_when_ready(lambda: (print(f"READY {time.time():.6f}", flush=True), app.quit()))
-    if audit_file is not None:
-        window.call_when_ready(lambda: window.open_audit(Path(audit_file), run=run))
-    elif run:
+    # a session a crash left behind is offered first; restored, it replaces the file named here
+    window.call_when_ready(lambda: window.offer_restore() or (
+        audit_file is not None and window.open_audit(Path(audit_file), run=run)))
+    if audit_file is None and run:
         print("assay: --run needs an audit file: assay gui AUDIT.toml --run", file=sys.stderr)
     return app.exec()
 

@@ -68,9 +68,13 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or AppSettings()
         self.session = session or AuditSession(self)
+        from app.autosave import Autosave
+
+        self.autosave = Autosave(self.session)  # nothing lost: see app/autosave.py
         self.setWindowIcon(theme.app_icon())
         self.setMinimumSize(760, 520)
         self.last_error: QMessageBox | None = None  # the last error dialog shown (tests read it)
+        self.preferences_dialog: Any = None  # the last Preferences dialog opened (tests read it)
 
         self._setup_page: Any = None  # SetupPage, built after the first paint (see setup_page)
         self._painted = False
@@ -96,6 +100,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_status_bar()
         self._connect()
+        self.autosave.failed.connect(lambda message: self.statusBar().showMessage(message, 10_000))
         self._restore_window()
         self._update_title()
         self._update_files()
@@ -170,6 +175,9 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _checked=False, n=name: self.set_theme(n))
             self.theme_actions.addAction(action)
         self.about_action = self._action("&About Assay", self._show_about)
+        self.preferences_action = self._action("&Preferences…", self.show_preferences, QKeySequence("Ctrl+,"),
+                                               tip="Settings, and the model files you trusted (Ctrl+,)")
+        self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -185,6 +193,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.export_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addAction(self.preferences_action)
         audit_menu = bar.addMenu("&Audit")
         audit_menu.addAction(self.run_action)
         audit_menu.addAction(self.cancel_action)
@@ -249,6 +259,12 @@ class MainWindow(QMainWindow):
             if self.session.has_config:
                 page.set_config(self.session.config)
         return self._setup_page
+
+    def offer_restore(self) -> bool:
+        """At start: offer to restore a session a crash left behind (app/autosave.py). True if restored."""
+        from app.autosave import offer_restore
+
+        return offer_restore(self)
 
     def call_when_ready(self, callback) -> None:
         """Run `callback` once the window has painted and the Setup page is built (soon, if it is)."""
@@ -444,7 +460,17 @@ class MainWindow(QMainWindow):
     # -- running -----------------------------------------------------------------------------
 
     def run_audit(self) -> None:
-        self.session.run(self.setup_page.config())
+        from app import trust
+
+        config = self.setup_page.config()
+        vetted = trust.vet_config(self, config, self.settings)  # an audit file's trusted = true is not enough
+        if vetted is None:
+            self.statusBar().showMessage("The model was not opened; the audit did not run.", 6000)
+            return
+        if vetted != config:
+            self.setup_page.set_config(vetted)
+        self.setup_page.refresh_files()  # "trusted by you" once the user trusted the model just now
+        self.session.run(vetted)
 
     def cancel_audit(self) -> None:
         self.session.cancel()
@@ -474,7 +500,7 @@ class MainWindow(QMainWindow):
         if isinstance(error, (ModelTrustError, UntrustedTypesError)):
             from app import trust
 
-            config = trust.resolve_trust(self, self.session.config, error)
+            config = trust.resolve_trust(self, self.session.config, error, self.settings)
             if config is not None:
                 self.setup_page.set_config(config)
                 self.session.run(config)
@@ -517,6 +543,24 @@ class MainWindow(QMainWindow):
         self.files_label.setText("   ·   ".join(parts) if parts else "No data chosen yet")
         self.files_label.setToolTip("\n".join(tips))
 
+    def show_preferences(self, page: str | None = None) -> Any:
+        """Edit > Preferences (Ctrl+,); returns the dialog (open, not modal-blocking; tests read it)."""
+        from app.preferences import PreferencesDialog
+
+        dialog = PreferencesDialog(self.settings, self)
+        dialog.theme_chosen.connect(self._on_theme_chosen)
+        dialog.trusted_page.revoked.connect(lambda _hashes: self.setup_page.refresh_files())
+        if page:
+            dialog.show_page(page)
+        dialog.open()
+        self.preferences_dialog = dialog
+        return dialog
+
+    def _on_theme_chosen(self, name: str) -> None:
+        self.set_theme(name)
+        for action in self.theme_actions.actions():
+            action.setChecked(action.data() == name)
+
     def _show_about(self) -> None:
         from engine.version import assay_version
 
@@ -552,4 +596,5 @@ class MainWindow(QMainWindow):
         self.save_window_state()
         self.report_page.cancel_export()
         self.session.shutdown()
+        self.autosave.finish()  # a clean exit: nothing to restore at the next start
         event.accept()

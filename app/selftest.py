@@ -41,6 +41,7 @@ def run_selftest(keep: Path | None = None) -> int:
                   file=sys.stderr)
             return EXIT_NO_DISPLAY
         os.environ.setdefault("ASSAY_SETTINGS_DIR", str(folder / "settings"))  # never touch the user's settings
+        os.environ.setdefault("ASSAY_STATE_DIR", str(folder / "state"))  # nor their autosave
         from app.platform_check import startup_problem
 
         problem = startup_problem()

@@ -122,6 +122,12 @@ class AuditSession(QObject):
         self.modified_changed.emit(False)
         return self._path
 
+    def restore_report(self, report: AuditReport) -> None:
+        """Show a report saved earlier (a session restored after a crash) as if its run had just finished."""
+        self.cancel()
+        self._report = report
+        self.audit_finished.emit(report)
+
     # -- running -----------------------------------------------------------------------------
 
     def run(self, config: AuditConfig | None = None) -> int:

@@ -1,12 +1,19 @@
 """AppSettings: the few things Assay remembers between sessions, behind a typed wrapper with a version.
 
+Among them, the model files the user trusted (`TrustedModel`), remembered by SHA-256 rather than by
+path: a file with the same bytes is trusted wherever it lies and whichever audit file names it, a
+changed file is not. Preferences > Trusted models lists and revokes them.
+
 Stored with QSettings in INI format: in $ASSAY_SETTINGS_DIR/assay.ini when that variable is set
 (tests point it at a temporary folder), else in the user's configuration folder. When the stored
 version is older, `_migrate` upgrades it; a newer or unreadable one is set aside, never trusted.
 """
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -15,6 +22,28 @@ SETTINGS_VERSION = 1
 MAX_RECENT = 10
 SETTINGS_DIR_ENV = "ASSAY_SETTINGS_DIR"
 THEMES = ("system", "light", "dark")
+TRUST_KINDS = ("pickle", "skops")
+_SHA256 = frozenset("0123456789abcdef")
+
+
+@dataclass(frozen=True)
+class TrustedModel:
+    """One trust decision: the file's hash, the name it had when trusted, when, and what was trusted.
+
+    kind "pickle": the whole file may be unpickled (pickle, joblib). kind "skops": only `types`, the
+    types skops does not trust by default, were accepted.
+    """
+
+    sha256: str
+    name: str
+    kind: str
+    trusted_at: str  # ISO 8601, local time with offset
+    types: tuple[str, ...] = field(default=())
+    path: str = ""  # where it was last seen (a hint for the user, never used to decide)
+
+
+def _is_sha256(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and set(value) <= _SHA256
 
 
 def default_qsettings() -> QSettings:
@@ -133,6 +162,66 @@ class AppSettings:
             self._store.setValue("files/recent", [str(p) for p in files])
         else:
             self._store.remove("files/recent")
+
+    # -- trusted model files ------------------------------------------------------------------
+
+    @property
+    def trusted_models(self) -> list[TrustedModel]:
+        """Every remembered trust decision, most recent first. Damaged entries are skipped, never trusted."""
+        value = self._store.value("trust/models")
+        try:
+            items = json.loads(value) if isinstance(value, str) and value else []
+        except ValueError:
+            return []
+        models = []
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict) or not _is_sha256(item.get("sha256")) or item.get("kind") not in TRUST_KINDS:
+                continue
+            types = item.get("types", [])
+            models.append(TrustedModel(
+                sha256=item["sha256"], name=str(item.get("name", "")), kind=item["kind"],
+                trusted_at=str(item.get("trusted_at", "")),
+                types=tuple(str(t) for t in types) if isinstance(types, list) else (),
+                path=str(item.get("path", ""))))
+        return models
+
+    def trusted_model(self, sha256: str) -> TrustedModel | None:
+        """The decision remembered for this hash, if any."""
+        sha256 = sha256.lower()
+        return next((m for m in self.trusted_models if m.sha256 == sha256), None)
+
+    def trust_model(self, sha256: str, path: Path, kind: str, types: tuple[str, ...] | list[str] = ()) -> TrustedModel:
+        """Remember that the file with this hash is trusted (pickle) or that these skops types are accepted.
+
+        For skops files the accepted types add to those already remembered for the hash.
+        """
+        sha256 = sha256.lower()
+        if not _is_sha256(sha256):
+            raise ValueError(f"not a SHA-256: {sha256!r}")
+        if kind not in TRUST_KINDS:
+            raise ValueError(f"kind must be one of {TRUST_KINDS}, not {kind!r}")
+        previous = self.trusted_model(sha256)
+        if previous is not None and previous.kind == kind == "skops":
+            types = tuple(dict.fromkeys(previous.types + tuple(types)))
+        record = TrustedModel(sha256=sha256, name=Path(path).name, kind=kind,
+                              trusted_at=datetime.now().astimezone().isoformat(timespec="seconds"),
+                              types=tuple(types) if kind == "skops" else (), path=str(path))
+        self._set_trusted([record] + [m for m in self.trusted_models if m.sha256 != sha256])
+        return record
+
+    def revoke_trust(self, sha256: str) -> None:
+        sha256 = sha256.lower()
+        self._set_trusted([m for m in self.trusted_models if m.sha256 != sha256])
+
+    def revoke_all_trust(self) -> None:
+        self._set_trusted([])
+
+    def _set_trusted(self, models: list[TrustedModel]) -> None:
+        if models:
+            self._store.setValue("trust/models", json.dumps([asdict(m) for m in models]))
+        else:
+            self._store.remove("trust/models")
+        self._store.sync()  # a trust decision (and a revocation above all) must not wait for a clean exit
 
     # -- versioning --------------------------------------------------------------------------
 

@@ -78,7 +78,7 @@ window.session.shutdown()
 def one_run(audit: Path | None, settings_dir: Path) -> tuple[float, float, float, str]:
     """Seconds to the first paint and to the Setup page's first paint, the longest event-loop stall
     between them, and the heavy modules loaded at the first paint."""
-    env = dict(os.environ, ASSAY_SETTINGS_DIR=str(settings_dir))
+    env = dict(os.environ, ASSAY_SETTINGS_DIR=str(settings_dir), ASSAY_STATE_DIR=str(settings_dir / "state"))
     args = [sys.executable, "-c", CHILD] + ([str(audit)] if audit else [])
     start = time.time()
     result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
@@ -91,7 +91,8 @@ def one_run(audit: Path | None, settings_dir: Path) -> tuple[float, float, float
 
 def bundle_run(executable: Path, settings_dir: Path) -> float:
     """Seconds from spawning an installed `assay` (a bundle) to its window being ready (painted, Setup built)."""
-    env = dict(os.environ, ASSAY_SETTINGS_DIR=str(settings_dir), ASSAY_STARTUP_PROBE="1")
+    env = dict(os.environ, ASSAY_SETTINGS_DIR=str(settings_dir), ASSAY_STATE_DIR=str(settings_dir / "state"),
+               ASSAY_STARTUP_PROBE="1")
     start = time.time()
     result = subprocess.run([str(executable), "gui"], env=env, capture_output=True, text=True, timeout=120)
     ready = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("READY ")]

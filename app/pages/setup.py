@@ -301,6 +301,10 @@ class SetupPage(QWidget):
         self._positive.setCurrentText("" if label is None else str(label))
         self._show_files()
 
+    def refresh_files(self) -> None:
+        """Redraw the file rows (a trust decision changed what the model row says)."""
+        self._show_files()
+
     def _show_files(self) -> None:
         for slot in DATA_SLOTS:
             path = self._pending.get(slot) or getattr(self._config.data, slot)
@@ -335,8 +339,13 @@ class SetupPage(QWidget):
         if model.path.suffix.lower() in SKOPS_SUFFIXES:
             extra = len(model.trusted_types)
             return f"skops file \u00b7 {extra} extra type{'s' * (extra != 1)} accepted" if extra else "skops file"
-        if model.trusted:
+        remembered = trust.remembered_pickle(model.path)
+        if remembered:
             return "pickle/joblib file \u00b7 trusted by you: it will be opened"
+        if remembered is None:  # big and not hashed yet: the run checks it
+            return "pickle/joblib file \u00b7 Assay checks its SHA-256 against the files you trusted before opening it"
+        if model.trusted:  # an audit file cannot grant trust by itself (app/trust.py)
+            return "pickle/joblib file \u00b7 the audit file says trusted, you have not: Assay asks before opening it"
         return "pickle/joblib file \u00b7 not trusted yet: Assay asks before the audit opens it"
 
     def _set_busy(self, text: str | None) -> None:
@@ -475,7 +484,7 @@ class SetupPage(QWidget):
 
     def _set_model(self, path: Path | None) -> None:
         if path is None:
-            self._commit(self._config.replace("model", path=None, trusted=False, trusted_types=()))
+            self._commit(self._config.replace("model", path=None, trusted=False, trusted_types=(), sha256=None))
         elif path != self._config.model.path:
             config = trust.choose_model(self, self._config, path)
             if config is not None:

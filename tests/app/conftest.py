@@ -14,6 +14,7 @@ def settings_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own settings file; the user's real settings are never touched."""
     folder = tmp_path / "settings"
     monkeypatch.setenv("ASSAY_SETTINGS_DIR", str(folder))
+    monkeypatch.setenv("ASSAY_STATE_DIR", str(tmp_path / "state"))  # the autosave too (app/autosave.py)
     return folder
 
 
@@ -132,3 +133,22 @@ def close_error():
         return text
 
     return close
+
+
+@pytest.fixture
+def models(tmp_path: Path) -> tuple[Path, Path]:
+    """A joblib model (opening it needs trust) and a skops model with one type skops does not trust by default."""
+    import operator
+
+    import joblib
+    import numpy as np
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), [0, 0, 1, 1]
+    joblib_path, skops_path = tmp_path / "model.joblib", tmp_path / "model.skops"
+    joblib.dump(LogisticRegression().fit(X, y), joblib_path)
+    sio.dump(make_pipeline(FunctionTransformer(operator.neg), LogisticRegression()).fit(X, y), skops_path)
+    return joblib_path, skops_path

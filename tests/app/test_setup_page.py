@@ -5,20 +5,13 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import operator
 from pathlib import Path
 
-import joblib
-import numpy as np
 import pandas as pd
 import pytest
-import skops.io as sio
 from PySide6.QtCore import QMimeData, QPointF, Qt, QThreadPool, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QLineEdit, QProgressBar, QPushButton, QTableView
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer
 
 from app import dialogs, trust
 from app.models.columns_model import CHOICES_ROLE, ColumnRow, with_role
@@ -63,15 +56,6 @@ def tables(tmp_path):
     pd.DataFrame({"x": [1.5, 2.5, None, 4.0], "label": ["yes", "no", "yes", "no"]}).to_csv(a, index=False)
     pd.DataFrame({"u": [1, 2, 3, 4], "v": list("abca"), "w": [0.1, 0.2, 0.3, 0.4]}).to_csv(b, index=False)
     return a, b
-
-
-@pytest.fixture
-def models(tmp_path):
-    X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), [0, 0, 1, 1]
-    joblib_path, skops_path = tmp_path / "model.joblib", tmp_path / "model.skops"
-    joblib.dump(LogisticRegression().fit(X, y), joblib_path)
-    sio.dump(make_pipeline(FunctionTransformer(operator.neg), LogisticRegression()).fit(X, y), skops_path)
-    return joblib_path, skops_path
 
 
 def rows(page) -> dict[str, ColumnRow]:
