@@ -12,7 +12,7 @@ def band_edges(reference: pd.Series, configured: tuple[float, ...] | None) -> tu
     """Configured edges, or the reference's quartiles (rounded, duplicates dropped)."""
     if configured:
         return tuple(configured)
-    values = pd.to_numeric(reference, errors="coerce").dropna()
+    values = pd.to_numeric(reference, errors="coerce").dropna().astype(float)  # a boolean forced numerical too
     if values.empty:
         return ()
     quartiles = np.quantile(values, [0.25, 0.5, 0.75])

@@ -272,6 +272,10 @@ CONSTANT_ANDERSON = ([{**FLOAT, "kind": "constant"}], None, None, None, (30, 30)
                      sections(numerical_method="anderson"))  # scipy: "needs more than one distinct observation"
 BLANK_NAME_CLASH = ([{**FLOAT, "name": ""}, {**FLOAT, "name": "column_1"}], "binary", "labels", None, (30, 30), "csv",
                     0, DEFAULT_SECTIONS)  # the blank name became a second 'column_1'
+BOOLEAN_FORCED_NUMERICAL = ([{**FLOAT, "name": "age", "kind": "boolean", "in_production": False}, {**FLOAT, "name": "Age"}],
+                            "binary", "labels", None, (1, 1), "csv", 0,
+                            {**DEFAULT_SECTIONS, "columns": {"numerical": ["age"], "sensitive": ["age"]}})
+# a boolean column forced numerical as a sensitive / segment column: np.quantile of booleans raised TypeError
 ONE_ROW_ANDERSON = ([FLOAT], None, None, None, (1, 1), "csv", 0,
                     sections(numerical_method="anderson"))  # scipy: "index -1 is out of bounds for axis 0 with size 0"
 
@@ -283,6 +287,7 @@ ONE_ROW_ANDERSON = ([FLOAT], None, None, None, (1, 1), "csv", 0,
 @example(CONSTANT_ANDERSON)
 @example(ONE_ROW_ANDERSON)
 @example(BLANK_NAME_CLASH)
+@example(BOOLEAN_FORCED_NUMERICAL)
 def test_random_tables_and_configurations_never_crash_the_audit(case):
     check_audit(*case)
 
