@@ -176,7 +176,7 @@ class DriftCalculator(Calculator[DriftResult]):
 
     def _multivariate(self, features: list[FeatureDrift], production: pd.DataFrame, chunking: Chunking,
                       reference_chunks: list[np.ndarray]) -> Generator[float, None, MultivariateResult | None]:
-        from engine.drift.multivariate import iter_domain_classifier, reconstruction_drift
+        from engine.drift.multivariate import iter_domain_classifier, iter_reconstruction_drift
 
         if not self.config.multivariate or not features:
             return None
@@ -195,9 +195,14 @@ class DriftCalculator(Calculator[DriftResult]):
                      f"held-out labels.")
         reconstruction = None
         if numerical or categorical:
-            reconstruction = reconstruction_drift(
+            steps = iter_reconstruction_drift(
                 self._reference, production, numerical, categorical, chunking, reference_chunks,
                 self.config.min_chunk_rows, self.seed)
+            try:
+                while True:
+                    yield 0.95 + 0.05 * next(steps), "Drift: PCA reconstruction error"
+            except StopIteration as stop:
+                reconstruction = stop.value
             notes.append(f"PCA reconstruction: {reconstruction.components} components "
                          f"({reconstruction.explained_variance:.0%} of the reference variance); band from "
                          f"reference chunks (mean +- 3 sd).")
