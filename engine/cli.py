@@ -140,7 +140,7 @@ def _cancel_on_sigterm() -> None:
     and no temporary or partial file is left (Python's default for SIGTERM ends the process on the spot)."""
     import signal
 
-    def stop(signum, frame):  # noqa: ARG001 - the signal module's signature
+    def stop(signum, frame):
         raise _Terminated()
 
     try:

@@ -20,21 +20,21 @@ def test_cancel_at_each_stage_stops_the_worker_within_a_second_and_a_rerun_compl
     assert window.open_audit(demo_audit)
     for stage in STAGES:
         seen: list[str] = []
-        window.session.audit_progressed.connect(lambda event: seen.append(event.stage))
+        window.session.audit_progressed.connect(lambda event, seen=seen: seen.append(event.stage))
         with qtbot.waitSignal(window.session.audit_started):
             window.run_action.trigger()
-        qtbot.waitUntil(lambda: stage in seen, timeout=300_000)
+        qtbot.waitUntil(lambda stage=stage, seen=seen: stage in seen, timeout=300_000)
         window.session.audit_progressed.disconnect()
         worker = window.session._worker
         assert worker is not None, f"the audit ended before {stage} could be cancelled"
         stopped: list[float] = []
-        worker.finished.connect(lambda: stopped.append(time.perf_counter()))
+        worker.finished.connect(lambda stopped=stopped: stopped.append(time.perf_counter()))
         wall, cpu = time.perf_counter(), time.process_time()
         with qtbot.waitSignal(window.session.audit_cancelled, timeout=1000):
             qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
         assert not window.progress.isVisible() and not window.cancel_button.isVisible()
         assert window.run_action.isEnabled() and not window.cancel_action.isEnabled()
-        qtbot.waitUntil(lambda: bool(stopped), timeout=60_000)
+        qtbot.waitUntil(lambda stopped=stopped: bool(stopped), timeout=60_000)
         took_wall, took_cpu = stopped[0] - wall, time.process_time() - cpu
         assert min(took_wall, took_cpu) <= LIMIT_S, \
             f"cancel at {stage}: the worker stopped after {took_wall:.2f} s ({took_cpu:.2f} s of CPU)"
