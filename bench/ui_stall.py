@@ -42,7 +42,7 @@ class StallMeter:
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(INTERVAL_MS)
         self.timer.timeout.connect(self._tick)
-        self.label = ""
+        self.label = self.previous_label = ""
         self.reset()
 
         import gc
@@ -64,6 +64,7 @@ class StallMeter:
         self.worst, self.where, self.ticks = 0.0, "", 0
         self.gaps: list[float] = []
         self.gc_worst = (0.0, -1)
+        self.previous_label = self.label
 
     def start(self) -> None:
         self.reset()
@@ -82,9 +83,10 @@ class StallMeter:
         now = time.perf_counter()
         gap = now - self.last
         self.gaps.append(gap)
-        if gap > self.worst:
-            self.worst, self.where = gap, self.label
-        self.last = now
+        if gap > self.worst:  # the label when the gap began, and the one it ended with
+            began = self.previous_label
+            self.worst, self.where = gap, began if began == self.label else f"{began} -> {self.label}"
+        self.last, self.previous_label = now, self.label
         self.ticks += 1
 
 
@@ -176,7 +178,7 @@ def main() -> int:
         if key in window._unshown:
             meter.label = f"showing the results: {key} page"
             show(key)
-            meter.label = "showing the results"
+            meter.label = f"showing the results: after the {key} page"
 
     window._show_unshown = labelled_show
     progress = window.report_page._on_progress
@@ -195,7 +197,10 @@ def main() -> int:
         window.run_action.trigger()
         wait_for(window.session.audit_finished, 600, app)
         meter.label = "showing the results"
-        settle(app, 1.5)
+        while window._unshown:  # every page has shown the report
+            app.processEvents()
+            time.sleep(0.002)
+        settle(app, 1.0)
         return meter.stop()
 
     def export_pdf() -> dict:
@@ -224,6 +229,15 @@ def main() -> int:
         config.to_toml(big_audit)
 
         def open_big() -> dict:
+            setup = window.setup_page
+            read = setup._on_read
+
+            def labelled_read(result) -> None:
+                meter.label = "Setup: showing the columns read"
+                read(result)
+                meter.label = "Setup: columns shown"
+
+            setup._on_read = labelled_read
             meter.start()
             meter.label = "opening the audit with the 1 GB CSV (Setup reads it)"
             assert window.open_audit(big_audit)
