@@ -163,6 +163,7 @@ class DriftCalculator(Calculator[DriftResult]):
             pool.shutdown(wait=True, cancel_futures=True)
         results = self._judge(results)
         results, chunk_results = self._over_time(results, over_time, chunking, tested)
+        yield 0.75, "Drift: corrections and chunks"
         features = [r for r in results if r.role == "feature" and r.tested]
         drifted = tuple(r.feature for r in features if r.drifted)
         multivariate = yield from self._multivariate(features, production, chunking, reference_chunks)
