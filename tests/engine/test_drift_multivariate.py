@@ -91,7 +91,7 @@ def test_fitting_in_warm_started_steps_grows_the_same_trees_as_one_fit(monkeypat
                                               categorical_features=[False, False, True], random_state=4)
 
     whole = model().fit(x, y)
-    monkeypatch.setattr(M, "STEP_SECONDS", 1e-6)  # one iteration per step: the most warm starts
+    monkeypatch.setattr(M, "FIT_STEP", 1)  # one iteration per step: the most warm starts
     steps = M.fit_in_steps(model(), x, y)
     shares = []
     try:
