@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(760, 520)
         self.last_error: QMessageBox | None = None  # the last error dialog shown (tests read it)
         self.preferences_dialog: Any = None  # the last Preferences dialog opened (tests read it)
+        self._unshown: dict[str, Any] = {}  # page -> the report it is still to show (see _on_audit_finished)
 
         self._setup_page: Any = None  # SetupPage, built after the first paint (see setup_page)
         self._painted = False
@@ -120,7 +121,7 @@ class MainWindow(QMainWindow):
             self.page_list.addItem(item)
             self.stack.addWidget(self.pages[key])
         self.page_list.setFixedWidth(max(150, self.fontMetrics().horizontalAdvance("Explanations") + 56))
-        self.page_list.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.page_list.currentRowChanged.connect(self._on_page_chosen)
         self.page_list.viewport().installEventFilter(self)
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -393,6 +394,7 @@ class MainWindow(QMainWindow):
                 self.settings.remove_recent_file(path)
             return False
         self.setup_page.set_config(config)
+        self._unshown.clear()
         for key in RESULT_PAGES:
             self.pages[key].clear()
         self.settings.add_recent_file(path)
@@ -486,12 +488,32 @@ class MainWindow(QMainWindow):
         self.stage_label.setText(event.message or event.stage)
 
     def _on_audit_finished(self, report: Any) -> None:
+        """The Overview, the Report page and the page in view show the report at once; the others one per turn
+        of the event loop (or when opened, if sooner): all together kept the window frozen for a second or two."""
         self._show_progress(False)
-        for key in RESULT_PAGES:
-            self.pages[key].show_result(report)
+        self._unshown = {key: report for key in RESULT_PAGES}
+        for key in ("overview", "report", self.current_page()):
+            self._show_unshown(key)
         self.go_to("overview")
+        QTimer.singleShot(0, self._show_next_unshown)
         self.statusBar().showMessage(
             f"Audit finished: {report.verdict.upper()} in {report.provenance.duration_s:.1f} s", 6000)
+
+    def _show_unshown(self, key: str) -> None:
+        report = self._unshown.pop(key, None)
+        if report is not None:
+            self.pages[key].show_result(report)
+
+    def _show_next_unshown(self) -> None:
+        key = next((k for k in RESULT_PAGES if k in self._unshown), None)
+        if key is not None:
+            self._show_unshown(key)
+            QTimer.singleShot(0, self._show_next_unshown)
+
+    def _on_page_chosen(self, row: int) -> None:
+        if 0 <= row < len(PAGES):
+            self._show_unshown(PAGES[row])  # a page opened before its turn shows the report first
+        self.stack.setCurrentIndex(row)
 
     def _on_audit_failed(self, error: BaseException) -> None:
         from engine.errors import ModelTrustError, UntrustedTypesError

@@ -113,6 +113,8 @@ def _audit(args: argparse.Namespace) -> int:
     from engine.pipeline import iter_audit
 
     err = Console(stderr=True)
+    written: list[Path] = []  # outputs of this run: removed again when the run is cancelled
+    _cancel_on_sigterm()
     try:
         config = AuditConfig.from_toml(args.audit_file).with_overrides(args.overrides)
         if args.trust_model:
@@ -124,13 +126,16 @@ def _audit(args: argparse.Namespace) -> int:
         report = _run_with_progress(iter_audit(config), err, quiet=args.quiet)
         if args.json is not None:
             report.write_json(args.json)
+            written.append(args.json)
         if args.pdf is not None:
             from engine.report import iter_build_pdf
 
             _run_with_progress(iter_build_pdf(report, args.pdf, config.report), err, quiet=args.quiet)
-    except KeyboardInterrupt:
-        print("assay: cancelled", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, _Terminated) as stop:
+        for path in written:  # a cancelled run leaves no output, not half of them
+            Path(path).unlink(missing_ok=True)
+        print("assay: cancelled; nothing was written", file=sys.stderr)
+        return 143 if isinstance(stop, _Terminated) else 130
     except AssayError as exc:
         return _fail(str(exc))
     except OSError as exc:
@@ -193,6 +198,24 @@ def _print_verification(result, console, quiet: bool) -> None:
                       f"({escape(', '.join(c.name for c in failed))})", soft_wrap=True)
     else:
         console.print(f"[bold green]VERIFIED[/]: all {len(result.checks)} checks passed", soft_wrap=True)
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived (a CI job stopped, `kill`): cancel as Ctrl+C does."""
+
+
+def _cancel_on_sigterm() -> None:
+    """Make SIGTERM cancel the audit like Ctrl+C: the audit and PDF generators are closed, their clean-up runs,
+    and no temporary or partial file is left (Python's default for SIGTERM ends the process on the spot)."""
+    import signal
+
+    def stop(signum, frame):
+        raise _Terminated()
+
+    try:
+        signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (main() called from a test's thread): leave the default
+        pass
 
 
 def _check_output_path(path: Path, flag: str) -> None:

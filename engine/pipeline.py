@@ -63,6 +63,7 @@ def iter_audit(config: AuditConfig) -> Generator[ProgressEvent, None, AuditRepor
     statuses = [AnalysisStatus("predictions", "ran" if predictions else "skipped",
                                _prediction_reason(model, predictions))]
 
+    yield ProgressEvent("quality", 0.55, "Data quality of the reference")  # after the schema of many columns
     quality = QualityCalculator(schema).fit(reference.frame)
     quality_result = yield from scaled(quality.iter_calculate(production.frame), 0.55, 0.62)
     statuses.append(AnalysisStatus("quality", "ran"))

@@ -1,7 +1,8 @@
 """Progress events: the audit generator yields them; the CLI and the GUI show them."""
 from __future__ import annotations
 
-from collections.abc import Generator
+import threading
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -43,3 +44,30 @@ def scaled(events: Generator[ProgressEvent, None, T], start: float, end: float) 
         events.close()
 
 
+
+
+def wait_in_thread(work: Callable[[], T], interval: float = 0.1) -> Generator[None, None, T]:
+    """Run `work()` in a thread of its own and yield every `interval` seconds until it is done; return its result.
+
+    For one long call into native code that cannot stop part-way (LAPACK's SVD): the audit stays
+    cancellable, since closing this generator returns at once, while the call runs to its end in the
+    background and its result is dropped. Only for calls that release the GIL (numpy.linalg does; scipy.linalg
+    does not), or this thread, and the app's window with it, waits for the call anyway.
+    """
+    done = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the generator's thread below
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="assay-native-call", daemon=True).start()
+    while not done.wait(interval):
+        yield None
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["value"]  # type: ignore[return-value]

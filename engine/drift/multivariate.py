@@ -9,9 +9,15 @@ columns that separate the sets most are those whose shuffling lowers the held-ou
 (b) PCA reconstruction error: a PCA fitted on the standardised reference (components for 65%
 of the variance) reconstructs each row; a rise of the mean error means the correlation
 structure changed. Reference chunks give the expected band (mean +- 3 sd).
+
+Both yield every few tenths of a second, so that a cancel takes effect within a second even on
+hundreds of columns: the boosting is fitted a few iterations at a time (warm start gives the same trees
+as one fit), the shuffled columns are scored in batches sized by time, the reconstruction error is taken
+chunk by chunk, and the one SVD runs in a thread while the generator keeps yielding.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Generator, Sequence
 
 import numpy as np
@@ -20,6 +26,7 @@ import pandas as pd
 from engine.chunks import Chunking
 from engine.drift.results import DomainClassifierResult, ReconstructionResult
 from engine.drift.univariate import numeric_values, text_values
+from engine.progress import wait_in_thread
 
 AUC_MARGIN = 0.55  # below this the sets are called inseparable whatever the p-value
 FOLDS = 3
@@ -27,7 +34,9 @@ TOP_FEATURES = 10
 MAX_CATEGORIES = 10
 PCA_VARIANCE = 0.65
 PCA_MAX_ROWS = 20_000
-IMPORTANCE_ROWS = 16_000  # rows per prediction call when scoring shuffled columns (several columns per call)
+IMPORTANCE_ROWS = 16_000  # at most this many rows per prediction call when scoring shuffled columns
+STEP_SECONDS = 0.2  # aim of the time between two yields when scoring shuffled columns in batches
+FIT_STEP = 20  # boosting iterations per warm-started step: 0.3-0.6 s on 500 columns; each step rebins the data
 DOMAIN_MAX_CATEGORIES = 254  # gradient boosting takes at most 255 category codes: the rest share the last one
 
 
@@ -74,6 +83,7 @@ def iter_domain_classifier(reference: pd.DataFrame, production: pd.DataFrame, nu
     mask = np.zeros(x.shape[1], dtype=bool)
     mask[categorical_index] = True
     folds = list(StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(x, y))
+    yield 0.0  # the sampling and encoding of hundreds of columns is a step of its own
 
     def model():
         return HistGradientBoostingClassifier(max_iter=60, max_leaf_nodes=15, learning_rate=0.1,
@@ -81,9 +91,14 @@ def iter_domain_classifier(reference: pd.DataFrame, production: pd.DataFrame, nu
                                               random_state=seed)
 
     fitted, fold_scores = [], []
-    for train, test in folds:
-        with threadpool_limits(limits=1, user_api="openmp"):  # OpenMP threads crawl on a busy machine
-            clf = model().fit(x[train], y[train])
+    for fold, (train, test) in enumerate(folds):
+        steps = fit_in_steps(model(), x[train], y[train])
+        try:
+            while True:
+                yield 0.2 * (fold + next(steps)) / FOLDS
+        except StopIteration as stop:
+            clf = stop.value
+        with threadpool_limits(limits=1, user_api="openmp"):
             fold_scores.append(clf.predict_proba(x[test])[:, 1])
         fitted.append(clf)
         yield 0.2 * len(fitted) / FOLDS
@@ -97,8 +112,10 @@ def iter_domain_classifier(reference: pd.DataFrame, production: pd.DataFrame, nu
     drops = np.zeros(len(names))
     used = np.flatnonzero(split_features(clf, len(names)))  # shuffling any other column changes no score
     x_test = x[test]
-    step = max(1, IMPORTANCE_ROWS // max(len(test), 1))
-    for start in range(0, used.size, step):
+    most = max(1, IMPORTANCE_ROWS // max(len(test), 1))
+    step, start = 1, 0  # columns per prediction call: grown or shrunk so that a call takes about STEP_SECONDS
+    while start < used.size:
+        began = time.perf_counter()
         batch = used[start:start + step]
         stacked = np.tile(x_test, (batch.size, 1))  # one prediction call for several shuffled columns
         for k, j in enumerate(batch):
@@ -109,7 +126,9 @@ def iter_domain_classifier(reference: pd.DataFrame, production: pd.DataFrame, nu
             scores = clf.predict_proba(stacked)[:, 1].reshape(batch.size, len(test))
         for k, j in enumerate(batch):
             drops[j] = base - roc_auc_score(y[test], scores[k])
-        yield 0.3 + 0.7 * min(start + step, used.size) / used.size
+        start += batch.size
+        step = _next_step(batch.size, time.perf_counter() - began, most)
+        yield 0.3 + 0.7 * start / used.size
     importances = [(name, float(drop)) for name, drop in zip(names, drops)]
     importances.sort(key=lambda item: -item[1])
     return DomainClassifierResult(
@@ -117,6 +136,36 @@ def iter_domain_classifier(reference: pd.DataFrame, production: pd.DataFrame, nu
         top_features=tuple((n, round(v, 6)) for n, v in importances[:TOP_FEATURES] if v > 0),
         drifted=bool(auc >= AUC_MARGIN and p_value <= 0.05),
     )
+
+
+def fit_in_steps(model, x: np.ndarray, y: np.ndarray) -> Generator[float, None, object]:
+    """Fit a HistGradientBoostingClassifier a few boosting iterations at a time, yielding the share done.
+
+    Warm start continues from the trees already grown, so the model equals one fit with the same `max_iter`.
+    Each step bins the data again and predicts with every tree so far, so steps are not made smaller than
+    FIT_STEP iterations (steps of one or two made a 500-column audit many times slower). OpenMP is kept to
+    one thread: its threads crawl on a busy machine.
+    """
+    from threadpoolctl import threadpool_limits
+
+    total = model.max_iter
+    done = 0
+    while done < total:
+        model.set_params(warm_start=True, max_iter=min(total, done + FIT_STEP))
+        with threadpool_limits(limits=1, user_api="openmp"):
+            model.fit(x, y)
+        if model.n_iter_ < model.max_iter:  # early stopping ended the boosting: so would one fit have
+            break
+        done = model.n_iter_
+        yield done / total
+    model.set_params(warm_start=False, max_iter=total)
+    return model
+
+
+def _next_step(last: int, seconds: float, most: int) -> int:
+    """Units for the next step, from `last` units taking `seconds`: about STEP_SECONDS' worth, 1 to `most`."""
+    rate = last / max(seconds, 1e-3)
+    return int(min(max(rate * STEP_SECONDS, 1), most))
 
 
 def split_features(model, columns: int) -> np.ndarray:
@@ -165,9 +214,8 @@ class ReconstructionModel:
     def __init__(self, numerical: list[str], categorical: list[str], seed: int) -> None:
         self.numerical, self.categorical, self.seed = numerical, categorical, seed
 
-    def fit(self, reference: pd.DataFrame) -> ReconstructionModel:
-        from sklearn.decomposition import PCA
-
+    def iter_fit(self, reference: pd.DataFrame) -> Generator[None, None, ReconstructionModel]:
+        """Fit on a seeded sample of the reference, yielding while the SVD runs (see `fit_pca`)."""
         sample = reference.sample(min(PCA_MAX_ROWS, len(reference)), random_state=self.seed)
         numbers = np.column_stack([numeric_values(sample[c]) for c in self.numerical]) if self.numerical else None
         if numbers is not None:
@@ -178,7 +226,7 @@ class ReconstructionModel:
         self.levels = {c: text_values(sample[c]).value_counts().index[:MAX_CATEGORIES].tolist()
                        for c in self.categorical}
         matrix = self.transform(sample)
-        self.pca = PCA(n_components=PCA_VARIANCE, svd_solver="full", random_state=self.seed).fit(matrix)
+        self.pca = yield from fit_pca(matrix, PCA_VARIANCE)
         return self
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
@@ -197,29 +245,92 @@ class ReconstructionModel:
         if len(frame) == 0:
             return float("nan")
         matrix = self.transform(frame)
-        rebuilt = self.pca.inverse_transform(self.pca.transform(matrix))
-        return float(np.mean(np.linalg.norm(matrix - rebuilt, axis=1)))
+        return float(np.mean(np.linalg.norm(matrix - self.pca.reconstruct(matrix), axis=1)))
 
 
-def reconstruction_drift(reference: pd.DataFrame, production: pd.DataFrame, numerical: list[str],
-                         categorical: list[str], production_chunks: Chunking, reference_chunks: list[np.ndarray],
-                         min_rows: int, seed: int) -> ReconstructionResult:
-    model = ReconstructionModel(numerical, categorical, seed).fit(reference)
+class FittedPca:
+    """What scikit-learn's PCA(n_components=share, svd_solver="full") keeps, and its transform + inverse."""
+
+    def __init__(self, mean: np.ndarray, components: np.ndarray, explained_variance_ratio: np.ndarray) -> None:
+        self.mean_, self.components_ = mean, components
+        self.explained_variance_ratio_ = explained_variance_ratio
+        self.n_components_ = components.shape[0]
+
+    def reconstruct(self, matrix: np.ndarray) -> np.ndarray:
+        """inverse_transform(transform(matrix)), as scikit-learn computes them (no whitening)."""
+        projected = matrix @ self.components_.T - self.mean_ @ self.components_.T
+        return projected @ self.components_ + self.mean_
+
+
+def fit_pca(matrix: np.ndarray, share: float) -> Generator[None, None, FittedPca]:
+    """scikit-learn's full-SVD PCA keeping the fewest components whose variance passes `share`.
+
+    The same computation as `PCA(n_components=share, svd_solver="full").fit(matrix)`, but with numpy's SVD,
+    which releases the GIL where scipy's (the one scikit-learn calls) holds it for the whole decomposition -
+    seconds on hundreds of columns, with the app's window frozen. The SVD runs in a thread while this
+    generator yields, so a cancel takes effect at once (the SVD then finishes in the background, unused).
+    Component signs may differ from scikit-learn's; reconstructions do not depend on them.
+    """
+    mean = matrix.mean(axis=0)
+    centred = matrix - mean
+    _, singular, vt = yield from wait_in_thread(lambda: np.linalg.svd(centred, full_matrices=False))
+    variance = singular ** 2 / max(len(matrix) - 1, 1)
+    total = variance.sum()
+    ratio = variance / total if total > 0 else np.zeros_like(variance)
+    keep = int(np.searchsorted(np.cumsum(ratio), share, side="right") + 1)
+    keep = min(keep, vt.shape[0])
+    return FittedPca(mean, np.ascontiguousarray(vt[:keep]), ratio[:keep].copy())
+
+
+def iter_reconstruction_drift(reference: pd.DataFrame, production: pd.DataFrame, numerical: list[str],
+                              categorical: list[str], production_chunks: Chunking,
+                              reference_chunks: list[np.ndarray], min_rows: int, seed: int
+                              ) -> Generator[float, None, ReconstructionResult]:
+    """The reconstruction error of each chunk against the band of the reference chunks; yields the share done."""
+    fit = ReconstructionModel(numerical, categorical, seed).iter_fit(reference)
+    try:
+        while True:
+            next(fit)
+            yield 0.15  # the SVD is running
+    except StopIteration as stop:
+        model = stop.value
     capped = PCA_MAX_ROWS
 
     def chunk_error(frame: pd.DataFrame, rows: np.ndarray) -> float:
         rows = rows if rows.size <= capped else np.sort(np.random.default_rng(seed).choice(rows, capped, replace=False))
         return model.error(frame.iloc[rows])
 
-    reference_errors = np.array([chunk_error(reference, rows) for rows in reference_chunks if rows.size >= min_rows])
+    # every error to compute, in the order of the single pass before the steps; one yield after each
+    reference_parts = [rows for rows in reference_chunks if rows.size >= min_rows]
+    production_parts = [c.indices if c.rows >= min_rows else None for c in production_chunks.chunks]
+    total = len(reference_parts) + sum(p is not None for p in production_parts) + 2
+    done = 0
+
+    def progress() -> float:
+        return 0.3 + 0.7 * done / total
+
+    yield 0.3
+    reference_errors = []
+    for rows in reference_parts:
+        reference_errors.append(chunk_error(reference, rows))
+        done += 1
+        yield progress()
+    reference_errors = np.array(reference_errors)
     mean = float(np.nanmean(reference_errors)) if reference_errors.size else float("nan")
     sd = float(np.nanstd(reference_errors, ddof=1)) if reference_errors.size > 1 else 0.0
     band = (mean - 3 * sd, mean + 3 * sd)
-    chunk_errors = tuple(chunk_error(production, c.indices) if c.rows >= min_rows else None
-                         for c in production_chunks.chunks)
+    chunk_errors = []
+    for rows in production_parts:
+        chunk_errors.append(None if rows is None else chunk_error(production, rows))
+        if rows is not None:
+            done += 1
+            yield progress()
     production_error = chunk_error(production, np.arange(len(production)))
+    done += 1
+    yield progress()
+    reference_error = chunk_error(reference, np.arange(len(reference)))
     return ReconstructionResult(
         components=int(model.pca.n_components_), explained_variance=float(model.pca.explained_variance_ratio_.sum()),
-        reference_error=chunk_error(reference, np.arange(len(reference))), production_error=production_error,
-        band=band, chunk_errors=chunk_errors, drifted=bool(production_error > band[1]),
+        reference_error=reference_error, production_error=production_error,
+        band=band, chunk_errors=tuple(chunk_errors), drifted=bool(production_error > band[1]),
     )

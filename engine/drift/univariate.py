@@ -164,6 +164,7 @@ class DriftCalculator(Calculator[DriftResult]):
             pool.shutdown(wait=True, cancel_futures=True)
         results = self._judge(results)
         results, chunk_results = self._over_time(results, over_time, chunking, tested)
+        yield 0.75, "Drift: corrections and chunks"
         features = [r for r in results if r.role == "feature" and r.tested]
         drifted = tuple(r.feature for r in features if r.drifted)
         multivariate = yield from self._multivariate(features, production, chunking, reference_chunks)
@@ -177,7 +178,7 @@ class DriftCalculator(Calculator[DriftResult]):
 
     def _multivariate(self, features: list[FeatureDrift], production: pd.DataFrame, chunking: Chunking,
                       reference_chunks: list[np.ndarray]) -> Generator[float, None, MultivariateResult | None]:
-        from engine.drift.multivariate import iter_domain_classifier, reconstruction_drift
+        from engine.drift.multivariate import iter_domain_classifier, iter_reconstruction_drift
 
         if not self.config.multivariate or not features:
             return None
@@ -201,9 +202,14 @@ class DriftCalculator(Calculator[DriftResult]):
                          f"of the held-out labels.")
         reconstruction = None
         if numerical or categorical:
-            reconstruction = reconstruction_drift(
+            steps = iter_reconstruction_drift(
                 self._reference, production, numerical, categorical, chunking, reference_chunks,
                 self.config.min_chunk_rows, self.seed)
+            try:
+                while True:
+                    yield 0.95 + 0.05 * next(steps), "Drift: PCA reconstruction error"
+            except StopIteration as stop:
+                reconstruction = stop.value
             notes.append(f"PCA reconstruction: {reconstruction.components} components "
                          f"({reconstruction.explained_variance:.0%} of the reference variance); band from "
                          f"reference chunks (mean +- 3 sd).")

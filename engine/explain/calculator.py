@@ -17,6 +17,7 @@ from engine.explain.explainers import Explainer, build_explainer, permutation_si
 from engine.explain.results import AttributionDrift, ExplanationsResult, RowAttributions
 from engine.io import LoadedModel
 from engine.predictions import PredictionSet, model_input_columns
+from engine.progress import wait_in_thread
 from engine.schema import ColumnRole, Schema
 
 
@@ -175,10 +176,22 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
         if len(sample) < 20:
             return None, None, "too few labelled production rows for permutation importance"
         scoring = {"binary": "roc_auc", "multiclass": "accuracy"}.get(self.schema.task or "", "r2")
-        yield 0.85, "Explanations: permutation importance (cross-check)"
-        with threadpool_limits(limits=1, user_api="openmp"):  # small batches: OpenMP threads only cost here
-            result = permutation_importance(self.model.model, sample[self.inputs], sample[target], scoring=scoring,
-                                            n_repeats=self.config.permutation_repeats, random_state=self.seed)
+        message = "Explanations: permutation importance (cross-check)"
+        yield 0.85, message
+
+        def score() -> object:
+            with threadpool_limits(limits=1, user_api="openmp"):  # small batches: OpenMP threads only cost here
+                return permutation_importance(self.model.model, sample[self.inputs], sample[target], scoring=scoring,
+                                              n_repeats=self.config.permutation_repeats, random_state=self.seed)
+
+        # one scikit-learn call of about a second: in a thread, so that the audit still yields (and cancels) meanwhile
+        waiting = wait_in_thread(score)
+        try:
+            while True:
+                next(waiting)
+                yield 0.85, message
+        except StopIteration as stop:
+            result = stop.value
         permutation = {c: float(v) for c, v in zip(self.inputs, result.importances_mean)}
         shap_order = [importance["production"][c] for c in self.inputs]
         agreement = float(spearmanr(shap_order, [permutation[c] for c in self.inputs]).statistic)

@@ -11,7 +11,7 @@ import pandas as pd
 from engine.analyses.base import Calculator
 from engine.config import FairnessConfig
 from engine.drift.corrections import adjust
-from engine.errors import ConfigError
+from engine.errors import AssayError, CalculationError, ConfigError
 from engine.fairness import groups as G
 from engine.fairness import metrics as M
 from engine.fairness.proxies import correlation_ratio, cramers_v, sample_rows
@@ -21,6 +21,7 @@ from engine.predictions import PredictionSet
 from engine.schema import ColumnKind, ColumnRole, Schema
 
 REGRESSION_RATES = ("mean_prediction", "mean_target", "mae")
+ATTRIBUTE_STEPS = 4  # yields of `_attribute` for one attribute on one dataset
 
 
 class FairnessCalculator(Calculator[FairnessResult]):
@@ -44,14 +45,31 @@ class FairnessCalculator(Calculator[FairnessResult]):
     def _fit(self, reference: pd.DataFrame) -> None:
         self._edges = {c: G.band_edges(reference[c], self.config.bands.get(c)) for c in self._numeric_sensitive()}
         self._reference_frame = reference
-        self._reference = {G.attribute_name(a): self._attribute(reference, "reference", a) for a in self.attributes}
 
     def _calculate(self, production: pd.DataFrame) -> Generator[float, None, FairnessResult]:
-        out = {}
-        for i, attribute in enumerate(self.attributes):
-            out[G.attribute_name(attribute)] = self._attribute(production, "production", attribute)
-            yield 0.8 * (i + 1) / max(len(self.attributes), 1)
-        proxies = self._proxies(self._reference_frame)
+        # The reference's groups are computed here rather than in `_fit`, so that they yield too: on a million
+        # rows each attribute takes seconds, and a cancel must take effect within one.
+        sides = {"reference": {}, "production": {}}
+        steps = len(self.attributes) * 2 * ATTRIBUTE_STEPS
+        done = 0
+        for side, frame in (("reference", self._reference_frame), ("production", production)):
+            for attribute in self.attributes:
+                parts = self._attribute(frame, side, attribute)
+                try:
+                    while True:
+                        next(parts)
+                        done += 1
+                        yield 0.8 * min(done / max(steps, 1), 1.0)
+                except StopIteration as stop:
+                    sides[side][G.attribute_name(attribute)] = stop.value
+                except AssayError:
+                    raise
+                except Exception as exc:
+                    if side == "production":
+                        raise
+                    raise CalculationError(f"{self.title} failed on the reference data: {exc}") from exc
+        self._reference, out = sides["reference"], sides["production"]
+        proxies = yield from self._proxies(self._reference_frame)
         yield 1.0
         inputs = set(self.model_inputs or ())
         return FairnessResult(
@@ -79,9 +97,12 @@ class FairnessCalculator(Calculator[FairnessResult]):
             parts.append(G.group_labels(frame[column], column in self._edges, self._edges.get(column, ())))
         return G.intersect(parts) if len(parts) > 1 else parts[0]
 
-    def _attribute(self, frame: pd.DataFrame, side: str, attribute: tuple[str, ...]) -> AttributeFairness:
+    def _attribute(self, frame: pd.DataFrame, side: str, attribute: tuple[str, ...]
+                   ) -> Generator[None, None, AttributeFairness]:
+        """One attribute's groups on one dataset; yields between its steps (ATTRIBUTE_STEPS at most)."""
         name = G.attribute_name(attribute)
         labels = self._labels(frame, attribute)
+        yield
         if labels is None:
             return AttributeFairness(name, None, "", (), {}, notes=(f"{name}: not in the {side} data",))
         preds = self.predictions.get(side)
@@ -100,14 +121,17 @@ class FairnessCalculator(Calculator[FairnessResult]):
         labels, y_pred = labels[keep], y_pred[keep]
         truth = _is(y_true.to_numpy()[keep], positive) if has_labels else np.zeros(len(labels), dtype=bool)
         names, codes = _group_codes(labels)
+        yield
         counts = M.confusion_counts(codes, truth, y_pred, len(names))
         sizes = counts.sum(axis=1)
         small = sizes < self.config.min_group_size
         eligible = ~small
         reference, reason = self._reference_group(name, names, sizes, eligible)
         point = self._metric_frame(names, counts, has_labels)
+        yield
         rates = M.rates(counts)
         boot = self._bootstrap(counts, eligible, reference)
+        yield
         needs = () if has_labels else tuple(r for r in RATES if r not in LABEL_FREE)
         group_results = []
         group_disp = M.group_disparities(rates, reference) if reference is not None else {}
@@ -276,7 +300,7 @@ class FairnessCalculator(Calculator[FairnessResult]):
                             else estimate.ci_low > before.value))
                 yield DisparityChange(name, disparity, before.value, estimate.value, bool(worse and outside))
 
-    def _proxies(self, reference: pd.DataFrame) -> list[Proxy]:
+    def _proxies(self, reference: pd.DataFrame) -> Generator[float, None, list[Proxy]]:
         rows = sample_rows(len(reference), self.seed)
         sample = reference.iloc[rows]
         inputs = set(self.model_inputs) if self.model_inputs is not None else None
@@ -303,6 +327,7 @@ class FairnessCalculator(Calculator[FairnessResult]):
                     continue
                 if strength >= self.config.proxy_threshold:
                     found.append(Proxy(column.name, sensitive, measure, round(strength, 4)))
+                yield 0.8
         return sorted(found, key=lambda p: (not p.is_sensitive_input, -p.strength))
 
     def _methods_text(self) -> tuple[str, ...]:

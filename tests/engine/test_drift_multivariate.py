@@ -78,3 +78,43 @@ def test_split_features_maps_the_trees_back_to_the_input_order_with_categorical_
     model = HistGradientBoostingClassifier(max_iter=10, random_state=0,
                                            categorical_features=[False, False, True, False]).fit(x, y)
     assert M.split_features(model, 4).tolist() == [False, True, True, False]
+
+
+def test_fitting_in_warm_started_steps_grows_the_same_trees_as_one_fit(monkeypatch):
+    rng = np.random.default_rng(3)
+    x = np.column_stack([rng.normal(size=900), rng.exponential(size=900), rng.integers(0, 5, 900).astype(float)])
+    x[rng.random(900) < 0.05, 0] = np.nan
+    y = ((x[:, 1] > 1) ^ (x[:, 2] == 2) | (rng.random(900) < 0.1)).astype(int)
+
+    def model():
+        return HistGradientBoostingClassifier(max_iter=60, max_leaf_nodes=15, learning_rate=0.1,
+                                              categorical_features=[False, False, True], random_state=4)
+
+    whole = model().fit(x, y)
+    monkeypatch.setattr(M, "FIT_STEP", 1)  # one iteration per step: the most warm starts
+    steps = M.fit_in_steps(model(), x, y)
+    shares = []
+    try:
+        while True:
+            shares.append(next(steps))
+    except StopIteration as stop:
+        stepped = stop.value
+    assert len(shares) >= 12 and shares[-1] == 1.0
+    assert stepped.n_iter_ == whole.n_iter_ == 60
+    assert not stepped.warm_start and stepped.max_iter == 60
+    np.testing.assert_array_equal(stepped.predict_proba(x), whole.predict_proba(x))
+
+
+def test_fit_pca_matches_scikit_learns_full_svd_pca():
+    from sklearn.decomposition import PCA
+
+    rng = np.random.default_rng(7)
+    latent = rng.normal(size=(400, 3))
+    matrix = latent @ rng.normal(size=(3, 12)) + 0.3 * rng.normal(size=(400, 12))
+    ours = drain(M.fit_pca(matrix, M.PCA_VARIANCE))
+    theirs = PCA(n_components=M.PCA_VARIANCE, svd_solver="full").fit(matrix)
+    assert ours.n_components_ == theirs.n_components_
+    np.testing.assert_allclose(ours.explained_variance_ratio_, theirs.explained_variance_ratio_, rtol=1e-10)
+    other = rng.normal(size=(50, 12)) * 2
+    np.testing.assert_allclose(ours.reconstruct(other), theirs.inverse_transform(theirs.transform(other)),
+                               rtol=1e-9, atol=1e-10)
