@@ -2,21 +2,25 @@
 and scikit-learn's permutation importance as a cross-check."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Generator
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from engine.analyses.base import Calculator
 from engine.config import ExplainConfig
 from engine.drift.corrections import adjust
 from engine.drift.stattests import REGISTRY, SortedSample
-from engine.errors import AssayError, CalculationError
-from engine.explain.explainers import Explainer, build_explainer, permutation_sizes
+from engine.errors import AssayError, CalculationError, ModelProcessError
+from engine.explain.explainers import permutation_sizes
 from engine.explain.results import AttributionDrift, ExplanationsResult, RowAttributions
 from engine.io import LoadedModel
+from engine.isolation.local import ExplainerInfo, LocalModel
+from engine.isolation.process import exception_name, waiting
 from engine.predictions import PredictionSet, model_input_columns
+from engine.progress import drain
 from engine.schema import ColumnRole, Schema
 
 
@@ -25,10 +29,18 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
     title = "Explanations"
 
     def __init__(self, model: LoadedModel, schema: Schema, config: ExplainConfig,
-                 predictions: dict[str, PredictionSet] | None = None, seed: int = 0) -> None:
+                 predictions: dict[str, PredictionSet] | None = None, seed: int = 0, runner: Any = None) -> None:
+        """`runner` holds the model and runs the explainer next to it: the audit's ModelProcess, or by default a
+        LocalModel around `model.model`. Only the rows to explain travel to it; the sampling, the statistics
+        and the results are computed here."""
         self.model, self.schema, self.config, self.seed = model, schema, config, seed
+        self.runner = runner if runner is not None else LocalModel(model)
         self.predictions = predictions or {}
         self.inputs = model_input_columns(model, schema)
+
+    def _build(self, background: pd.DataFrame, method: str) -> ExplainerInfo:
+        return drain(self.runner.call("build_explainer", self.inputs, background, method, self.schema.task or "",
+                                      self._positive_index(), what="preparing the explainer"))
 
     def _fit(self, reference: pd.DataFrame) -> None:
         rng = np.random.default_rng(self.seed)
@@ -40,27 +52,25 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
         background = reference[self.inputs].iloc[np.sort(rng.choice(len(reference), size, replace=False))]
         self.rows = self.config.rows
         try:
-            self.explainer: Explainer = build_explainer(self.model.model, self.inputs, background, self.config.method,
-                                                        self.schema.task or "", self._positive_index())
+            self.explainer: ExplainerInfo = self._build(background, self.config.method)
             if self.explainer.method == "permutation":
                 self.rows, small = permutation_sizes(self.config.rows, size)
                 if small < size or self.rows < self.config.rows:
                     self.notes.append(f"model-agnostic explainer: {self.rows} rows per dataset and {small} background "
                                       f"rows (its cost grows with both)")
                     reason = self.explainer.reason
-                    self.explainer = build_explainer(self.model.model, self.inputs, background.iloc[:small],
-                                                     "permutation", self.schema.task or "", self._positive_index())
-                    self.explainer.reason = reason
+                    self.explainer = dataclasses.replace(self._build(background.iloc[:small], "permutation"),
+                                                         reason=reason)
         except AssayError:
             raise
         except Exception as exc:
             raise CalculationError(f"no explainer supports the model {self.model.type_name} "
-                                   f"({type(exc).__name__}: {exc}); the rest of the audit is unaffected") from exc
+                                   f"({exception_name(exc)}: {exc}); the rest of the audit is unaffected") from exc
         self._reference = reference
         self._background_rows = len(background) if self.explainer.method != "permutation" else min(size, 50)
 
     def _positive_index(self) -> int | None:
-        classes = list(getattr(self.model.model, "classes_", []))
+        classes = list(self.model.classes or ())
         if self.schema.task == "binary" and classes:
             positive = self.schema.positive_label
             return next((i for i, c in enumerate(classes) if c == positive or str(c) == str(positive)), len(classes) - 1)
@@ -95,18 +105,25 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
         inputs = frame[self.inputs]
         values, outputs, kept, failed = [], [], [], 0
         step = self.config.chunk_rows
+        what = f"explaining the {side} rows"
         for i in range(0, len(rows), step):
             chunk = rows[i:i + step]
-            with threadpool_limits(limits=1, user_api="openmp"):
-                try:
-                    found = [(chunk, *self.explainer.explain(inputs.iloc[chunk]))]
-                except Exception:  # a chunk that fails: explain its rows one by one, counting failures
-                    found = []
-                    for row in chunk:
-                        try:
-                            found.append((np.array([row]), *self.explainer.explain(inputs.iloc[[row]])))
-                        except Exception:
-                            failed += 1
+            progress = (start + (end - start) * i / len(rows), f"Explaining {side} rows: {i:,} of {len(rows):,}")
+            try:
+                found = [(chunk, *(yield from waiting(self.runner.call("explain", inputs.iloc[chunk], what=what),
+                                                         progress)))]
+            except ModelProcessError:
+                raise
+            except Exception:  # a chunk that fails: explain its rows one by one, counting failures
+                found = []
+                for row in chunk:
+                    try:
+                        found.append((np.array([row]), *(yield from waiting(
+                            self.runner.call("explain", inputs.iloc[[row]], what=what), progress))))
+                    except ModelProcessError:
+                        raise
+                    except Exception:
+                        failed += 1
             for index, attributions, output in found:
                 kept.append(index)
                 values.append(attributions)
@@ -165,7 +182,6 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
     def _cross_check(self, production: pd.DataFrame, rows: RowAttributions, importance: dict
                      ) -> Generator[float, None, tuple[dict[str, float] | None, float | None, str]]:
         from scipy.stats import spearmanr
-        from sklearn.inspection import permutation_importance
 
         target = self.schema.first(ColumnRole.TARGET)
         if not target or target not in production.columns:
@@ -175,11 +191,12 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
         if len(sample) < 20:
             return None, None, "too few labelled production rows for permutation importance"
         scoring = {"binary": "roc_auc", "multiclass": "accuracy"}.get(self.schema.task or "", "r2")
-        yield 0.85, "Explanations: permutation importance (cross-check)"
-        with threadpool_limits(limits=1, user_api="openmp"):  # small batches: OpenMP threads only cost here
-            result = permutation_importance(self.model.model, sample[self.inputs], sample[target], scoring=scoring,
-                                            n_repeats=self.config.permutation_repeats, random_state=self.seed)
-        permutation = {c: float(v) for c, v in zip(self.inputs, result.importances_mean)}
+        progress = (0.85, "Explanations: permutation importance (cross-check)")
+        yield progress
+        importances = yield from waiting(self.runner.call(
+            "permutation_importance", sample[self.inputs], sample[target], scoring, self.config.permutation_repeats,
+            self.seed, what="computing permutation importance"), progress)
+        permutation = {c: float(v) for c, v in zip(self.inputs, importances)}
         shap_order = [importance["production"][c] for c in self.inputs]
         agreement = float(spearmanr(shap_order, [permutation[c] for c in self.inputs]).statistic)
         return permutation, agreement, (f"scikit-learn permutation importance ({scoring}, "
