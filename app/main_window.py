@@ -466,6 +466,10 @@ class MainWindow(QMainWindow):
         self.go_to("overview")
         self.statusBar().showMessage(
             f"Audit finished: {report.verdict.upper()} in {report.provenance.duration_s:.1f} s", 6000)
+        if getattr(report, "model_error", None):  # the rest of the audit ran without the model: say so at once
+            self._error("The model failed; the rest of the audit ran without it",
+                        f"{report.model_error}\n\nThe pages show what could be computed without the model; the "
+                        f"setup is unchanged.")
 
     def _on_audit_failed(self, error: BaseException) -> None:
         from engine.errors import ModelTrustError, UntrustedTypesError

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
 
-MODES = ("none", "raise", "segfault", "abort", "exit", "hang", "memory", "network", "wrong_shape", "nan")
+MODES = ("none", "raise", "segfault", "abort", "exit", "hang", "memory", "network", "connect", "wrong_shape", "nan")
 
 
-class Misbehaving:
+class Misbehaving(ClassifierMixin, BaseEstimator):
     def __init__(self, mode: str = "none", after_calls: int = 0) -> None:
         assert mode in MODES, mode
         self.mode, self.after_calls, self.calls = mode, after_calls, 0
@@ -38,6 +39,9 @@ class Misbehaving:
         if self.calls > self.after_calls and self.mode == "nan":
             proba[::3] = np.nan
         return proba
+
+    def fit(self, X, y=None) -> "Misbehaving":  # already "fitted": it is a fixed formula
+        return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
@@ -59,10 +63,15 @@ class Misbehaving:
             hoard = []
             while True:  # 400 MB at a time, until the memory limit stops it
                 hoard.append(np.ones(50_000_000))
-        if self.mode == "network":
+        if self.mode == "network":  # what an HTTP client does: resolve the name, then connect
             import socket
 
-            socket.create_connection(("127.0.0.1", 9), timeout=2)
+            socket.create_connection(("example.org", 80), timeout=2)
+        if self.mode == "connect":
+            import socket
+
+            with socket.socket() as sock:
+                sock.connect(("127.0.0.1", 9))
 
 
 def _raise_on_load():

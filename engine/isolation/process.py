@@ -27,6 +27,7 @@ from engine.io import LoadedModel
 T = TypeVar("T")
 POLL_S = 0.05  # how often a wait yields: the latency of a cancel while the model works
 STARTUP_GRACE_S = 120.0  # added to the timeout for the child's interpreter start and imports
+CLOSE_WAIT_S = 0.5  # how long an idle child may take to exit when asked to
 SIGNALS = {getattr(signal, name): meaning for name, meaning in (
     ("SIGSEGV", "segmentation fault"), ("SIGABRT", "aborted"), ("SIGKILL", "killed"), ("SIGBUS", "bus error"),
     ("SIGFPE", "floating-point exception"), ("SIGILL", "illegal instruction")) if hasattr(signal, name)}
@@ -115,6 +116,7 @@ class ModelProcess:
         self.memory_limit = memory_limit_bytes(memory_limit_mb)
         self.loaded: LoadedModel | None = None
         self._ready_at: float | None = None
+        self._idle = False  # ready and not inside a request: it would read a request to stop
         self._closed = False
         context = multiprocessing.get_context("spawn")  # never fork: the app's process runs Qt threads
         self._connection, child = context.Pipe(duplex=True)
@@ -149,6 +151,7 @@ class ModelProcess:
         """Send one request and wait for its reply, yielding every POLL_S; `what` completes the error messages
         ("while predicting the production data, rows 1-20000")."""
         yield from self._wait_ready(what)
+        self._idle = False
         try:
             self._connection.send((operation, args))
         except (BrokenPipeError, ConnectionResetError, EOFError, OSError):
@@ -167,6 +170,7 @@ class ModelProcess:
             reply = self._connection.recv()
         except (EOFError, OSError):
             raise self._died(what) from None
+        self._idle = True
         if reply[0] == "ok":
             if operation == "open":
                 self.loaded = reply[1]
@@ -185,8 +189,15 @@ class ModelProcess:
         raise ModelCodeError(type_name, message, details)
 
     def close(self) -> None:
-        """Stop the child now (it holds no state worth a goodbye) and wait until it is gone. Idempotent."""
+        """Stop the child and wait until it is gone: asked to stop when it is idle (it then cleans up after
+        itself), killed when it does not stop within CLOSE_WAIT_S or is busy. Idempotent."""
         if self._process.pid is not None:
+            if self._process.is_alive() and self._idle and not self._closed:
+                try:
+                    self._connection.send(None)
+                    self._process.join(CLOSE_WAIT_S)
+                except (OSError, EOFError):
+                    pass
             if self._process.is_alive():
                 self._process.kill()
             self._process.join(5)
@@ -228,6 +239,7 @@ class ModelProcess:
         except (EOFError, OSError):
             raise self._died("starting") from None
         self._ready_at = time.monotonic()
+        self._idle = True
 
     def _died(self, what: str) -> ModelProcessError:
         self._process.join(2)

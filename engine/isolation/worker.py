@@ -37,8 +37,15 @@ def serve(connection: Any, memory_limit_bytes: int | None, log_path: str | None 
     limited = _limit_memory(memory_limit_bytes)
     sys.addaudithook(_refuse_network)
     import multiprocessing
+    from multiprocessing import resource_tracker
 
     multiprocessing.current_process()._config["daemon"] = False  # models may start their own workers (joblib)
+    # Semaphores the model's libraries create are tracked by a tracker of this process's own, not the parent's:
+    # when this process is killed, its tracker cleans them up and reports it in this process's log, never on
+    # the terminal of the CLI.
+    own = resource_tracker._resource_tracker = resource_tracker.ResourceTracker()
+    resource_tracker.ensure_running, resource_tracker.register = own.ensure_running, own.register
+    resource_tracker.unregister, resource_tracker.getfd = own.unregister, own.getfd
     import numpy  # noqa: F401  the imports every model needs, while the parent reads the data
     import pandas  # noqa: F401
     import sklearn  # noqa: F401
