@@ -20,7 +20,6 @@ from engine.io import LoadedModel
 from engine.isolation.local import ExplainerInfo, LocalModel
 from engine.isolation.process import exception_name, waiting
 from engine.predictions import PredictionSet, model_input_columns
-from engine.progress import drain
 from engine.schema import ColumnRole, Schema
 
 
@@ -38,9 +37,9 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
         self.predictions = predictions or {}
         self.inputs = model_input_columns(model, schema)
 
-    def _build(self, background: pd.DataFrame, method: str) -> ExplainerInfo:
-        return drain(self.runner.call("build_explainer", self.inputs, background, method, self.schema.task or "",
-                                      self._positive_index(), what="preparing the explainer"))
+    def _build(self, background: pd.DataFrame, method: str) -> Generator[None, None, ExplainerInfo]:
+        return self.runner.call("build_explainer", self.inputs, background, method, self.schema.task or "",
+                                self._positive_index(), what="preparing the explainer")
 
     def _fit(self, reference: pd.DataFrame) -> None:
         rng = np.random.default_rng(self.seed)
@@ -49,24 +48,29 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
         if size < self.config.background_rows:
             self.notes.append(f"the reference has {len(reference):,} rows, fewer than the {self.config.background_rows}"
                               f" background rows asked for: all are used")
-        background = reference[self.inputs].iloc[np.sort(rng.choice(len(reference), size, replace=False))]
+        self._background = reference[self.inputs].iloc[np.sort(rng.choice(len(reference), size, replace=False))]
+        self._reference = reference
+
+    def _prepare(self) -> Generator[tuple[float, str], None, None]:
+        """Build the explainer next to the model (shap's import and set-up there), yielding while it works."""
+        background, size = self._background, len(self._background)
         self.rows = self.config.rows
+        progress = (0.0, "Explanations: preparing the explainer")
         try:
-            self.explainer: ExplainerInfo = self._build(background, self.config.method)
+            self.explainer: ExplainerInfo = yield from waiting(self._build(background, self.config.method), progress)
             if self.explainer.method == "permutation":
                 self.rows, small = permutation_sizes(self.config.rows, size)
                 if small < size or self.rows < self.config.rows:
                     self.notes.append(f"model-agnostic explainer: {self.rows} rows per dataset and {small} background "
                                       f"rows (its cost grows with both)")
                     reason = self.explainer.reason
-                    self.explainer = dataclasses.replace(self._build(background.iloc[:small], "permutation"),
-                                                         reason=reason)
+                    rebuilt = yield from waiting(self._build(background.iloc[:small], "permutation"), progress)
+                    self.explainer = dataclasses.replace(rebuilt, reason=reason)
         except AssayError:
             raise
         except Exception as exc:
             raise CalculationError(f"no explainer supports the model {self.model.type_name} "
                                    f"({exception_name(exc)}: {exc}); the rest of the audit is unaffected") from exc
-        self._reference = reference
         self._background_rows = len(background) if self.explainer.method != "permutation" else min(size, 50)
 
     def _positive_index(self) -> int | None:
@@ -77,6 +81,7 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
         return None
 
     def _calculate(self, production: pd.DataFrame) -> Generator[float, None, ExplanationsResult]:
+        yield from self._prepare()
         reference_rows, ref_failed, ref_error = yield from self._explain(self._reference, "reference", 0.0, 0.4)
         production_rows, prod_failed, prod_error = yield from self._explain(production, "production", 0.4, 0.8)
         columns = self.explainer.columns
