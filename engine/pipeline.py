@@ -66,14 +66,21 @@ def _audit(config: AuditConfig, runner) -> Generator[ProgressEvent, None, AuditR
     production = load_dataset(_required(config.data.production, "data.production"), "production")
     _check_datasets(reference, production)
 
-    model, model_input, model_error = None, None, None
+    model, model_input, model_error, opening = None, None, None, None
     if runner is not None:
-        opening = ProgressEvent("load", 0.12, "Opening the model")
-        yield opening
-        model, model_input, model_error = yield from _open_model(config, runner, opening)
+        yield ProgressEvent("load", 0.12, "Opening the model")
+        model_input, model_error, opening = _begin_opening(config, runner)  # the trust decision is made here
     yield ProgressEvent("schema", 0.15, "Inferring column kinds and roles")
     schema = infer_schema(reference.frame, production.frame, config)
     reference, production = (_with_time_range(d, schema) for d in (reference, production))
+
+    # data quality needs no model: it runs while the model process opens the model
+    quality = QualityCalculator(schema).fit(reference.frame)
+    quality_result = yield from scaled(quality.iter_calculate(production.frame), 0.15, 0.22)
+    found = quality_findings(quality_result, config.quality)
+
+    if opening is not None:
+        model, model_input, model_error = yield from _finish_opening(runner, opening, model_input)
     if model is not None:
         ignore = set(schema.names(ColumnRole.TARGET, ColumnRole.PREDICTION, ColumnRole.PROBABILITY,
                                   ColumnRole.TIMESTAMP, ColumnRole.ID, ColumnRole.IGNORED))
@@ -83,24 +90,19 @@ def _audit(config: AuditConfig, runner) -> Generator[ProgressEvent, None, AuditR
     predictions = None
     if model is not None:
         try:
-            predictions = yield from _predict(model, runner, reference, production, schema, 0.18, 0.55)
+            predictions = yield from _predict(model, runner, reference, production, schema, 0.22, 0.62)
         except CalculationError as exc:  # the model raised, crashed, hung, ran out of memory or answered wrongly
             model_error, model = str(exc), None
             runner.close()
     elif model_error is None:
         predictions = _predictions_from_columns(reference, production, schema)
     statuses = [AnalysisStatus("predictions", "failed", model_error) if model_error else
-                AnalysisStatus("predictions", "ran" if predictions else "skipped", _prediction_reason(model, predictions))]
-    found = []
+                AnalysisStatus("predictions", "ran" if predictions else "skipped", _prediction_reason(model, predictions)),
+                AnalysisStatus("quality", "ran")]
     if model_error:
         found.append(Finding("model.failed", "predictions", "fail",
                              "The model failed: no predictions, so no performance, fairness or explanations",
                              model_error))
-
-    quality = QualityCalculator(schema).fit(reference.frame)
-    quality_result = yield from scaled(quality.iter_calculate(production.frame), 0.55, 0.62)
-    statuses.append(AnalysisStatus("quality", "ran"))
-    found += quality_findings(quality_result, config.quality)
 
     performance_result = None
     reason = _performance_skip_reason(schema, predictions, model_error)
@@ -233,18 +235,24 @@ def _check_datasets(reference: Dataset, production: Dataset) -> None:
             f"{', '.join(list(reference.frame.columns)[:8])}).", production.info.path)
 
 
-def _open_model(config: AuditConfig, runner, event: ProgressEvent):
-    """(model, its provenance, None) or, when the file's content cannot be opened, (None, provenance, message).
-    Trust errors and missing files stop the audit as before: the user has a decision to make."""
+def _begin_opening(config: AuditConfig, runner):
+    """Make the trust decision and ask the model process to open the file: (provenance, error, the wait for the
+    model). Trust errors and missing files stop the audit as before (the user has a decision to make); a damaged
+    skops file leaves an audit without the model."""
     path = config.model.path
     try:
         file = check_model_file(path, trusted=config.model.trusted, trusted_types=config.model.trusted_types,
                                 sha256=config.model.sha256)
-    except ModelOpenError as exc:  # a damaged skops file
-        return None, InputInfo("model", str(path), sha256_file(path), format="skops"), str(exc)
-    info = InputInfo("model", str(path), file.sha256, format=file.format)
+    except ModelOpenError as exc:
+        runner.close()
+        return InputInfo("model", str(path), sha256_file(path), format="skops"), str(exc), None
+    return InputInfo("model", str(path), file.sha256, format=file.format), None, runner.begin_open(file)
+
+
+def _finish_opening(runner, opening, info: InputInfo):
+    """(model, its provenance, None), or (None, provenance, message) when the model could not be opened."""
     try:
-        model = yield from waiting(runner.call("open", file, what="opening the model"), event)
+        model = yield from waiting(opening, ProgressEvent("load", 0.22, "Opening the model"))
     except (ModelOpenError, ModelProcessError) as exc:
         runner.close()
         return None, info, str(exc)

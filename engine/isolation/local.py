@@ -49,6 +49,10 @@ class LocalModel:
         return getattr(self, operation)(*args)
         yield  # a generator, so that callers treat both kinds of model alike
 
+    def begin_open(self, file: ModelFile) -> Generator[None, None, LoadedModel]:
+        """As ModelProcess.begin_open: here the file opens when the returned generator runs."""
+        return self.call("open", file)
+
     def close(self) -> None:
         self._explainer = None
 

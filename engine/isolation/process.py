@@ -117,6 +117,7 @@ class ModelProcess:
         self.loaded: LoadedModel | None = None
         self._ready_at: float | None = None
         self._idle = False  # ready and not inside a request: it would read a request to stop
+        self._in_flight = False  # a request was sent and its reply not yet read
         self._closed = False
         context = multiprocessing.get_context("spawn")  # never fork: the app's process runs Qt threads
         self._connection, child = context.Pipe(duplex=True)
@@ -151,14 +152,41 @@ class ModelProcess:
         """Send one request and wait for its reply, yielding every POLL_S; `what` completes the error messages
         ("while predicting the production data, rows 1-20000")."""
         yield from self._wait_ready(what)
-        self._idle = False
+        self._send(operation, args, what)
+        return (yield from self._reply(operation, what, time.monotonic()))
+
+    def begin_open(self, file: Any) -> Generator[None, None, LoadedModel]:
+        """Send the request to open `file` now, even while the child is still starting (it is small: it waits in
+        the pipe), and return the wait for its reply, so that the audit does other work meanwhile."""
+        what = "opening the model"
+        failure: ModelProcessError | None = None
+        sent = time.monotonic()
+        try:
+            if self._start_error:
+                raise ModelProcessError(self._start_error)
+            self._send("open", (file,), what)
+        except ModelProcessError as exc:
+            failure = exc
+
+        def reply() -> Generator[None, None, LoadedModel]:
+            if failure is not None:
+                raise failure
+            yield from self._wait_ready(what)
+            return (yield from self._reply("open", what, sent))
+
+        return reply()
+
+    def _send(self, operation: str, args: tuple, what: str) -> None:
+        self._idle, self._in_flight = False, True
         try:
             self._connection.send((operation, args))
         except (BrokenPipeError, ConnectionResetError, EOFError, OSError):
             raise self._died(what) from None
-        sent = time.monotonic()
+
+    def _reply(self, operation: str, what: str, sent: float) -> Generator[None, None, Any]:
+        started = max(sent, self._ready_at or sent)  # the model's clock starts when the child can read the request
         while not self._connection.poll(POLL_S):
-            if time.monotonic() - sent > self.timeout_s:
+            if time.monotonic() - started > self.timeout_s:
                 self.close()
                 raise ModelProcessError(
                     f"{self.path}: the model did not answer within {self.timeout_s:g} s while {what}; it was "
@@ -170,7 +198,7 @@ class ModelProcess:
             reply = self._connection.recv()
         except (EOFError, OSError):
             raise self._died(what) from None
-        self._idle = True
+        self._idle, self._in_flight = True, False
         if reply[0] == "ok":
             if operation == "open":
                 self.loaded = reply[1]
@@ -239,7 +267,7 @@ class ModelProcess:
         except (EOFError, OSError):
             raise self._died("starting") from None
         self._ready_at = time.monotonic()
-        self._idle = True
+        self._idle = not self._in_flight
 
     def _died(self, what: str) -> ModelProcessError:
         self._process.join(2)
