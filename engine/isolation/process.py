@@ -120,10 +120,12 @@ class ModelProcess:
         self._in_flight = False  # a request was sent and its reply not yet read
         self._closed = False
         context = multiprocessing.get_context("spawn")  # never fork: the app's process runs Qt threads
-        self._connection, child = context.Pipe(duplex=True)
+        # two one-way OS pipes, not a duplex Pipe (a socket pair): the audit opens no socket of any kind
+        self._replies, child_replies = context.Pipe(duplex=False)
+        child_requests, self._requests = context.Pipe(duplex=False)
         handle, self._log = tempfile.mkstemp(prefix="assay-model-", suffix=".log")
         os.close(handle)
-        self._process = context.Process(target=worker.serve, args=(child, self.memory_limit, self._log),
+        self._process = context.Process(target=worker.serve, args=(child_requests, child_replies, self.memory_limit, self._log),
                                         daemon=True, name="assay-model")
         self._started_at = time.monotonic()
         try:
@@ -135,7 +137,8 @@ class ModelProcess:
         else:
             self._start_error = None
         finally:
-            child.close()
+            child_requests.close()
+            child_replies.close()
 
     @property
     def pid(self) -> int | None:
@@ -179,13 +182,13 @@ class ModelProcess:
     def _send(self, operation: str, args: tuple, what: str) -> None:
         self._idle, self._in_flight = False, True
         try:
-            self._connection.send((operation, args))
+            self._requests.send((operation, args))
         except (BrokenPipeError, ConnectionResetError, EOFError, OSError):
             raise self._died(what) from None
 
     def _reply(self, operation: str, what: str, sent: float) -> Generator[None, None, Any]:
         started = max(sent, self._ready_at or sent)  # the model's clock starts when the child can read the request
-        while not self._connection.poll(POLL_S):
+        while not self._replies.poll(POLL_S):
             if time.monotonic() - started > self.timeout_s:
                 self.close()
                 raise ModelProcessError(
@@ -195,7 +198,7 @@ class ModelProcess:
                 raise self._died(what)
             yield
         try:
-            reply = self._connection.recv()
+            reply = self._replies.recv()
         except (EOFError, OSError):
             raise self._died(what) from None
         self._idle, self._in_flight = True, False
@@ -222,7 +225,7 @@ class ModelProcess:
         if self._process.pid is not None:
             if self._process.is_alive() and self._idle and not self._closed:
                 try:
-                    self._connection.send(None)
+                    self._requests.send(None)
                     self._process.join(CLOSE_WAIT_S)
                 except (OSError, EOFError):
                     pass
@@ -231,7 +234,8 @@ class ModelProcess:
             self._process.join(5)
         if not self._closed:
             self._closed = True
-            self._connection.close()
+            self._requests.close()
+            self._replies.close()
             try:
                 os.unlink(self._log)
             except OSError:
@@ -254,7 +258,7 @@ class ModelProcess:
             return
         if self._start_error:
             raise ModelProcessError(self._start_error)
-        while not self._connection.poll(POLL_S):
+        while not self._replies.poll(POLL_S):
             if time.monotonic() - self._started_at > self.timeout_s + STARTUP_GRACE_S:
                 self.close()
                 raise ModelProcessError(f"{self.path}: the model process did not start within "
@@ -263,7 +267,7 @@ class ModelProcess:
                 raise self._died(what or "starting")
             yield
         try:
-            self._connection.recv()
+            self._replies.recv()
         except (EOFError, OSError):
             raise self._died("starting") from None
         self._ready_at = time.monotonic()

@@ -5,7 +5,7 @@ forked). Before it imports anything heavy it limits its own memory (`[model] mem
 sure it dies with its parent (Linux), ignores Ctrl+C (the parent decides when it stops) and installs an audit
 hook that refuses every network operation, so model code cannot phone home.
 
-Messages on the pipe are picklable tuples:
+Messages on the two one-way pipes are picklable tuples:
   child -> parent  ("ready",) once its imports are done, then one reply per request:
                    ("ok", result) or ("error", type name, message, whether it is an Assay error, traceback)
   parent -> child  (operation, args) with an operation of LocalModel.OPERATIONS, or None to stop.
@@ -26,7 +26,7 @@ NETWORK_EVENTS = frozenset({
 NETWORK_REFUSED = "Assay blocks network access from model code"
 
 
-def serve(connection: Any, memory_limit_bytes: int | None, log_path: str | None = None) -> None:
+def serve(requests: Any, replies: Any, memory_limit_bytes: int | None, log_path: str | None = None) -> None:
     """The child's main function: set its limits, import, say ready, then answer requests until told to stop.
 
     What the model prints, and Python's report of a crash (faulthandler), go to `log_path`, never to the
@@ -54,10 +54,10 @@ def serve(connection: Any, memory_limit_bytes: int | None, log_path: str | None 
     from engine.progress import drain
 
     model = LocalModel()
-    connection.send(("ready", limited))
+    replies.send(("ready", limited))
     while True:
         try:
-            request = connection.recv()
+            request = requests.recv()
         except (EOFError, OSError):  # the parent has gone
             return
         if request is None:
@@ -68,11 +68,11 @@ def serve(connection: Any, memory_limit_bytes: int | None, log_path: str | None 
         except BaseException as exc:  # noqa: BLE001  everything the model raises goes back to the parent
             reply = _error_reply(exc)
         try:
-            connection.send(reply)
+            replies.send(reply)
         except (BrokenPipeError, EOFError):
             return
         except Exception as exc:  # noqa: BLE001  a result that cannot be pickled
-            connection.send(("error", type(exc).__name__,
+            replies.send(("error", type(exc).__name__,
                              f"the model returned something that cannot be sent back ({exc})", False, ""))
 
 
