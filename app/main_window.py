@@ -498,6 +498,10 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self._show_next_unshown)
         self.statusBar().showMessage(
             f"Audit finished: {report.verdict.upper()} in {report.provenance.duration_s:.1f} s", 6000)
+        if getattr(report, "model_error", None):  # the rest of the audit ran without the model: say so at once
+            self._error("The model failed; the rest of the audit ran without it",
+                        f"{report.model_error}\n\nThe pages show what could be computed without the model; the "
+                        f"setup is unchanged.")
 
     def _show_unshown(self, key: str) -> None:
         report = self._unshown.pop(key, None)

@@ -10,7 +10,7 @@ _EXPORTS = {
     "AuditConfig": "engine.config",
     "AssayError": "engine.errors", "AuditCancelled": "engine.errors", "CalculationError": "engine.errors",
     "ConfigError": "engine.errors", "InputError": "engine.errors", "ModelTrustError": "engine.errors",
-    "UntrustedTypesError": "engine.errors",
+    "UntrustedTypesError": "engine.errors", "ModelOpenError": "engine.errors", "ModelProcessError": "engine.errors",
     "load_dataset": "engine.io", "load_model": "engine.io",
     "iter_audit": "engine.pipeline", "run_audit": "engine.pipeline",
     "ProgressEvent": "engine.progress",

@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # the frozen bundle starts the model process by running itself
     args = build_parser().parse_args(argv)
     if args.selftest:
         from app.selftest import run_selftest
@@ -145,6 +148,8 @@ def _audit(args: argparse.Namespace) -> int:
     _print_summary(report, Console(), quiet=args.quiet)
     if args.pdf is not None and not args.quiet:
         Console().print(f"PDF report written to {args.pdf}", markup=False, highlight=False, soft_wrap=True)
+    if report.model_error:  # the rest of the audit ran and its reports are written; a CI gate must still stop
+        return _fail(report.model_error)
     return EXIT_FAILED if report.verdict == "fail" else EXIT_OK
 
 

@@ -52,6 +52,8 @@ class ModelConfig:
     trusted: bool = False
     trusted_types: tuple[str, ...] = ()
     sha256: str | None = None  # when set, the model file must have this hash (trust pinned to the file)
+    timeout_s: float = 600.0  # the longest the model may take to answer one request (open, a batch, ...)
+    memory_limit_mb: int | None = None  # the model process's memory; unset: 3/4 of the machine's, 0: no limit
 
 
 @dataclass(frozen=True)
@@ -511,6 +513,8 @@ def _check_ranges(instance: Any, section: str) -> None:
                               key=f"{section}.confidence")
     if isinstance(instance, PerformanceConfig):
         _check_performance(instance, section)
+    if isinstance(instance, ModelConfig):
+        _check_model(instance, section)
     if isinstance(instance, ReportConfig) and instance.top_columns < 1:
         raise ConfigError(f"{section}.top_columns: must be at least 1", key=f"{section}.top_columns")
     if isinstance(instance, QualityConfig):
@@ -574,6 +578,20 @@ def _check_drift_values(config: DriftConfig, section: str) -> None:
     if not 0 < config.psi_smoothing < 0.1:
         raise ConfigError(f"{section}.psi_smoothing: use a small positive share such as 0.0001",
                           key=f"{section}.psi_smoothing")
+
+
+MIN_MODEL_MEMORY_MB = 1024
+
+
+def _check_model(config: ModelConfig, section: str) -> None:
+    if not config.timeout_s > 0:
+        raise ConfigError(f"{section}.timeout_s: {config.timeout_s:g} must be a positive number of seconds, such as "
+                          f"600", key=f"{section}.timeout_s")
+    limit = config.memory_limit_mb
+    if limit is not None and limit != 0 and limit < MIN_MODEL_MEMORY_MB:
+        raise ConfigError(f"{section}.memory_limit_mb: {limit} MB is too little to load a model (Python with "
+                          f"scikit-learn and shap alone take about 900 MB of address space); give at least "
+                          f"{MIN_MODEL_MEMORY_MB}, or 0 for no limit", key=f"{section}.memory_limit_mb")
 
 
 PERFORMANCE_METRICS = ("accuracy", "balanced_accuracy", "precision", "recall", "f1", "roc_auc", "average_precision",

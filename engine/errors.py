@@ -50,8 +50,18 @@ class UntrustedTypesError(InputError):
         self.types = tuple(types)
 
 
+class ModelOpenError(InputError):
+    """A model file's content could not be opened: a damaged skops file, a pickle that raises when loaded,
+    an object without a predict method. The audit carries on without the model."""
+
+
 class CalculationError(AssayError):
     """An analysis failed on valid input; the message says which analysis and why."""
+
+
+class ModelProcessError(CalculationError):
+    """The process that runs the model crashed, hung past `[model] timeout_s`, ran out of memory or could not
+    start. The message names the model file, what happened and what the model was doing."""
 
 
 class AuditCancelled(AssayError):

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.errors import InputError, ModelTrustError, UntrustedTypesError
+from engine.errors import InputError, ModelOpenError, ModelTrustError, UntrustedTypesError
 from engine.memory import available_memory, format_bytes
 from engine.progress import drain
 
@@ -58,11 +58,29 @@ class Dataset:
 
 @dataclass(frozen=True)
 class LoadedModel:
+    """An opened model. In the audit `model` is None: the object lives in the model process, and the other
+    fields describe it (filled from the object when one is given here)."""
+
     model: Any
     info: InputInfo
     type_name: str
     params: dict[str, str]
     expected_columns: tuple[str, ...] | None
+    classes: tuple[Any, ...] | None = None  # the model's classes_ (None: read them from `model`)
+    methods: tuple[str, ...] | None = None  # which of predict, predict_proba, decision_function it has
+
+    def __post_init__(self) -> None:
+        if self.model is not None:
+            if self.classes is None:
+                object.__setattr__(self, "classes", model_classes(self.model))
+            if self.methods is None:
+                object.__setattr__(self, "methods", model_methods(self.model))
+
+    def described(self) -> "LoadedModel":
+        """The same description without the object: what crosses from the model process."""
+        import dataclasses
+
+        return dataclasses.replace(self, model=None)
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -651,7 +669,8 @@ def _short(exc: BaseException, limit: int = 200) -> str:
 
 
 def untrusted_skops_types(path: str | Path) -> list[str]:
-    """The types in a skops file that skops does not trust by default (empty if none)."""
+    """The types in a skops file that skops does not trust by default (empty if none). Reads the file's
+    schema only: no code in the file runs."""
     import skops.io as sio
 
     path = Path(path)
@@ -659,7 +678,8 @@ def untrusted_skops_types(path: str | Path) -> list[str]:
     try:
         return list(sio.get_untrusted_types(file=path))
     except Exception as exc:
-        raise InputError(f"{path}: not a valid skops model file ({_short(exc)}); export the model again.", path) from exc
+        raise ModelOpenError(f"{path}: not a valid skops model file ({_short(exc)}); export the model again.",
+                             path) from exc
 
 
 def needs_trust(path: str | Path) -> bool:
@@ -667,11 +687,22 @@ def needs_trust(path: str | Path) -> bool:
     return Path(path).suffix.lower() not in SKOPS_SUFFIXES
 
 
-def load_model(path: str | Path, *, trusted: bool = False, trusted_types: tuple[str, ...] = (),
-               sha256: str | None = None) -> LoadedModel:
-    """Open a model. skops files go through skops' type checks; pickle/joblib need `trusted`.
+@dataclass(frozen=True)
+class ModelFile:
+    """A model file that passed the trust checks: what `open_model_file` may open, and how."""
 
-    With `sha256`, the file must have that hash: trust given to one file does not pass to another.
+    path: Path
+    sha256: str
+    format: str  # "skops", "joblib" or "pickle"
+    accepted_types: tuple[str, ...] = ()  # skops types the user accepted
+
+
+def check_model_file(path: str | Path, *, trusted: bool = False, trusted_types: tuple[str, ...] = (),
+                     sha256: str | None = None) -> ModelFile:
+    """The trust decision, running no code from the file: the hash pin, pickle/joblib trust, skops' types.
+
+    Raises ModelTrustError / UntrustedTypesError when the user has not trusted the file, InputError when it is
+    missing, unreadable or changed since it was trusted, ModelOpenError when a skops file is damaged.
     """
     path = Path(path)
     _check_file(path, "model file")
@@ -681,38 +712,67 @@ def load_model(path: str | Path, *, trusted: bool = False, trusted_types: tuple[
                          f"{sha}); review the new file and trust it again, or restore the original.", path)
     suffix = path.suffix.lower()
     if suffix in SKOPS_SUFFIXES:
-        import skops.io as sio
-
         untrusted = [t for t in untrusted_skops_types(path) if t not in trusted_types]
         if untrusted and not trusted:
             raise UntrustedTypesError(path, untrusted)
-        accepted = list(trusted_types) + untrusted
+        return ModelFile(path, sha, "skops", tuple(trusted_types) + tuple(untrusted))
+    if not trusted:
+        raise ModelTrustError(path, sha)
+    return ModelFile(path, sha, "joblib" if suffix in (".joblib", ".jbl") else "pickle")
+
+
+def open_model_file(file: ModelFile) -> LoadedModel:
+    """Open a model file that passed `check_model_file`: this runs the file's code (pickle/joblib) or skops'
+    loaders. The file must still have the hash it was checked with. Raises ModelOpenError."""
+    path = file.path
+    if sha256_file(path) != file.sha256:
+        raise ModelOpenError(f"{path}: the model file changed while it was being opened; open the audit again.",
+                             path)
+    if file.format == "skops":
+        import skops.io as sio
+
         try:
-            model = sio.load(path, trusted=accepted or None)
+            model = sio.load(path, trusted=list(file.accepted_types) or None)
         except Exception as exc:
-            raise InputError(f"{path}: the skops model could not be loaded ({_short(exc)}).", path) from exc
-        fmt = "skops"
+            raise ModelOpenError(f"{path}: the skops model could not be loaded ({_short(exc)}).", path) from exc
     else:
-        if not trusted:
-            raise ModelTrustError(path, sha)
         import joblib
 
         try:
             model = joblib.load(path)
         except Exception as exc:
-            raise InputError(
+            raise ModelOpenError(
                 f"{path}: the model file could not be loaded ({_short(exc)}); it may be damaged or need "
                 f"a library that is not installed.", path) from exc
-        fmt = "joblib" if suffix in (".joblib", ".jbl") else "pickle"
     if not (hasattr(model, "predict") or hasattr(model, "predict_proba")):
-        raise InputError(f"{path}: the object in the file ({type(model).__name__}) has no predict method; "
-                         f"give a fitted scikit-learn model or pipeline.", path)
-    info = InputInfo("model", str(path), sha, format=fmt, detail=type(model).__name__)
+        raise ModelOpenError(f"{path}: the object in the file ({type(model).__name__}) has no predict method; "
+                             f"give a fitted scikit-learn model or pipeline.", path)
+    info = InputInfo("model", str(path), file.sha256, format=file.format, detail=type(model).__name__)
     expected = getattr(model, "feature_names_in_", None)
     return LoadedModel(
         model=model, info=info, type_name=describe_model(model), params=model_params(model),
         expected_columns=tuple(str(c) for c in expected) if expected is not None else None,
+        classes=model_classes(model), methods=model_methods(model),
     )
+
+
+def load_model(path: str | Path, *, trusted: bool = False, trusted_types: tuple[str, ...] = (),
+               sha256: str | None = None) -> LoadedModel:
+    """Open a model in this process. skops files go through skops' type checks; pickle/joblib need `trusted`.
+
+    With `sha256`, the file must have that hash: trust given to one file does not pass to another.
+    The audit does not call this: it opens models in a separate process (engine.isolation).
+    """
+    return open_model_file(check_model_file(path, trusted=trusted, trusted_types=trusted_types, sha256=sha256))
+
+
+def model_classes(model: Any) -> tuple[Any, ...]:
+    return tuple(getattr(model, "classes_", ()))
+
+
+def model_methods(model: Any) -> tuple[str, ...]:
+    """Which of the prediction methods the model has."""
+    return tuple(m for m in ("predict", "predict_proba", "decision_function") if hasattr(model, m))
 
 
 def describe_model(model: Any) -> str:

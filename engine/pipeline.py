@@ -24,9 +24,11 @@ from engine.fairness.policy import fairness_findings
 from engine.performance.calculator import PerformanceCalculator
 from engine.performance.policy import performance_findings
 from engine.config import AuditConfig
-from engine.errors import CalculationError, ConfigError, InputError
+from engine.errors import CalculationError, ConfigError, InputError, ModelOpenError, ModelProcessError
 from engine.findings import sort_findings, verdict
-from engine.io import Dataset, LoadedModel, check_model_columns, iter_load_dataset, load_model
+from engine.io import (Dataset, InputInfo, LoadedModel, check_model_columns, check_model_file, iter_load_dataset,
+                       sha256_file)
+from engine.isolation.process import start_model, waiting
 from engine.predictions import (PredictionSet, drift_outputs, iter_predict, model_input_columns, positive_rate,
                                 predictions_from_columns)
 from engine.progress import ProgressEvent, scaled
@@ -34,43 +36,75 @@ from engine.results import AnalysisStatus, AuditReport, Finding, PredictionSumma
 from engine.schema import ColumnRole, Schema, infer_schema
 from engine.version import assay_version
 
+MODEL_FAILED = "needs the model's predictions, and the model failed (see the predictions analysis)"
 VERSIONED = ("assay", "numpy", "pandas", "pyarrow", "scikit-learn", "scipy", "skops", "joblib", "shap",
              "fairlearn", "reportlab", "matplotlib")
 
 
-def iter_audit(config: AuditConfig) -> Generator[ProgressEvent, None, AuditReport]:
+def iter_audit(config: AuditConfig, *, _model_in_process: bool = False
+               ) -> Generator[ProgressEvent, None, AuditReport]:
+    """The audit as a generator of ProgressEvents that returns the AuditReport; closing it cancels the audit.
+
+    The model (if any) is opened and run in a separate process, started first so that its imports overlap
+    with reading the data, and killed when the audit ends, fails or is cancelled. `_model_in_process` runs
+    the model in this process instead: only for the benchmark that measures what the isolation costs.
+    """
+    runner = start_model(config, in_process=_model_in_process)
+    try:
+        return (yield from _audit(config, runner))
+    finally:
+        if runner is not None:
+            runner.close()
+
+
+def _audit(config: AuditConfig, runner) -> Generator[ProgressEvent, None, AuditReport]:
     started = _now()
     clock = time.perf_counter()
     reference = yield from _load(_required(config.data.reference, "data.reference"), "reference", 0.0, 0.06)
     production = yield from _load(_required(config.data.production, "data.production"), "production", 0.06, 0.12)
     _check_datasets(reference, production)
 
-    model = None
-    if config.model.path is not None:
+    model, model_input, model_error, opening = None, None, None, None
+    if runner is not None:
         yield ProgressEvent("load", 0.12, "Opening the model")
-        model = load_model(config.model.path, trusted=config.model.trusted, trusted_types=config.model.trusted_types,
-                           sha256=config.model.sha256)
+        model_input, model_error, opening = _begin_opening(config, runner)  # the trust decision is made here
     yield ProgressEvent("schema", 0.15, "Inferring column kinds and roles")
     schema = infer_schema(reference.frame, production.frame, config)
     reference, production = (_with_time_range(d, schema) for d in (reference, production))
+
+    # data quality needs no model: it runs while the model process opens the model
+    yield ProgressEvent("quality", 0.15, "Data quality of the reference")  # after the schema of many columns
+    quality = QualityCalculator(schema).fit(reference.frame)
+    quality_result = yield from scaled(quality.iter_calculate(production.frame), 0.15, 0.22)
+    found = quality_findings(quality_result, config.quality)
+
+    if opening is not None:
+        model, model_input, model_error = yield from _finish_opening(runner, opening, model_input)
     if model is not None:
         ignore = set(schema.names(ColumnRole.TARGET, ColumnRole.PREDICTION, ColumnRole.PROBABILITY,
                                   ColumnRole.TIMESTAMP, ColumnRole.ID, ColumnRole.IGNORED))
         for dataset in (reference, production):
             check_model_columns(model, list(dataset.frame.columns), dataset.info.path, ignore)
 
-    predictions = yield from _predict(model, reference, production, schema, 0.18, 0.55)
-    statuses = [AnalysisStatus("predictions", "ran" if predictions else "skipped",
-                               _prediction_reason(model, predictions))]
-
-    yield ProgressEvent("quality", 0.55, "Data quality of the reference")  # after the schema of many columns
-    quality = QualityCalculator(schema).fit(reference.frame)
-    quality_result = yield from scaled(quality.iter_calculate(production.frame), 0.55, 0.62)
-    statuses.append(AnalysisStatus("quality", "ran"))
-    found = quality_findings(quality_result, config.quality)
+    predictions = None
+    if model is not None:
+        try:
+            predictions = yield from _predict(model, runner, reference, production, schema, 0.22, 0.62)
+        except CalculationError as exc:  # the model raised, crashed, hung, ran out of memory or answered wrongly
+            model_error, model = str(exc), None
+            runner.close()
+    elif model_error is None:
+        predictions = _predictions_from_columns(reference, production, schema)
+    statuses = [AnalysisStatus("predictions", "failed", model_error) if model_error else
+                AnalysisStatus("predictions", "ran" if predictions else "skipped", _prediction_reason(model, predictions)),
+                AnalysisStatus("quality", "ran")]
+    if model_error:
+        found.append(Finding("model.failed", "predictions", "fail",
+                             "The model failed: no predictions, so no performance, fairness or explanations",
+                             model_error))
 
     performance_result = None
-    reason = _performance_skip_reason(schema, predictions)
+    reason = _performance_skip_reason(schema, predictions, model_error)
     if reason is None:
         yield ProgressEvent("performance", 0.62, "Performance on the reference")
         performance = PerformanceCalculator(schema, config.performance, predictions, config.audit.seed,
@@ -89,7 +123,7 @@ def iter_audit(config: AuditConfig) -> Generator[ProgressEvent, None, AuditRepor
     found += drift_findings(drift_result, config.drift)
 
     fairness_result = None
-    reason = _fairness_skip_reason(schema, predictions)
+    reason = _fairness_skip_reason(schema, predictions, model_error)
     if reason is None:
         yield ProgressEvent("fairness", 0.93, "Group metrics and disparities")
         fairness = FairnessCalculator(schema, config.fairness, predictions,
@@ -99,38 +133,48 @@ def iter_audit(config: AuditConfig) -> Generator[ProgressEvent, None, AuditRepor
     statuses.append(AnalysisStatus("fairness", "ran" if reason is None else "skipped", reason or ""))
 
     explanations = None
-    reason = _explanations_skip_reason(model, predictions, config)
+    reason = _explanations_skip_reason(model, predictions, config, model_error)
+    explain_status = "ran" if reason is None else "skipped"
     if reason is None:
         yield ProgressEvent("explanations", 0.98, "Explaining the model (SHAP)")
         try:
-            explainer = ExplanationCalculator(model, schema, config.explain, predictions, config.audit.seed)
+            explainer = ExplanationCalculator(model, schema, config.explain, predictions, config.audit.seed,
+                                              runner=runner)
             explanations = yield from scaled(explainer.fit(reference.frame).iter_calculate(production.frame),
                                              0.98, 0.995)
             found += explanation_findings(explanations, config.explain)
+        except ModelProcessError as exc:  # the model crashed, hung or ran out of memory: the rest stands
+            reason = model_error = str(exc)
+            explain_status = "failed"
+            runner.close()
+            found.append(Finding("model.failed", "explanations", "fail",
+                                 "The model failed while being explained: no explanations", model_error))
         except CalculationError as exc:  # an unsupported model: say so, and the rest of the audit stands
             reason = str(exc)
+            explain_status = "skipped"
             found.append(Finding("explanations.failed", "explanations", "warn", "Explanations could not be computed",
                                  reason))
-    statuses.append(AnalysisStatus("explanations", "ran" if reason is None else "skipped", reason or ""))
+    statuses.append(AnalysisStatus("explanations", explain_status, reason or ""))
     findings = sort_findings(found)
 
     yield ProgressEvent("findings", 0.997, "Grading findings")
     provenance = Provenance(
-        inputs=tuple(d.info for d in (reference, production)) + ((model.info,) if model else ()),
+        inputs=tuple(d.info for d in (reference, production)) + ((model_input,) if model_input else ()),
         versions=versions(),
         config=config.to_dict(),
         seed=config.audit.seed,
         started_at=started,
         finished_at=_now(),
         duration_s=round(time.perf_counter() - clock, 3),
-        model=_model_provenance(model),
+        model=_model_provenance(runner, model_input, model_error),
     )
     report = AuditReport(
         provenance=provenance, verdict=verdict(findings), findings=findings, schema=schema,
         analyses=tuple(statuses), quality=quality_result, drift=drift_result, fairness=fairness_result,
         explanations=explanations, performance=performance_result,
         title=config.audit.title,
-        predictions=_summary(predictions, schema, "model" if model else "columns"),
+        predictions=_summary(predictions, schema, "model" if runner is not None else "columns"),
+        model_error=model_error,
     )
     yield ProgressEvent("done", 1.0, f"Audit finished: {report.verdict}")
     return report
@@ -196,17 +240,44 @@ def _check_datasets(reference: Dataset, production: Dataset) -> None:
             f"{', '.join(list(reference.frame.columns)[:8])}).", production.info.path)
 
 
-def _predict(model: LoadedModel | None, reference: Dataset, production: Dataset, schema: Schema,
-             start: float, end: float) -> Generator[ProgressEvent, None, dict[str, PredictionSet] | None]:
-    if model is None:
-        found = {d.info.role: predictions_from_columns(d.frame, schema) for d in (reference, production)}
-        found = {k: v for k, v in found.items() if v is not None}
-        return found or None
+def _begin_opening(config: AuditConfig, runner):
+    """Make the trust decision and ask the model process to open the file: (provenance, error, the wait for the
+    model). Trust errors and missing files stop the audit as before (the user has a decision to make); a damaged
+    skops file leaves an audit without the model."""
+    path = config.model.path
+    try:
+        file = check_model_file(path, trusted=config.model.trusted, trusted_types=config.model.trusted_types,
+                                sha256=config.model.sha256)
+    except ModelOpenError as exc:
+        runner.close()
+        return InputInfo("model", str(path), sha256_file(path), format="skops"), str(exc), None
+    return InputInfo("model", str(path), file.sha256, format=file.format), None, runner.begin_open(file)
+
+
+def _finish_opening(runner, opening, info: InputInfo):
+    """(model, its provenance, None), or (None, provenance, message) when the model could not be opened."""
+    try:
+        model = yield from waiting(opening, ProgressEvent("load", 0.22, "Opening the model"))
+    except (ModelOpenError, ModelProcessError) as exc:
+        runner.close()
+        return None, info, str(exc)
+    return model, model.info, None
+
+
+def _predictions_from_columns(reference: Dataset, production: Dataset, schema: Schema
+                              ) -> dict[str, PredictionSet] | None:
+    found = {d.info.role: predictions_from_columns(d.frame, schema) for d in (reference, production)}
+    found = {k: v for k, v in found.items() if v is not None}
+    return found or None
+
+
+def _predict(model: LoadedModel, runner, reference: Dataset, production: Dataset, schema: Schema,
+             start: float, end: float) -> Generator[ProgressEvent, None, dict[str, PredictionSet]]:
     out = {}
     middle = (start + end) / 2
     for dataset, (a, b) in ((reference, (start, middle)), (production, (middle, end))):
         role = dataset.info.role
-        steps = iter_predict(model, dataset.frame, schema, role)
+        steps = iter_predict(model, dataset.frame, schema, role, runner)
         out[role] = yield from scaled(_as_events(steps, "predict", f"Predicting on the {role} data"), a, b)
     return out
 
@@ -221,7 +292,10 @@ def _as_events(steps: Generator[float, None, object], stage: str, message: str):
         steps.close()
 
 
-def _explanations_skip_reason(model: LoadedModel | None, predictions: dict | None, config: AuditConfig) -> str | None:
+def _explanations_skip_reason(model: LoadedModel | None, predictions: dict | None, config: AuditConfig,
+                              model_error: str | None = None) -> str | None:
+    if model_error:
+        return MODEL_FAILED
     if model is None:
         return ("explanations need a model; this audit has prediction columns only" if predictions
                 else "explanations need a model; this audit has data only")
@@ -230,7 +304,10 @@ def _explanations_skip_reason(model: LoadedModel | None, predictions: dict | Non
     return None
 
 
-def _performance_skip_reason(schema: Schema, predictions: dict[str, PredictionSet] | None) -> str | None:
+def _performance_skip_reason(schema: Schema, predictions: dict[str, PredictionSet] | None,
+                             model_error: str | None = None) -> str | None:
+    if model_error:
+        return MODEL_FAILED
     if not predictions:
         return "needs predictions (a model, or prediction / probability columns in the data)"
     if schema.task is None:
@@ -240,7 +317,12 @@ def _performance_skip_reason(schema: Schema, predictions: dict[str, PredictionSe
     return None
 
 
-def _fairness_skip_reason(schema: Schema, predictions: dict[str, PredictionSet] | None) -> str | None:
+def _fairness_skip_reason(schema: Schema, predictions: dict[str, PredictionSet] | None,
+                          model_error: str | None = None) -> str | None:
+    if not schema.names(ColumnRole.SENSITIVE):
+        return "no sensitive columns: name them in [columns] sensitive"
+    if model_error:
+        return MODEL_FAILED
     if not schema.names(ColumnRole.SENSITIVE):
         return "no sensitive columns: name them in [columns] sensitive"
     if not predictions or not {"reference", "production"} <= set(predictions):
@@ -277,12 +359,16 @@ def _summary(predictions: dict[str, PredictionSet] | None, schema: Schema, sourc
     )
 
 
-def _model_provenance(model: LoadedModel | None) -> dict | None:
-    if model is None:
+def _model_provenance(runner, model_input: InputInfo | None, model_error: str | None) -> dict | None:
+    if model_input is None:
         return None
-    return {"type": model.type_name, "format": model.info.format, "path": model.info.path,
-            "sha256": model.info.sha256, "parameters": model.params,
-            "expected_columns": list(model.expected_columns) if model.expected_columns else None}
+    model = getattr(runner, "loaded", None)
+    found = {"type": model.type_name if model else None, "format": model_input.format, "path": model_input.path,
+             "sha256": model_input.sha256, "parameters": model.params if model else {},
+             "expected_columns": list(model.expected_columns) if model and model.expected_columns else None}
+    if model_error:
+        found["error"] = model_error
+    return found
 
 
 def versions() -> dict[str, str]:

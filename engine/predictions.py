@@ -7,13 +7,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
-from engine.errors import CalculationError, ConfigError
+from engine.errors import CalculationError, ConfigError, ModelProcessError
 from engine.io import LoadedModel
 from engine.schema import ColumnRole, Schema
 
-BATCH_ROWS = 5_000  # one batch of the demo's model: about 0.1 s alone, 0.5 s on a busy machine (cancel within 1 s)
+BATCH_ROWS = 20_000  # rows per request to the model process (a cancel kills that process: no need for smaller ones)
 MODEL_INPUT_EXCLUDED = (ColumnRole.TARGET, ColumnRole.PREDICTION, ColumnRole.PROBABILITY, ColumnRole.IGNORED,
                         ColumnRole.ID)
 
@@ -37,35 +36,43 @@ def model_input_columns(model: LoadedModel, schema: Schema) -> list[str]:
     return [c.name for c in schema.columns if c.role not in MODEL_INPUT_EXCLUDED and c.in_reference]
 
 
-def iter_predict(model: LoadedModel, frame: pd.DataFrame, schema: Schema, label: str
+def iter_predict(model: LoadedModel, frame: pd.DataFrame, schema: Schema, label: str, runner: Any = None
                  ) -> Generator[float, None, PredictionSet]:
-    """Predict in batches of BATCH_ROWS, yielding the fraction done between batches."""
-    estimator = model.model
+    """Predict in batches of BATCH_ROWS, yielding the fraction done between batches (and while the model works).
+
+    `runner` holds the model: the audit's ModelProcess, or by default a LocalModel around `model.model`.
+    Every batch is one request; the rows go to the model and its labels and probabilities come back.
+    """
+    from engine.isolation.local import LocalModel
+    from engine.isolation.process import exception_name, waiting
+
+    runner = runner if runner is not None else LocalModel(model)
     columns = model_input_columns(model, schema)
     features = frame[columns]
-    has_proba = hasattr(estimator, "predict_proba") and schema.task in ("binary", "multiclass")
-    classes = tuple(getattr(estimator, "classes_", ()))
+    has_proba = "predict_proba" in (model.methods or ()) and schema.task in ("binary", "multiclass")
+    classes = tuple(model.classes or ())
     labels, scores = [], []
     n = len(features)
+    done = 0.0
     for start in range(0, max(n, 1), BATCH_ROWS):
         batch = features.iloc[start:start + BATCH_ROWS]
         if len(batch) == 0:
             break
+        rows = f"rows {start + 1}-{start + len(batch)}"
         try:
-            # one OpenMP thread: on small batches a second one mostly spins, 3-5 times the CPU time on a busy machine
-            with threadpool_limits(limits=1, user_api="openmp"):
-                if has_proba:
-                    proba = np.asarray(estimator.predict_proba(batch), dtype=float)
-                    scores.append(proba)
-                    labels.append(np.asarray(classes, dtype=object)[np.argmax(proba, axis=1)] if classes else
-                                  np.asarray(estimator.predict(batch)))
-                else:
-                    labels.append(np.asarray(estimator.predict(batch)))
+            steps = runner.call("predict", batch, has_proba, what=f"predicting the {label} data, {rows}")
+            batch_labels, batch_scores = yield from waiting(steps, done)
+        except ModelProcessError:
+            raise
         except Exception as exc:
             raise CalculationError(
                 f"{model.info.path}: the model failed to predict on the {label} data "
-                f"(rows {start + 1}-{start + len(batch)}): {type(exc).__name__}: {exc}") from exc
-        yield min((start + len(batch)) / n, 1.0)
+                f"({rows}): {exception_name(exc)}: {exc}") from exc
+        labels.append(np.atleast_1d(batch_labels))  # a scalar is a wrong shape, caught below with the others
+        if batch_scores is not None:
+            scores.append(np.atleast_1d(batch_scores))
+        done = min((start + len(batch)) / n, 1.0)
+        yield done
     label_array = np.concatenate(labels) if labels else np.array([])
     score_array = np.concatenate(scores) if scores else None
     _check_output(model, label_array, score_array, n, label)

@@ -41,7 +41,7 @@ class Finding:
 @dataclass(frozen=True)
 class AnalysisStatus:
     name: str
-    status: str  # "ran" | "skipped"
+    status: str  # "ran" | "skipped" | "failed" (the model failed while this analysis needed it)
     reason: str = ""
 
 
@@ -123,6 +123,7 @@ class AuditReport:
     schema_version: int = SCHEMA_VERSION
     title: str = "Model audit"
     performance: PerformanceResult | None = None
+    model_error: str | None = None  # the model failed (would not open, raised, crashed, hung, ran out of memory)
 
     def findings_for(self, analysis: str) -> list[Finding]:
         return [f for f in self.findings if f.analysis == analysis]
@@ -145,6 +146,7 @@ class AuditReport:
             "drift": to_jsonable(self.drift),
             "fairness": to_jsonable(fairness_to_dict(self.fairness)) if self.fairness else None,
             "explanations": to_jsonable(self.explanations),
+            "model_error": self.model_error,
         }
         return with_integrity(out)  # last: the SHA-256 of everything above (engine/integrity.py)
 

@@ -39,6 +39,7 @@ class AnalysesModel(RecordTableModel):
         super().__init__([
             Column("Analysis", lambda a: analysis_name(a.name)),
             Column("Status", lambda a: a.status,
-                   colour=lambda a: severity_colour("warn") if a.status == "skipped" else None),
+                   colour=lambda a: severity_colour({"skipped": "warn", "failed": "fail"}[a.status])
+                   if a.status in ("skipped", "failed") else None),
             Column("Why", lambda a: a.reason, tooltip=lambda a: a.reason or None),
         ], parent)

@@ -108,6 +108,9 @@ class OverviewPage(QWidget):
         parts = [_plural(fails, "failed finding"), _plural(warns, "warning"), f"{ran} analyses ran"]
         if skipped:
             parts.append(f"{len(skipped)} skipped ({', '.join(analysis_name(a.name).lower() for a in skipped)})")
+        failed = [a for a in report.analyses if a.status == "failed"]  # the model failed while they needed it
+        if failed:
+            parts.append(f"{len(failed)} failed ({', '.join(analysis_name(a.name).lower() for a in failed)})")
         self.counts.setText(" · ".join(parts))
 
         self.findings.set_records(report.findings)

@@ -2,22 +2,24 @@
 and scikit-learn's permutation importance as a cross-check."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Generator
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from engine.analyses.base import Calculator
 from engine.config import ExplainConfig
 from engine.drift.corrections import adjust
 from engine.drift.stattests import REGISTRY, SortedSample
-from engine.errors import AssayError, CalculationError
-from engine.explain.explainers import Explainer, build_explainer, permutation_sizes
+from engine.errors import AssayError, CalculationError, ModelProcessError
+from engine.explain.explainers import permutation_sizes
 from engine.explain.results import AttributionDrift, ExplanationsResult, RowAttributions
 from engine.io import LoadedModel
+from engine.isolation.local import ExplainerInfo, LocalModel
+from engine.isolation.process import exception_name, waiting
 from engine.predictions import PredictionSet, model_input_columns
-from engine.progress import wait_in_thread
 from engine.schema import ColumnRole, Schema
 
 
@@ -26,10 +28,18 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
     title = "Explanations"
 
     def __init__(self, model: LoadedModel, schema: Schema, config: ExplainConfig,
-                 predictions: dict[str, PredictionSet] | None = None, seed: int = 0) -> None:
+                 predictions: dict[str, PredictionSet] | None = None, seed: int = 0, runner: Any = None) -> None:
+        """`runner` holds the model and runs the explainer next to it: the audit's ModelProcess, or by default a
+        LocalModel around `model.model`. Only the rows to explain travel to it; the sampling, the statistics
+        and the results are computed here."""
         self.model, self.schema, self.config, self.seed = model, schema, config, seed
+        self.runner = runner if runner is not None else LocalModel(model)
         self.predictions = predictions or {}
         self.inputs = model_input_columns(model, schema)
+
+    def _build(self, background: pd.DataFrame, method: str) -> Generator[None, None, ExplainerInfo]:
+        return self.runner.call("build_explainer", self.inputs, background, method, self.schema.task or "",
+                                self._positive_index(), what="preparing the explainer")
 
     def _fit(self, reference: pd.DataFrame) -> None:
         rng = np.random.default_rng(self.seed)
@@ -38,36 +48,40 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
         if size < self.config.background_rows:
             self.notes.append(f"the reference has {len(reference):,} rows, fewer than the {self.config.background_rows}"
                               f" background rows asked for: all are used")
-        background = reference[self.inputs].iloc[np.sort(rng.choice(len(reference), size, replace=False))]
+        self._background = reference[self.inputs].iloc[np.sort(rng.choice(len(reference), size, replace=False))]
+        self._reference = reference
+
+    def _prepare(self) -> Generator[tuple[float, str], None, None]:
+        """Build the explainer next to the model (shap's import and set-up there), yielding while it works."""
+        background, size = self._background, len(self._background)
         self.rows = self.config.rows
+        progress = (0.0, "Explanations: preparing the explainer")
         try:
-            self.explainer: Explainer = build_explainer(self.model.model, self.inputs, background, self.config.method,
-                                                        self.schema.task or "", self._positive_index())
+            self.explainer: ExplainerInfo = yield from waiting(self._build(background, self.config.method), progress)
             if self.explainer.method == "permutation":
                 self.rows, small = permutation_sizes(self.config.rows, size)
                 if small < size or self.rows < self.config.rows:
                     self.notes.append(f"model-agnostic explainer: {self.rows} rows per dataset and {small} background "
                                       f"rows (its cost grows with both)")
                     reason = self.explainer.reason
-                    self.explainer = build_explainer(self.model.model, self.inputs, background.iloc[:small],
-                                                     "permutation", self.schema.task or "", self._positive_index())
-                    self.explainer.reason = reason
+                    rebuilt = yield from waiting(self._build(background.iloc[:small], "permutation"), progress)
+                    self.explainer = dataclasses.replace(rebuilt, reason=reason)
         except AssayError:
             raise
         except Exception as exc:
             raise CalculationError(f"no explainer supports the model {self.model.type_name} "
-                                   f"({type(exc).__name__}: {exc}); the rest of the audit is unaffected") from exc
-        self._reference = reference
+                                   f"({exception_name(exc)}: {exc}); the rest of the audit is unaffected") from exc
         self._background_rows = len(background) if self.explainer.method != "permutation" else min(size, 50)
 
     def _positive_index(self) -> int | None:
-        classes = list(getattr(self.model.model, "classes_", []))
+        classes = list(self.model.classes or ())
         if self.schema.task == "binary" and classes:
             positive = self.schema.positive_label
             return next((i for i, c in enumerate(classes) if c == positive or str(c) == str(positive)), len(classes) - 1)
         return None
 
     def _calculate(self, production: pd.DataFrame) -> Generator[float, None, ExplanationsResult]:
+        yield from self._prepare()
         reference_rows, ref_failed, ref_error = yield from self._explain(self._reference, "reference", 0.0, 0.4)
         production_rows, prod_failed, prod_error = yield from self._explain(production, "production", 0.4, 0.8)
         columns = self.explainer.columns
@@ -96,18 +110,25 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
         inputs = frame[self.inputs]
         values, outputs, kept, failed = [], [], [], 0
         step = self.config.chunk_rows
+        what = f"explaining the {side} rows"
         for i in range(0, len(rows), step):
             chunk = rows[i:i + step]
-            with threadpool_limits(limits=1, user_api="openmp"):
-                try:
-                    found = [(chunk, *self.explainer.explain(inputs.iloc[chunk]))]
-                except Exception:  # a chunk that fails: explain its rows one by one, counting failures
-                    found = []
-                    for row in chunk:
-                        try:
-                            found.append((np.array([row]), *self.explainer.explain(inputs.iloc[[row]])))
-                        except Exception:
-                            failed += 1
+            progress = (start + (end - start) * i / len(rows), f"Explaining {side} rows: {i:,} of {len(rows):,}")
+            try:
+                found = [(chunk, *(yield from waiting(self.runner.call("explain", inputs.iloc[chunk], what=what),
+                                                         progress)))]
+            except ModelProcessError:
+                raise
+            except Exception:  # a chunk that fails: explain its rows one by one, counting failures
+                found = []
+                for row in chunk:
+                    try:
+                        found.append((np.array([row]), *(yield from waiting(
+                            self.runner.call("explain", inputs.iloc[[row]], what=what), progress))))
+                    except ModelProcessError:
+                        raise
+                    except Exception:
+                        failed += 1
             for index, attributions, output in found:
                 kept.append(index)
                 values.append(attributions)
@@ -166,7 +187,6 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
     def _cross_check(self, production: pd.DataFrame, rows: RowAttributions, importance: dict
                      ) -> Generator[float, None, tuple[dict[str, float] | None, float | None, str]]:
         from scipy.stats import spearmanr
-        from sklearn.inspection import permutation_importance
 
         target = self.schema.first(ColumnRole.TARGET)
         if not target or target not in production.columns:
@@ -176,23 +196,12 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
         if len(sample) < 20:
             return None, None, "too few labelled production rows for permutation importance"
         scoring = {"binary": "roc_auc", "multiclass": "accuracy"}.get(self.schema.task or "", "r2")
-        message = "Explanations: permutation importance (cross-check)"
-        yield 0.85, message
-
-        def score() -> object:
-            with threadpool_limits(limits=1, user_api="openmp"):  # small batches: OpenMP threads only cost here
-                return permutation_importance(self.model.model, sample[self.inputs], sample[target], scoring=scoring,
-                                              n_repeats=self.config.permutation_repeats, random_state=self.seed)
-
-        # one scikit-learn call of about a second: in a thread, so that the audit still yields (and cancels) meanwhile
-        waiting = wait_in_thread(score)
-        try:
-            while True:
-                next(waiting)
-                yield 0.85, message
-        except StopIteration as stop:
-            result = stop.value
-        permutation = {c: float(v) for c, v in zip(self.inputs, result.importances_mean)}
+        progress = (0.85, "Explanations: permutation importance (cross-check)")
+        yield progress
+        importances = yield from waiting(self.runner.call(
+            "permutation_importance", sample[self.inputs], sample[target], scoring, self.config.permutation_repeats,
+            self.seed, what="computing permutation importance"), progress)
+        permutation = {c: float(v) for c, v in zip(self.inputs, importances)}
         shap_order = [importance["production"][c] for c in self.inputs]
         agreement = float(spearmanr(shap_order, [permutation[c] for c in self.inputs]).statistic)
         return permutation, agreement, (f"scikit-learn permutation importance ({scoring}, "

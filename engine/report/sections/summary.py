@@ -36,9 +36,9 @@ def build(ctx: Any):
         key = section_key(status.name)
         found = report.findings_for(status.name)
         fails, warns = sum(f.severity == "fail" for f in found), sum(f.severity == "warn" for f in found)
-        state = "ran" if status.status == "ran" else "not run"
+        state = {"ran": "ran", "failed": "failed"}.get(status.status, "not run")
         rows.append([Markup(link(key, esc(TITLES.get(status.name, status.name.capitalize())))),
-                     Markup(b.status("pass" if status.status == "ran" else "warn", state)),
+                     Markup(b.status({"ran": "pass", "failed": "fail"}.get(status.status, "warn"), state)),
                      str(fails), str(warns), status.reason or "—", page_of(ctx, key)])
         marks.append("fail" if fails else ("warn" if warns else None))
     if getattr(report, "performance", None) is None and report.status_of("performance") is None:

@@ -1,0 +1,16 @@
+"""Model isolation: model files are opened and run in a separate worker process, never in the app's or the
+CLI's process.
+
+A model from another team is code: a pickle runs code when it is opened, and any model's predict can raise,
+crash the interpreter in native code, hang or eat memory. The audit therefore talks to the model through a
+`ModelProcess` (process.py), which starts a "spawn" child (worker.py) at the start of the audit, sends it
+requests (open, predict a batch, build an explainer, explain rows, permutation importance) and waits for
+each reply with a timeout, yielding between polls so that a cancel takes effect at once. The child runs the
+same operations the in-process `LocalModel` (local.py) runs, so the results are identical.
+
+Trust decisions stay in the parent and run no code (engine.io.check_model_file).
+"""
+from engine.isolation.local import LocalModel
+from engine.isolation.process import ModelProcess, start_model
+
+__all__ = ["LocalModel", "ModelProcess", "start_model"]
