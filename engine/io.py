@@ -332,7 +332,10 @@ def _iter_csv_batches(parsed: Path, path: Path, encoding: str, delimiter: str, c
                     return batches, "", reader.schema
                 except StopIteration:
                     break
-        return batches, digest.finish() if digest is not None else "", reader.schema
+        if digest is not None:
+            return batches, digest.finish(), reader.schema
+        # a sample that turned out to be the whole file: hashed here (it is at most about sample_bytes)
+        return batches, sha256_file(path) if hashed else "", reader.schema
     finally:
         if reader is not None:
             reader.close()
