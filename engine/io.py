@@ -389,7 +389,7 @@ def _iter_csv_batches(parsed: Path, path: Path, encoding: str, delimiter: str, c
                 exc.schema = reader.schema  # type: ignore[attr-defined]  # for _widened
                 raise
             if not batches:
-                _check_fits(path, role, lambda: _frame_bytes(batch) * size / min(size, CSV_BLOCK))
+                _check_fits(path, role, lambda first=batch: _frame_bytes(first) * size / min(size, CSV_BLOCK))
             batches.append(batch)
             given = len(batches) * CSV_BLOCK  # each batch is one block of about CSV_BLOCK bytes
             if digest is not None:
@@ -401,7 +401,10 @@ def _iter_csv_batches(parsed: Path, path: Path, encoding: str, delimiter: str, c
                     return batches, "", reader.schema
                 except StopIteration:
                     break
-        return batches, digest.finish() if digest is not None else "", reader.schema
+        if digest is not None:
+            return batches, digest.finish(), reader.schema
+        # a sample that turned out to be the whole file: hashed here (it is at most about sample_bytes)
+        return batches, sha256_file(path) if hashed else "", reader.schema
     finally:
         if reader is not None:
             reader.close()
@@ -464,7 +467,7 @@ def _iter_parquet(path: Path, role: str, sample_bytes: int | None) -> Generator[
     batches, rows, size = [], 0, 0
     for batch in parquet.iter_batches(batch_size=batch_rows, use_pandas_metadata=True):
         if not batches:  # a sample too: the Setup page says at once what the audit would say
-            _check_fits(path, role, lambda: _frame_bytes(batch) * total / max(batch.num_rows, 1))
+            _check_fits(path, role, lambda first=batch: _frame_bytes(first) * total / max(first.num_rows, 1))
         batches.append(batch)
         rows += batch.num_rows
         size += batch.nbytes
@@ -499,7 +502,7 @@ def _iter_feather(path: Path, role: str, sample_bytes: int | None) -> Generator[
         for i in range(total):
             batch = source.get_batch(i)
             if i == 0:
-                _check_fits(path, role, lambda: _frame_bytes(batch) * total)
+                _check_fits(path, role, lambda first=batch: _frame_bytes(first) * total)
             batches.append(batch)
             read += batch.nbytes
             yield 0.7 * (i + 1) / total

@@ -210,6 +210,11 @@ def test_a_sample_reads_the_first_rows_only(csv_50mb, tmp_path):
     assert sampled.sampled and len(sampled.frame) < 50_000
     whole = load_dataset(path, sample_bytes=1 << 30)  # smaller than the sample: read whole, hashed
     assert not whole.sampled and len(whole.frame) == 50_000 and whole.info.sha256
+    for content in ("a,b\n1,x\n2,y\n", "a;b\n1;Zoë\n"):  # UTF-8, and cp1252 (decoded in memory for a sample)
+        small = tmp_path / "small.csv"
+        small.write_bytes(content.encode("utf-8" if "," in content else "cp1252"))
+        whole = load_dataset(small, sample_bytes=1 << 20)
+        assert not whole.sampled and whole.info.sha256 == hashlib.sha256(small.read_bytes()).hexdigest()
 
 
 def test_the_audit_load_stage_shows_each_read_and_a_close_during_it_cancels(tmp_path, monkeypatch):
