@@ -25,6 +25,8 @@ def main(audit_file: Path | None = None, run: bool = False) -> int:
         print(problem, file=sys.stderr)
         return EXIT_NO_DISPLAY
 
+    if audit_file is not None and run:
+        _prestart_model(Path(audit_file))
     app = create_application()
     window = create_window()
     window.show()
@@ -36,6 +38,19 @@ def main(audit_file: Path | None = None, run: bool = False) -> int:
     if audit_file is None and run:
         print("assay: --run needs an audit file: assay gui AUDIT.toml --run", file=sys.stderr)
     return app.exec()
+
+
+def _prestart_model(audit_file: Path) -> None:
+    """`assay gui AUDIT --run`: start the audit's model process now, so that its imports overlap with Qt's
+    start-up (it opens no file until the run, after the trust checks). A file that cannot be read is left to
+    open_audit, which says why."""
+    try:
+        from engine.config import AuditConfig
+        from engine.isolation.process import prestart
+
+        prestart(AuditConfig.from_toml(audit_file))
+    except Exception:  # noqa: BLE001  open_audit reports the problem with the file
+        pass
 
 
 def create_application():

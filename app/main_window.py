@@ -11,6 +11,8 @@ sooner (opening a file, running, a test) builds it on the spot through `setup_pa
 """
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 from typing import Any
 
@@ -394,6 +396,7 @@ class MainWindow(QMainWindow):
                 self.settings.remove_recent_file(path)
             return False
         self.setup_page.set_config(config)
+        self._prestart_model(config)
         self._unshown.clear()
         for key in RESULT_PAGES:
             self.pages[key].clear()
@@ -404,6 +407,19 @@ class MainWindow(QMainWindow):
         if run:
             self.run_audit()
         return True
+
+    def _prestart_model(self, config: Any) -> None:
+        """Start the audit's model process now (engine.isolation.process.prestart), so that its interpreter and
+        imports are done when the user runs the audit. It opens no file until the run, after the trust checks.
+        ASSAY_NO_PRESTART=1 turns it off (the app's tests, which open many audits they never run)."""
+        if config.model.path is None or os.environ.get("ASSAY_NO_PRESTART"):
+            return
+        from engine.isolation.process import prestart
+
+        try:
+            prestart(config)
+        except Exception:  # noqa: BLE001  no model process now: the run starts one, and reports why it cannot
+            pass
 
     def save_audit(self) -> bool:
         if self.session.path is None:

@@ -113,7 +113,7 @@ def _audit(args: argparse.Namespace) -> int:
 
     from engine.config import AuditConfig
     from engine.errors import AssayError
-    from engine.pipeline import iter_audit
+    from engine.isolation.process import prestart
 
     err = Console(stderr=True)
     written: list[Path] = []  # outputs of this run: removed again when the run is cancelled
@@ -122,6 +122,8 @@ def _audit(args: argparse.Namespace) -> int:
         config = AuditConfig.from_toml(args.audit_file).with_overrides(args.overrides)
         if args.trust_model:
             config = config.replace("model", trusted=True)
+        prestart(config)  # the model process's interpreter and imports overlap with the engine's imports
+        from engine.pipeline import iter_audit
         if args.json is not None:
             _check_output_path(args.json, "--json")
         if args.pdf is not None:

@@ -90,6 +90,8 @@ def _audit(config: AuditConfig, runner) -> Generator[ProgressEvent, None, AuditR
     if model is not None:
         try:
             predictions = yield from _predict(model, runner, reference, production, schema, 0.22, 0.62)
+            if _explanations_skip_reason(model, predictions, config, None) is None:
+                runner.warm_up()  # the model process imports shap while this one computes the analyses
         except CalculationError as exc:  # the model raised, crashed, hung, ran out of memory or answered wrongly
             model_error, model = str(exc), None
             runner.close()

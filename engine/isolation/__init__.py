@@ -10,7 +10,15 @@ same operations the in-process `LocalModel` (local.py) runs, so the results are 
 
 Trust decisions stay in the parent and run no code (engine.io.check_model_file).
 """
-from engine.isolation.local import LocalModel
-from engine.isolation.process import ModelProcess, start_model
+from importlib import import_module
 
-__all__ = ["LocalModel", "ModelProcess", "start_model"]
+# imported when first used: `assay audit` starts the model process (process.py) before pandas is imported
+_HOMES = {"LocalModel": "engine.isolation.local", "ModelProcess": "engine.isolation.process",
+          "start_model": "engine.isolation.process", "prestart": "engine.isolation.process"}
+__all__ = list(_HOMES)
+
+
+def __getattr__(name: str):
+    if name in _HOMES:
+        return getattr(import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'engine.isolation' has no attribute {name!r}")

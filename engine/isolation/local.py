@@ -30,7 +30,7 @@ class ExplainerInfo:
 class LocalModel:
     """A model object and the operations on it: open, predict, explain, permutation importance."""
 
-    OPERATIONS = ("open", "predict", "build_explainer", "explain", "permutation_importance")
+    OPERATIONS = ("open", "predict", "build_explainer", "explain", "permutation_importance", "warm")
 
     def __init__(self, model: LoadedModel | None = None) -> None:
         self.loaded = model
@@ -53,10 +53,20 @@ class LocalModel:
         """As ModelProcess.begin_open: here the file opens when the returned generator runs."""
         return self.call("open", file)
 
+    def warm_up(self) -> None:
+        """As ModelProcess.warm_up; nothing to do in this process (the explainer imports shap when built)."""
+
     def close(self) -> None:
         self._explainer = None
 
     # -- the operations ----------------------------------------------------------------------------------------
+
+    def warm(self) -> None:
+        """Import the explainer's libraries (shap takes about a second) ahead of the explanations."""
+        try:
+            import shap  # noqa: F401
+        except Exception:  # noqa: BLE001  building the explainer reports it
+            pass
 
     def open(self, file: ModelFile) -> LoadedModel:
         self.loaded = open_model_file(file)

@@ -15,14 +15,17 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from engine.errors import CalculationError, ModelOpenError, ModelProcessError
-from engine.io import LoadedModel
+
+if TYPE_CHECKING:  # engine.io imports pandas: kept out so that `assay audit` starts the model process first
+    from engine.io import LoadedModel
 
 T = TypeVar("T")
 POLL_S = 0.05  # how often a wait yields: the latency of a cancel while the model works
@@ -81,8 +84,52 @@ def start_model(config: Any, in_process: bool = False) -> "ModelProcess | Any | 
         from engine.isolation.local import LocalModel
 
         return LocalModel()
-    return ModelProcess(config.model.path, timeout_s=config.model.timeout_s,
-                        memory_limit_mb=config.model.memory_limit_mb)
+    return _take_spare(config) or ModelProcess(config.model.path, timeout_s=config.model.timeout_s,
+                                               memory_limit_mb=config.model.memory_limit_mb)
+
+
+_spare_lock = threading.Lock()
+_spare: "ModelProcess | None" = None
+
+
+def prestart(config: Any) -> None:
+    """Start the model process of `config`'s audit ahead of the audit, so that its interpreter and imports
+    (1-1.5 s) are done by the time the audit needs the model: `assay audit` calls it before it imports the
+    engine, the app when it opens an audit file to run. The next `start_model` with the same timeout and
+    memory limit takes it (it has not opened any file: the model file is only named in the audit's "open"
+    request, after the trust checks). Nothing happens for an audit without a model."""
+    global _spare
+    if config.model.path is None:
+        return
+    with _spare_lock:
+        if _spare is not None and _fits(_spare, config):
+            return  # one is starting or waiting already
+    fresh = ModelProcess(config.model.path, timeout_s=config.model.timeout_s,
+                         memory_limit_mb=config.model.memory_limit_mb)
+    with _spare_lock:
+        old, _spare = _spare, fresh
+    if old is not None:
+        old.close()
+
+
+def _take_spare(config: Any) -> "ModelProcess | None":
+    global _spare
+    with _spare_lock:
+        spare, _spare = _spare, None
+    if spare is None:
+        return None
+    if _fits(spare, config):
+        spare.path = Path(config.model.path)
+        return spare
+    spare.close()
+    return None
+
+
+def _fits(spare: "ModelProcess", config: Any) -> bool:
+    """Whether a started model process can serve `config`'s audit: same limits, alive."""
+    return (spare.timeout_s == float(config.model.timeout_s)
+            and spare.memory_limit == memory_limit_bytes(config.model.memory_limit_mb)
+            and spare._start_error is None and spare._process.is_alive())
 
 
 @contextmanager
@@ -119,6 +166,7 @@ class ModelProcess:
         self._idle = False  # ready and not inside a request: it would read a request to stop
         self._in_flight = False  # a request was sent and its reply not yet read
         self._closed = False
+        self._warming: Generator[None, None, Any] | None = None  # a warm-up request whose reply is still to read
         context = multiprocessing.get_context("spawn")  # never fork: the app's process runs Qt threads
         # two one-way OS pipes, not a duplex Pipe (a socket pair): the audit opens no socket of any kind
         self._replies, child_replies = context.Pipe(duplex=False)
@@ -155,8 +203,29 @@ class ModelProcess:
         """Send one request and wait for its reply, yielding every POLL_S; `what` completes the error messages
         ("while predicting the production data, rows 1-20000")."""
         yield from self._wait_ready(what)
+        if self._warming is not None:  # one request at a time: the warm-up's reply comes first
+            warming, self._warming = self._warming, None
+            try:
+                yield from warming
+            except ModelProcessError:
+                raise
+            except Exception:  # noqa: BLE001  shap would not import: building the explainer says so
+                pass
         self._send(operation, args, what)
         return (yield from self._reply(operation, what, time.monotonic()))
+
+    def warm_up(self) -> None:
+        """Ask the model process, idle while the audit computes performance, drift and fairness, to import the
+        explainer's libraries meanwhile (shap: about a second). Its reply is read before the next request."""
+        if self._closed or not self._idle or self._warming is not None:
+            return
+        what = "preparing the explainer"
+        sent = time.monotonic()
+        try:
+            self._send("warm", (), what)
+        except ModelProcessError:  # it died: the next request says so
+            return
+        self._warming = self._reply("warm", what, sent)
 
     def begin_open(self, file: Any) -> Generator[None, None, LoadedModel]:
         """Send the request to open `file` now, even while the child is still starting (it is small: it waits in

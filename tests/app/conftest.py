@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("ASSAY_NO_PRESTART", "1")  # tests open many audits they never run (test_isolation_app turns it on)
 
 import pytest  # noqa: E402
 

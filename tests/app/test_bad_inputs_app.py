@@ -48,8 +48,25 @@ def opens(audit: Path) -> bool:
     return True
 
 
+@pytest.fixture
+def asked(monkeypatch):
+    """The app's trust question for pickle/joblib files (app/trust.py): an audit file's `trusted = true` does
+    not grant trust in the app, so the app asks before every model case. Answered "trust", except for a
+    file whose pinned hash no longer matches, which the user refuses; recorded as (file name, note)."""
+    from app import trust
+
+    recorded: list[tuple[str, str]] = []
+
+    def ask(parent, path, sha256, note=""):
+        recorded.append((Path(path).name, note))
+        return "changed since it was trusted" not in note
+
+    monkeypatch.setattr(trust, "ask_pickle_trust", ask)
+    return recorded
+
+
 @pytest.mark.parametrize("case", APP_CASES, ids=[c.id for c in APP_CASES])
-def test_refused_input_shows_a_dialog_and_keeps_the_setup(case, qtbot, window, tmp_path, shown):
+def test_refused_input_shows_a_dialog_and_keeps_the_setup(case, qtbot, window, tmp_path, shown, asked):
     audit = prepare(case, tmp_path / case.id)
     try:
         if not opens(audit):
@@ -64,6 +81,13 @@ def test_refused_input_shows_a_dialog_and_keeps_the_setup(case, qtbot, window, t
             return
         assert window.open_audit(audit)
         config = window.setup_page.config()
+        if case.id == "sha256-mismatch":  # the app asks again, naming the change; refused, nothing runs
+            window.run_action.trigger()
+            name, note = asked[-1]
+            assert all(f in f"{name} {note}" for f in ("fitted.joblib", "changed since it was trusted")), asked
+            assert not window.session.is_running and window.session.report is None
+            assert window.setup_page.config() == config == window.session.config
+            return
         failed, finished = run_and_wait(qtbot, window)
         if failed:
             texts = [text for title, text in shown if title == "The audit could not run"]
@@ -74,7 +98,10 @@ def test_refused_input_shows_a_dialog_and_keeps_the_setup(case, qtbot, window, t
             report = finished[0]
             said = " ".join([a.reason for a in report.analyses] + [f"{f.title} {f.detail}" for f in report.findings])
             assert all(f in said for f in case.expect), said
-        assert window.setup_page.config() == config == window.session.config
+        # kept, but for the hash the app pins on a model it was told to trust (app/trust.py vet_config)
+        unpinned = [c.replace("model", sha256=config.model.sha256) for c in (window.setup_page.config(),
+                                                                              window.session.config)]
+        assert unpinned == [config, config]
         assert not window.progress.isVisible() and not window.session.is_running
     finally:
         restore_permissions(tmp_path)

@@ -12,6 +12,14 @@ from misbehaving_models import Misbehaving, write_model, write_tables
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the crash is a POSIX signal")
 
 
+@pytest.fixture(autouse=True)
+def trusting(monkeypatch):
+    """The user trusts the test's pickles when the app asks (an audit file's trusted = true is not enough)."""
+    from app import trust
+
+    monkeypatch.setattr(trust, "ask_pickle_trust", lambda *args, **kwargs: True)
+
+
 def crashing_audit(folder: Path) -> Path:
     from engine.config import AuditConfig
 
@@ -47,7 +55,8 @@ def test_a_crashing_model_shows_the_other_results_and_a_dialog(qtbot, window, tm
     overview = window.overview_page
     assert overview.verdict.text() == "FAIL" and "1 failed (predictions)" in overview.counts.text()
     assert overview.visible_findings()[0].id == "model.failed"
-    assert window.quality_page.columns.rowCount() == len(report.quality.columns) > 0
+    # the pages out of view fill in one per event-loop turn after the run
+    qtbot.waitUntil(lambda: window.quality_page.columns.rowCount() == len(report.quality.columns) > 0, timeout=10_000)
     assert report.drift is not None and report.drift.features
     assert not window.session.is_running and window.run_action.isEnabled()
 
@@ -56,3 +65,22 @@ def test_a_crashing_model_shows_the_other_results_and_a_dialog(qtbot, window, tm
     with qtbot.waitSignal(window.session.audit_finished, timeout=60_000):
         window.run_action.trigger()
     assert window.session.report.model_error is None
+
+
+def test_opening_an_audit_starts_its_model_process_and_the_run_uses_it(qtbot, window, tmp_path, monkeypatch):
+    from engine.config import AuditConfig
+    from engine.isolation import process
+
+    monkeypatch.delenv("ASSAY_NO_PRESTART", raising=False)
+    folder = Path(tmp_path, "good")
+    path = crashing_audit(folder)
+    config = AuditConfig.from_toml(path)
+    write_model(Path(config.model.path), Misbehaving())  # a model that behaves
+    assert window.open_audit(path)
+    spare = process._spare
+    assert spare is not None and spare._process.is_alive()  # started at open, before any run
+    with qtbot.waitSignal(window.session.audit_finished, timeout=120_000):
+        window.run_action.trigger()
+    assert window.session.report.model_error is None
+    assert process._spare is None  # the run took it
+    assert not spare._process.is_alive()  # and stopped it at the end of the audit
