@@ -131,30 +131,30 @@ def file_sha256(path: Path, parent: QWidget | None = None, cached_only: bool = F
 
 
 def _hash_with_progress(path: Path, size: int, parent: QWidget) -> str:
-    import hashlib
-
     from PySide6.QtWidgets import QApplication, QProgressDialog
+
+    from engine.io import iter_sha256
 
     dialog = QProgressDialog(f"Computing the SHA-256 of {path.name} ({size / 1e6:,.0f} MB)…", "Cancel", 0, 1000,
                              parent)
     dialog.setWindowTitle("Checking the model file")
     dialog.setWindowModality(Qt.WindowModality.WindowModal)  # no second run can start meanwhile
     dialog.setMinimumDuration(400)
-    digest = hashlib.sha256()
-    done = 0
+    steps = iter_sha256(path, chunk=HASH_BLOCK)
     try:
-        with open(path, "rb") as handle:
-            while block := handle.read(HASH_BLOCK):
-                digest.update(block)
-                done += len(block)
-                dialog.setValue(min(999, int(1000 * done / size)))
-                QApplication.processEvents()
-                if dialog.wasCanceled():
-                    raise HashCancelled(str(path))
+        while True:
+            try:
+                fraction = next(steps)
+            except StopIteration as stop:
+                return stop.value
+            dialog.setValue(min(999, int(1000 * fraction)))
+            QApplication.processEvents()
+            if dialog.wasCanceled():
+                raise HashCancelled(str(path))
     finally:
+        steps.close()
         dialog.reset()
         dialog.deleteLater()
-    return digest.hexdigest()
 
 
 def remembered_pickle(path: Path | None, settings: AppSettings | None = None) -> bool | None:

@@ -96,6 +96,18 @@ def _fail(message: str) -> int:
     return EXIT_BAD_INPUT
 
 
+def _fail_with(exc: Exception, path: object, attach: str) -> int:
+    """One line for what stopped a command: the engine's message, a file the system refused (named, or
+    `path`), or a bug, with what to attach when reporting it."""
+    from engine.errors import AssayError
+
+    if isinstance(exc, AssayError):
+        return _fail(str(exc))
+    if isinstance(exc, OSError):
+        return _fail(f"{exc.filename or path}: {exc.strerror or exc}")
+    return _fail(f"internal error ({type(exc).__name__}: {exc}); please report it with {attach}")
+
+
 def _demo(folder: Path, seed: int) -> int:
     from engine.demo import write_demo
     from engine.errors import AssayError
@@ -112,7 +124,6 @@ def _audit(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from engine.config import AuditConfig
-    from engine.errors import AssayError
     from engine.isolation.process import prestart
 
     err = Console(stderr=True)
@@ -141,12 +152,8 @@ def _audit(args: argparse.Namespace) -> int:
             Path(path).unlink(missing_ok=True)
         print("assay: cancelled; nothing was written", file=sys.stderr)
         return 143 if isinstance(stop, _Terminated) else 130
-    except AssayError as exc:
-        return _fail(str(exc))
-    except OSError as exc:
-        return _fail(f"{exc.filename or ''}: {exc.strerror or exc}")
-    except Exception as exc:  # a bug: still one line, never a traceback
-        return _fail(f"internal error ({type(exc).__name__}: {exc}); please report it with the audit file")
+    except Exception as exc:  # one line, never a traceback
+        return _fail_with(exc, "", "the audit file")
     _print_summary(report, Console(), quiet=args.quiet)
     if args.pdf is not None and not args.quiet:
         Console().print(f"PDF report written to {args.pdf}", markup=False, highlight=False, soft_wrap=True)
@@ -160,7 +167,6 @@ def _verify(args: argparse.Namespace) -> int:
 
     from rich.console import Console
 
-    from engine.errors import AssayError
     from engine.verification import iter_verify
 
     try:
@@ -169,12 +175,8 @@ def _verify(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("assay: cancelled", file=sys.stderr)
         return 130
-    except AssayError as exc:
-        return _fail(str(exc))
-    except OSError as exc:
-        return _fail(f"{exc.filename or args.report}: {exc.strerror or exc}")
-    except Exception as exc:  # a bug: still one line, never a traceback
-        return _fail(f"internal error ({type(exc).__name__}: {exc}); please report it with the JSON file")
+    except Exception as exc:  # one line, never a traceback
+        return _fail_with(exc, args.report, "the JSON file")
     if args.as_json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:

@@ -10,7 +10,6 @@ moved), the recorded path (absolute; a relative one against the report's folder,
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Generator, Sequence
@@ -20,6 +19,7 @@ from typing import Any
 
 from engine.errors import InputError
 from engine.integrity import ALGORITHM, INTEGRITY_KEY, document_sha256, results_sha256
+from engine.io import iter_sha256
 from engine.progress import ProgressEvent, drain
 
 STAGE = "verify"
@@ -185,18 +185,18 @@ def _input_check(entry: dict[str, Any], report_path: Path, dirs: list[Path], cwd
         return VerificationCheck(name, FAILED, "missing",
                                  f"not found (looked in {', '.join(where)}); "
                                  "if it was moved, pass its folder with --data-dir", expected, path=recorded_path)
-    digest = hashlib.sha256()
-    read = 0
     try:
-        with open(found, "rb") as handle:
-            while block := handle.read(CHUNK):
-                digest.update(block)
-                read += len(block)
-                yield read
+        size = found.stat().st_size
+        hashing = iter_sha256(found, chunk=CHUNK)
+        while True:
+            try:
+                yield int(next(hashing) * size)
+            except StopIteration as stop:
+                actual = stop.value
+                break
     except OSError as exc:
         return VerificationCheck(name, FAILED, "unreadable", f"cannot be read ({exc.strerror or exc})",
                                  expected, path=str(found))
-    actual = digest.hexdigest()
     if actual == expected.lower():
         return VerificationCheck(name, PASSED, "matches", "", expected, actual, str(found))
     return VerificationCheck(name, FAILED, "differs", "the file changed since the audit", expected, actual,
