@@ -42,6 +42,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 STATE_DIR_ENV = "ASSAY_STATE_DIR"
 FORMAT = 1
 DEBOUNCE_MS = 1000
+AFTER_RUN_MS = 300  # the session and the report are saved this long after a run, once the pages show it
 UNREADABLE_LOCK_S = 60
 
 
@@ -202,7 +203,8 @@ class Autosave(QObject):
         session.config_changed.connect(self.schedule)
         session.file_changed.connect(self.schedule)
         session.modified_changed.connect(self.schedule)
-        session.audit_finished.connect(lambda _report: self.save_now())
+        # a moment later, so that the window shows the report first (its responsiveness: issue #9)
+        session.audit_finished.connect(lambda _report: QTimer.singleShot(AFTER_RUN_MS, self, self.save_now))
 
     def schedule(self, *_args: Any) -> None:
         if not self._finished:

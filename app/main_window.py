@@ -35,7 +35,10 @@ from app.settings import AppSettings
 
 AUDIT_FILTER = "Audit files (*.toml);;All files (*)"
 PAGES = ("setup", "overview", "quality", "performance", "drift", "fairness", "explanations", "report")
-RESULT_PAGES = PAGES[1:]  # pages with show_result(report) and clear()
+RESULT_PAGES = PAGES[1:]  # pages with show_result(report) and clear(); all but the light Overview and Report
+# pages also show_steps(report), and prepare_steps() where they build plots (see _show_report, app/steps.py)
+RESULT_MODULES = ("pyqtgraph", "app.plots.performance", "app.plots.drift", "app.plots.heatmap", "app.plots.fairness",
+                  "app.plots.explanations", "app.plots.missing", "engine.report.pdf")  # imported ahead (_warm_up)
 PAGE_TITLES = {"setup": "Setup", "overview": "Overview", "quality": "Data quality", "performance": "Performance",
                "drift": "Drift", "fairness": "Fairness", "explanations": "Explanations", "report": "Report"}
 FINDING_PAGES = {"quality": "quality", "performance": "performance", "drift": "drift", "fairness": "fairness",
@@ -65,6 +68,7 @@ class LoadingPage(QWidget):
 
 class MainWindow(QMainWindow):
     _setup_imported = Signal()  # from the pool thread that imported the Setup page's modules
+    _results_imported = Signal()  # from the pool thread that imported the result pages' plotting modules
 
     def __init__(self, settings: AppSettings | None = None, session: AuditSession | None = None) -> None:
         super().__init__()
@@ -77,13 +81,16 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(760, 520)
         self.last_error: QMessageBox | None = None  # the last error dialog shown (tests read it)
         self.preferences_dialog: Any = None  # the last Preferences dialog opened (tests read it)
-        self._unshown: dict[str, Any] = {}  # page -> the report it is still to show (see _on_audit_finished)
+        from app.steps import StepRunner
+
+        self.steps = StepRunner(self)  # pages build their plots and show a report a step at a time (app/steps.py)
 
         self._setup_page: Any = None  # SetupPage, built after the first paint (see setup_page)
         self._painted = False
         self._ready = False  # painted, and the Setup page is built
         self._when_ready: list = []  # callbacks waiting for that
         self._setup_imported.connect(self._on_setup_imported)
+        self._results_imported.connect(self._prepare_pages)
         # a window that is never painted (started minimised) must still get ready
         QTimer.singleShot(3000, self, self._on_first_paint)
         self.overview_page = OverviewPage()
@@ -314,6 +321,47 @@ class MainWindow(QMainWindow):
         callbacks, self._when_ready = self._when_ready, []
         for callback in callbacks:
             callback()
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Get the result pages ready before any result: a pool thread imports pyqtgraph, the plot modules and the
+        PDF machinery (half a second or more in the GUI thread), then the pages build their plots a step at a
+        time while the window waits for the user or the audit."""
+        if getattr(self, "_warming", False):
+            return
+        self._warming = True
+        import PySide6.QtSvg  # noqa: F401  (what pyqtgraph loads of Qt, here: see _on_first_paint)
+        import PySide6.QtTest  # noqa: F401
+
+        QThreadPool.globalInstance().start(self._import_result_modules)
+
+    def _import_result_modules(self) -> None:
+        """In a pool thread: only imports, never touches a widget."""
+        from importlib import import_module
+
+        for name in RESULT_MODULES:
+            try:
+                import_module(name)
+            except Exception:  # noqa: BLE001 - the page imports again when it needs the module, and reports it
+                pass
+        try:
+            self._results_imported.emit()  # queued to the GUI thread
+        except RuntimeError:  # the window is gone
+            pass
+
+    def _prepare_pages(self) -> None:
+        from app import garbage
+
+        garbage.freeze()  # what start-up imported lives as long as the app: out of the GUI thread's collections
+        for key in RESULT_PAGES:
+            prepare = getattr(self.pages[key], "prepare_steps", None)
+            if prepare is not None:
+                self.steps.add(f"prepare:{key}", prepare())
+        self._prepared = True
+
+    def is_warmed_up(self) -> bool:
+        """Whether start-up is over: the modules imported and every page's plots built (see _warm_up)."""
+        return getattr(self, "_prepared", False) and not any(k.startswith("prepare:") for k in self.steps.keys())
 
     def _connect(self) -> None:
         s = self.session
@@ -397,7 +445,7 @@ class MainWindow(QMainWindow):
             return False
         self.setup_page.set_config(config)
         self._prestart_model(config)
-        self._unshown.clear()
+        self._discard_shows()
         for key in RESULT_PAGES:
             self.pages[key].clear()
         self.settings.add_recent_file(path)
@@ -504,14 +552,9 @@ class MainWindow(QMainWindow):
         self.stage_label.setText(event.message or event.stage)
 
     def _on_audit_finished(self, report: Any) -> None:
-        """The Overview, the Report page and the page in view show the report at once; the others one per turn
-        of the event loop (or when opened, if sooner): all together kept the window frozen for a second or two."""
         self._show_progress(False)
-        self._unshown = {key: report for key in RESULT_PAGES}
-        for key in ("overview", "report", self.current_page()):
-            self._show_unshown(key)
         self.go_to("overview")
-        QTimer.singleShot(0, self._show_next_unshown)
+        self._show_report(report)
         self.statusBar().showMessage(
             f"Audit finished: {report.verdict.upper()} in {report.provenance.duration_s:.1f} s", 6000)
         if getattr(report, "model_error", None):  # the rest of the audit ran without the model: say so at once
@@ -519,20 +562,31 @@ class MainWindow(QMainWindow):
                         f"{report.model_error}\n\nThe pages show what could be computed without the model; the "
                         f"setup is unchanged.")
 
-    def _show_unshown(self, key: str) -> None:
-        report = self._unshown.pop(key, None)
-        if report is not None:
-            self.pages[key].show_result(report)
+    def _show_report(self, report: Any) -> None:
+        """The Report page (light) and the Overview's verdict and findings show the report at once; the rest a step
+        at a time, a few steps per turn of the event loop (app/steps.py), each page when opened if that is sooner:
+        all at once kept the window frozen for half a second to two seconds."""
+        self._discard_shows()
+        self.report_page.show_result(report)
+        stepwise = [key for key in RESULT_PAGES if key not in ("overview", "report")]
+        for key in stepwise:
+            self.steps.add(key, self.pages[key].show_steps(report))
+        if self.current_page() in stepwise:  # the page in view first
+            self.steps.add(self.current_page(), self.pages[self.current_page()].show_steps(report), urgent=True)
+        self.steps.start("overview", self.overview_page.show_steps(report))  # the verdict and findings now
 
-    def _show_next_unshown(self) -> None:
-        key = next((k for k in RESULT_PAGES if k in self._unshown), None)
-        if key is not None:
-            self._show_unshown(key)
-            QTimer.singleShot(0, self._show_next_unshown)
+    def _discard_shows(self) -> None:
+        """Forget the report the pages were still to show (not the plots they are building)."""
+        for key in RESULT_PAGES:
+            self.steps.discard(key)
+
+    def result_pages_pending(self) -> bool:
+        """Whether a page has still to show the last report (tests and benchmarks wait for this)."""
+        return any(self.steps.pending(key) for key in RESULT_PAGES)
 
     def _on_page_chosen(self, row: int) -> None:
         if 0 <= row < len(PAGES):
-            self._show_unshown(PAGES[row])  # a page opened before its turn shows the report first
+            self.steps.finish(PAGES[row])  # a page opened before its turn shows the report first
         self.stack.setCurrentIndex(row)
 
     def _on_audit_failed(self, error: BaseException) -> None:
@@ -569,8 +623,7 @@ class MainWindow(QMainWindow):
             theme.apply_theme(app, name)
         report = self.session.report
         if report is not None and self.overview_page.report is report:  # severity colours follow the palette
-            for key in RESULT_PAGES:
-                self.pages[key].show_result(report)
+            self._show_report(report)
 
     def _update_title(self) -> None:
         name = self.session.path.name if self.session.path else "Untitled audit"

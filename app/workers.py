@@ -31,11 +31,16 @@ class AuditCrashed(Exception):
 def audit_steps(config: Any) -> Generator[Any, None, Any]:
     """The audit as a generator, importing the engine on first use (in the worker thread)."""
     from engine.pipeline import iter_audit
+    from engine.report import report_id
+    from engine.results import AuditReport
 
     try:
-        return (yield from iter_audit(config))
+        report = yield from iter_audit(config)
     except RuntimeError as exc:
         raise AuditCrashed(str(exc)) from exc
+    if isinstance(report, AuditReport):
+        report_id(report)  # here, not in the GUI thread: hashing a whole report takes a while (the id is kept)
+    return report
 
 
 def pdf_steps(report: Any, path: Any, settings: Any) -> Generator[Any, None, Any]:

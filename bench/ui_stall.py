@@ -29,6 +29,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 RESULTS = Path(__file__).resolve().parent / "results"
 INTERVAL_MS = 10
+LONG_GAP_S = 0.06
 TARGET_MS = 100
 
 
@@ -63,6 +64,8 @@ class StallMeter:
         self.last = time.perf_counter()
         self.worst, self.where, self.ticks = 0.0, "", 0
         self.gaps: list[float] = []
+        self.long_gaps: list[tuple] = []
+        self.started = self.last
         self.gc_worst = (0.0, -1)
         self.previous_label = self.label
 
@@ -77,12 +80,17 @@ class StallMeter:
         p99 = gaps[int(0.99 * (len(gaps) - 1))] if gaps else 0.0
         return {"stall_ms": round(max(self.worst * 1000 - INTERVAL_MS, 0.0), 1), "where": self.where,
                 "ticks": self.ticks, "p99_gap_ms": round(p99 * 1000, 1),
-                "longest_gc_ms": round(self.gc_worst[0] * 1000, 1), "longest_gc_generation": self.gc_worst[1]}
+                "longest_gc_ms": round(self.gc_worst[0] * 1000, 1), "longest_gc_generation": self.gc_worst[1],
+                "long_gaps": self.long_gaps}
 
     def _tick(self) -> None:
         now = time.perf_counter()
         gap = now - self.last
         self.gaps.append(gap)
+        if gap > LONG_GAP_S:  # every long gap, for the record: when, and what was going on
+            began = self.previous_label
+            self.long_gaps.append((round(now - self.started, 2), round(gap * 1000 - INTERVAL_MS, 1),
+                                   began if began == self.label else f"{began} -> {self.label}"))
         if gap > self.worst:  # the label when the gap began, and the one it ended with
             began = self.previous_label
             self.worst, self.where = gap, began if began == self.label else f"{began} -> {self.label}"
@@ -146,6 +154,8 @@ def scenario(name: str, results: dict, run) -> None:
     print(f"{name}: longest stall {figures['stall_ms']} ms ({figures['where']}), p99 {figures['p99_gap_ms']} ms, "
           f"longest GC {figures['longest_gc_ms']} ms (gen {figures['longest_gc_generation']}), {figures['seconds']} s, "
           f"load {figures['load_before']} -> {figures['load_after']}", flush=True)
+    for at, ms, where in figures["long_gaps"]:
+        print(f"    at {at:6.2f} s: {ms:6.1f} ms  {where}", flush=True)
 
 
 def main() -> int:
@@ -168,19 +178,18 @@ def main() -> int:
     audit = write_demo(folder / "demo")
     window = MainWindow(AppSettings())
     window.resize(1400, 900)
-    window.show()
     meter = StallMeter()
     window.session.audit_progressed.connect(lambda event: setattr(meter, "label", f"{event.stage}: {event.message}"))
     results: dict[str, dict] = {}
-    show = window._show_unshown  # which page was being filled when a stall happened
+    turn = window.steps._turn  # which page was being built or filled when a stall happened
 
-    def labelled_show(key: str) -> None:
-        if key in window._unshown:
-            meter.label = f"showing the results: {key} page"
-            show(key)
-            meter.label = f"showing the results: after the {key} page"
+    def labelled_turn() -> None:
+        keys = window.steps.keys()
+        meter.label = f"pages: {keys[0]}" if keys else "pages"
+        turn()
+        meter.label = f"pages: after {keys[0]}" if keys else "pages"
 
-    window._show_unshown = labelled_show
+    window.steps._turn = labelled_turn
     progress = window.report_page._on_progress
 
     def labelled_progress(generation, event) -> None:
@@ -188,6 +197,22 @@ def main() -> int:
         progress(generation, event)
 
     window.report_page._on_progress = labelled_progress
+
+    def start_up() -> dict:
+        """From the window's first paint (before it, nothing is on screen to freeze) until the pages are ready."""
+        shown = time.perf_counter()
+        window.show()
+        while not window._painted:
+            app.processEvents()
+        first_paint_ms = round((time.perf_counter() - shown) * 1000)
+        meter.start()
+        meter.label = "start-up: after the first paint"
+        end = time.perf_counter() + 120
+        while not window.is_warmed_up() and time.perf_counter() < end:  # the pages have built their plots
+            app.processEvents()
+            time.sleep(0.002)
+        settle(app, 0.5)
+        return meter.stop() | {"first_paint_ms": first_paint_ms}
 
     def run_demo() -> dict:
         assert window.open_audit(audit)
@@ -197,7 +222,7 @@ def main() -> int:
         window.run_action.trigger()
         wait_for(window.session.audit_finished, 600, app)
         meter.label = "showing the results"
-        while window._unshown:  # every page has shown the report
+        while window.result_pages_pending():  # every page has shown the report
             app.processEvents()
             time.sleep(0.002)
         settle(app, 1.0)
@@ -215,6 +240,7 @@ def main() -> int:
         figures["pdf_bytes"] = target.stat().st_size
         return figures
 
+    scenario("start-up, from the first paint until the pages are ready", results, start_up)
     scenario("demo audit", results, run_demo)
     scenario("PDF export", results, export_pdf)
 

@@ -22,6 +22,7 @@ from app.models.drift import SPARK_WIDTH, DriftTableModel, SparklineDelegate, ef
 from app.models.table import FilterProxyModel
 from app.pages.common import (Card, EmptyState, FilterBox, fit_columns, methods_fold, muted_label, table_view,
                               title_label, titled, vertical_split)
+from app.steps import Once, Steps, drain
 from app.theme import severity_colour
 
 RULES = {"both": "corrected p-value below alpha and effect size at its minimum", "p_value": "corrected p-value only",
@@ -59,7 +60,8 @@ class DriftPage(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
         self.filter = FilterBox(self.proxy, "Filter columns…")
 
-        # plots: created by _ensure_plots on the first result
+        # plots: built a step at a time ahead of any result (prepare_steps), or by the first result
+        self._plots = Once(self._plot_steps)
         self.distribution: Any = None
         self.ecdf: Any = None
         self.categories: Any = None
@@ -153,37 +155,51 @@ class DriftPage(QWidget):
         layout.addWidget(self.multivariate_notes)
         return tab
 
-    def _ensure_plots(self) -> None:
-        if self.heat_map is not None:
-            return
-        from app.plots.drift import (CategoryBars, ChunkSeriesPlot, DistributionPlot, EcdfPlot, ImportanceBars)
+    def prepare_steps(self) -> Steps:
+        """Build the plots a step at a time (app/steps.py); nothing once built."""
+        return self._plots.steps()
+
+    def _plot_steps(self) -> Steps:
+        """The plots, one per step (about 15 ms each)."""
+        from app.plots.drift import CategoryBars, ChunkSeriesPlot, DistributionPlot, EcdfPlot, ImportanceBars
         from app.plots.heatmap import ChunkHeatMap
 
-        self.distribution, self.ecdf, self.categories = DistributionPlot(), EcdfPlot(), CategoryBars()
-        self.over_time = ChunkSeriesPlot("effect size")
-        self._plot_boxes = {}
-        for key, title, plot, stretch in (("distribution", "Distribution", self.distribution, 1),
-                                          ("ecdf", "Cumulative distribution", self.ecdf, 1),
-                                          ("categories", "Categories", self.categories, 2),
-                                          ("over_time", "Effect size per chunk", self.over_time, 1)):
-            self._plot_boxes[key] = titled(title, plot)
-            self.plots_row.addWidget(self._plot_boxes[key], stretch)
-        self.heat_map = ChunkHeatMap()
-        self.heat_map.column_clicked.connect(self._on_heat_map_clicked)
-        self.heat_map.column_activated.connect(lambda name: self.select_column(name))
-        self.heat_tab.layout().addWidget(self.heat_map)
+        boxes, plots = {}, {}
+        for key, title, make, stretch in (("distribution", "Distribution", DistributionPlot, 1),
+                                          ("ecdf", "Cumulative distribution", EcdfPlot, 1),
+                                          ("categories", "Categories", CategoryBars, 2),
+                                          ("over_time", "Effect size per chunk", lambda: ChunkSeriesPlot("effect size"),
+                                           1)):
+            plots[key] = make()
+            boxes[key] = titled(title, plots[key])
+            self.plots_row.addWidget(boxes[key], stretch)
+            yield
+        self.distribution, self.ecdf = plots["distribution"], plots["ecdf"]
+        self.categories, self.over_time = plots["categories"], plots["over_time"]
+        self._plot_boxes = boxes
+        heat_map = ChunkHeatMap()
+        heat_map.column_clicked.connect(self._on_heat_map_clicked)
+        heat_map.column_activated.connect(lambda name: self.select_column(name))
+        self.heat_tab.layout().addWidget(heat_map)
+        yield
         self.importance = ImportanceBars("drop in ROC-AUC when the column is shuffled")
+        self.importance.setMinimumHeight(220)
         self.domain_card.body.addWidget(self.importance, 1)
+        yield
         self.reconstruction = ChunkSeriesPlot("reconstruction error")
+        self.reconstruction.setMinimumHeight(220)
         self.pca_card.body.addWidget(self.reconstruction, 1)
-        for plot in (self.importance, self.reconstruction):
-            plot.setMinimumHeight(220)
         self.detail.setMinimumHeight(300)
         self.splitter.setSizes([330, 420])
+        self.heat_map = heat_map  # last: the plots are all there once this is set
 
     # -- showing -----------------------------------------------------------------------------
 
     def show_result(self, report: Any) -> None:
+        drain(self.show_steps(report))
+
+    def show_steps(self, report: Any) -> Steps:
+        """Show `report` a step at a time (app/steps.py); `show_result` runs them all at once."""
         self.report = report
         drift = report.drift
         if drift is None:
@@ -195,23 +211,27 @@ class DriftPage(QWidget):
             self._stack.setCurrentWidget(self.unavailable)
             return
         previous = self.selected_column()
+        yield from self._plots.steps()
         self.drift = drift
-        self._ensure_plots()
         self.subtitle.setText(_subtitle(drift))
         self.share_text.setText(_share_html(report, drift))
         self.multivariate_text.setText(_multivariate_summary(drift.multivariate))
         self.methods_text.setText("<ul style='margin-left:-20px'>" + "".join(
             f"<li>{_escape(line)}</li>" for line in drift.methods) + "</ul>")
+        yield
         self.columns.set_result(drift)
         self.proxy.sort(-1)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         fit_columns(self.table)
         self.table.setColumnWidth(DriftTableModel.SPARK_COLUMN, SPARK_WIDTH)
         self._update_count()
+        yield
         rows = self.columns.records()
         self.heat_map.set_cells([r.name for r in rows], [c.label for c in drift.chunks],
                                 [r.drift.chunk_effect_sizes for r in rows], [r.drift.chunk_drifted for r in rows])
+        yield
         self._show_multivariate(drift)
+        yield
         self._stack.setCurrentIndex(1)
         self.detail.setVisible(bool(rows))
         if rows and not (previous and self.select_column(previous, focus=False)):

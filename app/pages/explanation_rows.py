@@ -12,6 +12,7 @@ from app.models import explanations as X
 from app.models.table import FilterProxyModel
 from app.pages import explanations_text as T
 from app.pages.common import FilterBox, fit_columns, muted_label, table_view
+from app.steps import Steps, drain
 
 TOP_STEPS = 12  # contributions in the waterfall before "other N columns"
 MEASURED_ROWS = 60  # fit_columns measures the visible rows and this many more, not all 1,000
@@ -81,14 +82,22 @@ class ExplainedRowsPanel(QSplitter):
     def set_rows(self, attributions: Any, dataset: str, scale: str, task: str | None,
                  position: int | None = None) -> None:
         """Show a dataset's explained rows (None: none) and select `position`, else the first row."""
+        drain(self.rows_steps(attributions, dataset, scale, task, position))
+
+    def rows_steps(self, attributions: Any, dataset: str, scale: str, task: str | None,
+                   position: int | None = None) -> Steps:
+        """`set_rows` a step at a time (app/steps.py)."""
         self.ensure_plot()
         self.attributions, self.dataset, self.scale = attributions, dataset, scale
         self._misclassified_turn = -1
         records = X.explained_rows(attributions, task)
+        yield
         self.rows.set_records(records)
         self.proxy.sort(-1)
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        yield
         fit_columns(self.view, maximum=220)
+        yield
         wrong = sum(bool(r.misclassified) for r in records)
         known = any(r.misclassified is not None for r in records)
         self.misclassified_button.setText(f"Misclassified ({wrong})" if known else "Misclassified")

@@ -27,6 +27,7 @@ from app.pages import explanations_text as T
 from app.pages.common import (Card, EmptyState, FilterBox, fit_columns, muted_label, tab_layout, table_view,
                               title_label, titled)
 from app.pages.explanation_rows import ExplainedRowsPanel
+from app.steps import Once, Steps, drain
 
 TOP_SWARM = 12  # columns in the beeswarm
 TABS = ("importance", "beeswarm", "dependence", "rows", "drift")
@@ -49,7 +50,8 @@ class ExplanationsPage(QWidget):
         self.explainer_card, self.explainer_text = _text_card("Explainer")
         self.check_card, self.check_text = _text_card("Cross-check")
         self.findings_card, self.findings_text = _text_card("Findings and notes")
-        # plots: created by _ensure_plots on the first result
+        # plots: built a step at a time ahead of any result (prepare_steps), or by the first result
+        self._plots = Once(self._plot_steps)
         self.importance: Any = None
         self.permutation: Any = None
         self.beeswarm: Any = None
@@ -158,26 +160,38 @@ class ExplanationsPage(QWidget):
         layout.addWidget(self.drift_view, 1)
         return tab
 
-    def _ensure_plots(self) -> None:
-        if self.importance is not None:
-            return
+    def prepare_steps(self) -> Steps:
+        """Build the plots a step at a time (app/steps.py); nothing once built."""
+        return self._plots.steps()
+
+    def _plot_steps(self) -> Steps:
+        """The plots, one per step (about 15 ms each)."""
         from app.plots.explanations import Beeswarm, DependencePlot, HorizontalBars
 
-        self.importance = HorizontalBars("mean |SHAP value|", ("reference", "production"))
+        importance = HorizontalBars("mean |SHAP value|", ("reference", "production"))
+        yield
         self.permutation = HorizontalBars("drop in the model's score", ("permutation",),
                                           ("drop in the score when the column is shuffled",))
-        self.permutation.item.setYLink(self.importance.item)
-        self.importance_row.addWidget(titled("SHAP importance", self.importance), 3)
+        self.permutation.item.setYLink(importance.item)
+        self.importance_row.addWidget(titled("SHAP importance", importance), 3)
         self.importance_row.addWidget(titled("Permutation importance, same order", self.permutation), 2)
+        yield
         self.beeswarm = Beeswarm()
         self.beeswarm_box.addWidget(self.beeswarm)
+        yield
         self.dependence = DependencePlot()
         self.dependence_box.addWidget(self.dependence)
+        yield
         self.rows_panel.ensure_plot()
+        self.importance = importance  # last: the plots are all there once this is set
 
     # -- showing -----------------------------------------------------------------------------
 
     def show_result(self, report: Any) -> None:
+        drain(self.show_steps(report))
+
+    def show_steps(self, report: Any) -> Steps:
+        """Show `report` a step at a time (app/steps.py); `show_result` runs them all at once."""
         self.report = report
         e = report.explanations
         if e is None:
@@ -189,16 +203,18 @@ class ExplanationsPage(QWidget):
             return
         dataset, position = self.current_dataset(), self.selected_position()
         column, colour = self.column_box.currentText(), self.colour_box.currentText()
+        yield from self._plots.steps()
         self.explanations = e
         self._values = {}
-        self._ensure_plots()
         findings = report.findings_for("explanations")
         self.subtitle.setText(T.subtitle(e))
         self.explainer_text.setText(T.explainer_html(e))
         self.check_text.setText(T.crosscheck_html(e, findings))
         self.findings_text.setText(T.findings_html(findings, e.notes))
         self._show_importance()
+        yield
         self._show_drift()
+        yield
         names = [d for d in ("production", "reference") if self._rows_of(d) is not None]
         with QSignalBlocker(self.dataset_box):
             self.dataset_box.clear()
@@ -214,7 +230,7 @@ class ExplanationsPage(QWidget):
                 self.column_box.setCurrentText(column)
             self._default_colour(colour)
         self._stack.setCurrentIndex(1)
-        self._show_dataset(position)
+        yield from self._dataset_steps(position)
         self._on_tab_changed(self.tabs.currentIndex())
 
     def clear(self) -> None:
@@ -312,15 +328,23 @@ class ExplanationsPage(QWidget):
         return self._values[key]
 
     def _show_dataset(self, position: int | None = None) -> None:
+        drain(self._dataset_steps(position))
+
+    def _dataset_steps(self, position: int | None = None) -> Steps:
         if self.explanations is None:
             return
         dataset = self.current_dataset()
         task = self.report.schema.task if self.report is not None else None
-        self._update_beeswarm()
+        yield from self._beeswarm_steps()
         self._update_dependence()
-        self.rows_panel.set_rows(self._rows_of(dataset), dataset, self.explanations.output_scale, task, position)
+        yield
+        yield from self.rows_panel.rows_steps(self._rows_of(dataset), dataset, self.explanations.output_scale, task,
+                                              position)
 
     def _update_beeswarm(self) -> None:
+        drain(self._beeswarm_steps())
+
+    def _beeswarm_steps(self) -> Steps:
         rows = self._rows_of(self.current_dataset())
         if rows is None:
             self.beeswarm.set_swarm([], np.zeros((0, 0)), np.zeros((0, 0)), "")
@@ -328,7 +352,9 @@ class ExplanationsPage(QWidget):
         names = [n for n in self._ranked() if n in rows.columns][:TOP_SWARM]
         shap = np.column_stack([X.shap_column(rows, n) for n in names])
         levels = np.column_stack([self.column_values(n).levels for n in names])
-        self.beeswarm.set_swarm(names, shap, levels, f"SHAP value (impact on the {self.explanations.output_scale})")
+        yield
+        yield from self.beeswarm.swarm_steps(names, shap, levels,
+                                             f"SHAP value (impact on the {self.explanations.output_scale})")
         total = len(self._ranked())
         top = f"The {len(names)} most important of {total} columns" if total > len(names) else "Every column"
         self.beeswarm_caption.setText(

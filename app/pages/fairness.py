@@ -24,6 +24,8 @@ from app.models.table import FilterProxyModel
 from app.pages import fairness_text as T
 from app.pages.common import (Card, EmptyState, FilterBox, fit_columns, methods_fold, muted_label, table_view,
                               title_label, vertical_split)
+from app.steps import Steps, drain
+
 
 SHOW = {"both": ("reference", "production"), "reference": ("reference",), "production": ("production",)}
 SHOW_TEXT = {"both": "Both, side by side", "reference": "Reference", "production": "Production"}
@@ -181,7 +183,16 @@ class FairnessPage(QWidget):
 
     # -- showing -----------------------------------------------------------------------------
 
+    def prepare_steps(self) -> Steps:
+        """Build the plot (app/steps.py)."""
+        self._ensure_plot()
+        yield
+
     def show_result(self, report: Any) -> None:
+        drain(self.show_steps(report))
+
+    def show_steps(self, report: Any) -> Steps:
+        """Show `report` a step at a time (app/steps.py); `show_result` runs them all at once."""
         self.report = report
         fairness = report.fairness
         if fairness is None or not (fairness.reference or fairness.production):
@@ -192,11 +203,13 @@ class FairnessPage(QWidget):
             self._stack.setCurrentWidget(self.unavailable)
             return
         previous = self.attribute_box.currentText()
-        self.fairness = fairness
         self._ensure_plot()
+        yield
+        self.fairness = fairness
         self.subtitle.setText(T.subtitle(fairness))
         self.methods_text.setText(T.methods_html(fairness.methods))
         self._show_proxies()
+        yield
         names = list(dict.fromkeys([*fairness.reference, *fairness.production]))
         with QSignalBlocker(self.attribute_box):
             self.attribute_box.clear()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QStackedLayout,
 from app.models.findings import AnalysesModel, FindingsModel, analysis_name
 from app.models.table import RECORD_ROLE, FilterProxyModel
 from app.pages.common import EmptyState, FilterBox, muted_label, table_view, title_label
+from app.steps import Steps, drain
 from app.theme import SEVERITY_FILL, SEVERITY_ON_FILL
 
 VERDICT_TEXT = {
@@ -93,6 +94,10 @@ class OverviewPage(QWidget):
     # -- showing -----------------------------------------------------------------------------
 
     def show_result(self, report: Any) -> None:
+        drain(self.show_steps(report))
+
+    def show_steps(self, report: Any) -> Steps:
+        """Show `report` in two steps (app/steps.py): the verdict and the findings, then the analyses."""
         self.report = report
         self.title.setText(report.title or "Model audit")
         self.subtitle.setText(_run_line(report))
@@ -127,6 +132,8 @@ class OverviewPage(QWidget):
         rows_height = self.findings_view.horizontalHeader().height() + 4 + sum(
             self.findings_view.rowHeight(r) for r in range(self.findings_proxy.rowCount()))
         self.findings_view.setMaximumHeight(max(rows_height, 80))
+        self._stack.setCurrentIndex(1)
+        yield
 
         self.analyses.set_records(report.analyses)
         self.analyses_view.resizeColumnToContents(0)
@@ -135,7 +142,6 @@ class OverviewPage(QWidget):
         height = self.analyses_view.horizontalHeader().height() + rows * self.analyses_view.rowHeight(0) + 4
         self.analyses_view.setFixedHeight(height)
         self.analyses_view.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self._stack.setCurrentIndex(1)
 
     def clear(self) -> None:
         """Back to the empty state (another audit file was opened)."""

@@ -27,6 +27,7 @@ from app.models.table import FilterProxyModel
 from app.pages import performance_text as T
 from app.pages.common import (Card, EmptyState, fit_columns, methods_fold, muted_label, tab_layout, table_view,
                               title_label, titled, vertical_split)
+from app.steps import Once, Steps, drain
 
 TABS = ("time", "segments", "curves", "confusion", "threshold", "residuals", "classes", "predictions")
 TAB_TITLES = {"time": "Over time", "segments": "Segments", "curves": "Curves", "confusion": "Confusion matrix",
@@ -61,7 +62,8 @@ class PerformancePage(QWidget):
         self.banner.setTextFormat(Qt.TextFormat.RichText)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        # plots: created by _ensure_plots on the first result (pyqtgraph loads then)
+        # plots: built a step at a time ahead of any result (prepare_steps), or by the first result
+        self._plots = Once(self._plot_steps)
         self.over_time: Any = None
         self.roc: Any = None
         self.pr: Any = None
@@ -289,49 +291,75 @@ class PerformancePage(QWidget):
         layout.addLayout(self.predictions_row, 1)
         return tab
 
-    def _ensure_plots(self) -> None:
-        if self.over_time is not None:
-            return
+    def prepare_steps(self) -> Steps:
+        """Build the plots a step at a time (app/steps.py); nothing once built."""
+        return self._plots.steps()
+
+    def _plot_steps(self) -> Steps:
+        """The thirteen plots, one per step (about 15 ms each)."""
         from app.plots import performance as G
 
-        self.over_time = G.ChunkMetricPlot()
-        self.time_plot_box.layout().addWidget(self.over_time)
-        self.roc, self.pr, self.calibration = G.CurvePlot("roc"), G.CurvePlot("pr"), G.CalibrationPlot()
-        for title, plot in (("ROC curve", self.roc), ("Precision-recall curve", self.pr),
-                            ("Calibration (reliability)", self.calibration)):
+        over_time = G.ChunkMetricPlot()
+        over_time.setMinimumHeight(200)
+        self.time_plot_box.layout().addWidget(over_time)
+        yield
+        curves = []
+        for title, plot in (("ROC curve", G.CurvePlot("roc")), ("Precision-recall curve", G.CurvePlot("pr")),
+                            ("Calibration (reliability)", G.CalibrationPlot())):
+            plot.setMinimumHeight(200)
             self.curves_row.addWidget(titled(title, plot), 1)
+            curves.append(plot)
+            yield
+        self.roc, self.pr, self.calibration = curves
         for d in P.DATASETS:
-            self.confusion[d] = G.ConfusionMap()
-            self.confusion[d].png_name = f"confusion_matrix_{d}"
-            self.confusion_row.addWidget(titled(d.capitalize(), self.confusion[d]), 1)
-            self.sweeps[d] = G.SweepPlot()
-            self.sweeps[d].png_name = f"threshold_sweep_{d}"
-            self.threshold_row.addWidget(titled(d.capitalize(), self.sweeps[d]), 1)
-        self.residuals = G.ResidualPlot()
-        self.errors = G.HistogramPlot()
-        self.errors.png_name = "error_distribution"
-        self.residuals_row.addWidget(titled("Residuals against the predicted value", self.residuals), 3)
-        self.residuals_row.addWidget(titled("Error distribution", self.errors), 2)
-        self.segment_bars = G.PairedBars("No segments to draw.")
-        self.segment_bars.png_name = "segments"
-        self.segment_plot_box.layout().addWidget(self.segment_bars)
-        self.label_bars = G.PairedBars("No predicted labels.")
-        self.label_bars.png_name = "predicted_labels"
-        self.scores = G.HistogramPlot()
-        self.scores.png_name = "score_distribution"
+            confusion = G.ConfusionMap()
+            confusion.png_name = f"confusion_matrix_{d}"
+            confusion.setMinimumHeight(200)
+            self.confusion_row.addWidget(titled(d.capitalize(), confusion), 1)
+            self.confusion[d] = confusion
+            yield
+            sweep = G.SweepPlot()
+            sweep.png_name = f"threshold_sweep_{d}"
+            sweep.setMinimumHeight(200)
+            self.threshold_row.addWidget(titled(d.capitalize(), sweep), 1)
+            self.sweeps[d] = sweep
+            yield
+        residuals = G.ResidualPlot()
+        yield
+        errors = G.HistogramPlot()
+        errors.png_name = "error_distribution"
+        self.residuals_row.addWidget(titled("Residuals against the predicted value", residuals), 3)
+        self.residuals_row.addWidget(titled("Error distribution", errors), 2)
+        self.residuals, self.errors = residuals, errors
+        yield
+        segment_bars = G.PairedBars("No segments to draw.")
+        segment_bars.png_name = "segments"
+        self.segment_plot_box.layout().addWidget(segment_bars)
+        self.segment_bars = segment_bars
+        yield
+        label_bars = G.PairedBars("No predicted labels.")
+        label_bars.png_name = "predicted_labels"
+        yield
+        scores = G.HistogramPlot()
+        scores.png_name = "score_distribution"
+        self.label_bars, self.scores = label_bars, scores
         self.label_box = titled("Predicted labels", self.label_bars)
         self.scores_box = titled("Scores", self.scores)
         self.predictions_row.addWidget(self.label_box, 2)
         self.predictions_row.addWidget(self.scores_box, 3)
         self.time_splitter.setSizes([700, 460])
         self.segment_splitter.setSizes([480, 680])
-        for plot in (self.over_time, self.roc, self.pr, self.calibration, self.residuals, self.errors,
-                     self.segment_bars, self.label_bars, self.scores, *self.confusion.values(), *self.sweeps.values()):
+        for plot in (residuals, errors, segment_bars, label_bars, scores):
             plot.setMinimumHeight(200)
+        self.over_time = over_time  # last: the plots are all there once this is set
 
     # -- showing -----------------------------------------------------------------------------
 
     def show_result(self, report: Any) -> None:
+        drain(self.show_steps(report))
+
+    def show_steps(self, report: Any) -> Steps:
+        """Show `report` a step at a time (app/steps.py); `show_result` runs them all at once."""
         self.report = report
         result = report.performance
         if result is None:
@@ -341,8 +369,8 @@ class PerformancePage(QWidget):
             self.result = None
             self._stack.setCurrentWidget(self.unavailable)
             return
+        yield from self._plots.steps()
         self.result = result
-        self._ensure_plots()
         findings = report.findings_for("performance")
         self.subtitle.setText(T.subtitle(result))
         text = T.banner(result)
@@ -353,13 +381,19 @@ class PerformancePage(QWidget):
         self.metrics.set_result(result, findings)
         fit_columns(self.metrics_view, maximum=300)
         self._fit_metrics_table()
+        yield
         self._fill_metric_box()
         self._set_tabs_visible()
         self._fill_segment_box()
         self._fill_class_box()
         self._stack.setCurrentIndex(1)
-        self._show_static()
+        yield
+        for show in (self._show_confusion, self._show_threshold, self._show_residuals, self._show_classes,
+                     self._show_predictions):
+            show()
+            yield
         self._on_metric_changed()
+        yield
         self._on_segment_changed()
         self._on_class_changed()
         wanted = self.settings.choice("performance/tab")
@@ -519,14 +553,6 @@ class PerformancePage(QWidget):
                 self.class_box.setCurrentIndex(labels.index(previous) if previous in labels else 0)
         multi = r.task == "multiclass" and len(labels) > 1
         self.class_picker.setVisible(multi)
-
-    def _show_static(self) -> None:
-        """What does not depend on the chosen metric, class or segment column."""
-        self._show_confusion()
-        self._show_threshold()
-        self._show_residuals()
-        self._show_classes()
-        self._show_predictions()
 
     # -- the chosen metric ---------------------------------------------------------------------
 

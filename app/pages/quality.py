@@ -15,6 +15,7 @@ from app.models.quality import ColumnQualityModel, percent
 from app.models.table import FilterProxyModel
 from app.pages.common import (Card, EmptyState, FilterBox, fit_columns, muted_label, table_view, title_label,
                               vertical_split)
+from app.steps import Steps, drain
 
 
 class QualityPage(QWidget):
@@ -91,7 +92,16 @@ class QualityPage(QWidget):
 
     # -- showing -----------------------------------------------------------------------------
 
+    def prepare_steps(self) -> Steps:
+        """Build the plot (app/steps.py)."""
+        self._ensure_plot()
+        yield
+
     def show_result(self, report: Any) -> None:
+        drain(self.show_steps(report))
+
+    def show_steps(self, report: Any) -> Steps:
+        """Show `report` a step at a time (app/steps.py); `show_result` runs them all at once."""
         self.report = report
         quality = report.quality
         if quality is None:
@@ -104,10 +114,12 @@ class QualityPage(QWidget):
                               f"rows · {len(quality.columns)} columns")
         self.schema_text.setText(_schema_html(quality))
         self.duplicates_text.setText(_duplicates_html(quality))
+        yield
         self.columns.set_result(quality, report.findings_for("quality"))
         self.proxy.sort(-1)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         fit_columns(self.table)
+        yield
         self._ensure_plot()
         self.plot.set_columns([c.name for c in quality.columns], [c.missing_reference for c in quality.columns],
                               [c.missing_production for c in quality.columns])

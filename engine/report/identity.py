@@ -18,6 +18,7 @@ from typing import Any
 from engine.integrity import TIMING_FIELDS, canonical_json, results_sha256
 
 SHORT = 16
+KEPT = "_report_id"  # the attribute an AuditReport keeps its id in
 __all__ = ["SHORT", "TIMING_FIELDS", "canonical_results", "report_id"]
 
 
@@ -26,6 +27,17 @@ def canonical_results(results: dict[str, Any]) -> bytes:
 
 
 def report_id(report_or_results: Any) -> str:
-    """The id of an AuditReport, or of its JSON form (a dict, as read back from the JSON file)."""
-    results = report_or_results if isinstance(report_or_results, dict) else report_or_results.to_dict()
-    return results_sha256(results)
+    """The id of an AuditReport, or of its JSON form (a dict, as read back from the JSON file).
+
+    An AuditReport is frozen, so its id is computed once and kept on it: the app computes it in the audit's worker
+    thread, and the Report page and the PDF read it back."""
+    if isinstance(report_or_results, dict):
+        return results_sha256(report_or_results)
+    kept = getattr(report_or_results, "__dict__", {}).get(KEPT)
+    if kept is None:
+        kept = report_or_results.to_dict()["integrity"]["results_sha256"]  # to_dict hashes it (engine/integrity.py)
+        try:
+            object.__setattr__(report_or_results, KEPT, kept)
+        except (AttributeError, TypeError):  # an object without a __dict__: nothing kept
+            pass
+    return kept

@@ -34,6 +34,7 @@ from engine.progress import ProgressEvent
 from engine.report import styles as S
 from engine.report.blocks import Blocks, Heading, KeepWithTable
 from engine.report.identity import SHORT
+from engine.report.output_path import check_output_path
 
 PAGE_SIZES = {"A4": A4, "letter": LETTER}
 MARGIN = 18 * mm
@@ -79,19 +80,6 @@ def report_settings(report: Any, settings: ReportConfig | None = None) -> Report
     if result.page_size not in PAGE_SIZES:
         raise ConfigError(f"[report] page_size = {result.page_size!r}: use \"A4\" or \"letter\"", key="report.page_size")
     return result
-
-
-def check_output_path(path: str | os.PathLike[str]) -> Path:
-    """The report's path, checked before any work: its folder exists and is writable, it is not a folder."""
-    target = Path(path).expanduser()
-    if target.is_dir():
-        raise ConfigError(f"{target}: is a folder; give a file name such as {target / 'audit-report.pdf'}")
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise ConfigError(f"{folder}: folder does not exist; create it or choose another location for the PDF report")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise ConfigError(f"{folder}: folder is not writable; choose another location for the PDF report")
-    return target
 
 
 def build_pdf(report: Any, path: str | os.PathLike[str], settings: ReportConfig | None = None,
