@@ -85,9 +85,12 @@ def iter_domain_classifier(reference: pd.DataFrame, production: pd.DataFrame, nu
     from sklearn.model_selection import StratifiedKFold
     from threadpoolctl import threadpool_limits
 
+    yield 0.0  # the imports, the first time
     rng = np.random.default_rng(seed)
     ref = reference.sample(min(rows, len(reference)), random_state=seed)
+    yield 0.0  # a copy of every column of a wide frame
     prod = production.sample(min(rows, len(production)), random_state=seed + 1)
+    yield 0.0
     encoding = iter_encode([ref, prod], numerical, categorical, DOMAIN_MAX_CATEGORIES)
     (x_ref, x_prod), categorical_index = yield from _at(0.0, encoding)
     x = np.vstack([x_ref, x_prod])
@@ -95,7 +98,7 @@ def iter_domain_classifier(reference: pd.DataFrame, production: pd.DataFrame, nu
     mask = np.zeros(x.shape[1], dtype=bool)
     mask[categorical_index] = True
     folds = list(StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(x, y))
-    yield 0.0  # the sampling and encoding of hundreds of columns is a step of its own
+    yield 0.0
 
     def model():
         return HistGradientBoostingClassifier(max_iter=60, max_leaf_nodes=15, learning_rate=0.1,
@@ -244,27 +247,43 @@ class ReconstructionModel:
         for column in self.categorical:
             self.levels[column] = text_values(sample[column]).value_counts().index[:MAX_CATEGORIES].tolist()
             yield None
-        matrix = self.transform(sample)
+        matrix = yield from self.iter_transform(sample)
         yield None
         self.pca = yield from fit_pca(matrix, PCA_VARIANCE)
         return self
 
-    def transform(self, frame: pd.DataFrame) -> np.ndarray:
+    def iter_transform(self, frame: pd.DataFrame, rows: np.ndarray | None = None
+                       ) -> Generator[None, None, np.ndarray]:
+        """The standardised numbers and the one-hot categories of the `rows` (positions; None: all) of `frame`;
+        yields after the numbers, then between two categorical columns about every STEP_SECONDS (1,500 columns
+        of 20,000 rows take seconds). The rows are taken column by column, not as one copy of a wide frame."""
+
+        def column(name: str) -> pd.Series:
+            return frame[name] if rows is None else frame[name].iloc[rows]
+
         blocks = []
+        size = len(frame) if rows is None else len(rows)
         if self.numerical:
-            numbers = np.column_stack([numeric_values(frame[c]) for c in self.numerical])
+            numbers = np.column_stack([numeric_values(column(c)) for c in self.numerical])
             numbers = np.where(np.isnan(numbers), self.median, numbers)
             blocks.append((numbers - self.mean) / self.scale)
-        for column, levels in self.levels.items():
-            text = text_values(frame[column]).to_numpy()
+            del numbers
+            yield None
+        began = time.perf_counter()
+        for name, levels in self.levels.items():
+            text = text_values(column(name)).to_numpy()
             blocks.append(np.column_stack([(text == level).astype(float) for level in levels])
-                          if levels else np.empty((len(frame), 0)))
-        return np.hstack(blocks) if blocks else np.empty((len(frame), 0))
+                          if levels else np.empty((size, 0)))
+            if time.perf_counter() - began >= STEP_SECONDS:
+                yield None
+                began = time.perf_counter()
+        return np.hstack(blocks) if blocks else np.empty((size, 0))
 
-    def error(self, frame: pd.DataFrame) -> float:
-        if len(frame) == 0:
+    def iter_error(self, frame: pd.DataFrame, rows: np.ndarray | None = None) -> Generator[None, None, float]:
+        """The mean distance of the rows to their reconstruction; yields while transforming (`iter_transform`)."""
+        if (len(frame) if rows is None else len(rows)) == 0:
             return float("nan")
-        matrix = self.transform(frame)
+        matrix = yield from self.iter_transform(frame, rows)
         return float(np.mean(np.linalg.norm(matrix - self.pca.reconstruct(matrix), axis=1)))
 
 
@@ -316,11 +335,12 @@ def iter_reconstruction_drift(reference: pd.DataFrame, production: pd.DataFrame,
         model = stop.value
     capped = PCA_MAX_ROWS
 
-    def chunk_error(frame: pd.DataFrame, rows: np.ndarray) -> float:
+    def chunk_error(frame: pd.DataFrame, rows: np.ndarray) -> Generator[float, None, float]:
         rows = rows if rows.size <= capped else np.sort(np.random.default_rng(seed).choice(rows, capped, replace=False))
-        return model.error(frame.iloc[rows])
+        return (yield from _at(progress(), model.iter_error(frame, rows)))
 
-    # every error to compute, in the order of the single pass before the steps; one yield after each
+    # every error to compute, in the order of the single pass before the steps; a yield after each, and
+    # within one while its rows are transformed
     reference_parts = [rows for rows in reference_chunks if rows.size >= min_rows]
     production_parts = [c.indices if c.rows >= min_rows else None for c in production_chunks.chunks]
     total = len(reference_parts) + sum(p is not None for p in production_parts) + 2
@@ -332,7 +352,7 @@ def iter_reconstruction_drift(reference: pd.DataFrame, production: pd.DataFrame,
     yield 0.3
     reference_errors = []
     for rows in reference_parts:
-        reference_errors.append(chunk_error(reference, rows))
+        reference_errors.append((yield from chunk_error(reference, rows)))
         done += 1
         yield progress()
     reference_errors = np.array(reference_errors)
@@ -341,14 +361,14 @@ def iter_reconstruction_drift(reference: pd.DataFrame, production: pd.DataFrame,
     band = (mean - 3 * sd, mean + 3 * sd)
     chunk_errors = []
     for rows in production_parts:
-        chunk_errors.append(None if rows is None else chunk_error(production, rows))
+        chunk_errors.append(None if rows is None else (yield from chunk_error(production, rows)))
         if rows is not None:
             done += 1
             yield progress()
-    production_error = chunk_error(production, np.arange(len(production)))
+    production_error = yield from chunk_error(production, np.arange(len(production)))
     done += 1
     yield progress()
-    reference_error = chunk_error(reference, np.arange(len(reference)))
+    reference_error = yield from chunk_error(reference, np.arange(len(reference)))
     return ReconstructionResult(
         components=int(model.pca.n_components_), explained_variance=float(model.pca.explained_variance_ratio_.sum()),
         reference_error=reference_error, production_error=production_error,
