@@ -46,11 +46,12 @@ class Clock:
         return time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
-def yield_gaps(events: Generator[ProgressEvent, None, object]
+def yield_gaps(events: Generator[ProgressEvent, None, object], every: list | None = None
                ) -> tuple[dict[str, tuple[float, float, str]], object]:
     """Run the generator to its end; per stage, the longest step from one of its events to the next event.
 
-    Returns {stage: (cpu seconds, wall seconds, where)} for its longest step (by `latency`), and the result."""
+    Returns {stage: (cpu seconds, wall seconds, where)} for its longest step (by `latency`), and the result.
+    `every`, if given, receives (stage, cpu seconds, wall seconds, where) for every step."""
     worst: dict[str, tuple[float, float, str]] = {}
     clock = Clock()
     previous: ProgressEvent | None = None
@@ -61,9 +62,11 @@ def yield_gaps(events: Generator[ProgressEvent, None, object]
             return worst, stop.value
         wall, cpu = clock.elapsed()
         stage = previous.stage if previous is not None else event.stage  # the first step runs before any event
+        where = f"{previous.message!r}" if previous is not None else "start"
         if min(cpu, wall) >= latency(worst.get(stage)):
-            where = f"{previous.message!r}" if previous is not None else "start"
             worst[stage] = (cpu, wall, f"{where} -> {event.stage}: {event.message!r}")
+        if every is not None:
+            every.append((stage, cpu, wall, f"{where} -> {event.stage}: {event.message!r}"))
         previous, clock = event, Clock()
 
 
