@@ -120,7 +120,9 @@ def _audit(config: AuditConfig, runner) -> Generator[ProgressEvent, None, AuditR
     yield ProgressEvent("drift", 0.70, "Preparing drift tests on the reference")
     outputs = drift_outputs(schema, predictions, model is not None,
                             {"reference": reference.frame, "production": production.frame})
-    drift = DriftCalculator(schema, config.drift, outputs, config.audit.seed).fit(reference.frame)
+    drift = DriftCalculator(schema, config.drift, outputs, config.audit.seed)
+    yield from scaled(_as_events(drift.iter_fit(reference.frame), "drift", "Preparing drift tests on the reference"),
+                      0.70, 0.71)
     drift_result = yield from scaled(drift.iter_calculate(production.frame), 0.71, 0.93)
     statuses.append(AnalysisStatus("drift", "ran"))
     found += drift_findings(drift_result, config.drift)

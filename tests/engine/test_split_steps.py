@@ -112,3 +112,28 @@ def test_reconstruction_error_of_rows_taken_column_by_column_equals_that_of_a_co
     matrix = drain(model.iter_transform(copy))
     assert error == pytest.approx(float(np.mean(np.linalg.norm(matrix - model.pca.reconstruct(matrix), axis=1))),
                                   rel=0, abs=0)
+
+
+def test_the_drift_tests_are_prepared_with_a_yield_after_each_column_and_the_same_result():
+    import json
+
+    from engine.drift.univariate import DriftCalculator
+    from engine.results import to_jsonable
+
+    rng = np.random.default_rng(4)
+    reference = pd.DataFrame({f"n{i}": rng.normal(size=400) for i in range(6)}
+                             | {f"c{i}": rng.choice(list("abcd"), 400) for i in range(5)})
+    production = reference.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    production["n0"] = production["n0"] + 0.5
+    config = AuditConfig.from_dict({})
+    schema = infer_schema(reference, production, config)
+
+    def calculator():
+        return DriftCalculator(schema, config.drift, (), config.audit.seed)
+
+    stepped = calculator()
+    count, returned = _steps(stepped.iter_fit(reference))
+    assert returned is stepped and count == 11  # one per column
+    whole = calculator().fit(reference)
+    results = [json.dumps(to_jsonable(c.calculate(production)), sort_keys=True) for c in (stepped, whole)]
+    assert results[0] == results[1]
