@@ -284,6 +284,7 @@ class ReconstructionModel:
         if (len(frame) if rows is None else len(rows)) == 0:
             return float("nan")
         matrix = yield from self.iter_transform(frame, rows)
+        yield None  # the one-hot blocks joined; the reconstruction (BLAS) is a step of its own
         return float(np.mean(np.linalg.norm(matrix - self.pca.reconstruct(matrix), axis=1)))
 
 

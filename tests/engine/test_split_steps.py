@@ -108,7 +108,7 @@ def test_reconstruction_error_of_rows_taken_column_by_column_equals_that_of_a_co
     copy = frame if positions is None else frame.iloc[positions]
     monkeypatch.setattr(M, "STEP_SECONDS", 0.0)  # a yield after every categorical column
     count, error = _steps(model.iter_error(frame, positions))
-    assert count == 1 + 2
+    assert count == 1 + 2 + 1  # the numbers, each categorical column, then before the reconstruction
     matrix = drain(model.iter_transform(copy))
     assert error == pytest.approx(float(np.mean(np.linalg.norm(matrix - model.pca.reconstruct(matrix), axis=1))),
                                   rel=0, abs=0)
