@@ -68,7 +68,8 @@ def child_read(path: str) -> dict:
 
     before = _vm("VmRSS")
     start = last = time.perf_counter()
-    gap, gap_at = 0.0, None
+    last_cpu = time.process_time()
+    gap, gap_cpu, gap_at, first_step, events = 0.0, 0.0, None, None, 0
     if hasattr(io, "iter_load_dataset"):  # the same read as load_dataset, timing the steps between events
         steps = io.iter_load_dataset(path, "production")
         fraction = 0.0
@@ -78,17 +79,21 @@ def child_read(path: str) -> dict:
             except StopIteration as stop:
                 dataset = stop.value
                 break
-            now = time.perf_counter()
+            now, cpu = time.perf_counter(), time.process_time()
+            events += 1
+            if events == 2:  # the step after the first event: opening the file and its first block
+                first_step = (now - last, cpu - last_cpu)
             if now - last > gap:
-                gap, gap_at = now - last, (fraction, new)
-            last, fraction = now, new
+                gap, gap_cpu, gap_at = now - last, cpu - last_cpu, (fraction, new)
+            last, last_cpu, fraction = now, cpu, new
     else:
         dataset = io.load_dataset(path, "production")
     seconds = time.perf_counter() - start
     frame_bytes = int(dataset.frame.memory_usage(deep=True).sum())
     return {"seconds": seconds, "rss_before": before, "peak": _vm("VmHWM"), "frame_bytes": frame_bytes,
             "rows": len(dataset.frame), "columns": dataset.frame.shape[1], "sha256": dataset.info.sha256,
-            "detail": dataset.info.detail, "max_gap_s": gap, "gap_at": gap_at,
+            "detail": dataset.info.detail, "max_gap_s": gap, "max_gap_cpu_s": gap_cpu, "gap_at": gap_at,
+            "first_step": first_step, "events": events,
             "dtypes": sorted({str(t) for t in dataset.frame.dtypes})}
 
 
@@ -192,9 +197,15 @@ def main() -> None:
             f"- dtypes: {', '.join(read['dtypes'])}",
         ]
         if read.get("gap_at"):
+            cpu = f", {read['max_gap_cpu_s'] * 1000:.0f} ms CPU" if "max_gap_cpu_s" in read else ""
             lines.append(f"- longest step between two progress events over the whole read: "
-                         f"{read['max_gap_s'] * 1000:.0f} ms (from {read['gap_at'][0]:.1%} to {read['gap_at'][1]:.1%}; "
-                         f"reading the file is 0-90 %, converting the columns to pandas 90-100 %)")
+                         f"{read['max_gap_s'] * 1000:.0f} ms{cpu} (from {read['gap_at'][0]:.1%} to "
+                         f"{read['gap_at'][1]:.1%}; reading the file is 0-90 %, converting the columns to pandas "
+                         f"90-100 %; CPU: all the process's threads)")
+        if read.get("first_step"):
+            wall, cpu = read["first_step"]
+            lines.append(f"- first step (opening the file, its first block and the column types): {wall * 1000:.0f} ms "
+                         f"({cpu * 1000:.0f} ms CPU); {read['events']} progress events in all")
     if "skipped" in cancel or "error" in cancel:
         lines.append(f"- cancel: {cancel.get('skipped') or cancel.get('error')}")
     else:

@@ -148,11 +148,11 @@ def _audit(args: argparse.Namespace) -> int:
 
             _run_with_progress(iter_build_pdf(report, args.pdf, config.report), err, quiet=args.quiet)
     except (KeyboardInterrupt, _Terminated) as stop:
-        for path in written:  # a cancelled run leaves no output, not half of them
-            Path(path).unlink(missing_ok=True)
-        print("assay: cancelled; nothing was written", file=sys.stderr)
-        return 143 if isinstance(stop, _Terminated) else 130
+        return _cancelled(stop, written)
     except Exception as exc:  # one line, never a traceback
+        stop = _interruption(exc)
+        if stop is not None:
+            return _cancelled(stop, written)
         return _fail_with(exc, "", "the audit file")
     _print_summary(report, Console(), quiet=args.quiet)
     if args.pdf is not None and not args.quiet:
@@ -207,6 +207,26 @@ def _print_verification(result, console, quiet: bool) -> None:
                       f"({escape(', '.join(c.name for c in failed))})", soft_wrap=True)
     else:
         console.print(f"[bold green]VERIFIED[/]: all {len(result.checks)} checks passed", soft_wrap=True)
+
+
+def _cancelled(stop: BaseException, written: list[Path]) -> int:
+    for path in written:  # a cancelled run leaves no output, not half of them
+        Path(path).unlink(missing_ok=True)
+    print("assay: cancelled; nothing was written", file=sys.stderr)
+    return 143 if isinstance(stop, _Terminated) else 130
+
+
+def _interruption(exc: BaseException) -> BaseException | None:
+    """The Ctrl+C or SIGTERM behind an exception, if any. Python 3.11 wraps one that arrives while a class is
+    being created (during an import: matplotlib's, when the PDF build starts) in a RuntimeError ("Error calling
+    __set_name__"), which the CLI called an internal error."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, (KeyboardInterrupt, _Terminated)):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 class _Terminated(BaseException):

@@ -107,7 +107,10 @@ def _check_file(path: Path, what: str) -> None:
 
 # -- tables ----------------------------------------------------------------------------------
 
-CSV_BLOCK = 1 << 23  # bytes per CSV block: a progress step and a point where a cancel takes effect
+CSV_BLOCK = 1 << 21  # bytes per CSV block: a progress step and a point where a cancel takes effect. The first
+# block is read (and the column types inferred from it) when the reader opens: 8 MB took 0.2-0.5 s there at idle,
+# 3 s under load; 2 MB takes 0.02-0.07 s, and the whole read is no slower (bench/results/large_csv.md)
+CONVERT_ROWS = 1 << 21  # rows of a long column converted to pandas per step (a cancel can take effect in between)
 TABLE_BATCH_ROWS = 1 << 18  # rows per Parquet / Feather batch
 SAMPLE_BATCH_ROWS = 1 << 14  # rows per Parquet batch when reading a sample
 PEAK_FACTOR = 2.0  # peak memory of a read, in multiples of the table's in-memory size (bench/large_csv.py)
@@ -561,14 +564,17 @@ def _to_pandas(batches: list, schema, start: float) -> Generator[float, None, pd
     columns = [table.column(i) for i in kept]
     del table
     converted, labels, index = {}, [], None
+    metadata = _column_metadata(schema.metadata, meta, index_names) if meta is not None else None
     for i, field in enumerate(fields):
         column, columns[i] = columns[i], None
         if meta is None:
-            converted[i] = column.to_pandas()
+            share = (1.0 - start) / max(len(fields), 1)
+            converted[i] = yield from _scaled_fraction(_iter_column_to_pandas(column), start + share * i,
+                                                       start + share * (i + 1))
             labels.append(field.name)
         else:  # the column and the index columns, with the metadata: pandas' dtypes and index
             part = pa.Table.from_arrays(index_arrays + [column], schema=pa.schema(index_fields + [field],
-                                                                                  metadata=schema.metadata))
+                                                                                  metadata=metadata(field.name)))
             part = part.to_pandas(use_threads=False)
             index = part.index if index is None else index
             converted[i] = part.iloc[:, 0].reset_index(drop=True)
@@ -583,6 +589,76 @@ def _to_pandas(batches: list, schema, start: float) -> Generator[float, None, pd
     if index is not None:
         frame.index = index
     return frame
+
+
+def _column_metadata(metadata: dict, pandas_meta: dict, index_names: list[str]) -> Callable[[str], dict]:
+    """For a column's name, the table's metadata with the pandas entries of that column and the index only.
+
+    pyarrow reads the pandas metadata of every column for each conversion: with all of them, converting a
+    table column by column took time in the square of its columns (20 s to read 1,500 columns of 1,200 rows).
+    """
+    import json
+
+    entries: dict[str, list] = {}
+    for entry in pandas_meta.get("columns", []):
+        entries.setdefault(entry.get("field_name", entry.get("name")), []).append(entry)
+    index_entries = [entry for name in index_names for entry in entries.get(name, [])]
+
+    def for_column(name: str) -> dict:
+        reduced = dict(pandas_meta, columns=index_entries + entries.get(name, []))
+        return {**metadata, b"pandas": json.dumps(reduced).encode()}
+
+    return for_column
+
+
+def _iter_column_to_pandas(column) -> Generator[float, None, pd.Series]:
+    """`column.to_pandas()` (an Arrow ChunkedArray), a slice of CONVERT_ROWS rows at a time; yields the share done.
+
+    Most of the time a long column takes goes into the memory of its pandas copy, touched for the first time
+    page by page (0.4 s for 25 million floats on the benchmark's machine): one step, before, so a cancel
+    waited for it. Numbers, booleans and times without a time zone are converted a slice at a time into one
+    array allocated up front; strings are cast to large_string (what pandas keeps them as) a few chunks at a
+    time, and then wrapped as one conversion would have. Anything else, and integers or booleans with missing
+    values (whose pandas dtype depends on where the missing values are), is converted in one go. The result is
+    the same Series as one `to_pandas()`; memory holds the Arrow column plus its pandas copy, as before.
+    """
+    import pyarrow as pa
+
+    rows, kind = len(column), column.type
+    if rows <= CONVERT_ROWS:
+        return column.to_pandas()
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        pieces, since = [], 0
+        for chunk in column.chunks:
+            pieces.append(chunk.cast(pa.large_string()))
+            since += len(chunk)
+            if since >= CONVERT_ROWS:
+                since = 0
+                yield sum(map(len, pieces)) / rows
+        return pa.chunked_array(pieces, type=pa.large_string()).to_pandas()
+    dtype = _plain_dtype(column)
+    if dtype is None:
+        return column.to_pandas()
+    out = np.empty(rows, dtype=dtype)
+    for first in range(0, rows, CONVERT_ROWS):
+        part = column.slice(first, CONVERT_ROWS).to_pandas()
+        if part.dtype != dtype:  # not expected (see _plain_dtype): one conversion, as before
+            return column.to_pandas()
+        out[first:first + len(part)] = part.to_numpy()
+        yield (first + len(part)) / rows
+    return pd.Series(out, copy=False)
+
+
+def _plain_dtype(column) -> np.dtype | None:
+    """The numpy dtype pandas gives an Arrow column whatever slice of it is converted, or None."""
+    import pyarrow as pa
+
+    kind = column.type
+    if pa.types.is_floating(kind) or (pa.types.is_timestamp(kind) and kind.tz is None):
+        return np.dtype(kind.to_pandas_dtype())
+    if (pa.types.is_integer(kind) or pa.types.is_boolean(kind)) and column.null_count == 0:
+        return np.dtype(kind.to_pandas_dtype())
+    return None
 
 
 def _frame_bytes(batch) -> int:

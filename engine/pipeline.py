@@ -33,7 +33,7 @@ from engine.predictions import (PredictionSet, drift_outputs, iter_predict, mode
                                 predictions_from_columns)
 from engine.progress import ProgressEvent, scaled
 from engine.results import AnalysisStatus, AuditReport, Finding, PredictionSummary, Provenance
-from engine.schema import ColumnRole, Schema, infer_schema
+from engine.schema import ColumnRole, Schema, iter_infer_schema
 from engine.version import assay_version
 
 MODEL_FAILED = "needs the model's predictions, and the model failed (see the predictions analysis)"
@@ -69,7 +69,8 @@ def _audit(config: AuditConfig, runner) -> Generator[ProgressEvent, None, AuditR
         yield ProgressEvent("load", 0.12, "Opening the model")
         model_input, model_error, opening = _begin_opening(config, runner)  # the trust decision is made here
     yield ProgressEvent("schema", 0.15, "Inferring column kinds and roles")
-    schema = infer_schema(reference.frame, production.frame, config)
+    steps = iter_infer_schema(reference.frame, production.frame, config)  # a yield after each column
+    schema = yield from scaled(_as_events(steps, "schema", "Inferring column kinds and roles"), 0.15, 0.15)
     reference, production = (_with_time_range(d, schema) for d in (reference, production))
 
     # data quality needs no model: it runs while the model process opens the model
@@ -119,7 +120,9 @@ def _audit(config: AuditConfig, runner) -> Generator[ProgressEvent, None, AuditR
     yield ProgressEvent("drift", 0.70, "Preparing drift tests on the reference")
     outputs = drift_outputs(schema, predictions, model is not None,
                             {"reference": reference.frame, "production": production.frame})
-    drift = DriftCalculator(schema, config.drift, outputs, config.audit.seed).fit(reference.frame)
+    drift = DriftCalculator(schema, config.drift, outputs, config.audit.seed)
+    yield from scaled(_as_events(drift.iter_fit(reference.frame), "drift", "Preparing drift tests on the reference"),
+                      0.70, 0.71)
     drift_result = yield from scaled(drift.iter_calculate(production.frame), 0.71, 0.93)
     statuses.append(AnalysisStatus("drift", "ran"))
     found += drift_findings(drift_result, config.drift)

@@ -24,13 +24,22 @@ class Calculator(ABC, Generic[R]):
     title = "Analysis"
 
     def fit(self, reference: pd.DataFrame) -> "Calculator[R]":
+        return drain(self.iter_fit(reference))
+
+    def iter_fit(self, reference: pd.DataFrame) -> Generator[float, None, "Calculator[R]"]:
+        """`fit` as a generator of the share done, for a calculator whose fit is long on wide data (`_iter_fit`);
+        others fit in one step. Returns the calculator."""
         try:
-            self._fit(reference)
+            yield from self._iter_fit(reference)
         except AssayError:
             raise
         except Exception as exc:
             raise CalculationError(f"{self.title} failed on the reference data: {exc}") from exc
         return self
+
+    def _iter_fit(self, reference: pd.DataFrame) -> Generator[float, None, None]:
+        self._fit(reference)
+        yield from ()
 
     def iter_calculate(self, production: pd.DataFrame) -> Generator[ProgressEvent, None, R]:
         steps = self._calculate(production)

@@ -11,14 +11,15 @@ of the variance) reconstructs each row; a rise of the mean error means the corre
 structure changed. Reference chunks give the expected band (mean +- 3 sd).
 
 Both yield every few tenths of a second, so that a cancel takes effect within a second even on
-hundreds of columns: the boosting is fitted a few iterations at a time (warm start gives the same trees
-as one fit), the shuffled columns are scored in batches sized by time, the reconstruction error is taken
-chunk by chunk, and the one SVD runs in a thread while the generator keeps yielding.
+hundreds of columns: the columns are encoded one at a time, each boosting fit and the one SVD run in a
+thread while the generator keeps yielding, the shuffled columns are scored in batches sized by time, and
+the reconstruction error is taken chunk by chunk.
 """
 from __future__ import annotations
 
 import time
 from collections.abc import Generator, Sequence
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,9 @@ import pandas as pd
 from engine.chunks import Chunking
 from engine.drift.results import DomainClassifierResult, ReconstructionResult
 from engine.drift.univariate import numeric_values, text_values
-from engine.progress import wait_in_thread
+from engine.progress import drain, wait_in_thread
+
+T = TypeVar("T")
 
 AUC_MARGIN = 0.55  # below this the sets are called inseparable whatever the p-value
 FOLDS = 3
@@ -36,7 +39,7 @@ PCA_VARIANCE = 0.65
 PCA_MAX_ROWS = 20_000
 IMPORTANCE_ROWS = 16_000  # at most this many rows per prediction call when scoring shuffled columns
 STEP_SECONDS = 0.2  # aim of the time between two yields when scoring shuffled columns in batches
-FIT_STEP = 20  # boosting iterations per warm-started step: 0.3-0.6 s on 500 columns; each step rebins the data
+FIT_POLL_S = 0.05  # while a boosting fit runs in its thread, the generator yields this often
 DOMAIN_MAX_CATEGORIES = 254  # gradient boosting takes at most 255 category codes: the rest share the last one
 
 
@@ -47,10 +50,17 @@ def encode(frames: Sequence[pd.DataFrame], numerical: list[str], categorical: li
     With `max_categories`, only that many of a column's most frequent categories (in all the frames
     together) keep a code of their own; the rest share code `max_categories`.
     """
+    return drain(iter_encode(frames, numerical, categorical, max_categories))
+
+
+def iter_encode(frames: Sequence[pd.DataFrame], numerical: list[str], categorical: list[str],
+                max_categories: int | None = None) -> Generator[None, None, tuple[list[np.ndarray], list[int]]]:
+    """`encode`, yielding after each column (500 columns take most of a second)."""
     encoded = [[] for _ in frames]
     for name in numerical:
         for out, frame in zip(encoded, frames):
             out.append(numeric_values(frame[name]))
+        yield None
     for name in categorical:
         texts = [text_values(frame[name]) for frame in frames]
         together = pd.concat(texts).dropna()
@@ -62,6 +72,7 @@ def encode(frames: Sequence[pd.DataFrame], numerical: list[str], categorical: li
         for out, text in zip(encoded, texts):
             codes = categories.get_indexer(text).astype(float)
             out.append(np.where(codes >= 0, codes, np.where(text.isna().to_numpy(), np.nan, rare)))
+        yield None
     matrices = [np.column_stack(cols) if cols else np.empty((len(f), 0)) for cols, f in zip(encoded, frames)]
     return matrices, list(range(len(numerical), len(numerical) + len(categorical)))
 
@@ -74,16 +85,20 @@ def iter_domain_classifier(reference: pd.DataFrame, production: pd.DataFrame, nu
     from sklearn.model_selection import StratifiedKFold
     from threadpoolctl import threadpool_limits
 
+    yield 0.0  # the imports, the first time
     rng = np.random.default_rng(seed)
     ref = reference.sample(min(rows, len(reference)), random_state=seed)
+    yield 0.0  # a copy of every column of a wide frame
     prod = production.sample(min(rows, len(production)), random_state=seed + 1)
-    (x_ref, x_prod), categorical_index = encode([ref, prod], numerical, categorical, DOMAIN_MAX_CATEGORIES)
+    yield 0.0
+    encoding = iter_encode([ref, prod], numerical, categorical, DOMAIN_MAX_CATEGORIES)
+    (x_ref, x_prod), categorical_index = yield from _at(0.0, encoding)
     x = np.vstack([x_ref, x_prod])
     y = np.r_[np.zeros(len(x_ref)), np.ones(len(x_prod))]
     mask = np.zeros(x.shape[1], dtype=bool)
     mask[categorical_index] = True
     folds = list(StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(x, y))
-    yield 0.0  # the sampling and encoding of hundreds of columns is a step of its own
+    yield 0.0
 
     def model():
         return HistGradientBoostingClassifier(max_iter=60, max_leaf_nodes=15, learning_rate=0.1,
@@ -92,12 +107,7 @@ def iter_domain_classifier(reference: pd.DataFrame, production: pd.DataFrame, nu
 
     fitted, fold_scores = [], []
     for fold, (train, test) in enumerate(folds):
-        steps = fit_in_steps(model(), x[train], y[train])
-        try:
-            while True:
-                yield 0.2 * (fold + next(steps)) / FOLDS
-        except StopIteration as stop:
-            clf = stop.value
+        clf = yield from _at(0.2 * fold / FOLDS, fit_in_thread(model(), x[train], y[train]))
         with threadpool_limits(limits=1, user_api="openmp"):
             fold_scores.append(clf.predict_proba(x[test])[:, 1])
         fitted.append(clf)
@@ -138,28 +148,35 @@ def iter_domain_classifier(reference: pd.DataFrame, production: pd.DataFrame, nu
     )
 
 
-def fit_in_steps(model, x: np.ndarray, y: np.ndarray) -> Generator[float, None, object]:
-    """Fit a HistGradientBoostingClassifier a few boosting iterations at a time, yielding the share done.
+def fit_in_thread(model, x: np.ndarray, y: np.ndarray) -> Generator[None, None, object]:
+    """`model.fit(x, y)` in a thread of its own, yielding every FIT_POLL_S until it is done; returns the model.
 
-    Warm start continues from the trees already grown, so the model equals one fit with the same `max_iter`.
-    Each step bins the data again and predicts with every tree so far, so steps are not made smaller than
-    FIT_STEP iterations (steps of one or two made a 500-column audit many times slower). OpenMP is kept to
-    one thread: its threads crawl on a busy machine.
+    One fit of 60 boosting iterations on 500 columns takes about a second. Run here, a cancel waited for it;
+    in warm-started steps (the same trees), each step bins the data again and predicts with every tree so far:
+    steps of 20 iterations cost a third more than one fit and still took 0.45 s each. The fit releases the GIL
+    in its loops (the generator yielded at least every 0.06 s during it), so it runs in a thread while this
+    generator keeps yielding; closing the generator returns at once, and the fit ends in the background,
+    unused. OpenMP is kept to one thread (in the fit's thread): its threads crawl on a busy machine.
     """
     from threadpoolctl import threadpool_limits
 
-    total = model.max_iter
-    done = 0
-    while done < total:
-        model.set_params(warm_start=True, max_iter=min(total, done + FIT_STEP))
+    def fit():
         with threadpool_limits(limits=1, user_api="openmp"):
-            model.fit(x, y)
-        if model.n_iter_ < model.max_iter:  # early stopping ended the boosting: so would one fit have
-            break
-        done = model.n_iter_
-        yield done / total
-    model.set_params(warm_start=False, max_iter=total)
-    return model
+            return model.fit(x, y)
+
+    return (yield from wait_in_thread(fit, FIT_POLL_S))
+
+
+def _at(fraction: float, steps: Generator[None, None, T]) -> Generator[float, None, T]:
+    """Each of the steps' yields as the share done `fraction`; returns what the steps return."""
+    try:
+        while True:
+            next(steps)
+            yield fraction
+    except StopIteration as stop:
+        return stop.value
+    finally:
+        steps.close()
 
 
 def _next_step(last: int, seconds: float, most: int) -> int:
@@ -215,7 +232,8 @@ class ReconstructionModel:
         self.numerical, self.categorical, self.seed = numerical, categorical, seed
 
     def iter_fit(self, reference: pd.DataFrame) -> Generator[None, None, ReconstructionModel]:
-        """Fit on a seeded sample of the reference, yielding while the SVD runs (see `fit_pca`)."""
+        """Fit on a seeded sample of the reference, yielding after each categorical column's levels, after the
+        standardisation, and while the SVD runs (see `fit_pca`)."""
         sample = reference.sample(min(PCA_MAX_ROWS, len(reference)), random_state=self.seed)
         numbers = np.column_stack([numeric_values(sample[c]) for c in self.numerical]) if self.numerical else None
         if numbers is not None:
@@ -223,28 +241,50 @@ class ReconstructionModel:
             filled = np.where(np.isnan(numbers), self.median, numbers)
             self.mean, self.scale = filled.mean(axis=0), filled.std(axis=0)
             self.scale[self.scale == 0] = 1.0
-        self.levels = {c: text_values(sample[c]).value_counts().index[:MAX_CATEGORIES].tolist()
-                       for c in self.categorical}
-        matrix = self.transform(sample)
+            del filled
+            yield None
+        self.levels = {}
+        for column in self.categorical:
+            self.levels[column] = text_values(sample[column]).value_counts().index[:MAX_CATEGORIES].tolist()
+            yield None
+        matrix = yield from self.iter_transform(sample)
+        yield None
         self.pca = yield from fit_pca(matrix, PCA_VARIANCE)
         return self
 
-    def transform(self, frame: pd.DataFrame) -> np.ndarray:
+    def iter_transform(self, frame: pd.DataFrame, rows: np.ndarray | None = None
+                       ) -> Generator[None, None, np.ndarray]:
+        """The standardised numbers and the one-hot categories of the `rows` (positions; None: all) of `frame`;
+        yields after the numbers, then between two categorical columns about every STEP_SECONDS (1,500 columns
+        of 20,000 rows take seconds). The rows are taken column by column, not as one copy of a wide frame."""
+
+        def column(name: str) -> pd.Series:
+            return frame[name] if rows is None else frame[name].iloc[rows]
+
         blocks = []
+        size = len(frame) if rows is None else len(rows)
         if self.numerical:
-            numbers = np.column_stack([numeric_values(frame[c]) for c in self.numerical])
+            numbers = np.column_stack([numeric_values(column(c)) for c in self.numerical])
             numbers = np.where(np.isnan(numbers), self.median, numbers)
             blocks.append((numbers - self.mean) / self.scale)
-        for column, levels in self.levels.items():
-            text = text_values(frame[column]).to_numpy()
+            del numbers
+            yield None
+        began = time.perf_counter()
+        for name, levels in self.levels.items():
+            text = text_values(column(name)).to_numpy()
             blocks.append(np.column_stack([(text == level).astype(float) for level in levels])
-                          if levels else np.empty((len(frame), 0)))
-        return np.hstack(blocks) if blocks else np.empty((len(frame), 0))
+                          if levels else np.empty((size, 0)))
+            if time.perf_counter() - began >= STEP_SECONDS:
+                yield None
+                began = time.perf_counter()
+        return np.hstack(blocks) if blocks else np.empty((size, 0))
 
-    def error(self, frame: pd.DataFrame) -> float:
-        if len(frame) == 0:
+    def iter_error(self, frame: pd.DataFrame, rows: np.ndarray | None = None) -> Generator[None, None, float]:
+        """The mean distance of the rows to their reconstruction; yields while transforming (`iter_transform`)."""
+        if (len(frame) if rows is None else len(rows)) == 0:
             return float("nan")
-        matrix = self.transform(frame)
+        matrix = yield from self.iter_transform(frame, rows)
+        yield None  # the one-hot blocks joined; the reconstruction (BLAS) is a step of its own
         return float(np.mean(np.linalg.norm(matrix - self.pca.reconstruct(matrix), axis=1)))
 
 
@@ -296,11 +336,12 @@ def iter_reconstruction_drift(reference: pd.DataFrame, production: pd.DataFrame,
         model = stop.value
     capped = PCA_MAX_ROWS
 
-    def chunk_error(frame: pd.DataFrame, rows: np.ndarray) -> float:
+    def chunk_error(frame: pd.DataFrame, rows: np.ndarray) -> Generator[float, None, float]:
         rows = rows if rows.size <= capped else np.sort(np.random.default_rng(seed).choice(rows, capped, replace=False))
-        return model.error(frame.iloc[rows])
+        return (yield from _at(progress(), model.iter_error(frame, rows)))
 
-    # every error to compute, in the order of the single pass before the steps; one yield after each
+    # every error to compute, in the order of the single pass before the steps; a yield after each, and
+    # within one while its rows are transformed
     reference_parts = [rows for rows in reference_chunks if rows.size >= min_rows]
     production_parts = [c.indices if c.rows >= min_rows else None for c in production_chunks.chunks]
     total = len(reference_parts) + sum(p is not None for p in production_parts) + 2
@@ -312,7 +353,7 @@ def iter_reconstruction_drift(reference: pd.DataFrame, production: pd.DataFrame,
     yield 0.3
     reference_errors = []
     for rows in reference_parts:
-        reference_errors.append(chunk_error(reference, rows))
+        reference_errors.append((yield from chunk_error(reference, rows)))
         done += 1
         yield progress()
     reference_errors = np.array(reference_errors)
@@ -321,14 +362,14 @@ def iter_reconstruction_drift(reference: pd.DataFrame, production: pd.DataFrame,
     band = (mean - 3 * sd, mean + 3 * sd)
     chunk_errors = []
     for rows in production_parts:
-        chunk_errors.append(None if rows is None else chunk_error(production, rows))
+        chunk_errors.append(None if rows is None else (yield from chunk_error(production, rows)))
         if rows is not None:
             done += 1
             yield progress()
-    production_error = chunk_error(production, np.arange(len(production)))
+    production_error = yield from chunk_error(production, np.arange(len(production)))
     done += 1
     yield progress()
-    reference_error = chunk_error(reference, np.arange(len(reference)))
+    reference_error = yield from chunk_error(reference, np.arange(len(reference)))
     return ReconstructionResult(
         components=int(model.pca.n_components_), explained_variance=float(model.pca.explained_variance_ratio_.sum()),
         reference_error=reference_error, production_error=production_error,

@@ -37,6 +37,7 @@ from engine.drift.bucketed import BucketedSample, Buckets, Part, ks_distances, w
 from engine.drift.stattests import (EXACT_KS_MAX_N, REGISTRY, BinningConfig, DriftMethod, MethodResult, SortedSample,
                                     ks_from_distance)
 from engine.errors import ConfigError
+from engine.progress import drain
 from engine.schema import ColumnKind, Schema
 
 MAX_DISTINCT, MAX_DISTINCT_SHARE = 10_000, 0.5
@@ -87,14 +88,26 @@ class DriftCalculator(Calculator[DriftResult]):
     # -- fit -----------------------------------------------------------------------------
 
     def _fit(self, reference: pd.DataFrame) -> None:
+        drain(self._iter_fit(reference))
+
+    def _iter_fit(self, reference: pd.DataFrame) -> Generator[float, None, None]:
+        """Every column's reference values counted (and codes made), two columns at a time; a yield after each
+        (1,500 columns took 0.4 s in one step)."""
         self._rows: dict[str, np.ndarray | None] = {}
         reference = self._sample(reference, "reference")
         self._reference = reference
         columns = [_Column(c.name, "feature", drift_kind(c.kind)) for c in self.schema.analysed if c.in_reference]
         columns += [_Column(o.name, o.role, o.kind) for o in self.outputs
                     if self._series(reference, o.name, "reference") is not None]
-        with ThreadPoolExecutor(WORKERS) as pool:  # numpy's sort and pyarrow's encoding release the GIL
-            list(pool.map(lambda c: self._prepare(c, self._series(reference, c.name, "reference")), columns))
+        pool = ThreadPoolExecutor(WORKERS)  # numpy's sort and pyarrow's encoding release the GIL
+        try:
+            futures = [pool.submit(lambda c=c: self._prepare(c, self._series(reference, c.name, "reference")))
+                       for c in columns]
+            for i, future in enumerate(futures):
+                future.result()
+                yield (i + 1) / len(futures)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # a cancel: the column in hand is finished, no more
         self._columns = columns
 
     def _series(self, frame: pd.DataFrame, name: str, side: str) -> pd.Series | None:

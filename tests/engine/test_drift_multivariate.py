@@ -2,6 +2,8 @@
 shuffling each column on its own and scoring it alone gives."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -80,7 +82,7 @@ def test_split_features_maps_the_trees_back_to_the_input_order_with_categorical_
     assert M.split_features(model, 4).tolist() == [False, True, True, False]
 
 
-def test_fitting_in_warm_started_steps_grows_the_same_trees_as_one_fit(monkeypatch):
+def test_fitting_in_a_thread_yields_while_it_fits_and_grows_the_same_trees_as_one_fit():
     rng = np.random.default_rng(3)
     x = np.column_stack([rng.normal(size=900), rng.exponential(size=900), rng.integers(0, 5, 900).astype(float)])
     x[rng.random(900) < 0.05, 0] = np.nan
@@ -91,18 +93,32 @@ def test_fitting_in_warm_started_steps_grows_the_same_trees_as_one_fit(monkeypat
                                               categorical_features=[False, False, True], random_state=4)
 
     whole = model().fit(x, y)
-    monkeypatch.setattr(M, "FIT_STEP", 1)  # one iteration per step: the most warm starts
-    steps = M.fit_in_steps(model(), x, y)
-    shares = []
-    try:
-        while True:
-            shares.append(next(steps))
-    except StopIteration as stop:
-        stepped = stop.value
-    assert len(shares) >= 12 and shares[-1] == 1.0
-    assert stepped.n_iter_ == whole.n_iter_ == 60
-    assert not stepped.warm_start and stepped.max_iter == 60
-    np.testing.assert_array_equal(stepped.predict_proba(x), whole.predict_proba(x))
+    threaded = drain(M.fit_in_thread(model(), x, y))
+    assert threaded.n_iter_ == whole.n_iter_ == 60
+    np.testing.assert_array_equal(threaded.predict_proba(x), whole.predict_proba(x))
+
+    class Waiting:  # a fit that lasts until the test lets it end
+        def __init__(self) -> None:
+            self.go, self.ended = threading.Event(), threading.Event()
+
+        def fit(self, x, y):
+            assert self.go.wait(30)
+            self.ended.set()
+            return self
+
+    slow = Waiting()
+    steps = M.fit_in_thread(slow, x, y)
+    for _ in range(3):
+        next(steps)  # yields while the fit runs
+    slow.go.set()
+    assert drain(steps) is slow
+    abandoned = Waiting()
+    steps = M.fit_in_thread(abandoned, x, y)
+    next(steps)
+    steps.close()  # a cancel returns at once; the fit ends in the background, unused
+    assert not abandoned.ended.is_set()
+    abandoned.go.set()
+    assert abandoned.ended.wait(30)
 
 
 def test_fit_pca_matches_scikit_learns_full_svd_pca():
