@@ -12,7 +12,7 @@ sooner (opening a file, running, a test) builds it on the spot through `setup_pa
 from __future__ import annotations
 
 import os
-
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,16 @@ class LoadingPage(QWidget):
         label.setObjectName("emptyState")
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         QVBoxLayout(self).addWidget(label)
+
+
+def _prestart_quietly(config: Any) -> None:
+    """In a pool thread: start the audit's model process ahead of the run (engine.isolation.process.prestart)."""
+    from engine.isolation.process import prestart
+
+    try:
+        prestart(config)
+    except Exception:  # noqa: BLE001  no model process now: the run starts one, and reports why it cannot
+        pass
 
 
 class MainWindow(QMainWindow):
@@ -462,12 +472,7 @@ class MainWindow(QMainWindow):
         ASSAY_NO_PRESTART=1 turns it off (the app's tests, which open many audits they never run)."""
         if config.model.path is None or os.environ.get("ASSAY_NO_PRESTART"):
             return
-        from engine.isolation.process import prestart
-
-        try:
-            prestart(config)
-        except Exception:  # noqa: BLE001  no model process now: the run starts one, and reports why it cannot
-            pass
+        QThreadPool.globalInstance().start(partial(_prestart_quietly, config))  # spawning takes 0.1 s: not here
 
     def save_audit(self) -> bool:
         if self.session.path is None:

@@ -90,6 +90,9 @@ def start_model(config: Any, in_process: bool = False) -> "ModelProcess | Any | 
 
 _spare_lock = threading.Lock()
 _spare: "ModelProcess | None" = None
+_spare_started = threading.Event()  # cleared while a prestart in another thread is starting a spare
+_spare_started.set()
+SPARE_WAIT_S = 10.0  # how long a run waits for a spare that another thread is starting (it takes about 0.1 s)
 
 
 def prestart(config: Any) -> None:
@@ -104,16 +107,21 @@ def prestart(config: Any) -> None:
     with _spare_lock:
         if _spare is not None and _fits(_spare, config):
             return  # one is starting or waiting already
-    fresh = ModelProcess(config.model.path, timeout_s=config.model.timeout_s,
-                         memory_limit_mb=config.model.memory_limit_mb)
-    with _spare_lock:
-        old, _spare = _spare, fresh
+        _spare_started.clear()  # the app calls this in a pool thread: a run that starts meanwhile waits for it
+    try:
+        fresh = ModelProcess(config.model.path, timeout_s=config.model.timeout_s,
+                             memory_limit_mb=config.model.memory_limit_mb)
+        with _spare_lock:
+            old, _spare = _spare, fresh
+    finally:
+        _spare_started.set()
     if old is not None:
         old.close()
 
 
 def _take_spare(config: Any) -> "ModelProcess | None":
     global _spare
+    _spare_started.wait(SPARE_WAIT_S)  # a spare being started in another thread: take it, not start a second one
     with _spare_lock:
         spare, _spare = _spare, None
     if spare is None:

@@ -77,8 +77,9 @@ def test_opening_an_audit_starts_its_model_process_and_the_run_uses_it(qtbot, wi
     config = AuditConfig.from_toml(path)
     write_model(Path(config.model.path), Misbehaving())  # a model that behaves
     assert window.open_audit(path)
+    qtbot.waitUntil(lambda: process._spare is not None, timeout=30_000)  # started at open (in a pool thread)
     spare = process._spare
-    assert spare is not None and spare._process.is_alive()  # started at open, before any run
+    assert spare._process.is_alive()  # before any run
     with qtbot.waitSignal(window.session.audit_finished, timeout=120_000):
         window.run_action.trigger()
     assert window.session.report.model_error is None

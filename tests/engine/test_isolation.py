@@ -275,6 +275,41 @@ def test_a_prestarted_model_process_is_the_one_the_audit_uses(tmp_path, no_orpha
     assert report.model_error is None and report.status_of("predictions").status == "ran"
 
 
+def test_a_run_waits_for_the_spare_another_thread_is_starting_and_takes_it(tmp_path, no_orphans, monkeypatch):
+    """The app starts the spare in a pool thread (spawning takes about 0.1 s, too long for its GUI thread): a run
+    that begins meanwhile must take that process, not start a second one that would be left over."""
+    import threading
+
+    from engine.isolation import process
+
+    config = audit(tmp_path, Misbehaving(), timeout_s=120)
+    spawning, go_on = threading.Event(), threading.Event()
+    real = process.ModelProcess
+
+    def slow_spawn(*args, **kwargs):
+        spawning.set()
+        assert go_on.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(process, "ModelProcess", slow_spawn)
+    starter = threading.Thread(target=process.prestart, args=(config,))
+    starter.start()
+    assert spawning.wait(30)
+    monkeypatch.setattr(process, "ModelProcess", real)
+    taken: list = []
+    runner = threading.Thread(target=lambda: taken.append(process.start_model(config)))
+    runner.start()
+    runner.join(0.3)
+    assert runner.is_alive()  # waiting for the spare, not spawning its own
+    go_on.set()
+    starter.join(30)
+    runner.join(30)
+    try:
+        assert len(taken) == 1 and process._spare is None and [p.pid for p in model_processes()] == [taken[0].pid]
+    finally:
+        taken[0].close()
+
+
 def test_a_prestarted_model_process_with_other_limits_is_stopped_not_used(tmp_path, no_orphans):
     from engine.isolation import process
 
