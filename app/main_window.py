@@ -66,6 +66,23 @@ class LoadingPage(QWidget):
         QVBoxLayout(self).addWidget(label)
 
 
+def _import_quietly(modules: tuple[str, ...], done: Any) -> None:
+    """In a pool thread: import `modules` (the Setup page's pandas and engine; pyqtgraph, the plots and the PDF
+    machinery), then emit `done`, queued to the GUI thread. Only imports, never a widget. A module that fails to
+    import is imported again by the GUI thread when it needs it, and the error is reported then."""
+    from importlib import import_module
+
+    for name in modules:
+        try:
+            import_module(name)
+        except Exception:  # noqa: BLE001, S110 - reported when the GUI thread imports it again
+            pass
+    try:
+        done.emit()
+    except RuntimeError:  # the window is gone
+        pass
+
+
 def _prestart_quietly(config: Any) -> None:
     """In a pool thread: start the audit's model process ahead of the run (engine.isolation.process.prestart)."""
     from engine.isolation.process import prestart
@@ -310,20 +327,9 @@ class MainWindow(QMainWindow):
             import superqt  # noqa: F401  (and with it qtpy, PySide6.QtOpenGL*)
             import superqt.utils  # noqa: F401
 
-            QThreadPool.globalInstance().start(self._import_setup_page)
+            QThreadPool.globalInstance().start(partial(_import_quietly, ("app.pages.setup",), self._setup_imported))
         else:
             QTimer.singleShot(0, self, self._on_setup_imported)
-
-    def _import_setup_page(self) -> None:
-        """In a pool thread: only imports (pandas, the engine), never touches a widget."""
-        try:
-            import app.pages.setup  # noqa: F401
-        except Exception:  # noqa: BLE001 - the GUI thread imports again and reports the error
-            pass
-        try:
-            self._setup_imported.emit()  # queued to the GUI thread
-        except RuntimeError:  # the window is gone
-            pass
 
     def _on_setup_imported(self) -> None:
         self.setup_page  # noqa: B018 (the property builds the page)
@@ -343,21 +349,7 @@ class MainWindow(QMainWindow):
         import PySide6.QtSvg  # noqa: F401  (what pyqtgraph loads of Qt, here: see _on_first_paint)
         import PySide6.QtTest  # noqa: F401
 
-        QThreadPool.globalInstance().start(self._import_result_modules)
-
-    def _import_result_modules(self) -> None:
-        """In a pool thread: only imports, never touches a widget."""
-        from importlib import import_module
-
-        for name in RESULT_MODULES:
-            try:
-                import_module(name)
-            except Exception:  # noqa: BLE001 - the page imports again when it needs the module, and reports it
-                pass
-        try:
-            self._results_imported.emit()  # queued to the GUI thread
-        except RuntimeError:  # the window is gone
-            pass
+        QThreadPool.globalInstance().start(partial(_import_quietly, RESULT_MODULES, self._results_imported))
 
     def _prepare_pages(self) -> None:
         from app import garbage

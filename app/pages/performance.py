@@ -311,19 +311,15 @@ class PerformancePage(QWidget):
             curves.append(plot)
             yield
         self.roc, self.pr, self.calibration = curves
-        for d in P.DATASETS:
-            confusion = G.ConfusionMap()
-            confusion.png_name = f"confusion_matrix_{d}"
-            confusion.setMinimumHeight(200)
-            self.confusion_row.addWidget(titled(d.capitalize(), confusion), 1)
-            self.confusion[d] = confusion
-            yield
-            sweep = G.SweepPlot()
-            sweep.png_name = f"threshold_sweep_{d}"
-            sweep.setMinimumHeight(200)
-            self.threshold_row.addWidget(titled(d.capitalize(), sweep), 1)
-            self.sweeps[d] = sweep
-            yield
+        for d in P.DATASETS:  # one per dataset, side by side: the confusion matrices, the threshold sweeps
+            for make, name, row, kept in ((G.ConfusionMap, "confusion_matrix", self.confusion_row, self.confusion),
+                                          (G.SweepPlot, "threshold_sweep", self.threshold_row, self.sweeps)):
+                plot = make()  # one plot per step
+                plot.png_name = f"{name}_{d}"
+                plot.setMinimumHeight(200)
+                row.addWidget(titled(d.capitalize(), plot), 1)
+                kept[d] = plot
+                yield
         residuals = G.ResidualPlot()
         yield
         errors = G.HistogramPlot()
