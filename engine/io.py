@@ -18,7 +18,7 @@ import pandas as pd
 
 from engine.errors import InputError, ModelOpenError, ModelTrustError, UntrustedTypesError
 from engine.memory import available_memory, format_bytes
-from engine.progress import drain
+from engine.progress import drain, scaled_fractions
 
 # Tokens read as missing in text files, besides the empty field.
 MISSING_TOKENS = (
@@ -312,7 +312,7 @@ def _iter_csv(path: Path, role: str, sample_bytes: int | None) -> Generator[floa
         # Transcoded here, to a UTF-8 copy, hashing the original in the same pass: pyarrow's own
         # transcoding calls Python codecs from its I/O thread, which outlives a cancelled read and can
         # abort the interpreter at exit.
-        parsed, sha = yield from _scaled_fraction(_iter_utf8_copy(path, encoding), 0.0, 0.4)
+        parsed, sha = yield from scaled_fractions(_iter_utf8_copy(path, encoding), 0.0, 0.4)
         start = 0.4
     try:
         column_types: dict[str, Any] = {}
@@ -320,7 +320,7 @@ def _iter_csv(path: Path, role: str, sample_bytes: int | None) -> Generator[floa
             try:
                 steps = _iter_csv_batches(parsed, path, encoding, delimiter, column_types, role, sample_bytes,
                                           hashed=sha is None)
-                batches, digest, schema = yield from _scaled_fraction(steps, start, 0.9)
+                batches, digest, schema = yield from scaled_fractions(steps, start, 0.9)
                 break
             except pa.ArrowInvalid as exc:
                 widened = _widened(str(exc), reader_schema=getattr(exc, "schema", None))
@@ -479,7 +479,7 @@ def _iter_parquet(path: Path, role: str, sample_bytes: int | None) -> Generator[
             break
     batch = None  # the loop's last batch is not kept alive through the conversion
     sampled = rows < total
-    sha = "" if sampled else (yield from _scaled_fraction(iter_sha256(path), 0.7, 0.8))
+    sha = "" if sampled else (yield from scaled_fractions(iter_sha256(path), 0.7, 0.8))
     frame = yield from _to_pandas(batches, parquet.schema_arrow, 0.8)
     return frame, "Parquet", sha
 
@@ -512,7 +512,7 @@ def _iter_feather(path: Path, role: str, sample_bytes: int | None) -> Generator[
             if sample_bytes is not None and read >= sample_bytes and i + 1 < total:
                 sampled = True
                 break
-    sha = "" if sampled else (yield from _scaled_fraction(iter_sha256(path), 0.7, 0.8))
+    sha = "" if sampled else (yield from scaled_fractions(iter_sha256(path), 0.7, 0.8))
     frame = yield from _to_pandas(batches, schema, 0.8)
     return frame, "Feather", sha
 
@@ -528,14 +528,6 @@ def _monotonic(steps: Generator[float, None, Any]) -> Generator[float, None, Any
         return stop.value
     finally:
         steps.close()
-
-
-def _scaled_fraction(steps: Generator[float, None, Any], start: float, end: float):
-    try:
-        while True:
-            yield start + (end - start) * next(steps)
-    except StopIteration as stop:
-        return stop.value
 
 
 def _to_pandas(batches: list, schema, start: float) -> Generator[float, None, pd.DataFrame]:
@@ -569,7 +561,7 @@ def _to_pandas(batches: list, schema, start: float) -> Generator[float, None, pd
         column, columns[i] = columns[i], None
         if meta is None:
             share = (1.0 - start) / max(len(fields), 1)
-            converted[i] = yield from _scaled_fraction(_iter_column_to_pandas(column), start + share * i,
+            converted[i] = yield from scaled_fractions(_iter_column_to_pandas(column), start + share * i,
                                                        start + share * (i + 1))
             labels.append(field.name)
         else:  # the column and the index columns, with the metadata: pandas' dtypes and index

@@ -44,6 +44,16 @@ def scaled(events: Generator[ProgressEvent, None, T], start: float, end: float) 
         events.close()
 
 
+def scaled_fractions(steps: Generator[float, None, T], start: float, end: float,
+                     message: str | None = None) -> Generator[object, None, T]:
+    """The same for a generator of bare fractions (0-1): each mapped into [start, end], and paired with `message`
+    when one is given (the `(fraction, message)` steps of a calculator). Returns what `steps` returns."""
+    try:
+        while True:
+            fraction = start + (end - start) * next(steps)
+            yield fraction if message is None else (fraction, message)
+    except StopIteration as stop:
+        return stop.value
 
 
 def wait_in_thread(work: Callable[[], T], interval: float = 0.1) -> Generator[None, None, T]:

@@ -37,7 +37,7 @@ from engine.drift.bucketed import BucketedSample, Buckets, Part, ks_distances, w
 from engine.drift.stattests import (EXACT_KS_MAX_N, REGISTRY, BinningConfig, DriftMethod, MethodResult, SortedSample,
                                     ks_from_distance)
 from engine.errors import ConfigError
-from engine.progress import drain
+from engine.progress import drain, scaled_fractions
 from engine.schema import ColumnKind, Schema
 
 MAX_DISTINCT, MAX_DISTINCT_SHARE = 10_000, 0.5
@@ -203,26 +203,18 @@ class DriftCalculator(Calculator[DriftResult]):
             notes.append(f"Domain classifier not run: it needs at least {MIN_DOMAIN_ROWS} rows in each dataset "
                          f"(reference {rows[0]:,}, production {rows[1]:,}).")
         else:
-            steps = iter_domain_classifier(self._reference, production, numerical, categorical,
-                                           self.config.domain_rows, self.config.permutations, self.seed)
-            try:
-                while True:
-                    yield 0.75 + 0.2 * next(steps), "Drift: domain classifier"
-            except StopIteration as stop:
-                domain = stop.value
+            domain = yield from scaled_fractions(
+                iter_domain_classifier(self._reference, production, numerical, categorical, self.config.domain_rows,
+                                       self.config.permutations, self.seed), 0.75, 0.95, "Drift: domain classifier")
             notes.append(f"Domain classifier: gradient boosting on {domain.rows_per_dataset:,} seeded rows per "
                          f"dataset, 3-fold cross-validated ROC-AUC, p-value from {domain.permutations:,} permutations "
                          f"of the held-out labels.")
         reconstruction = None
         if numerical or categorical:
-            steps = iter_reconstruction_drift(
-                self._reference, production, numerical, categorical, chunking, reference_chunks,
-                self.config.min_chunk_rows, self.seed)
-            try:
-                while True:
-                    yield 0.95 + 0.05 * next(steps), "Drift: PCA reconstruction error"
-            except StopIteration as stop:
-                reconstruction = stop.value
+            reconstruction = yield from scaled_fractions(
+                iter_reconstruction_drift(self._reference, production, numerical, categorical, chunking,
+                                          reference_chunks, self.config.min_chunk_rows, self.seed),
+                0.95, 1.0, "Drift: PCA reconstruction error")
             notes.append(f"PCA reconstruction: {reconstruction.components} components "
                          f"({reconstruction.explained_variance:.0%} of the reference variance); band from "
                          f"reference chunks (mean +- 3 sd).")

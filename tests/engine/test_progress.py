@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from engine.progress import drain, wait_in_thread
+from engine.progress import drain, scaled_fractions, wait_in_thread
 
 
 def test_wait_in_thread_returns_the_result_and_raises_the_error():
@@ -25,3 +25,23 @@ def test_closing_wait_in_thread_returns_at_once_while_the_call_runs_on():
     steps.close()
     assert time.perf_counter() - began < 0.5
     release.set()
+
+
+def test_scaled_fractions_maps_each_fraction_into_its_slice_and_returns_the_result():
+    def steps():
+        yield 0.0
+        yield 0.5
+        yield 1.0
+        return "done"
+
+    def outer():
+        result = yield from scaled_fractions(steps(), 0.2, 0.6)
+        labelled = yield from scaled_fractions(steps(), 0.6, 1.0, "stage")
+        return result, labelled
+
+    events, out = outer(), []
+    with pytest.raises(StopIteration) as stop:
+        while True:
+            out.append(next(events))
+    assert stop.value.value == ("done", "done")
+    assert out == [0.2, 0.4, 0.6, (0.6, "stage"), (0.8, "stage"), (1.0, "stage")]
