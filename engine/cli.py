@@ -1,4 +1,5 @@
-"""The `assay` command: audit (headless, a CI gate), demo, gui.
+"""The `assay` command: audit (headless, a CI gate), demo, verify, gui. The desktop app (gui, --selftest) is
+handed in by `app/launcher.py`, the installed command's entry point: the engine never imports the app or Qt.
 
 Exit codes: 0 the audit ran and no finding failed; 1 a finding failed; 2 bad input or
 configuration (one line on stderr naming the file, column or key; no traceback).
@@ -9,6 +10,7 @@ import argparse
 import sys
 import warnings
 from pathlib import Path
+from typing import Protocol
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -67,19 +69,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+class Desktop(Protocol):
+    """The desktop app, as the `assay` command reaches it: `app/launcher.py` passes it in, since the engine never
+    imports the app (or Qt)."""
+
+    def open(self, audit_file: Path | None, run: bool) -> int: ...
+
+    def selftest(self, folder: Path | None) -> int: ...
+
+
+def main(argv: list[str] | None = None, desktop: Desktop | None = None) -> int:
     import multiprocessing
 
     multiprocessing.freeze_support()  # the frozen bundle starts the model process by running itself
     args = build_parser().parse_args(argv)
-    if args.selftest:
-        from app.selftest import run_selftest
-
-        return run_selftest(args.selftest_dir)
-    if args.command in (None, "gui"):
-        from app.main import main as gui_main
-
-        return gui_main(getattr(args, "audit_file", None), run=getattr(args, "run", False))
+    if args.selftest or args.command in (None, "gui"):
+        if desktop is None:
+            return _fail("the desktop app starts with the `assay` command (app/launcher.py), not through engine.cli")
+        if args.selftest:
+            return desktop.selftest(args.selftest_dir)
+        return desktop.open(getattr(args, "audit_file", None), getattr(args, "run", False))
     if args.command == "demo":
         return _demo(args.folder, args.seed)
     if args.command == "verify":

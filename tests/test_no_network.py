@@ -179,7 +179,7 @@ def test_data_and_model_paths_that_look_like_urls_are_never_fetched(tmp_path):
 
 
 def test_the_app_opening_and_running_the_demo_offscreen_stays_offline(tmp_path):
-    run = run_guarded(tmp_path, "-m", "engine.cli", "--selftest", "--selftest-dir", str(tmp_path / "selftest"))
+    run = run_guarded(tmp_path, "-m", "app.launcher", "--selftest", "--selftest-dir", str(tmp_path / "selftest"))
     assert run.result.returncode == 0, run.result.stdout[-3000:] + run.result.stderr[-3000:]
     assert "selftest passed" in run.result.stdout
     assert_offline(run)
