@@ -115,6 +115,8 @@ class MainWindow(QMainWindow):
         self._setup_page: Any = None  # SetupPage, built after the first paint (see setup_page)
         self._painted = False
         self._ready = False  # painted, and the Setup page is built
+        self._warming = False  # the result pages' modules are being imported (see _warm_up)
+        self._prepared = False  # ... imported, and the pages' plot building queued
         self._when_ready: list = []  # callbacks waiting for that
         self._setup_imported.connect(self._on_setup_imported)
         self._results_imported.connect(self._prepare_pages)
@@ -343,7 +345,7 @@ class MainWindow(QMainWindow):
         """Get the result pages ready before any result: a pool thread imports pyqtgraph, the plot modules and the
         PDF machinery (half a second or more in the GUI thread), then the pages build their plots a step at a
         time while the window waits for the user or the audit."""
-        if getattr(self, "_warming", False):
+        if self._warming:
             return
         self._warming = True
         import PySide6.QtSvg  # noqa: F401  (what pyqtgraph loads of Qt, here: see _on_first_paint)
@@ -363,7 +365,7 @@ class MainWindow(QMainWindow):
 
     def is_warmed_up(self) -> bool:
         """Whether start-up is over: the modules imported and every page's plots built (see _warm_up)."""
-        return getattr(self, "_prepared", False) and not any(k.startswith("prepare:") for k in self.steps.keys())
+        return self._prepared and not any(k.startswith("prepare:") for k in self.steps.keys())
 
     def _connect(self) -> None:
         s = self.session
