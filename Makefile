@@ -8,7 +8,7 @@ DEMO   := build/demo
 
 .PHONY: run test bench bundle bundle-check sysdeps demo clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'

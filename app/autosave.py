@@ -81,14 +81,14 @@ class SavedSession:
 
     def load_config(self) -> Any:
         """The AuditConfig; raises ConfigError when the saved configuration is no longer valid."""
-        from engine.config import AuditConfig
+        from assay.engine.config import AuditConfig
 
         base = self.audit_file.parent if self.audit_file is not None else None
         return AuditConfig.from_dict(self.config, base_dir=base, source=self.audit_file)
 
     def load_results(self) -> Any:
         """The last AuditReport; raises (OSError, UnpicklingError, ...) when it cannot be read back."""
-        from app.saved_results import load_report
+        from assay.app.saved_results import load_report
 
         if self.results is None:
             raise FileNotFoundError("no saved results")
@@ -217,7 +217,7 @@ class Autosave(QObject):
         if self._finished or not (session.has_config or session.path is not None):
             return False
         try:
-            from engine.config import write_atomic
+            from assay.engine.config import write_atomic
 
             self.folder.mkdir(parents=True, exist_ok=True)
             if not self._lock.isLocked() and not self._lock.tryLock(0):
@@ -281,8 +281,8 @@ class _ReportWriter:
         QThreadPool.globalInstance().start(lambda: self._write(json_path, results_path, report, generation))
 
     def _write(self, json_path: Path, results_path: Path, report: Any, generation: int) -> None:
-        from app.saved_results import dump_report
-        from engine.config import write_atomic
+        from assay.app.saved_results import dump_report
+        from assay.engine.config import write_atomic
 
         try:
             results = dump_report(report)
@@ -348,7 +348,7 @@ def ask_restore(parent: QWidget | None, saved: SavedSession) -> str:
     later = box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(restore)
     box.setEscapeButton(later)
-    from app.dialogs import set_min_width
+    from assay.app.dialogs import set_min_width
 
     set_min_width(box, 560)
     box.exec()
@@ -382,7 +382,7 @@ def offer_restore(window: Any, folder: Path | None = None) -> bool:
 
 def restore(window: Any, saved: SavedSession, run: bool = False) -> bool:
     """Bring the saved configuration (and audit file) back into the window; the autosave is then removed."""
-    from app import dialogs
+    from assay.app import dialogs
 
     try:
         config = saved.load_config()
@@ -437,6 +437,6 @@ def _escape(text: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _version() -> str:
-    from engine.version import assay_version
+    from assay.engine.version import assay_version
 
     return assay_version()  # reads the package metadata: milliseconds, so once

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QGridLayout, QMessageBox, QSizePolicy, QSpacerItem
 
 def error_text(error: BaseException | str) -> str:
     """The message a person reads: the engine's own text for known errors, else the exception."""
-    from engine.errors import AssayError  # here, not at the top: importing the engine loads pandas
+    from assay.engine.errors import AssayError  # here, not at the top: importing the engine loads pandas
 
     if isinstance(error, str):
         return error

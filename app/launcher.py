@@ -8,21 +8,21 @@ from pathlib import Path
 
 
 class Desktop:
-    """engine.cli.Desktop: the app's modules are imported only when a command needs them."""
+    """assay.engine.cli.Desktop: the app's modules are imported only when a command needs them."""
 
     def open(self, audit_file: Path | None, run: bool) -> int:
-        from app.main import main as gui_main
+        from assay.app.main import main as gui_main
 
         return gui_main(audit_file, run=run)
 
     def selftest(self, folder: Path | None) -> int:
-        from app.selftest import run_selftest
+        from assay.app.selftest import run_selftest
 
         return run_selftest(folder)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from engine.cli import main as cli_main
+    from assay.engine.cli import main as cli_main
 
     return cli_main(argv, desktop=Desktop())
 

@@ -18,7 +18,7 @@ STARTUP_PROBE = "ASSAY_STARTUP_PROBE"  # set by bench/cold_start.py to time an i
 
 
 def main(audit_file: Path | None = None, run: bool = False) -> int:
-    from app.platform_check import startup_problem
+    from assay.app.platform_check import startup_problem
 
     problem = startup_problem()
     if problem:
@@ -45,8 +45,8 @@ def _prestart_model(audit_file: Path) -> None:
     start-up (it opens no file until the run, after the trust checks). A file that cannot be read is left to
     open_audit, which says why."""
     try:
-        from engine.config import AuditConfig
-        from engine.isolation.process import prestart
+        from assay.engine.config import AuditConfig
+        from assay.engine.isolation.process import prestart
 
         prestart(AuditConfig.from_toml(audit_file))
     except Exception:  # noqa: BLE001  open_audit reports the problem with the file
@@ -59,8 +59,8 @@ def create_application():
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
-    from app import garbage, refcount_guard, theme
-    from app.settings import AppSettings
+    from assay.app import garbage, refcount_guard, theme
+    from assay.app.settings import AppSettings
 
     app = QApplication.instance()
     if app is None:
@@ -77,7 +77,7 @@ def create_application():
     theme.apply_theme(app, AppSettings().theme)
 
     def follow_system(_scheme=None) -> None:
-        from app.settings import AppSettings
+        from assay.app.settings import AppSettings
 
         if AppSettings().theme == "system":
             theme.apply_theme(app, "system")
@@ -87,7 +87,7 @@ def create_application():
 
 
 def create_window():
-    from app.main_window import MainWindow
+    from assay.app.main_window import MainWindow
 
     window = MainWindow()
     install_excepthook(window)
@@ -108,7 +108,7 @@ def install_excepthook(window) -> None:
         if QThread.currentThread() != window.thread():  # widgets only in the GUI thread: stderr it is
             return
         try:
-            from app.dialogs import show_error
+            from assay.app.dialogs import show_error
 
             show_error(window, "Something went wrong", exc.with_traceback(tb))
         except Exception:  # the dialog itself failed: the traceback is already on stderr

@@ -22,23 +22,23 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, Q
                                QMainWindow, QMessageBox, QProgressBar, QPushButton, QStackedWidget, QStyle, QToolBar,
                                QVBoxLayout, QWidget)
 
-from app import theme
-from app.pages.drift import DriftPage
-from app.pages.explanations import ExplanationsPage
-from app.pages.fairness import FairnessPage
-from app.pages.overview import OverviewPage
-from app.pages.performance import PerformancePage
-from app.pages.quality import QualityPage
-from app.pages.report import ReportPage
-from app.session import AuditSession
-from app.settings import AppSettings
+from assay.app import theme
+from assay.app.pages.drift import DriftPage
+from assay.app.pages.explanations import ExplanationsPage
+from assay.app.pages.fairness import FairnessPage
+from assay.app.pages.overview import OverviewPage
+from assay.app.pages.performance import PerformancePage
+from assay.app.pages.quality import QualityPage
+from assay.app.pages.report import ReportPage
+from assay.app.session import AuditSession
+from assay.app.settings import AppSettings
 
 AUDIT_FILTER = "Audit files (*.toml);;All files (*)"
 PAGES = ("setup", "overview", "quality", "performance", "drift", "fairness", "explanations", "report")
 RESULT_PAGES = PAGES[1:]  # pages with show_result(report) and clear(); all but the light Overview and Report
 # pages also show_steps(report), and prepare_steps() where they build plots (see _show_report, app/steps.py)
-RESULT_MODULES = ("pyqtgraph", "app.plots.performance", "app.plots.drift", "app.plots.heatmap", "app.plots.fairness",
-                  "app.plots.explanations", "app.plots.missing", "engine.report.pdf")  # imported ahead (_warm_up)
+RESULT_MODULES = ("pyqtgraph", "assay.app.plots.performance", "assay.app.plots.drift", "assay.app.plots.heatmap", "assay.app.plots.fairness",
+                  "assay.app.plots.explanations", "assay.app.plots.missing", "assay.engine.report.pdf")  # imported ahead (_warm_up)
 PAGE_TITLES = {"setup": "Setup", "overview": "Overview", "quality": "Data quality", "performance": "Performance",
                "drift": "Drift", "fairness": "Fairness", "explanations": "Explanations", "report": "Report"}
 FINDING_PAGES = {"quality": "quality", "performance": "performance", "drift": "drift", "fairness": "fairness",
@@ -85,7 +85,7 @@ def _import_quietly(modules: tuple[str, ...], done: Any) -> None:
 
 def _prestart_quietly(config: Any) -> None:
     """In a pool thread: start the audit's model process ahead of the run (engine.isolation.process.prestart)."""
-    from engine.isolation.process import prestart
+    from assay.engine.isolation.process import prestart
 
     try:
         prestart(config)
@@ -101,14 +101,14 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or AppSettings()
         self.session = session or AuditSession(self)
-        from app.autosave import Autosave
+        from assay.app.autosave import Autosave
 
         self.autosave = Autosave(self.session)  # nothing lost: see app/autosave.py
         self.setWindowIcon(theme.app_icon())
         self.setMinimumSize(760, 520)
         self.last_error: QMessageBox | None = None  # the last error dialog shown (tests read it)
         self.preferences_dialog: Any = None  # the last Preferences dialog opened (tests read it)
-        from app.steps import StepRunner
+        from assay.app.steps import StepRunner
 
         self.steps = StepRunner(self)  # pages build their plots and show a report a step at a time (app/steps.py)
 
@@ -281,7 +281,7 @@ class MainWindow(QMainWindow):
     def setup_page(self) -> Any:
         """The Setup page, built (and put in its place) on first use."""
         if self._setup_page is None:
-            from app.pages.setup import SetupPage
+            from assay.app.pages.setup import SetupPage
 
             page = SetupPage()
             self._setup_page = page
@@ -301,7 +301,7 @@ class MainWindow(QMainWindow):
 
     def offer_restore(self) -> bool:
         """At start: offer to restore a session a crash left behind (app/autosave.py). True if restored."""
-        from app.autosave import offer_restore
+        from assay.app.autosave import offer_restore
 
         return offer_restore(self)
 
@@ -329,7 +329,7 @@ class MainWindow(QMainWindow):
             import superqt  # noqa: F401  (and with it qtpy, PySide6.QtOpenGL*)
             import superqt.utils  # noqa: F401
 
-            QThreadPool.globalInstance().start(partial(_import_quietly, ("app.pages.setup",), self._setup_imported))
+            QThreadPool.globalInstance().start(partial(_import_quietly, ("assay.app.pages.setup",), self._setup_imported))
         else:
             QTimer.singleShot(0, self, self._on_setup_imported)
 
@@ -354,7 +354,7 @@ class MainWindow(QMainWindow):
         QThreadPool.globalInstance().start(partial(_import_quietly, RESULT_MODULES, self._results_imported))
 
     def _prepare_pages(self) -> None:
-        from app import garbage
+        from assay.app import garbage
 
         garbage.freeze()  # what start-up imported lives as long as the app: out of the GUI thread's collections
         for key in RESULT_PAGES:
@@ -525,7 +525,7 @@ class MainWindow(QMainWindow):
     # -- running -----------------------------------------------------------------------------
 
     def run_audit(self) -> None:
-        from app import trust
+        from assay.app import trust
 
         config = self.setup_page.config()
         vetted = trust.vet_config(self, config, self.settings)  # an audit file's trusted = true is not enough
@@ -589,11 +589,11 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentIndex(row)
 
     def _on_audit_failed(self, error: BaseException) -> None:
-        from engine.errors import ModelTrustError, UntrustedTypesError
+        from assay.engine.errors import ModelTrustError, UntrustedTypesError
 
         self._show_progress(False)
         if isinstance(error, (ModelTrustError, UntrustedTypesError)):
-            from app import trust
+            from assay.app import trust
 
             config = trust.resolve_trust(self, self.session.config, error, self.settings)
             if config is not None:
@@ -639,7 +639,7 @@ class MainWindow(QMainWindow):
 
     def show_preferences(self, page: str | None = None) -> Any:
         """Edit > Preferences (Ctrl+,); returns the dialog (open, not modal-blocking; tests read it)."""
-        from app.preferences import PreferencesDialog
+        from assay.app.preferences import PreferencesDialog
 
         dialog = PreferencesDialog(self.settings, self)
         dialog.theme_chosen.connect(self._on_theme_chosen)
@@ -656,14 +656,14 @@ class MainWindow(QMainWindow):
             action.setChecked(action.data() == name)
 
     def _show_about(self) -> None:
-        from engine.version import assay_version
+        from assay.engine.version import assay_version
 
         QMessageBox.about(self, "About Assay",
                           f"<b>Assay</b> {assay_version()}<br>Audit machine-learning models offline: performance, data "
                           "quality, drift, fairness and explanations, with a PDF report.")
 
     def _error(self, title: str, error: BaseException | str) -> None:
-        from app import dialogs
+        from assay.app import dialogs
 
         self.last_error = dialogs.show_error(self, title, error)
 

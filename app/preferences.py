@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QDialog, QDialog
                                QLabel, QListWidget, QListWidgetItem, QMessageBox, QPushButton, QRadioButton, QStackedWidget,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from app.settings import THEMES, AppSettings, TrustedModel
+from assay.app.settings import THEMES, AppSettings, TrustedModel
 
 TRUSTED_COLUMNS = ("File", "Trusted", "SHA-256", "Trusted on")
 

@@ -40,7 +40,9 @@ class _ResultsUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in ALLOWED:
             return super().find_class(module, name)
-        if module.startswith("engine.") and "." not in name:
+        if module.startswith("engine."):  # saved before the package was named assay (autosaves survive the update)
+            module = f"assay.{module}"
+        if module.startswith("assay.engine.") and "." not in name:
             loaded = sys.modules.get(module)  # never imported here: importing a module runs its code
             found = getattr(loaded, name, None) if loaded is not None else None
             if isinstance(found, type) and found.__module__ == module and (
@@ -55,7 +57,7 @@ def dump_report(report: Any) -> bytes:
 
 def load_report(data: bytes) -> Any:
     """The AuditReport in `data`; raises UnsafeResultsError (or another UnpicklingError/ValueError) otherwise."""
-    from engine.results import AuditReport  # and with it every result type's module
+    from assay.engine.results import AuditReport  # and with it every result type's module
 
     report = _ResultsUnpickler(io.BytesIO(data)).load()
     if not isinstance(report, AuditReport):

@@ -42,7 +42,7 @@ def run_selftest(keep: Path | None = None) -> int:
             return EXIT_NO_DISPLAY
         os.environ.setdefault("ASSAY_SETTINGS_DIR", str(folder / "settings"))  # never touch the user's settings
         os.environ.setdefault("ASSAY_STATE_DIR", str(folder / "state"))  # nor their autosave
-        from app.platform_check import startup_problem
+        from assay.app.platform_check import startup_problem
 
         problem = startup_problem()
         if problem:
@@ -78,9 +78,9 @@ class _Checks:
 def _run(folder: Path, checks: _Checks) -> None:
     from PySide6.QtGui import QGuiApplication
 
-    from app.main import create_application, create_window
-    from engine.cli import version
-    from engine.demo import write_demo
+    from assay.app.main import create_application, create_window
+    from assay.engine.cli import version
+    from assay.engine.demo import write_demo
 
     app = create_application()
     checks.ok(True, "Qt application", f"platform {QGuiApplication.platformName()}, version {version()}")
@@ -102,7 +102,7 @@ def _run(folder: Path, checks: _Checks) -> None:
     checks.ok(not failed, "every analysis ran", ", ".join(a.name for a in report.analyses))
     _wait(app, lambda: window.current_page() == "overview", 10, "the overview page")
 
-    from app.main_window import PAGES
+    from assay.app.main_window import PAGES
 
     for page in PAGES:
         window.go_to(page)
@@ -123,7 +123,7 @@ def _run(folder: Path, checks: _Checks) -> None:
     checks.ok(len(hashes) == 3 and all(len(h) == 64 for h in hashes.values()), "inputs hashed",
               ", ".join(sorted(hashes)))
 
-    from engine.report import build_pdf
+    from assay.engine.report import build_pdf
 
     pdf_path = folder / "report.pdf"
     build_pdf(report, pdf_path)
@@ -147,7 +147,7 @@ def _check_model_agnostic_explanations(checks: _Checks) -> None:
     import pandas as pd
     from sklearn.neighbors import KNeighborsClassifier
 
-    from engine.explain.explainers import build_explainer
+    from assay.engine.explain.explainers import build_explainer
 
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"income": rng.normal(50, 10, 80), "region": rng.choice(["north", "south"], 80)})

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 if TYPE_CHECKING:  # the engine stays unimported until it is needed
-    from engine.config import AuditConfig
-    from engine.results import AuditReport
+    from assay.engine.config import AuditConfig
+    from assay.engine.results import AuditReport
 
 
 class AuditSession(QObject):
@@ -43,7 +43,7 @@ class AuditSession(QObject):
     @property
     def config(self) -> AuditConfig:
         if self._config is None:
-            from engine.config import AuditConfig
+            from assay.engine.config import AuditConfig
 
             self._config = self._saved_config = AuditConfig()
         return self._config
@@ -96,7 +96,7 @@ class AuditSession(QObject):
 
     def open(self, path: Path) -> AuditConfig:
         """Read an audit file. Raises ConfigError and leaves the session untouched when it is invalid."""
-        from engine.config import AuditConfig
+        from assay.engine.config import AuditConfig
 
         config = AuditConfig.from_toml(path)
         self.cancel()
@@ -135,7 +135,7 @@ class AuditSession(QObject):
 
         Cancels a run in flight. Returns the new run's generation number.
         """
-        from app.workers import start_audit_worker  # superqt (and qtpy) load on the first run, not at start
+        from assay.app.workers import start_audit_worker  # superqt (and qtpy) load on the first run, not at start
 
         if config is not None:
             self.set_config(config)
@@ -185,7 +185,7 @@ class AuditSession(QObject):
             self.audit_finished.emit(report)
 
     def _on_errored(self, generation: int, error: BaseException) -> None:
-        from app.workers import original_error
+        from assay.app.workers import original_error
 
         if self._current(generation):
             self._worker = None

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFontDatabase, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-RESOURCES = Path(__file__).resolve().parent / "resources"
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"  # the repository's resources/, installed as assay/resources
 FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
 THEMES = ("system", "light", "dark")
 

@@ -30,11 +30,11 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QStyle, QVBoxLayout, QWidget)
 
-from app import dialogs
-from app.settings import AppSettings
-from engine.config import AuditConfig
-from engine.errors import InputError, ModelTrustError, UntrustedTypesError
-from engine.io import needs_trust, sha256_file, untrusted_skops_types
+from assay.app import dialogs
+from assay.app.settings import AppSettings
+from assay.engine.config import AuditConfig
+from assay.engine.errors import InputError, ModelTrustError, UntrustedTypesError
+from assay.engine.io import needs_trust, sha256_file, untrusted_skops_types
 
 
 class TrustDialog(QDialog):
@@ -133,7 +133,7 @@ def file_sha256(path: Path, parent: QWidget | None = None, cached_only: bool = F
 def _hash_with_progress(path: Path, size: int, parent: QWidget) -> str:
     from PySide6.QtWidgets import QApplication, QProgressDialog
 
-    from engine.io import iter_sha256
+    from assay.engine.io import iter_sha256
 
     dialog = QProgressDialog(f"Computing the SHA-256 of {path.name} ({size / 1e6:,.0f} MB)…", "Cancel", 0, 1000,
                              parent)

@@ -30,9 +30,9 @@ class AuditCrashed(Exception):
 
 def audit_steps(config: Any) -> Generator[Any, None, Any]:
     """The audit as a generator, importing the engine on first use (in the worker thread)."""
-    from engine.pipeline import iter_audit
-    from engine.report import report_id
-    from engine.results import AuditReport
+    from assay.engine.pipeline import iter_audit
+    from assay.engine.report import report_id
+    from assay.engine.results import AuditReport
 
     try:
         report = yield from iter_audit(config)
@@ -45,7 +45,7 @@ def audit_steps(config: Any) -> Generator[Any, None, Any]:
 
 def pdf_steps(report: Any, path: Any, settings: Any) -> Generator[Any, None, Any]:
     """The PDF build as a generator, importing the report engine on first use (in the worker thread)."""
-    from engine.report import iter_build_pdf
+    from assay.engine.report import iter_build_pdf
 
     try:
         return (yield from iter_build_pdf(report, path, settings))

@@ -5,8 +5,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine import AuditConfig, run_audit
-from engine.demo import write_demo
+from assay.engine import AuditConfig, run_audit
+from assay.engine.demo import write_demo
 
 RUNS = 3
 EMPLOYMENT = Path(__file__).resolve().parents[2] / "shared" / "data" / "employment_ma"

@@ -30,12 +30,12 @@ def main() -> int:
         folder = Path(tmp)
         os.environ["ASSAY_SETTINGS_DIR"] = str(folder / "settings")
         os.environ["ASSAY_STATE_DIR"] = str(folder / "state")
-        from app.main import create_application, create_window
-        from app.saved_results import dump_report, load_report
-        from app.trust import file_sha256
-        from engine.config import AuditConfig
-        from engine.demo import write_demo
-        from engine.pipeline import run_audit
+        from assay.app.main import create_application, create_window
+        from assay.app.saved_results import dump_report, load_report
+        from assay.app.trust import file_sha256
+        from assay.engine.config import AuditConfig
+        from assay.engine.demo import write_demo
+        from assay.engine.pipeline import run_audit
 
         create_application()
         window = create_window()

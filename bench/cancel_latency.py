@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine import AuditConfig
-from engine.pipeline import iter_audit
+from assay.engine import AuditConfig
+from assay.engine.pipeline import iter_audit
 from tests.engine.test_cancel import AUDIT_STAGES, cancel_latency, yield_gaps
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -66,8 +66,8 @@ def main() -> int:
                         help="also list every step longer than S seconds (wall or CPU)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="assay-cancel-"))
-    from engine.demo import write_demo
-    from engine.demo_wide import write_wide_demo
+    from assay.engine.demo import write_demo
+    from assay.engine.demo_wide import write_wide_demo
 
     over, long_steps = args.steps_over, []
     rows = measure("demo", AuditConfig.from_toml(write_demo(folder / "demo")), AUDIT_STAGES, over, long_steps)

@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = r"""
 import sys, time
-from app.main import create_application, create_window
-from app.platform_check import startup_problem
+from assay.app.main import create_application, create_window
+from assay.app.platform_check import startup_problem
 
 problem = startup_problem()
 if problem:

@@ -183,9 +183,9 @@ def make_data(rows: int, seed: int, production_rows: int | None = None) -> tuple
 
 
 def assay_flags(reference: pd.DataFrame, production: pd.DataFrame, seed: int) -> tuple[dict[str, bool], dict]:
-    from engine.config import AuditConfig
-    from engine.drift.univariate import DriftCalculator
-    from engine.schema import infer_schema
+    from assay.engine.config import AuditConfig
+    from assay.engine.drift.univariate import DriftCalculator
+    from assay.engine.schema import infer_schema
 
     config = AuditConfig().replace("drift", multivariate=False)
     schema = infer_schema(reference, production, config)

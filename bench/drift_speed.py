@@ -107,11 +107,11 @@ def worker_assay_stats(data: Path, sort: bool = False) -> dict:
     """
     from dataclasses import replace
 
-    from engine.config import AuditConfig
-    from engine.drift.stattests import REGISTRY, SortedSample
-    from engine.drift.univariate import WORKERS as ENGINE_WORKERS
-    from engine.drift.univariate import DriftCalculator, bucketed_pair, bucketed_tests, float_values
-    from engine.schema import infer_schema
+    from assay.engine.config import AuditConfig
+    from assay.engine.drift.stattests import REGISTRY, SortedSample
+    from assay.engine.drift.univariate import WORKERS as ENGINE_WORKERS
+    from assay.engine.drift.univariate import DriftCalculator, bucketed_pair, bucketed_tests, float_values
+    from assay.engine.schema import infer_schema
 
     reference, production = load(data)
     config = AuditConfig().replace("drift", multivariate=False)
@@ -148,9 +148,9 @@ def worker_assay_stats(data: Path, sort: bool = False) -> dict:
 
 
 def worker_assay_table(data: Path, multivariate: bool) -> dict:
-    from engine.config import AuditConfig
-    from engine.drift.univariate import DriftCalculator
-    from engine.schema import infer_schema
+    from assay.engine.config import AuditConfig
+    from assay.engine.drift.univariate import DriftCalculator
+    from assay.engine.schema import infer_schema
 
     rss_imports = rss()  # the interpreter and the libraries, before the data
     reference, production = load(data)

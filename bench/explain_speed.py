@@ -17,10 +17,10 @@ from pathlib import Path
 CASE = r"""
 import json, resource, sys, time
 import numpy as np, pandas as pd
-from engine.config import ExplainConfig, AuditConfig
-from engine.explain.calculator import ExplanationCalculator
-from engine.io import InputInfo, LoadedModel, load_model
-from engine.schema import infer_schema
+from assay.engine.config import ExplainConfig, AuditConfig
+from assay.engine.explain.calculator import ExplanationCalculator
+from assay.engine.io import InputInfo, LoadedModel, load_model
+from assay.engine.schema import infer_schema
 
 case, rows, folder = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 if case == "demo":
@@ -61,7 +61,7 @@ def main() -> int:
     args = parser.parse_args()
     root = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as folder:
-        subprocess.run([sys.executable, "-c", "import sys; from engine.demo import write_demo; write_demo(sys.argv[1])",
+        subprocess.run([sys.executable, "-c", "import sys; from assay.engine.demo import write_demo; write_demo(sys.argv[1])",
                         folder], check=True, cwd=root)
         for case in ("demo", "forest"):
             started = time.perf_counter()

@@ -38,12 +38,12 @@ MODES = ("isolated", "prestarted", "in-process")
 
 ONE_RUN = """
 import json, sys, time
-from engine.config import AuditConfig
+from assay.engine.config import AuditConfig
 config = AuditConfig.from_toml(sys.argv[1])
 if sys.argv[2] == "prestarted":  # as `assay audit` and `assay gui AUDIT --run` do: before the engine's imports
-    from engine.isolation.process import prestart
+    from assay.engine.isolation.process import prestart
     prestart(config)
-from engine.pipeline import iter_audit
+from assay.engine.pipeline import iter_audit
 in_process = sys.argv[2] == "in-process"
 started = time.perf_counter()
 events = iter_audit(config, _model_in_process=in_process)
@@ -75,7 +75,7 @@ def run_once(audit: Path, mode: str) -> dict:
 
 def main() -> int:
     sys.path.insert(0, str(ROOT))
-    from engine.demo import write_demo
+    from assay.engine.demo import write_demo
 
     with tempfile.TemporaryDirectory() as folder:
         audit = write_demo(Path(folder))

@@ -36,7 +36,7 @@ def make_csv(path: Path, gigabytes: float, seed: int = 0) -> int:
     """Write about `gigabytes` GB of demo-like rows to `path`; return the number of rows."""
     import numpy as np
 
-    from engine.demo import make_applications
+    from assay.engine.demo import make_applications
 
     rng = np.random.default_rng(seed)
     block = make_applications(rng, 2025, 1, drifted=True)
@@ -64,7 +64,7 @@ def _vm(field: str) -> int:
 
 
 def child_read(path: str) -> dict:
-    from engine import io
+    from assay.engine import io
 
     before = _vm("VmRSS")
     start = last = time.perf_counter()
@@ -98,7 +98,7 @@ def child_read(path: str) -> dict:
 
 
 def child_cancel(path: str) -> dict:
-    from engine import io
+    from assay.engine import io
 
     if not hasattr(io, "iter_load_dataset"):
         return {"skipped": "this engine has no iter_load_dataset"}
@@ -126,7 +126,7 @@ def child_cancel(path: str) -> dict:
 
 
 def child_hash(path: str) -> dict:
-    from engine.io import sha256_file
+    from assay.engine.io import sha256_file
 
     start = time.perf_counter()
     sha256_file(Path(path))

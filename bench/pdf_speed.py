@@ -33,11 +33,11 @@ RESULTS = HERE / "results"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from engine import AuditConfig  # noqa: E402
-from engine.pipeline import run_audit  # noqa: E402
-from engine.progress import drain  # noqa: E402
-from engine.report import build_pdf  # noqa: E402
-from engine.report.pdf import _layout, iter_story, make_context  # noqa: E402
+from assay.engine import AuditConfig  # noqa: E402
+from assay.engine.pipeline import run_audit  # noqa: E402
+from assay.engine.progress import drain  # noqa: E402
+from assay.engine.report import build_pdf  # noqa: E402
+from assay.engine.report.pdf import _layout, iter_story, make_context  # noqa: E402
 
 QUICK = os.environ.get("ASSAY_BENCH_QUICK") == "1"
 RUNS = 1 if QUICK else 3
@@ -99,8 +99,8 @@ def commit() -> str:
 
 
 def main() -> int:
-    from engine.demo import write_demo
-    from engine.demo_wide import write_wide_demo
+    from assay.engine.demo import write_demo
+    from assay.engine.demo_wide import write_wide_demo
 
     load_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="assay-pdf-bench-") as tmp:

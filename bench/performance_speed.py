@@ -42,12 +42,12 @@ RESULTS = HERE / "results"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from engine import AuditConfig  # noqa: E402
-from engine.performance.calculator import PerformanceCalculator  # noqa: E402
-from engine.performance.results import CLASSIFICATION_METRICS  # noqa: E402
-from engine.predictions import PredictionSet  # noqa: E402
-from engine.progress import drain  # noqa: E402
-from engine.schema import infer_schema  # noqa: E402
+from assay.engine import AuditConfig  # noqa: E402
+from assay.engine.performance.calculator import PerformanceCalculator  # noqa: E402
+from assay.engine.performance.results import CLASSIFICATION_METRICS  # noqa: E402
+from assay.engine.predictions import PredictionSet  # noqa: E402
+from assay.engine.progress import drain  # noqa: E402
+from assay.engine.schema import infer_schema  # noqa: E402
 
 SEED = 2024
 RESAMPLES = 1000

@@ -176,10 +176,10 @@ def main() -> int:
     os.environ.setdefault("ASSAY_SETTINGS_DIR", str(folder / "settings"))
     from PySide6.QtWidgets import QApplication
 
-    from app import garbage
-    from app.main_window import MainWindow
-    from app.settings import AppSettings
-    from engine.demo import write_demo
+    from assay.app import garbage
+    from assay.app.main_window import MainWindow
+    from assay.app.settings import AppSettings
+    from assay.engine.demo import write_demo
 
     app = QApplication.instance() or QApplication(sys.argv)
     garbage.install(app)  # as app/main.py does: cyclic GC in the GUI thread
@@ -256,7 +256,7 @@ def main() -> int:
         big = folder / "production.csv"
         rows, size = write_big_csv(audit.parent / "production.parquet", big, args.csv_gb)
         print(f"wrote {big} ({size / 1e9:.2f} GB, {rows:,} rows)", flush=True)
-        from engine.config import AuditConfig
+        from assay.engine.config import AuditConfig
 
         config = AuditConfig.from_toml(audit).replace("data", production=big)
         big_audit = folder / "demo" / "big.toml"

@@ -16,7 +16,7 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def version() -> str:
-    from engine.version import assay_version
+    from assay.engine.version import assay_version
 
     return assay_version()
 
@@ -108,7 +108,7 @@ def _fail(message: str) -> int:
 def _fail_with(exc: Exception, path: object, attach: str) -> int:
     """One line for what stopped a command: the engine's message, a file the system refused (named, or
     `path`), or a bug, with what to attach when reporting it."""
-    from engine.errors import AssayError
+    from assay.engine.errors import AssayError
 
     if isinstance(exc, AssayError):
         return _fail(str(exc))
@@ -118,8 +118,8 @@ def _fail_with(exc: Exception, path: object, attach: str) -> int:
 
 
 def _demo(folder: Path, seed: int) -> int:
-    from engine.demo import write_demo
-    from engine.errors import AssayError
+    from assay.engine.demo import write_demo
+    from assay.engine.errors import AssayError
 
     try:
         path = write_demo(folder, seed=seed)
@@ -132,8 +132,8 @@ def _demo(folder: Path, seed: int) -> int:
 def _audit(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from engine.config import AuditConfig
-    from engine.isolation.process import prestart
+    from assay.engine.config import AuditConfig
+    from assay.engine.isolation.process import prestart
 
     err = Console(stderr=True)
     written: list[Path] = []  # outputs of this run: removed again when the run is cancelled
@@ -143,7 +143,7 @@ def _audit(args: argparse.Namespace) -> int:
         if args.trust_model:
             config = config.replace("model", trusted=True)
         prestart(config)  # the model process's interpreter and imports overlap with the engine's imports
-        from engine.pipeline import iter_audit
+        from assay.engine.pipeline import iter_audit
         if args.json is not None:
             _check_output_path(args.json, "--json")
         if args.pdf is not None:
@@ -153,7 +153,7 @@ def _audit(args: argparse.Namespace) -> int:
             report.write_json(args.json)
             written.append(args.json)
         if args.pdf is not None:
-            from engine.report import iter_build_pdf
+            from assay.engine.report import iter_build_pdf
 
             _run_with_progress(iter_build_pdf(report, args.pdf, config.report), err, quiet=args.quiet)
     except (KeyboardInterrupt, _Terminated) as stop:
@@ -176,7 +176,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     from rich.console import Console
 
-    from engine.verification import iter_verify
+    from assay.engine.verification import iter_verify
 
     try:
         result = _run_with_progress(iter_verify(args.report, args.data_dirs), Console(stderr=True),
@@ -260,7 +260,7 @@ def _check_output_path(path: Path, flag: str) -> None:
     """Before the audit runs: the output's folder exists and is writable (the file is written atomically)."""
     import os
 
-    from engine.errors import ConfigError
+    from assay.engine.errors import ConfigError
 
     example = "report.json" if flag == "--json" else "audit-report.pdf"
     if path.is_dir():

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import tomli_w
 
-from engine.errors import ConfigError
+from assay.engine.errors import ConfigError
 
 Scalar = str | int | float | bool
 
@@ -543,7 +543,7 @@ def _check_drift(config: DriftConfig, section: str) -> None:
 
 
 def _check_drift_methods(config: DriftConfig, section: str) -> None:
-    from engine.drift.stattests import REGISTRY, method_names  # the registry is the list of valid names
+    from assay.engine.drift.stattests import REGISTRY, method_names  # the registry is the list of valid names
 
     for key, kind in (("numerical_method", "numerical"), ("categorical_method", "categorical")):
         name = getattr(config, key)

@@ -39,7 +39,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 from threadpoolctl import threadpool_limits
 
-from engine.config import AuditConfig
+from assay.engine.config import AuditConfig
 
 ROWS_PER_YEAR = 12_000
 TARGET = "default"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from engine.results import SEVERITIES, Finding
+from assay.engine.results import SEVERITIES, Finding
 
 
 def grade(value: float | None, warn: float, fail: float) -> str:

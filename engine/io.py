@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.errors import InputError, ModelOpenError, ModelTrustError, UntrustedTypesError
-from engine.memory import available_memory, format_bytes
-from engine.progress import drain, scaled_fractions
+from assay.engine.errors import InputError, ModelOpenError, ModelTrustError, UntrustedTypesError
+from assay.engine.memory import available_memory, format_bytes
+from assay.engine.progress import drain, scaled_fractions
 
 # Tokens read as missing in text files, besides the empty field.
 MISSING_TOKENS = (

@@ -14,27 +14,27 @@ from collections.abc import Callable, Generator
 from datetime import datetime, timezone
 from importlib import metadata
 
-from engine.analyses.quality import QualityCalculator, quality_findings
-from engine.drift.policy import drift_findings
-from engine.drift.univariate import DriftCalculator
-from engine.explain.calculator import ExplanationCalculator
-from engine.explain.policy import explanation_findings
-from engine.fairness.calculator import FairnessCalculator
-from engine.fairness.policy import fairness_findings
-from engine.performance.calculator import PerformanceCalculator
-from engine.performance.policy import performance_findings
-from engine.config import AuditConfig
-from engine.errors import CalculationError, ConfigError, InputError, ModelOpenError, ModelProcessError
-from engine.findings import sort_findings, verdict
-from engine.io import (Dataset, InputInfo, LoadedModel, check_model_columns, check_model_file, iter_load_dataset,
+from assay.engine.analyses.quality import QualityCalculator, quality_findings
+from assay.engine.drift.policy import drift_findings
+from assay.engine.drift.univariate import DriftCalculator
+from assay.engine.explain.calculator import ExplanationCalculator
+from assay.engine.explain.policy import explanation_findings
+from assay.engine.fairness.calculator import FairnessCalculator
+from assay.engine.fairness.policy import fairness_findings
+from assay.engine.performance.calculator import PerformanceCalculator
+from assay.engine.performance.policy import performance_findings
+from assay.engine.config import AuditConfig
+from assay.engine.errors import CalculationError, ConfigError, InputError, ModelOpenError, ModelProcessError
+from assay.engine.findings import sort_findings, verdict
+from assay.engine.io import (Dataset, InputInfo, LoadedModel, check_model_columns, check_model_file, iter_load_dataset,
                        sha256_file)
-from engine.isolation.process import start_model, waiting
-from engine.predictions import (PredictionSet, drift_outputs, iter_predict, model_input_columns, positive_rate,
+from assay.engine.isolation.process import start_model, waiting
+from assay.engine.predictions import (PredictionSet, drift_outputs, iter_predict, model_input_columns, positive_rate,
                                 predictions_from_columns)
-from engine.progress import ProgressEvent, scaled
-from engine.results import AnalysisStatus, AuditReport, Finding, PredictionSummary, Provenance
-from engine.schema import ColumnRole, Schema, iter_infer_schema
-from engine.version import assay_version
+from assay.engine.progress import ProgressEvent, scaled
+from assay.engine.results import AnalysisStatus, AuditReport, Finding, PredictionSummary, Provenance
+from assay.engine.schema import ColumnRole, Schema, iter_infer_schema
+from assay.engine.version import assay_version
 
 MODEL_FAILED = "needs the model's predictions, and the model failed (see the predictions analysis)"
 VERSIONED = ("assay", "numpy", "pandas", "pyarrow", "scikit-learn", "scipy", "skops", "joblib", "shap",
@@ -218,7 +218,7 @@ def _with_time_range(dataset: Dataset, schema: Schema) -> Dataset:
     column = next(iter(schema.names(ColumnRole.TIMESTAMP)), None)
     if column is None or column not in dataset.frame.columns:
         return dataset
-    from engine.chunks import timestamps
+    from assay.engine.chunks import timestamps
 
     series = dataset.frame[column]
     times = timestamps(series)

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.errors import CalculationError, ConfigError, ModelProcessError
-from engine.io import LoadedModel
-from engine.schema import ColumnRole, Schema
+from assay.engine.errors import CalculationError, ConfigError, ModelProcessError
+from assay.engine.io import LoadedModel
+from assay.engine.schema import ColumnRole, Schema
 
 BATCH_ROWS = 20_000  # rows per request to the model process (a cancel kills that process: no need for smaller ones)
 MODEL_INPUT_EXCLUDED = (ColumnRole.TARGET, ColumnRole.PREDICTION, ColumnRole.PROBABILITY, ColumnRole.IGNORED,
@@ -43,8 +43,8 @@ def iter_predict(model: LoadedModel, frame: pd.DataFrame, schema: Schema, label:
     `runner` holds the model: the audit's ModelProcess, or by default a LocalModel around `model.model`.
     Every batch is one request; the rows go to the model and its labels and probabilities come back.
     """
-    from engine.isolation.local import LocalModel
-    from engine.isolation.process import exception_name, waiting
+    from assay.engine.isolation.local import LocalModel
+    from assay.engine.isolation.process import exception_name, waiting
 
     runner = runner if runner is not None else LocalModel(model)
     columns = model_input_columns(model, schema)
@@ -128,7 +128,7 @@ def drift_outputs(schema: Schema, predictions: dict[str, PredictionSet] | None, 
                   frames: dict[str, pd.DataFrame]):
     """Model outputs and the target as drift columns: named after their data columns, or
     "prediction" / "score" (prefixed "model_" on a clash) when the model computed them."""
-    from engine.drift.univariate import OutputColumn
+    from assay.engine.drift.univariate import OutputColumn
 
     classification = schema.task in ("binary", "multiclass")
     label_kind = "categorical" if classification else "numerical"

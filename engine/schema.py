@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.config import AuditConfig
-from engine.errors import ConfigError
-from engine.progress import drain
+from assay.engine.config import AuditConfig
+from assay.engine.errors import ConfigError
+from assay.engine.progress import drain
 
 
 class ColumnKind(StrEnum):

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath, PureWindowsPath
 from typing import Any
 
-from engine.errors import InputError
-from engine.integrity import ALGORITHM, INTEGRITY_KEY, document_sha256, results_sha256
-from engine.io import iter_sha256
-from engine.progress import ProgressEvent, drain
+from assay.engine.errors import InputError
+from assay.engine.integrity import ALGORITHM, INTEGRITY_KEY, document_sha256, results_sha256
+from assay.engine.io import iter_sha256
+from assay.engine.progress import ProgressEvent, drain
 
 STAGE = "verify"
 CHUNK = 1 << 20

@@ -4,6 +4,6 @@ import sys
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()  # worker processes of a frozen app start through this executable
-    from app.launcher import main
+    from assay.app.launcher import main
 
     sys.exit(main())

@@ -62,6 +62,6 @@ def small_tables(tmp_path: Path) -> tuple[Path, Path]:
 @pytest.fixture(scope="session")
 def demo_audit(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled demo (model, reference, production, audit.toml), written once per test run."""
-    from engine.demo import write_demo
+    from assay.engine.demo import write_demo
 
     return write_demo(tmp_path_factory.mktemp("demo"))

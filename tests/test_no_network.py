@@ -139,9 +139,9 @@ def test_strace_sees_a_connect_made_by_native_code(tmp_path):
 
 def test_the_demo_audit_with_model_shap_and_pdf_and_its_verification_stay_offline(tmp_path):
     demo = tmp_path / "demo"
-    assert_offline(run_guarded(tmp_path, "-m", "engine.cli", "demo", str(demo)))
+    assert_offline(run_guarded(tmp_path, "-m", "assay.engine.cli", "demo", str(demo)))
     json_out, pdf_out = tmp_path / "report.json", tmp_path / "report.pdf"
-    run = run_guarded(tmp_path, "-m", "engine.cli", "audit", str(demo / "audit.toml"), "--json", str(json_out),
+    run = run_guarded(tmp_path, "-m", "assay.engine.cli", "audit", str(demo / "audit.toml"), "--json", str(json_out),
                       "--pdf", str(pdf_out), "--quiet")
     assert run.result.returncode in (0, 1), run.result.stderr  # the demo plants failing findings
     import json
@@ -150,7 +150,7 @@ def test_the_demo_audit_with_model_shap_and_pdf_and_its_verification_stay_offlin
     assert report["analyses"]["explanations"]["status"] == "ran"  # SHAP ran
     assert pdf_out.stat().st_size > 100_000
     assert_offline(run)
-    run = run_guarded(tmp_path, "-m", "engine.cli", "verify", str(json_out))
+    run = run_guarded(tmp_path, "-m", "assay.engine.cli", "verify", str(json_out))
     assert run.result.returncode == 0, run.result.stdout + run.result.stderr
     assert_offline(run)
 
@@ -163,7 +163,7 @@ def test_the_census_predictions_only_audit_stays_offline(tmp_path):
         f'[data]\nreference = "{EMPLOYMENT / "reference.parquet"}"\nproduction = "{EMPLOYMENT / "production.parquet"}"\n'
         '[columns]\ntarget = "employed"\nprediction = "prediction"\nprobabilities = ["predicted_probability"]\n'
         'sensitive = ["SEX", "RAC1P"]\n', encoding="utf-8")
-    run = run_guarded(tmp_path, "-m", "engine.cli", "audit", str(audit), "--json", str(tmp_path / "r.json"), "--quiet")
+    run = run_guarded(tmp_path, "-m", "assay.engine.cli", "audit", str(audit), "--json", str(tmp_path / "r.json"), "--quiet")
     assert run.result.returncode in (0, 1), run.result.stderr
     assert (tmp_path / "r.json").stat().st_size > 0
     assert_offline(run)
@@ -173,13 +173,13 @@ def test_data_and_model_paths_that_look_like_urls_are_never_fetched(tmp_path):
     audit = tmp_path / "audit.toml"
     audit.write_text('[data]\nreference = "http://127.0.0.1:9/reference.csv"\nproduction = "s3://bucket/p.parquet"\n'
                      '[model]\npath = "https://127.0.0.1:9/model.skops"\n', encoding="utf-8")
-    run = run_guarded(tmp_path, "-m", "engine.cli", "audit", str(audit), timeout=300)
+    run = run_guarded(tmp_path, "-m", "assay.engine.cli", "audit", str(audit), timeout=300)
     assert run.result.returncode == 2 and "not found" in run.result.stderr, run.result.stderr
     assert_offline(run)
 
 
 def test_the_app_opening_and_running_the_demo_offscreen_stays_offline(tmp_path):
-    run = run_guarded(tmp_path, "-m", "app.launcher", "--selftest", "--selftest-dir", str(tmp_path / "selftest"))
+    run = run_guarded(tmp_path, "-m", "assay.app.launcher", "--selftest", "--selftest-dir", str(tmp_path / "selftest"))
     assert run.result.returncode == 0, run.result.stdout[-3000:] + run.result.stderr[-3000:]
     assert "selftest passed" in run.result.stdout
     assert_offline(run)

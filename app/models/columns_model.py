@@ -36,11 +36,11 @@ from PySide6.QtGui import QBrush, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QHeaderView, QStyle, QStyledItemDelegate,
                                QStyleOptionComboBox, QTableView)
 
-from app import theme
-from engine.config import AuditConfig, ColumnsConfig
-from engine.errors import ConfigError, InputError
-from engine.io import Dataset, load_dataset
-from engine.schema import ColumnKind, ColumnRole, Schema, infer_kind, infer_schema
+from assay.app import theme
+from assay.engine.config import AuditConfig, ColumnsConfig
+from assay.engine.errors import ConfigError, InputError
+from assay.engine.io import Dataset, load_dataset
+from assay.engine.schema import ColumnKind, ColumnRole, Schema, infer_kind, infer_schema
 
 SAMPLE_BYTES = 16 << 20  # of a larger file, the Setup page reads the first rows only (the audit reads it all)
 CHOICES_ROLE = Qt.ItemDataRole.UserRole + 1  # the values an editable cell offers

@@ -15,8 +15,8 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRectF, 
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from app.models.table import RECORD_ROLE, Column, RecordTableModel
-from app.theme import severity_colour
+from assay.app.models.table import RECORD_ROLE, Column, RecordTableModel
+from assay.app.theme import severity_colour
 
 SPARK_WIDTH = 132
 DRIFTED, STABLE, NOT_TESTED = 0, 1, 2

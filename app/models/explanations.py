@@ -21,8 +21,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from app.models.table import Column, Index, RecordTableModel
-from app.theme import severity_colour
+from assay.app.models.table import Column, Index, RecordTableModel
+from assay.app.theme import severity_colour
 
 CATEGORICAL_KINDS = {"categorical", "boolean", "text", "identifier"}
 SCALE_TEXT = {"log-odds": "log-odds", "probability": "probability", "prediction": "prediction"}

@@ -17,9 +17,9 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from app.models.drift import p_text
-from app.models.table import Column, RecordTableModel
-from app.theme import severity_colour
+from assay.app.models.drift import p_text
+from assay.app.models.table import Column, RecordTableModel
+from assay.app.theme import severity_colour
 
 DATASETS = ("reference", "production")
 NEEDS_LABELS = "needs labels"

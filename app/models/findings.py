@@ -1,8 +1,8 @@
 """Table models for the Overview: the findings, and which analyses ran or were skipped."""
 from __future__ import annotations
 
-from app.models.table import Column, RecordTableModel
-from app.theme import severity_colour
+from assay.app.models.table import Column, RecordTableModel
+from assay.app.theme import severity_colour
 
 SEVERITY_ORDER = {"fail": 0, "warn": 1, "pass": 2}
 ANALYSIS_NAMES = {

@@ -18,9 +18,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from app.models.table import Column, RecordTableModel
-from app.theme import severity_colour
-from engine.performance.results import METRIC_LABELS
+from assay.app.models.table import Column, RecordTableModel
+from assay.app.theme import severity_colour
+from assay.engine.performance.results import METRIC_LABELS
 
 DATASETS = ("reference", "production")
 NO_LABELS = "no labels"

@@ -5,9 +5,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.models.findings import SEVERITY_ORDER
-from app.models.table import Column, RecordTableModel
-from app.theme import severity_colour
+from assay.app.models.findings import SEVERITY_ORDER
+from assay.app.models.table import Column, RecordTableModel
+from assay.app.theme import severity_colour
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,12 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedLayout, QTabWidget, QVBoxLayout, QWidget
 
-from app.models.drift import SPARK_WIDTH, DriftTableModel, SparklineDelegate, effect_text, p_text
-from app.models.table import FilterProxyModel
-from app.pages.common import (Card, EmptyState, FilterBox, fit_columns, methods_fold, muted_label, table_view,
+from assay.app.models.drift import SPARK_WIDTH, DriftTableModel, SparklineDelegate, effect_text, p_text
+from assay.app.models.table import FilterProxyModel
+from assay.app.pages.common import (Card, EmptyState, FilterBox, fit_columns, methods_fold, muted_label, table_view,
                               title_label, titled, vertical_split)
-from app.steps import Once, Steps, drain
-from app.theme import severity_colour
+from assay.app.steps import Once, Steps, drain
+from assay.app.theme import severity_colour
 
 RULES = {"both": "corrected p-value below alpha and effect size at its minimum", "p_value": "corrected p-value only",
          "effect": "effect size only"}
@@ -161,8 +161,8 @@ class DriftPage(QWidget):
 
     def _plot_steps(self) -> Steps:
         """The plots, one per step (about 15 ms each)."""
-        from app.plots.drift import CategoryBars, ChunkSeriesPlot, DistributionPlot, EcdfPlot, ImportanceBars
-        from app.plots.heatmap import ChunkHeatMap
+        from assay.app.plots.drift import CategoryBars, ChunkSeriesPlot, DistributionPlot, EcdfPlot, ImportanceBars
+        from assay.app.plots.heatmap import ChunkHeatMap
 
         boxes, plots = {}, {}
         for key, title, make, stretch in (("distribution", "Distribution", DistributionPlot, 1),

@@ -8,11 +8,11 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from app.models import explanations as X
-from app.models.table import FilterProxyModel
-from app.pages import explanations_text as T
-from app.pages.common import FilterBox, fit_columns, muted_label, table_view
-from app.steps import Steps, drain
+from assay.app.models import explanations as X
+from assay.app.models.table import FilterProxyModel
+from assay.app.pages import explanations_text as T
+from assay.app.pages.common import FilterBox, fit_columns, muted_label, table_view
+from assay.app.steps import Steps, drain
 
 TOP_STEPS = 12  # contributions in the waterfall before "other N columns"
 MEASURED_ROWS = 60  # fit_columns measures the visible rows and this many more, not all 1,000
@@ -73,7 +73,7 @@ class ExplainedRowsPanel(QSplitter):
 
     def ensure_plot(self) -> None:
         if self.waterfall is None:
-            from app.plots.explanations import Waterfall
+            from assay.app.plots.explanations import Waterfall
 
             self.waterfall = Waterfall()
             self._right_layout.addWidget(self.waterfall, 1)

@@ -21,13 +21,13 @@ import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedLayout, QTabWidget, QVBoxLayout, QWidget
 
-from app.models import explanations as X
-from app.models.table import FilterProxyModel
-from app.pages import explanations_text as T
-from app.pages.common import (Card, EmptyState, FilterBox, fit_columns, muted_label, tab_layout, table_view,
+from assay.app.models import explanations as X
+from assay.app.models.table import FilterProxyModel
+from assay.app.pages import explanations_text as T
+from assay.app.pages.common import (Card, EmptyState, FilterBox, fit_columns, muted_label, tab_layout, table_view,
                               title_label, titled)
-from app.pages.explanation_rows import ExplainedRowsPanel
-from app.steps import Once, Steps, drain
+from assay.app.pages.explanation_rows import ExplainedRowsPanel
+from assay.app.steps import Once, Steps, drain
 
 TOP_SWARM = 12  # columns in the beeswarm
 TABS = ("importance", "beeswarm", "dependence", "rows", "drift")
@@ -166,7 +166,7 @@ class ExplanationsPage(QWidget):
 
     def _plot_steps(self) -> Steps:
         """The plots, one per step (about 15 ms each)."""
-        from app.plots.explanations import Beeswarm, DependencePlot, HorizontalBars
+        from assay.app.plots.explanations import Beeswarm, DependencePlot, HorizontalBars
 
         importance = HorizontalBars("mean |SHAP value|", ("reference", "production"))
         yield

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.models.explanations import label_text
-from app.theme import severity_colour
+from assay.app.models.explanations import label_text
+from assay.app.theme import severity_colour
 
 METHODS = {"tree": "Tree", "linear": "Linear", "permutation": "Permutation"}
 SCALES = {

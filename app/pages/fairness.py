@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFram
                                QScrollArea, QStackedLayout, QTableView, QTabWidget, QVBoxLayout,
                                QWidget)
 
-from app.models import fairness as F
-from app.models.table import FilterProxyModel
-from app.pages import fairness_text as T
-from app.pages.common import (Card, EmptyState, FilterBox, fit_columns, methods_fold, muted_label, table_view,
+from assay.app.models import fairness as F
+from assay.app.models.table import FilterProxyModel
+from assay.app.pages import fairness_text as T
+from assay.app.pages.common import (Card, EmptyState, FilterBox, fit_columns, methods_fold, muted_label, table_view,
                               title_label, vertical_split)
-from app.steps import Steps, drain
+from assay.app.steps import Steps, drain
 
 
 SHOW = {"both": ("reference", "production"), "reference": ("reference",), "production": ("production",)}
@@ -174,7 +174,7 @@ class FairnessPage(QWidget):
 
     def _ensure_plot(self) -> None:
         if self.plot is None:
-            from app.plots.fairness import GroupBars
+            from assay.app.plots.fairness import GroupBars
 
             self.plot = GroupBars()
             self.plot.setMinimumHeight(230)
@@ -302,7 +302,7 @@ class FairnessPage(QWidget):
             self.metric_box.setCurrentIndex(ordered.index(previous) if previous in ordered else 0)
 
     def _update_plot(self) -> None:
-        from app.plots.fairness import GroupBar
+        from assay.app.plots.fairness import GroupBar
 
         metric, attributes, datasets = self.current_metric(), self._attributes(), self._datasets()
         if metric is None or self.plot is None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from app.models import fairness as F
-from app.theme import severity_colour
+from assay.app.models import fairness as F
+from assay.app.theme import severity_colour
 
 TASKS = {"binary": "Binary classification", "regression": "Regression", "multiclass": "Multiclass classification"}
 

@@ -9,11 +9,11 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QStackedLayout, QVBoxLayout, QWidget)
 
-from app.models.findings import AnalysesModel, FindingsModel, analysis_name
-from app.models.table import RECORD_ROLE, FilterProxyModel
-from app.pages.common import EmptyState, FilterBox, muted_label, table_view, title_label
-from app.steps import Steps, drain
-from app.theme import SEVERITY_FILL, SEVERITY_ON_FILL
+from assay.app.models.findings import AnalysesModel, FindingsModel, analysis_name
+from assay.app.models.table import RECORD_ROLE, FilterProxyModel
+from assay.app.pages.common import EmptyState, FilterBox, muted_label, table_view, title_label
+from assay.app.steps import Steps, drain
+from assay.app.theme import SEVERITY_FILL, SEVERITY_ON_FILL
 
 VERDICT_TEXT = {
     "pass": "No finding failed and there are no warnings.",

@@ -22,12 +22,12 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSignalBlocker, Qt,
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QSplitter, QStackedLayout,
                                QTabWidget, QVBoxLayout, QWidget)
 
-from app.models import performance as P
-from app.models.table import FilterProxyModel
-from app.pages import performance_text as T
-from app.pages.common import (Card, EmptyState, fit_columns, methods_fold, muted_label, tab_layout, table_view,
+from assay.app.models import performance as P
+from assay.app.models.table import FilterProxyModel
+from assay.app.pages import performance_text as T
+from assay.app.pages.common import (Card, EmptyState, fit_columns, methods_fold, muted_label, tab_layout, table_view,
                               title_label, titled, vertical_split)
-from app.steps import Once, Steps, drain
+from assay.app.steps import Once, Steps, drain
 
 TABS = ("time", "segments", "curves", "confusion", "threshold", "residuals", "classes", "predictions")
 TAB_TITLES = {"time": "Over time", "segments": "Segments", "curves": "Curves", "confusion": "Confusion matrix",
@@ -46,7 +46,7 @@ class PerformancePage(QWidget):
     def __init__(self, settings: Any = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         if settings is None:
-            from app.settings import AppSettings
+            from assay.app.settings import AppSettings
 
             settings = AppSettings()
         self.settings = settings
@@ -297,7 +297,7 @@ class PerformancePage(QWidget):
 
     def _plot_steps(self) -> Steps:
         """The thirteen plots, one per step (about 15 ms each)."""
-        from app.plots import performance as G
+        from assay.app.plots import performance as G
 
         over_time = G.ChunkMetricPlot()
         over_time.setMinimumHeight(200)
@@ -574,7 +574,7 @@ class PerformancePage(QWidget):
             self.select_metric(self.metrics.record(current.row()).metric)
 
     def _show_over_time(self, metric: str) -> None:
-        from app.plots.performance import ChunkPoint, PolicyLine
+        from assay.app.plots.performance import ChunkPoint, PolicyLine
 
         r = self.result
         name = P.metric_name(metric, r.task, r.positive_label)
@@ -639,7 +639,7 @@ class PerformancePage(QWidget):
         self._show_segments(refit=True)
 
     def _show_segments(self, refit: bool = False) -> None:
-        from app.plots.performance import Bar
+        from assay.app.plots.performance import Bar
 
         r = self.result
         column = self._segment_column()
@@ -783,7 +783,7 @@ class PerformancePage(QWidget):
         fit_columns(self.classes_view, maximum=220)
 
     def _show_predictions(self) -> None:
-        from app.plots.performance import Bar
+        from assay.app.plots.performance import Bar
 
         r = self.result
         distributions = {d: getattr(r, d).distribution for d in P.DATASETS}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.models.performance import METRIC_NAMES, NO_LABELS, metric_name
-from app.theme import severity_colour
+from assay.app.models.performance import METRIC_NAMES, NO_LABELS, metric_name
+from assay.app.theme import severity_colour
 
 TASKS = {"binary": "Binary classification", "multiclass": "Multiclass classification", "regression": "Regression"}
 POLICY_KEYS = {

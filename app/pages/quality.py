@@ -11,11 +11,11 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget)
 
-from app.models.quality import ColumnQualityModel, percent
-from app.models.table import FilterProxyModel
-from app.pages.common import (Card, EmptyState, FilterBox, fit_columns, muted_label, table_view, title_label,
+from assay.app.models.quality import ColumnQualityModel, percent
+from assay.app.models.table import FilterProxyModel
+from assay.app.pages.common import (Card, EmptyState, FilterBox, fit_columns, muted_label, table_view, title_label,
                               vertical_split)
-from app.steps import Steps, drain
+from assay.app.steps import Steps, drain
 
 
 class QualityPage(QWidget):
@@ -154,7 +154,7 @@ class QualityPage(QWidget):
 
     def _ensure_plot(self) -> None:
         if self.plot is None:
-            from app.plots.missing import MissingShareBars
+            from assay.app.plots.missing import MissingShareBars
 
             self.plot = MissingShareBars()
             self.plot.setMinimumHeight(200)

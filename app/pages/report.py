@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormL
                                QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QSizePolicy, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from app.pages.common import Card, muted_label, title_label
-from app.theme import severity_colour
+from assay.app.pages.common import Card, muted_label, title_label
+from assay.app.theme import severity_colour
 
 PDF_FILTER = "PDF files (*.pdf);;All files (*)"
 PAGE_SIZES = (("A4", "A4 (210 × 297 mm)"), ("letter", "US Letter (8.5 × 11 in)"))
@@ -198,7 +198,7 @@ class ReportPage(QWidget):
         layout.addLayout(body, 1)
 
     def _show_defaults(self) -> None:
-        from engine.config import ReportConfig  # light: the standard library and tomli_w
+        from assay.engine.config import ReportConfig  # light: the standard library and tomli_w
 
         defaults = ReportConfig()
         self._showing = True
@@ -228,7 +228,7 @@ class ReportPage(QWidget):
         self._fill_sections()
 
     def show_result(self, report: Any) -> None:
-        from engine.report import report_id
+        from assay.engine.report import report_id
 
         self.report = report
         self._identity = report_id(report)
@@ -253,7 +253,7 @@ class ReportPage(QWidget):
 
     def report_settings(self) -> Any:
         """The [report] settings as the form shows them (ReportConfig)."""
-        from engine.config import ReportConfig
+        from assay.engine.config import ReportConfig
 
         base = self.config.report if self.config is not None else ReportConfig()
         return dataclasses.replace(base, page_size=self.page_size.currentData() or "A4",
@@ -265,13 +265,13 @@ class ReportPage(QWidget):
         if self._showing:
             return
         if self.config is None:  # nothing opened or edited yet: the settings start a new audit configuration
-            from engine.config import AuditConfig
+            from assay.engine.config import AuditConfig
 
             self.config = AuditConfig()
         settings = self.report_settings()
         if settings == self.config.report:
             return
-        from engine.errors import ConfigError
+        from assay.engine.errors import ConfigError
 
         try:
             config = self.config.replace("report", page_size=settings.page_size, top_columns=settings.top_columns,
@@ -370,9 +370,9 @@ class ReportPage(QWidget):
 
     def export_pdf(self, path: Path) -> bool:
         """Build the PDF of the last audit at `path` in a worker. False when it cannot start (a dialog says why)."""
-        from app.workers import start_pdf_worker
-        from engine.errors import AssayError
-        from engine.report import check_output_path
+        from assay.app.workers import start_pdf_worker
+        from assay.engine.errors import AssayError
+        from assay.engine.report import check_output_path
 
         if self.report is None or self.is_exporting:
             return False
@@ -442,7 +442,7 @@ class ReportPage(QWidget):
         self._show_done(self.last_export)
 
     def _on_failed(self, generation: int, error: BaseException) -> None:
-        from app.workers import original_error
+        from assay.app.workers import original_error
 
         if not self._current(generation):
             return
@@ -480,7 +480,7 @@ class ReportPage(QWidget):
         open_folder = box.addButton("Show in folder", QMessageBox.ButtonRole.ActionRole)
         box.addButton(QMessageBox.StandardButton.Close)
         box.setDefaultButton(open_pdf)
-        from app.dialogs import set_min_width
+        from assay.app.dialogs import set_min_width
 
         set_min_width(box, 460)
 
@@ -495,7 +495,7 @@ class ReportPage(QWidget):
         self.done_box = box
 
     def _error(self, title: str, error: BaseException | str, details: BaseException | None = None) -> None:
-        from app import dialogs
+        from assay.app import dialogs
 
         box = dialogs.show_error(self, title, error)
         if details is not None and isinstance(error, str):

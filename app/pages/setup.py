@@ -20,12 +20,12 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGridLayout,
                                QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget)
 from superqt.utils import create_worker
 
-from app import dialogs, theme, trust
-from app.models.columns_model import ColumnsTable, TablesRead, read_and_inspect, with_kind, with_role
-from engine.config import TASK_TYPES, AuditConfig, parse_toml_value
-from engine.io import MODEL_FILTER, PICKLE_SUFFIXES, SKOPS_SUFFIXES, TABLE_FILTER
-from engine.memory import format_bytes
-from engine.schema import ColumnKind, ColumnRole
+from assay.app import dialogs, theme, trust
+from assay.app.models.columns_model import ColumnsTable, TablesRead, read_and_inspect, with_kind, with_role
+from assay.engine.config import TASK_TYPES, AuditConfig, parse_toml_value
+from assay.engine.io import MODEL_FILTER, PICKLE_SUFFIXES, SKOPS_SUFFIXES, TABLE_FILTER
+from assay.engine.memory import format_bytes
+from assay.engine.schema import ColumnKind, ColumnRole
 
 DATA_SLOTS = ("reference", "production")
 MODEL_SUFFIXES = PICKLE_SUFFIXES | SKOPS_SUFFIXES

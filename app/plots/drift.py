@@ -16,8 +16,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 
-from app.plots.themed import ChunkAxis, ThemedPlot, short, with_alpha
-from app.theme import series_colour, severity_colour
+from assay.app.plots.themed import ChunkAxis, ThemedPlot, short, with_alpha
+from assay.app.theme import series_colour, severity_colour
 
 BAR = 0.38  # height of one bar of a pair
 VISIBLE_CATEGORIES = 12  # more scroll (drag the plot)

@@ -16,10 +16,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 
-from app.models.explanations import (NEGATIVE_COLOUR, POSITIVE_COLOUR, RAMP_SIZE, ColumnValues, Step, ramp,
+from assay.app.models.explanations import (NEGATIVE_COLOUR, POSITIVE_COLOUR, RAMP_SIZE, ColumnValues, Step, ramp,
                                      ramp_index, signed, theme_pair)
-from app.plots.themed import ThemedPlot, short, with_alpha
-from app.theme import is_dark, series_colour
+from assay.app.plots.themed import ThemedPlot, short, with_alpha
+from assay.app.theme import is_dark, series_colour
 
 VISIBLE_ROWS = 15  # bars beyond this scroll (drag the plot)
 JITTER = 0.38  # half the height of a beeswarm row at its densest

@@ -14,8 +14,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 
-from app.plots.themed import ThemedPlot, short, with_alpha
-from app.theme import series_colour
+from assay.app.plots.themed import ThemedPlot, short, with_alpha
+from assay.app.theme import series_colour
 
 DATASETS = ("reference", "production")
 ROW = 0.76  # the bars of one group fill this much of its row

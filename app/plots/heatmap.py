@@ -17,8 +17,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QPalette
 from PySide6.QtWidgets import QGraphicsRectItem, QToolTip
 
-from app.plots.themed import ChunkAxis, ThemedPlot, short, with_alpha
-from app.theme import is_dark, severity_colour
+from assay.app.plots.themed import ChunkAxis, ThemedPlot, short, with_alpha
+from assay.app.theme import is_dark, severity_colour
 
 VISIBLE_ROWS = 30
 MIN_TOP = 0.1  # the colour scale reaches at least this effect size, so that tiny effects stay pale

@@ -14,7 +14,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
-from app.theme import series_colour
+from assay.app.theme import series_colour
 
 MAX_COLUMNS = 15
 MIN_ROWS = 5

@@ -25,9 +25,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QCursor, QPainterPath, QPalette, QPolygonF
 from PySide6.QtWidgets import QGraphicsPathItem, QToolTip
 
-from app.plots.heatmap import DARK_MAP, LIGHT_MAP
-from app.plots.themed import ChunkAxis, ThemedPlot, short, with_alpha
-from app.theme import is_dark, series_colour, severity_colour
+from assay.app.plots.heatmap import DARK_MAP, LIGHT_MAP
+from assay.app.plots.themed import ChunkAxis, ThemedPlot, short, with_alpha
+from assay.app.theme import is_dark, series_colour, severity_colour
 
 DATASETS = ("reference", "production")
 HOVER_PX = 14  # a point within this many pixels of the pointer is hovered

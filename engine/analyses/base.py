@@ -13,8 +13,8 @@ from typing import Generic, TypeVar
 
 import pandas as pd
 
-from engine.errors import AssayError, CalculationError
-from engine.progress import ProgressEvent, drain
+from assay.engine.errors import AssayError, CalculationError
+from assay.engine.progress import ProgressEvent, drain
 
 R = TypeVar("R")
 

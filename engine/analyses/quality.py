@@ -6,11 +6,11 @@ from collections.abc import Generator
 import numpy as np
 import pandas as pd
 
-from engine.analyses.base import Calculator
-from engine.config import QualityConfig
-from engine.findings import grade, worst
-from engine.results import ColumnQuality, Finding, QualityResult
-from engine.schema import ColumnInfo, ColumnKind, Schema, infer_kind
+from assay.engine.analyses.base import Calculator
+from assay.engine.config import QualityConfig
+from assay.engine.findings import grade, worst
+from assay.engine.results import ColumnQuality, Finding, QualityResult
+from assay.engine.schema import ColumnInfo, ColumnKind, Schema, infer_kind
 
 TOP_UNSEEN = 20
 

@@ -24,10 +24,10 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
-from engine.chunks import Chunking
-from engine.drift.results import DomainClassifierResult, ReconstructionResult
-from engine.drift.univariate import numeric_values, text_values
-from engine.progress import drain, wait_in_thread
+from assay.engine.chunks import Chunking
+from assay.engine.drift.results import DomainClassifierResult, ReconstructionResult
+from assay.engine.drift.univariate import numeric_values, text_values
+from assay.engine.progress import drain, wait_in_thread
 
 T = TypeVar("T")
 

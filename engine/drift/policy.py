@@ -1,10 +1,10 @@
 """Drift policy: findings from the drift result and the [drift] thresholds."""
 from __future__ import annotations
 
-from engine.config import DriftConfig
-from engine.drift.results import DriftResult, FeatureDrift
-from engine.findings import grade
-from engine.results import Finding
+from assay.engine.config import DriftConfig
+from assay.engine.drift.results import DriftResult, FeatureDrift
+from assay.engine.findings import grade
+from assay.engine.results import Finding
 
 MAX_COLUMN_FINDINGS = 20
 OUTPUT_TITLES = {"prediction": "Prediction drift", "score": "Score drift", "target": "Target drift"}

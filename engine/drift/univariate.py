@@ -28,17 +28,17 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from engine.analyses.base import Calculator
-from engine.chunks import Chunk, Chunking, make_chunks
-from engine.config import DriftConfig
-from engine.drift.corrections import adjust
-from engine.drift.results import DriftChunkResult, DriftResult, Distribution, FeatureDrift, MultivariateResult
-from engine.drift.bucketed import BucketedSample, Buckets, Part, ks_distances, wasserstein_distances
-from engine.drift.stattests import (EXACT_KS_MAX_N, REGISTRY, BinningConfig, DriftMethod, MethodResult, SortedSample,
+from assay.engine.analyses.base import Calculator
+from assay.engine.chunks import Chunk, Chunking, make_chunks
+from assay.engine.config import DriftConfig
+from assay.engine.drift.corrections import adjust
+from assay.engine.drift.results import DriftChunkResult, DriftResult, Distribution, FeatureDrift, MultivariateResult
+from assay.engine.drift.bucketed import BucketedSample, Buckets, Part, ks_distances, wasserstein_distances
+from assay.engine.drift.stattests import (EXACT_KS_MAX_N, REGISTRY, BinningConfig, DriftMethod, MethodResult, SortedSample,
                                     ks_from_distance)
-from engine.errors import ConfigError
-from engine.progress import drain, scaled_fractions
-from engine.schema import ColumnKind, Schema
+from assay.engine.errors import ConfigError
+from assay.engine.progress import drain, scaled_fractions
+from assay.engine.schema import ColumnKind, Schema
 
 MAX_DISTINCT, MAX_DISTINCT_SHARE = 10_000, 0.5
 RARE_COUNT = 10
@@ -191,7 +191,7 @@ class DriftCalculator(Calculator[DriftResult]):
 
     def _multivariate(self, features: list[FeatureDrift], production: pd.DataFrame, chunking: Chunking,
                       reference_chunks: list[np.ndarray]) -> Generator[float, None, MultivariateResult | None]:
-        from engine.drift.multivariate import iter_domain_classifier, iter_reconstruction_drift
+        from assay.engine.drift.multivariate import iter_domain_classifier, iter_reconstruction_drift
 
         if not self.config.multivariate or not features:
             return None

@@ -9,18 +9,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.analyses.base import Calculator
-from engine.config import ExplainConfig
-from engine.drift.corrections import adjust
-from engine.drift.stattests import REGISTRY, SortedSample
-from engine.errors import AssayError, CalculationError, ModelProcessError
-from engine.explain.explainers import permutation_sizes
-from engine.explain.results import AttributionDrift, ExplanationsResult, RowAttributions
-from engine.io import LoadedModel
-from engine.isolation.local import ExplainerInfo, LocalModel
-from engine.isolation.process import exception_name, waiting
-from engine.predictions import PredictionSet, model_input_columns
-from engine.schema import ColumnRole, Schema
+from assay.engine.analyses.base import Calculator
+from assay.engine.config import ExplainConfig
+from assay.engine.drift.corrections import adjust
+from assay.engine.drift.stattests import REGISTRY, SortedSample
+from assay.engine.errors import AssayError, CalculationError, ModelProcessError
+from assay.engine.explain.explainers import permutation_sizes
+from assay.engine.explain.results import AttributionDrift, ExplanationsResult, RowAttributions
+from assay.engine.io import LoadedModel
+from assay.engine.isolation.local import ExplainerInfo, LocalModel
+from assay.engine.isolation.process import exception_name, waiting
+from assay.engine.predictions import PredictionSet, model_input_columns
+from assay.engine.schema import ColumnRole, Schema
 
 
 class ExplanationCalculator(Calculator[ExplanationsResult]):

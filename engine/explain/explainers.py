@@ -15,7 +15,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from engine.errors import CalculationError
+from assay.engine.errors import CalculationError
 
 PERMUTATIONS = 10  # feature orderings per explained row (shap's default spends 500 model calls)
 TREE_MODULES = ("sklearn.ensemble", "sklearn.tree", "xgboost", "lightgbm", "catboost")

@@ -1,9 +1,9 @@
 """Explanation findings: the top columns changed, or attributions drifted."""
 from __future__ import annotations
 
-from engine.config import ExplainConfig
-from engine.explain.results import ExplanationsResult
-from engine.results import Finding
+from assay.engine.config import ExplainConfig
+from assay.engine.explain.results import ExplanationsResult
+from assay.engine.results import Finding
 
 
 def explanation_findings(result: ExplanationsResult, config: ExplainConfig) -> list[Finding]:

@@ -8,17 +8,17 @@ from collections.abc import Generator
 import numpy as np
 import pandas as pd
 
-from engine.analyses.base import Calculator
-from engine.config import FairnessConfig
-from engine.drift.corrections import adjust
-from engine.errors import AssayError, CalculationError, ConfigError
-from engine.fairness import groups as G
-from engine.fairness import metrics as M
-from engine.fairness.proxies import correlation_ratio, cramers_v, sample_rows
-from engine.fairness.results import (LABEL_FREE, RATES, AttributeFairness, DisparityChange, Estimate, FairnessResult,
+from assay.engine.analyses.base import Calculator
+from assay.engine.config import FairnessConfig
+from assay.engine.drift.corrections import adjust
+from assay.engine.errors import AssayError, CalculationError, ConfigError
+from assay.engine.fairness import groups as G
+from assay.engine.fairness import metrics as M
+from assay.engine.fairness.proxies import correlation_ratio, cramers_v, sample_rows
+from assay.engine.fairness.results import (LABEL_FREE, RATES, AttributeFairness, DisparityChange, Estimate, FairnessResult,
                                      GroupMetrics, Proxy)
-from engine.predictions import PredictionSet
-from engine.schema import ColumnKind, ColumnRole, Schema
+from assay.engine.predictions import PredictionSet
+from assay.engine.schema import ColumnKind, ColumnRole, Schema
 
 REGRESSION_RATES = ("mean_prediction", "mean_target", "mae")
 ATTRIBUTE_STEPS = 4  # yields of `_attribute` for one attribute on one dataset

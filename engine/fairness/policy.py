@@ -1,9 +1,9 @@
 """Fairness policy: findings from the production disparities and the [fairness] thresholds."""
 from __future__ import annotations
 
-from engine.config import FairnessConfig
-from engine.fairness.results import Estimate, FairnessResult
-from engine.results import Finding
+from assay.engine.config import FairnessConfig
+from assay.engine.fairness.results import Estimate, FairnessResult
+from assay.engine.results import Finding
 
 NAMES = {"demographic_parity_difference": "demographic parity difference",
          "disparate_impact_ratio": "disparate impact ratio", "equalized_odds_difference": "equalized odds difference"}

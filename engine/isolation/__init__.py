@@ -13,12 +13,12 @@ Trust decisions stay in the parent and run no code (engine.io.check_model_file).
 from importlib import import_module
 
 # imported when first used: `assay audit` starts the model process (process.py) before pandas is imported
-_HOMES = {"LocalModel": "engine.isolation.local", "ModelProcess": "engine.isolation.process",
-          "start_model": "engine.isolation.process", "prestart": "engine.isolation.process"}
+_HOMES = {"LocalModel": "assay.engine.isolation.local", "ModelProcess": "assay.engine.isolation.process",
+          "start_model": "assay.engine.isolation.process", "prestart": "assay.engine.isolation.process"}
 __all__ = list(_HOMES)
 
 
 def __getattr__(name: str):
     if name in _HOMES:
         return getattr(import_module(_HOMES[name]), name)
-    raise AttributeError(f"module 'engine.isolation' has no attribute {name!r}")
+    raise AttributeError(f"module 'assay.engine.isolation' has no attribute {name!r}")

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.io import LoadedModel, ModelFile, open_model_file
+from assay.engine.io import LoadedModel, ModelFile, open_model_file
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class LocalModel:
 
     def build_explainer(self, inputs: list[str], background: pd.DataFrame, method: str, task: str,
                         positive_index: int | None) -> ExplainerInfo:
-        from engine.explain.explainers import build_explainer
+        from assay.engine.explain.explainers import build_explainer
 
         explainer = build_explainer(self.model.model, inputs, background, method, task, positive_index)
         self._explainer = explainer

@@ -22,10 +22,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from engine.errors import CalculationError, ModelOpenError, ModelProcessError
+from assay.engine.errors import CalculationError, ModelOpenError, ModelProcessError
 
 if TYPE_CHECKING:  # engine.io imports pandas: kept out so that `assay audit` starts the model process first
-    from engine.io import LoadedModel
+    from assay.engine.io import LoadedModel
 
 T = TypeVar("T")
 POLL_S = 0.05  # how often a wait yields: the latency of a cancel while the model works
@@ -81,7 +81,7 @@ def start_model(config: Any, in_process: bool = False) -> "ModelProcess | Any | 
     if config.model.path is None:
         return None
     if in_process:
-        from engine.isolation.local import LocalModel
+        from assay.engine.isolation.local import LocalModel
 
         return LocalModel()
     return _take_spare(config) or ModelProcess(config.model.path, timeout_s=config.model.timeout_s,
@@ -164,7 +164,7 @@ class ModelProcess:
     the child)."""
 
     def __init__(self, path: str | Path, timeout_s: float = 600.0, memory_limit_mb: int | None = None) -> None:
-        from engine.isolation import worker
+        from assay.engine.isolation import worker
 
         self.path = Path(path)
         self.timeout_s = float(timeout_s)

@@ -51,8 +51,8 @@ def serve(requests: Any, replies: Any, memory_limit_bytes: int | None, log_path:
     import sklearn  # noqa: F401
     import skops.io  # noqa: F401  the recommended model format (0.5 s): before the audit asks to open it
 
-    from engine.isolation.local import LocalModel
-    from engine.progress import drain
+    from assay.engine.isolation.local import LocalModel
+    from assay.engine.progress import drain
 
     model = LocalModel()
     replies.send(("ready", limited))
@@ -110,7 +110,7 @@ def _redirect_output(log_path: str | None) -> None:
 
 
 def _error_reply(exc: BaseException) -> tuple:
-    from engine.errors import AssayError
+    from assay.engine.errors import AssayError
 
     return ("error", type(exc).__name__, str(exc), isinstance(exc, AssayError),
             "".join(traceback.format_exception(exc)))

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.performance import metrics as M
+from assay.engine.performance import metrics as M
 
 MAX_GROUPS = 2000  # score groups for binary tasks
 MAX_CELLS = 5000  # multiclass cells; regression: one cell per row up to this many rows

@@ -10,22 +10,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.analyses.base import Calculator
-from engine.chunks import make_chunks
-from engine.config import PerformanceConfig
-from engine.errors import CalculationError, ConfigError
-from engine.fairness import groups as G
-from engine.performance import bootstrap as B
-from engine.performance import curves as V
-from engine.performance import metrics as M
-from engine.performance.inputs import Prepared, prepare_classification, prepare_regression, task_classes
-from engine.performance.policy import compare, is_drop
-from engine.performance.results import (CLASSIFICATION_METRICS, HIGHER_IS_BETTER, NO_LABELS,
+from assay.engine.analyses.base import Calculator
+from assay.engine.chunks import make_chunks
+from assay.engine.config import PerformanceConfig
+from assay.engine.errors import CalculationError, ConfigError
+from assay.engine.fairness import groups as G
+from assay.engine.performance import bootstrap as B
+from assay.engine.performance import curves as V
+from assay.engine.performance import metrics as M
+from assay.engine.performance.inputs import Prepared, prepare_classification, prepare_regression, task_classes
+from assay.engine.performance.policy import compare, is_drop
+from assay.engine.performance.results import (CLASSIFICATION_METRICS, HIGHER_IS_BETTER, NO_LABELS,
                                         NO_PREDICTIONS, OK, REGRESSION_METRICS, SCORE_METRICS, SMALL,
                                         ChunkPerformance, ClassMetrics, ConfusionMatrix, DatasetPerformance,
                                         MetricValue, PerformanceResult, SegmentColumn, SegmentPerformance)
-from engine.predictions import PredictionSet
-from engine.schema import ColumnKind, ColumnRole, Schema
+from assay.engine.predictions import PredictionSet
+from assay.engine.schema import ColumnKind, ColumnRole, Schema
 
 CHUNK_RESAMPLES = 200  # per chunk and per segment, at most
 OTHER = "other"

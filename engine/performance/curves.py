@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.performance import metrics as M
-from engine.performance.results import (CalibrationCurve, Curve, Histogram, PredictionDistribution, Residuals,
+from assay.engine.performance import metrics as M
+from assay.engine.performance.results import (CalibrationCurve, Curve, Histogram, PredictionDistribution, Residuals,
                                         ThresholdSweep)
 
 MAX_POINTS = 200

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.errors import CalculationError
-from engine.predictions import PredictionSet
+from assay.engine.errors import CalculationError
+from assay.engine.predictions import PredictionSet
 
 SUM_TOLERANCE = 0.01
 RANGE_TOLERANCE = 1e-9

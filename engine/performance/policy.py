@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.config import PerformanceConfig
-from engine.performance.bootstrap import interval
-from engine.performance.results import HIGHER_IS_BETTER, METRIC_LABELS, NO_LABELS, MetricChange, MetricValue, PerformanceResult
-from engine.results import Finding
+from assay.engine.config import PerformanceConfig
+from assay.engine.performance.bootstrap import interval
+from assay.engine.performance.results import HIGHER_IS_BETTER, METRIC_LABELS, NO_LABELS, MetricChange, MetricValue, PerformanceResult
+from assay.engine.results import Finding
 
 RELATIVE = ("mae", "rmse", "median_ae")
 

@@ -302,7 +302,7 @@ def _curve(c: Curve) -> dict:
 
 def dataset_to_dict(d: DatasetPerformance) -> dict:
     """The JSON of one dataset: `metrics` = {name: {value, ci_low, ci_high, reason}} and the rest."""
-    from engine.results import to_jsonable
+    from assay.engine.results import to_jsonable
 
     out = {
         "status": d.status, "reason": d.reason or None, "rows": d.rows, "rows_used": d.rows_used,
@@ -333,7 +333,7 @@ def performance_to_dict(result: PerformanceResult) -> dict:
     through engine.results.to_jsonable)."""
     from dataclasses import asdict
 
-    from engine.results import to_jsonable
+    from assay.engine.results import to_jsonable
 
     return to_jsonable({
         "task": result.task,

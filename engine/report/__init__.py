@@ -9,16 +9,16 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-_HOMES = {"report_id": "engine.report.identity", "build_pdf": "engine.report.pdf",
-          "check_output_path": "engine.report.output_path", "iter_build_pdf": "engine.report.pdf",
-          "report_settings": "engine.report.pdf"}
+_HOMES = {"report_id": "assay.engine.report.identity", "build_pdf": "assay.engine.report.pdf",
+          "check_output_path": "assay.engine.report.output_path", "iter_build_pdf": "assay.engine.report.pdf",
+          "report_settings": "assay.engine.report.pdf"}
 __all__ = ["build_pdf", "check_output_path", "iter_build_pdf", "report_id", "report_settings"]
 
 
 def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
-        raise AttributeError(f"module 'engine.report' has no attribute {name!r}")
+        raise AttributeError(f"module 'assay.engine.report' has no attribute {name!r}")
     value = getattr(import_module(home), name)
     globals()[name] = value
     return value

@@ -15,8 +15,8 @@ from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, PageBreak
                                 TableStyle)
 from reportlab.platypus.flowables import _listWrapOn
 
-from engine.report import styles as S
-from engine.report.vector import FigureFlowable, RecordedFigure
+from assay.engine.report import styles as S
+from assay.engine.report.vector import FigureFlowable, RecordedFigure
 
 
 def esc(text: Any, mono: bool = False) -> str:

@@ -12,8 +12,8 @@ import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 from matplotlib.figure import Figure
 
-from engine.report import styles as S
-from engine.report.vector import RecordedFigure, record_figure
+from assay.engine.report import styles as S
+from assay.engine.report.vector import RecordedFigure, record_figure
 
 RC = {
     "font.family": "DejaVu Sans",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.integrity import TIMING_FIELDS, canonical_json, results_sha256
+from assay.engine.integrity import TIMING_FIELDS, canonical_json, results_sha256
 
 SHORT = 16
 KEPT = "_report_id"  # the attribute an AuditReport keeps its id in

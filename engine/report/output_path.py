@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from engine.errors import ConfigError
+from assay.engine.errors import ConfigError
 
 __all__ = ["check_output_path"]
 

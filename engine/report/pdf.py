@@ -28,13 +28,13 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
-from engine.config import ReportConfig, write_atomic
-from engine.errors import ConfigError
-from engine.progress import ProgressEvent
-from engine.report import styles as S
-from engine.report.blocks import Blocks, Heading, KeepWithTable
-from engine.report.identity import SHORT
-from engine.report.output_path import check_output_path
+from assay.engine.config import ReportConfig, write_atomic
+from assay.engine.errors import ConfigError
+from assay.engine.progress import ProgressEvent
+from assay.engine.report import styles as S
+from assay.engine.report.blocks import Blocks, Heading, KeepWithTable
+from assay.engine.report.identity import SHORT
+from assay.engine.report.output_path import check_output_path
 
 PAGE_SIZES = {"A4": A4, "letter": LETTER}
 MARGIN = 18 * mm
@@ -126,7 +126,7 @@ def make_context(report: Any, settings: ReportConfig | None = None) -> ReportCon
 
 def iter_story(context: ReportContext) -> Generator[ProgressEvent, None, list]:
     """Run every section's builder (progress 0.05 to 0.70); return the flowables of the whole document."""
-    from engine.report.sections import SECTIONS
+    from assay.engine.report.sections import SECTIONS
 
     story: list = []
     weights = [weight for _, weight, _ in SECTIONS]

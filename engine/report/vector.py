@@ -19,7 +19,7 @@ from matplotlib.path import Path as MplPath
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable
 
-from engine.report.styles import chart_font, drawable
+from assay.engine.report.styles import chart_font, drawable
 
 DPI = 72  # display units are points
 RASTER_DPI = 200

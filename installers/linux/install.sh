@@ -24,7 +24,8 @@ rm -rf "$target"
 mv "$target.new" "$target"
 ln -sfn "$target/assay" "$bin/assay"
 
-icons="$target/_internal/app/resources/icons"
+resources="$target/_internal/assay/resources"  # the repository's resources/, as the bundle carries them
+icons="$resources/icons"
 install -m 644 "$icons/assay.svg" "$data/icons/hicolor/scalable/apps/assay.svg"
 install -m 644 "$icons/assay-256.png" "$data/icons/hicolor/256x256/apps/assay.png"
 
@@ -40,7 +41,7 @@ while IFS= read -r line; do
         "TryExec=assay") printf 'TryExec=%s\n' "${bin//\\/\\\\}/assay" ;;
         *) printf '%s\n' "$line" ;;
     esac
-done < "$here/assay.desktop" > "$data/applications/assay.desktop"
+done < "$resources/assay.desktop" > "$data/applications/assay.desktop"
 chmod 644 "$data/applications/assay.desktop"
 install -m 644 "$here/assay-mime.xml" "$data/mime/packages/assay.xml"
 

@@ -23,7 +23,7 @@ def settings_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def qt_process_guards(qapp):
     """As in the app (app/garbage.py): Python's cyclic GC runs in the GUI thread only, so a Qt object
     left in a reference cycle by one test is never destroyed in a later test's worker thread."""
-    from app import garbage, refcount_guard
+    from assay.app import garbage, refcount_guard
 
     collector = garbage.install(qapp)
     refcount_guard.install(qapp)  # as in the app: PySide6 6.12.0 on Python 3.11 leaks None/True refs
@@ -59,7 +59,7 @@ SMALL_STEP = 24  # every 24th row of the demo: 500 rows a year, and its planted 
 @pytest.fixture(scope="session")
 def demo_audit(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The deterministic demo (data, skops model, audit file), written once per test session."""
-    from engine.demo import write_demo
+    from assay.engine.demo import write_demo
 
     return write_demo(tmp_path_factory.mktemp("demo"))
 
@@ -69,7 +69,7 @@ def small_demo(demo_audit: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     """The demo audit on every 24th row: the same model and findings, a run of about a second."""
     import pandas as pd
 
-    from engine.config import AuditConfig
+    from assay.engine.config import AuditConfig
 
     folder = tmp_path_factory.mktemp("small_demo")
     for name in ("reference", "production"):
@@ -87,8 +87,8 @@ def small_demo(demo_audit: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 @pytest.fixture(scope="session")
 def small_demo_report(small_demo: Path):
     """The small demo's AuditReport, computed once (no Qt) for the tests that only look at pages."""
-    from engine.config import AuditConfig
-    from engine.pipeline import run_audit
+    from assay.engine.config import AuditConfig
+    from assay.engine.pipeline import run_audit
 
     return run_audit(AuditConfig.from_toml(small_demo))
 
@@ -109,8 +109,8 @@ def tiny_audit(tmp_path: Path) -> Path:
 @pytest.fixture
 def window(qtbot, monkeypatch: pytest.MonkeyPatch):
     """The main window, shown, with the unsaved-changes question answered "discard"."""
-    from app import main_window
-    from app.settings import AppSettings
+    from assay.app import main_window
+    from assay.app.settings import AppSettings
 
     monkeypatch.setattr(main_window, "ask_save_changes", lambda parent, name: "discard")
     win = main_window.MainWindow(AppSettings())

@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 from sklearn import metrics as skm
 
-from engine.performance.results import (HIGHER_IS_BETTER, NO_LABELS, OK, SMALL, CalibrationCurve, ChunkPerformance,
+from assay.engine.performance.results import (HIGHER_IS_BETTER, NO_LABELS, OK, SMALL, CalibrationCurve, ChunkPerformance,
                                         ClassMetrics, ConfusionMatrix, Curve, DatasetPerformance, Histogram,
                                         MetricChange, MetricValue, PerformanceResult, PredictionDistribution,
                                         Residuals, SegmentColumn, SegmentPerformance, ThresholdSweep)
-from engine.results import AnalysisStatus, Finding
+from assay.engine.results import AnalysisStatus, Finding
 
 RESAMPLES = 10
 CONFIDENCE = 0.95

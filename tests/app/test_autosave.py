@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from app import autosave
-from app.autosave import Autosave, SavedSession, orphaned_sessions
-from app.main_window import MainWindow
-from app.settings import AppSettings
-from engine.config import AuditConfig
+from assay.app import autosave
+from assay.app.autosave import Autosave, SavedSession, orphaned_sessions
+from assay.app.main_window import MainWindow
+from assay.app.settings import AppSettings
+from assay.engine.config import AuditConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,7 +44,7 @@ def answer(monkeypatch):
 
 
 def new_window(qtbot, monkeypatch) -> MainWindow:
-    from app import main_window
+    from assay.app import main_window
 
     monkeypatch.setattr(main_window, "ask_save_changes", lambda parent, name: "discard")
     win = MainWindow(AppSettings())
@@ -224,7 +224,7 @@ def test_a_saved_config_that_no_longer_validates_says_so_and_keeps_the_report(qt
                                 "modified": True, "config": {"task": {"type": "quantum"}}}), encoding="utf-8")
     (folder / "session-3-cccc.report.json").write_text('{"verdict": "warn"}', encoding="utf-8")
     shown = []
-    from app import dialogs
+    from assay.app import dialogs
 
     monkeypatch.setattr(dialogs, "show_error", lambda parent, title, error: shown.append((title, str(error))))
     assert not window.offer_restore()
@@ -233,7 +233,7 @@ def test_a_saved_config_that_no_longer_validates_says_so_and_keeps_the_report(qt
 
 
 def test_a_failing_autosave_reports_and_never_raises(qtbot, tmp_path):
-    from app.session import AuditSession
+    from assay.app.session import AuditSession
 
     blocked = tmp_path / "a file, not a folder"
     blocked.write_text("x")
@@ -261,7 +261,7 @@ def test_the_restore_question_names_the_file_and_offers_the_choices(qtbot, tmp_p
 CHILD = r"""
 import sys
 from pathlib import Path
-from app.main import create_application, create_window
+from assay.app.main import create_application, create_window
 
 app = create_application()
 window = create_window()

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.config import AuditConfig
-from engine.errors import AssayError
+from assay.engine.config import AuditConfig
+from assay.engine.errors import AssayError
 from tests.bad_inputs import Case, load_cases, prepare, restore_permissions
 
 APP_CASES = [c for c in load_cases() if c.is_error and c.app]
@@ -23,7 +23,7 @@ GOOD = Case("good", "data", "the good reference and production files", (0, 1))
 @pytest.fixture
 def shown(monkeypatch):
     """Error dialogs as (title, text) instead of boxes: the window's and the Setup page's."""
-    from app import dialogs
+    from assay.app import dialogs
 
     recorded: list[tuple[str, str]] = []
     monkeypatch.setattr(dialogs, "show_error",
@@ -53,7 +53,7 @@ def asked(monkeypatch):
     """The app's trust question for pickle/joblib files (app/trust.py): an audit file's `trusted = true` does
     not grant trust in the app, so the app asks before every model case. Answered "trust", except for a
     file whose pinned hash no longer matches, which the user refuses; recorded as (file name, note)."""
-    from app import trust
+    from assay.app import trust
 
     recorded: list[tuple[str, str]] = []
 
@@ -109,7 +109,7 @@ def test_refused_input_shows_a_dialog_and_keeps_the_setup(case, qtbot, window, t
 
 def test_an_unreadable_file_shows_a_dialog_and_keeps_the_setup(qtbot, window, tmp_path, shown, monkeypatch):
     """Root reads any file, so the permission error is simulated where the engine opens the file."""
-    import engine.io
+    import assay.engine.io
 
     audit = prepare(GOOD, tmp_path)
     locked = tmp_path / "good_production.csv"
@@ -122,7 +122,7 @@ def test_an_unreadable_file_shows_a_dialog_and_keeps_the_setup(qtbot, window, tm
 
     assert window.open_audit(audit)
     config = window.setup_page.config()
-    monkeypatch.setattr(engine.io, "open", refusing_open, raising=False)
+    monkeypatch.setattr(assay.engine.io, "open", refusing_open, raising=False)
     failed, _ = run_and_wait(qtbot, window)
     assert failed
     texts = [text for title, text in shown if title == "The audit could not run"]

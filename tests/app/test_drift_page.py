@@ -12,9 +12,9 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QToolTip
 
-from app.models.table import RECORD_ROLE
-from app.pages.drift import DriftPage
-from engine.drift.results import (DomainClassifierResult, DriftChunkResult, DriftResult, FeatureDrift,
+from assay.app.models.table import RECORD_ROLE
+from assay.app.pages.drift import DriftPage
+from assay.engine.drift.results import (DomainClassifierResult, DriftChunkResult, DriftResult, FeatureDrift,
                                   MultivariateResult, ReconstructionResult)
 
 
@@ -22,7 +22,7 @@ from engine.drift.results import (DomainClassifierResult, DriftChunkResult, Drif
 def demo_report(demo_audit: Path):
     """The full demo audit (about 10 s; monthly chunks need its full size), run once for this module
     on the demo that conftest writes once per session."""
-    from engine import AuditConfig, run_audit
+    from assay.engine import AuditConfig, run_audit
 
     return run_audit(AuditConfig.from_toml(demo_audit))
 
@@ -169,7 +169,7 @@ def test_findings_open_their_part(page, demo_report):
 
 
 def test_report_without_drift_says_why(page, demo_report):
-    from engine.results import AnalysisStatus
+    from assay.engine.results import AnalysisStatus
 
     report = replace(demo_report, drift=None, analyses=(AnalysisStatus("drift", "skipped", "no production data"),))
     page.show_result(report)
@@ -189,7 +189,7 @@ def synthetic_drift(columns: int = 500, chunks: int = 24) -> DriftResult:
     edges = tuple(np.linspace(0, 1, 31))
     density = tuple(np.full(30, 1.0))
     quantiles = tuple(np.linspace(0, 1, 101))
-    from engine.drift.results import Distribution
+    from assay.engine.drift.results import Distribution
 
     numerical = Distribution("numerical", edges, density, density, quantiles, quantiles, ks_location=0.5)
     categorical = Distribution("categorical", categories=("a", "b", "c"), reference_share=(0.5, 0.5, 0.0),
@@ -270,7 +270,7 @@ def test_sparkline_tooltip_lists_chunks(page, demo_report):
 def test_theme_change_recolours_plots(qtbot, page, demo_report):
     from PySide6.QtWidgets import QApplication
 
-    from app import theme
+    from assay.app import theme
 
     page.show_result(demo_report)
     app = QApplication.instance()

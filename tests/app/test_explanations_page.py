@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.models import explanations as X
-from app.pages.explanation_rows import TOP_STEPS
-from app.pages.explanations import TABS, TOP_SWARM, ExplanationsPage
+from assay.app.models import explanations as X
+from assay.app.pages.explanation_rows import TOP_STEPS
+from assay.app.pages.explanations import TABS, TOP_SWARM, ExplanationsPage
 
 EMPLOYMENT = Path(__file__).resolve().parents[3] / "shared" / "data" / "employment_ma"
 
@@ -21,7 +21,7 @@ EMPLOYMENT = Path(__file__).resolve().parents[3] / "shared" / "data" / "employme
 def demo_report(demo_audit: Path):
     """The full demo audit (a tree model, 1,000 explained rows per dataset), run once for this module; the
     multivariate drift checks play no part in explanations."""
-    from engine import AuditConfig, run_audit
+    from assay.engine import AuditConfig, run_audit
 
     return run_audit(AuditConfig.from_toml(demo_audit).with_overrides(["drift.multivariate=false"]))
 
@@ -33,7 +33,7 @@ def predictions_only_report(tmp_path_factory: pytest.TempPathFactory):
         pytest.skip("../shared/data/employment_ma is not beside the checkout")
     import tomli_w
 
-    from engine import AuditConfig, run_audit
+    from assay.engine import AuditConfig, run_audit
 
     folder = tmp_path_factory.mktemp("explain_predictions_only")
     for name in ("reference", "production"):

@@ -15,13 +15,13 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="th
 @pytest.fixture(autouse=True)
 def trusting(monkeypatch):
     """The user trusts the test's pickles when the app asks (an audit file's trusted = true is not enough)."""
-    from app import trust
+    from assay.app import trust
 
     monkeypatch.setattr(trust, "ask_pickle_trust", lambda *args, **kwargs: True)
 
 
 def crashing_audit(folder: Path) -> Path:
-    from engine.config import AuditConfig
+    from assay.engine.config import AuditConfig
 
     folder.mkdir()
     reference, production = write_tables(folder)
@@ -68,8 +68,8 @@ def test_a_crashing_model_shows_the_other_results_and_a_dialog(qtbot, window, tm
 
 
 def test_opening_an_audit_starts_its_model_process_and_the_run_uses_it(qtbot, window, tmp_path, monkeypatch):
-    from engine.config import AuditConfig
-    from engine.isolation import process
+    from assay.engine.config import AuditConfig
+    from assay.engine.isolation import process
 
     monkeypatch.delenv("ASSAY_NO_PRESTART", raising=False)
     folder = Path(tmp_path, "good")

@@ -10,16 +10,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.models import fairness as F
-from app.pages.fairness import FairnessPage
-from app.theme import series_colour
+from assay.app.models import fairness as F
+from assay.app.pages.fairness import FairnessPage
+from assay.app.theme import series_colour
 
 INTERSECTION = 'fairness.intersections=[["sex", "age_band"]]'
 
 
 @pytest.fixture(scope="module")
 def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from engine.demo import write_demo
+    from assay.engine.demo import write_demo
 
     return write_demo(tmp_path_factory.mktemp("fairness_demo"))
 
@@ -27,7 +27,7 @@ def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def demo_report(demo_folder: Path):
     """The full demo audit with the sex × age_band intersection (about 12 s), run once for this module."""
-    from engine import AuditConfig, run_audit
+    from assay.engine import AuditConfig, run_audit
 
     # the multivariate drift checks (5 s) play no part in fairness
     return run_audit(AuditConfig.from_toml(demo_folder).with_overrides([INTERSECTION, "drift.multivariate=false"]))
@@ -36,7 +36,7 @@ def demo_report(demo_folder: Path):
 @pytest.fixture(scope="module")
 def unlabelled_config(demo_folder: Path, tmp_path_factory: pytest.TempPathFactory):
     """Every 24th demo row (so the intersection has groups under 30 rows), production without its labels."""
-    from engine import AuditConfig
+    from assay.engine import AuditConfig
 
     folder = tmp_path_factory.mktemp("fairness_unlabelled")
     config = AuditConfig.from_toml(demo_folder)
@@ -51,7 +51,7 @@ def unlabelled_config(demo_folder: Path, tmp_path_factory: pytest.TempPathFactor
 
 @pytest.fixture(scope="module")
 def unlabelled_report(unlabelled_config):
-    from engine import run_audit
+    from assay.engine import run_audit
 
     return run_audit(unlabelled_config)
 
@@ -232,7 +232,7 @@ def test_production_without_labels_says_needs_labels(page, unlabelled_report):
 
 
 def test_a_skipped_analysis_says_why(page, unlabelled_config):
-    from engine import run_audit
+    from assay.engine import run_audit
 
     report = run_audit(unlabelled_config.with_overrides(["columns.sensitive=[]", "fairness.intersections=[]"]))
     assert report.fairness is None
@@ -245,7 +245,7 @@ def test_a_skipped_analysis_says_why(page, unlabelled_config):
 
 
 def test_a_regression_result_shows_without_intervals_or_policy(page, demo_report):
-    from engine.fairness.results import AttributeFairness, Estimate, FairnessResult, GroupMetrics
+    from assay.engine.fairness.results import AttributeFairness, Estimate, FairnessResult, GroupMetrics
 
     def attribute(shift: float) -> AttributeFairness:
         groups = tuple(GroupMetrics(name, n, n / 300, n < 30, {"mean_prediction": Estimate(v + shift),

@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from app.main_window import MainWindow
-from app.settings import AppSettings
-from engine.config import AuditConfig
+from assay.app.main_window import MainWindow
+from assay.app.settings import AppSettings
+from assay.engine.config import AuditConfig
 
 
 def run_and_wait(qtbot, win: MainWindow, timeout: int = 60_000):
@@ -73,7 +73,7 @@ def test_open_and_run_shows_the_verdict_and_findings(qtbot, window, small_demo):
 
 
 def test_quality_page_table_sorts_filters_and_plots(qtbot, small_demo_report):
-    from app.pages.quality import QualityPage
+    from assay.app.pages.quality import QualityPage
 
     report = small_demo_report
     page = QualityPage()
@@ -151,7 +151,7 @@ def test_escape_cancels_a_run(qtbot, window, small_demo):
 
 def test_a_missing_data_file_shows_a_dialog_and_keeps_the_setup(qtbot, window, small_demo, tmp_path, close_error,
                                                                  monkeypatch):
-    from app import dialogs
+    from assay.app import dialogs
 
     monkeypatch.setattr(dialogs.QMessageBox, "open", lambda self: self.show())  # keep boxes inspectable
     audit = tmp_path / "audit.toml"
@@ -197,7 +197,7 @@ def test_save_and_save_as_write_the_setup(qtbot, window, small_demo, tmp_path):
 
 
 def test_recent_files_and_geometry_are_remembered(qtbot, small_demo, monkeypatch):
-    from app import main_window
+    from assay.app import main_window
 
     monkeypatch.setattr(main_window, "ask_save_changes", lambda parent, name: "discard")
     first = MainWindow(AppSettings())
@@ -220,7 +220,7 @@ def test_recent_files_and_geometry_are_remembered(qtbot, small_demo, monkeypatch
 
 
 def test_a_model_needing_trust_asks_and_reruns_when_accepted(qtbot, window, small_demo, tmp_path, monkeypatch):
-    from app import trust
+    from assay.app import trust
 
     config = AuditConfig.from_toml(small_demo).replace("model", trusted_types=())
     audit = tmp_path / "audit.toml"
@@ -243,7 +243,7 @@ def test_a_model_needing_trust_asks_and_reruns_when_accepted(qtbot, window, smal
 
 
 def test_unexpected_exceptions_show_a_dialog_instead_of_crashing(qtbot, window, monkeypatch):
-    from app import dialogs, main
+    from assay.app import dialogs, main
 
     shown = []
     monkeypatch.setattr(dialogs, "show_error", lambda parent, title, error: shown.append((parent, title, error)))

@@ -6,10 +6,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
-from app.pages.overview import OverviewPage
-from app.pages.quality import QualityPage
-from engine.results import AnalysisStatus, AuditReport, ColumnQuality, Finding, Provenance, QualityResult
-from engine.schema import Schema
+from assay.app.pages.overview import OverviewPage
+from assay.app.pages.quality import QualityPage
+from assay.engine.results import AnalysisStatus, AuditReport, ColumnQuality, Finding, Provenance, QualityResult
+from assay.engine.schema import Schema
 
 FINDINGS = (
     Finding("quality.all_missing.production.score", "quality", "fail", "score: entirely missing in production",
@@ -135,7 +135,7 @@ def test_quality_page_when_the_analysis_did_not_run(qtbot):
 
 
 def test_a_plot_without_missing_values_says_so(qtbot):
-    from app.plots.missing import MissingShareBars
+    from assay.app.plots.missing import MissingShareBars
 
     plot = MissingShareBars()
     qtbot.addWidget(plot)

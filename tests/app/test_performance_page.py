@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 
-from app.models import performance as P
-from app.pages.performance import TABS, PerformancePage
-from app.settings import AppSettings
+from assay.app.models import performance as P
+from assay.app.pages.performance import TABS, PerformancePage
+from assay.app.settings import AppSettings
 from tests.app import performance_results as R
 
 
@@ -162,7 +162,7 @@ def test_policy_lines_merge_a_minimum_with_the_allowed_drop_and_mean_error_has_b
 
 
 def test_switching_metric_reads_the_result_and_computes_nothing(page, binary, monkeypatch):
-    from engine.performance import bootstrap, calculator, metrics
+    from assay.engine.performance import bootstrap, calculator, metrics
 
     page.show_result(report_of(binary))
 
@@ -412,7 +412,7 @@ def test_the_demo_audit_on_the_page(page, small_demo_report):
 
 
 def test_the_window_puts_the_page_between_quality_and_drift_and_findings_open_it(qtbot, window, small_demo_report):
-    from app.main_window import PAGE_TITLES, PAGES
+    from assay.app.main_window import PAGE_TITLES, PAGES
 
     # the window imports the Setup page's modules in a pool thread after its first paint; importing
     # pyqtgraph (show_result) in the GUI thread meanwhile is a concurrent import of Qt's modules

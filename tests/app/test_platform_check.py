@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app import platform_check
-from app.platform_check import NO_DISPLAY, debian_package, startup_problem
+from assay.app import platform_check
+from assay.app.platform_check import NO_DISPLAY, debian_package, startup_problem
 
 LDD_MISSING = """\
 /fake/Qt/plugins/platforms/libqxcb.so:
@@ -114,7 +114,7 @@ def test_the_real_ldd_runs_on_this_machine():
 
 def test_main_without_a_display_exits_2_with_one_line_and_never_loads_qt():
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    code = ("import sys\nfrom app.main import main\ncode = main()\n"
+    code = ("import sys\nfrom assay.app.main import main\ncode = main()\n"
             "assert 'PySide6.QtWidgets' not in sys.modules\nsys.exit(code)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60,
                             cwd=Path(__file__).resolve().parents[2])

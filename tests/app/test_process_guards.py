@@ -7,7 +7,7 @@ import weakref
 
 from PySide6.QtCore import QModelIndex
 
-from app import garbage, refcount_guard
+from assay.app import garbage, refcount_guard
 
 
 def test_cyclic_garbage_is_collected_by_the_gui_thread_timer(qapp):

@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import QMessageBox
 
-from app.pages import report as report_page
-from app.pages.report import NO_AUDIT, ReportPage, file_name, section_rows
+from assay.app.pages import report as report_page
+from assay.app.pages.report import NO_AUDIT, ReportPage, file_name, section_rows
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_sections_say_what_ran_and_what_did_not(qtbot, small_demo_report):
     # an analysis that was skipped: the row says so and why
     import dataclasses
 
-    from engine.results import AnalysisStatus
+    from assay.engine.results import AnalysisStatus
 
     skipped = dataclasses.replace(small_demo_report, explanations=None, analyses=tuple(
         AnalysisStatus("explanations", "skipped", "explanations need a model") if a.name == "explanations" else a
@@ -160,7 +160,7 @@ def test_a_folder_that_does_not_exist_is_a_dialog_naming_it(qtbot, window, small
 def test_a_failed_write_is_a_dialog_saying_what_to_do(qtbot, window, small_demo, tmp_path, monkeypatch):
     run_small_demo(qtbot, window, small_demo)
     page = window.report_page
-    import engine.report.pdf as pdf
+    import assay.engine.report.pdf as pdf
 
     def full_disk(path, data):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))

@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from app.saved_results import UnsafeResultsError, dump_report, load_report
+from assay.app.saved_results import UnsafeResultsError, dump_report, load_report
 
 
 class Boom:
@@ -34,9 +34,9 @@ def test_anything_but_result_types_is_refused_before_it_runs(payload, tmp_path, 
 
 
 def test_engine_functions_and_non_report_values_are_refused(small_demo_report):
-    from engine.pipeline import run_audit
+    from assay.engine.pipeline import run_audit
 
-    with pytest.raises(UnsafeResultsError, match="engine.pipeline.run_audit"):
+    with pytest.raises(UnsafeResultsError, match="assay.engine.pipeline.run_audit"):
         load_report(pickle.dumps(run_audit))
     with pytest.raises(UnsafeResultsError, match="not an audit report"):
         load_report(pickle.dumps(small_demo_report.findings))

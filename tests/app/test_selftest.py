@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_selftest_passes_and_keeps_its_outputs(tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", ASSAY_SETTINGS_DIR=str(tmp_path / "settings"))
-    result = subprocess.run([sys.executable, "-m", "app.launcher", "--selftest", "--selftest-dir", str(tmp_path / "out")],
+    result = subprocess.run([sys.executable, "-m", "assay.app.launcher", "--selftest", "--selftest-dir", str(tmp_path / "out")],
                             capture_output=True, text=True, timeout=900, cwd=ROOT, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "selftest passed" in result.stdout and "FAIL" not in result.stdout + result.stderr
@@ -24,7 +24,7 @@ def test_selftest_passes_and_keeps_its_outputs(tmp_path):
 
 def test_selftest_says_when_its_folder_cannot_be_made(tmp_path):
     (tmp_path / "file").write_text("x", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "app.launcher", "--selftest", "--selftest-dir",
+    result = subprocess.run([sys.executable, "-m", "assay.app.launcher", "--selftest", "--selftest-dir",
                              str(tmp_path / "file" / "out")], capture_output=True, text=True, timeout=300, cwd=ROOT,
                             env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
     assert result.returncode == 2 and "--selftest-dir" in result.stderr and "Traceback" not in result.stderr

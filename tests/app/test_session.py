@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from app.session import AuditSession
-from engine.config import AuditConfig
-from engine.errors import ConfigError, InputError
-from engine.progress import ProgressEvent
+from assay.app.session import AuditSession
+from assay.engine.config import AuditConfig
+from assay.engine.errors import ConfigError, InputError
+from assay.engine.progress import ProgressEvent
 
 
 class SlowAudit:
@@ -58,7 +58,7 @@ def test_a_real_audit_reports_progress_then_finishes(qtbot, session, tiny_audit)
 
 def test_cancel_stops_the_run_and_closes_the_audit_generator_in_the_worker(qtbot, session, monkeypatch):
     fake = SlowAudit()
-    monkeypatch.setattr("engine.pipeline.iter_audit", fake)
+    monkeypatch.setattr("assay.engine.pipeline.iter_audit", fake)
     finished = []
     session.audit_finished.connect(finished.append)
     with qtbot.waitSignal(session.audit_progressed, timeout=10_000):
@@ -75,7 +75,7 @@ def test_cancel_stops_the_run_and_closes_the_audit_generator_in_the_worker(qtbot
 
 def test_a_new_run_replaces_the_old_one_and_its_results_are_dropped(qtbot, session, monkeypatch):
     fake = SlowAudit(steps=5, pause=0.05)
-    monkeypatch.setattr("engine.pipeline.iter_audit", fake)
+    monkeypatch.setattr("assay.engine.pipeline.iter_audit", fake)
     finished = []
     session.audit_finished.connect(finished.append)
     first = session.run(AuditConfig().replace("audit", title="first"))
@@ -99,7 +99,7 @@ def test_engine_errors_arrive_as_audit_failed_and_keep_the_config(qtbot, session
 
 def test_a_runtime_error_in_the_audit_is_reported_not_swallowed(qtbot, session, monkeypatch):
     # superqt's worker mistakes a RuntimeError for "the worker was deleted" and would go silent
-    monkeypatch.setattr("engine.pipeline.iter_audit", SlowAudit(steps=3, pause=0.0, fail=RuntimeError("boom")))
+    monkeypatch.setattr("assay.engine.pipeline.iter_audit", SlowAudit(steps=3, pause=0.0, fail=RuntimeError("boom")))
     with qtbot.waitSignal(session.audit_failed, timeout=10_000) as blocker:
         session.run(AuditConfig())
     assert isinstance(blocker.args[0], RuntimeError) and str(blocker.args[0]) == "boom"

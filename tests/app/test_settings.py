@@ -5,7 +5,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from app.settings import MAX_RECENT, SETTINGS_VERSION, AppSettings
+from assay.app.settings import MAX_RECENT, SETTINGS_VERSION, AppSettings
 
 
 def test_settings_live_in_the_folder_of_the_environment_variable(settings_dir: Path):

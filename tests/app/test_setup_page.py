@@ -13,13 +13,13 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QThreadPool, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QLineEdit, QProgressBar, QPushButton, QTableView
 
-from app import dialogs, trust
-from app.models.columns_model import CHOICES_ROLE, ColumnRow, with_role
-from app.pages.setup import FileRow, SetupPage
-from engine.config import AuditConfig
-from engine.errors import InputError, ModelTrustError, UntrustedTypesError
-from engine.io import sha256_file
-from engine.schema import ColumnKind, ColumnRole
+from assay.app import dialogs, trust
+from assay.app.models.columns_model import CHOICES_ROLE, ColumnRow, with_role
+from assay.app.pages.setup import FileRow, SetupPage
+from assay.engine.config import AuditConfig
+from assay.engine.errors import InputError, ModelTrustError, UntrustedTypesError
+from assay.engine.io import sha256_file
+from assay.engine.schema import ColumnKind, ColumnRole
 
 DATA = Path("/work/shared/data/employment_ma")
 EMPLOYMENT = AuditConfig().replace(
@@ -365,8 +365,8 @@ def test_choosing_the_same_file_again_reads_nothing_and_changes_nothing(employme
 
 def test_a_large_file_is_sampled_for_the_columns_and_says_so(page, qtbot, errors, tmp_path, tables, monkeypatch):
     """The page reads only the first rows of a large file (the audit reads it all) and says which."""
-    import engine.io as eio
-    from app.models import columns_model
+    import assay.engine.io as eio
+    from assay.app.models import columns_model
 
     monkeypatch.setattr(columns_model, "SAMPLE_BYTES", 1 << 20)
     monkeypatch.setattr(eio, "CSV_BLOCK", 1 << 18)

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = r"""
 import sys
 from pathlib import Path
-import app.main as main_module
+import assay.app.main as main_module
 
 HEAVY = ("pandas", "sklearn", "shap", "scipy", "matplotlib", "pyqtgraph")
 make_window = main_module.create_window

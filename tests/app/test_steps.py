@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from app.steps import Once, StepRunner, drain
+from assay.app.steps import Once, StepRunner, drain
 
 
 def counting(log: list, name: str, n: int):
@@ -126,7 +126,7 @@ def test_once_builds_a_single_time_whoever_advances_it():
 
 def test_the_window_builds_its_plots_ahead_and_imports_the_plotting_modules_off_the_gui_thread(qtbot, window):
     qtbot.waitUntil(window.is_warmed_up, timeout=60_000)
-    assert "pyqtgraph" in sys.modules and "engine.report.pdf" in sys.modules
+    assert "pyqtgraph" in sys.modules and "assay.engine.report.pdf" in sys.modules
     assert window.performance_page.over_time is not None and window.drift_page.heat_map is not None
     assert window.explanations_page.importance is not None
     assert window.quality_page.plot is not None and window.fairness_page.plot is not None

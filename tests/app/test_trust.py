@@ -10,10 +10,10 @@ import pytest
 import skops.io as sio
 from PySide6.QtCore import Qt
 
-from app import preferences, trust
-from app.settings import AppSettings
-from engine.config import AuditConfig
-from engine.errors import ModelTrustError, UntrustedTypesError
+from assay.app import preferences, trust
+from assay.app.settings import AppSettings
+from assay.engine.config import AuditConfig
+from assay.engine.errors import ModelTrustError, UntrustedTypesError
 
 
 @pytest.fixture
@@ -193,7 +193,7 @@ def pickle_audit(small_demo: Path, tmp_path: Path) -> Path:
 
 def test_the_app_asks_before_running_a_received_audit_then_remembers_and_revokes(qtbot, window, pickle_audit, asked,
                                                                                   tmp_path):
-    from app.pages.setup import FileRow
+    from assay.app.pages.setup import FileRow
 
     assert window.open_audit(pickle_audit)
     hint = window.setup_page.findChild(FileRow, "file_model").hint

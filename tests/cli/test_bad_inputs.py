@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
-from engine.io import load_dataset
+from assay.engine.cli import main
+from assay.engine.io import load_dataset
 from tests.bad_inputs import BAD, cli_env, load_cases, prepare, restore_permissions
 
 CASES = load_cases()
@@ -35,7 +35,7 @@ def test_the_corpus_has_at_least_40_cases_of_every_kind():
 
 
 def run_cli(audit: Path, cwd: Path, as_user: str | None = None) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "engine.cli", "audit", str(audit), "--quiet"]
+    command = [sys.executable, "-m", "assay.engine.cli", "audit", str(audit), "--quiet"]
     env = cli_env()
     if as_user is not None:  # root reads everything: run as an unprivileged user to see a permission error
         command = ["setpriv", "--reuid", as_user, "--regid", as_user, "--clear-groups", *command]

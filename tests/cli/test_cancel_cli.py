@@ -22,7 +22,7 @@ def cpu_seconds(pid: int) -> float:
 
 def start_audit(demo_audit: Path, out: Path) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
-    return subprocess.Popen([sys.executable, "-m", "engine.cli", "audit", str(demo_audit), "--json",
+    return subprocess.Popen([sys.executable, "-m", "assay.engine.cli", "audit", str(demo_audit), "--json",
                              str(out / "report.json"), "--pdf", str(out / "report.pdf"), "--quiet"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 

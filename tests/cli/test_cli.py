@@ -5,12 +5,12 @@ import sys
 
 import pytest
 
-from engine.cli import main
+from assay.engine.cli import main
 from tests.conftest import write_audit
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "assay.engine.cli", *args], capture_output=True, text=True, timeout=300)
 
 
 def test_version():

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.cli import main
-from engine.integrity import document_sha256, results_sha256, with_integrity
-from engine.verification import verify_report
+from assay.engine.cli import main
+from assay.engine.integrity import document_sha256, results_sha256, with_integrity
+from assay.engine.verification import verify_report
 from tests.conftest import write_audit
 
 TIMING = ("started_at", "finished_at", "duration_s")
@@ -57,7 +57,7 @@ def save(path: Path, data: dict) -> None:
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "engine.cli", *args], check=False, capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "assay.engine.cli", *args], check=False, capture_output=True, text=True, timeout=300)
 
 
 # -- the hash itself ---------------------------------------------------------------------------------------------
@@ -80,7 +80,7 @@ def test_the_json_records_both_digests_as_a_hand_calculation_gives_them(audited)
 
 
 def test_the_report_id_is_the_results_hash(audited):
-    from engine.report import report_id
+    from assay.engine.report import report_id
 
     data = load(audited / "report.json")
     assert report_id(data) == data["integrity"]["results_sha256"]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
-from engine.version import UNKNOWN, assay_version
+from assay.engine.cli import main
+from assay.engine.version import UNKNOWN, assay_version
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +27,7 @@ def test_the_installed_metadata_is_pyprojects_version(pyproject_version):
 
 
 def test_assay_version_prints_it(pyproject_version):
-    result = subprocess.run([sys.executable, "-m", "engine.cli", "--version"], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "assay.engine.cli", "--version"], capture_output=True, text=True,
                             timeout=120, cwd=ROOT)
     assert result.returncode == 0
     assert result.stdout.strip() == f"assay {pyproject_version}"

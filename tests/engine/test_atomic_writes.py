@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-import engine.config as config_module
-from engine.config import AuditConfig, write_atomic
+import assay.engine.config as config_module
+from assay.engine.config import AuditConfig, write_atomic
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,7 +55,7 @@ def tiny_report(tmp_path_factory):
     """A data-only audit of two small tables: enough for a real JSON and PDF report."""
     import pandas as pd
 
-    from engine.pipeline import run_audit
+    from assay.engine.pipeline import run_audit
 
     folder = tmp_path_factory.mktemp("tiny")
     frame = pd.DataFrame({"age": [25, 32, 47, 51, 38, 29, 60, 44] * 4, "city": list("abacbacb") * 4})
@@ -94,7 +94,7 @@ def test_a_json_report_that_fails_midway_leaves_the_old_report(tmp_path, tiny_re
 
 
 def test_a_pdf_that_fails_midway_leaves_the_old_pdf(tmp_path, tiny_report, monkeypatch):
-    from engine.report import build_pdf
+    from assay.engine.report import build_pdf
 
     target = tmp_path / "report.pdf"
     build_pdf(tiny_report, target)
@@ -123,7 +123,7 @@ def test_a_failed_rename_leaves_the_old_file(tmp_path, monkeypatch):
 KILLED_WRITER = r"""
 import sys, time
 from pathlib import Path
-import engine.config as c
+import assay.engine.config as c
 
 class Slow:
     def __init__(self, handle): self.handle = handle

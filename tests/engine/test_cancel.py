@@ -27,9 +27,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import AuditConfig
-from engine.pipeline import iter_audit
-from engine.progress import ProgressEvent
+from assay.engine import AuditConfig
+from assay.engine.pipeline import iter_audit
+from assay.engine.progress import ProgressEvent
 
 LIMIT_S = 1.0
 AUDIT_STAGES = ("load", "schema", "predict", "quality", "performance", "drift", "fairness", "explanations",
@@ -151,8 +151,8 @@ def test_cancel_at_each_stage_of_the_demo_audit_takes_effect_within_a_second(dem
 
 
 def test_cancel_while_building_the_pdf_takes_effect_within_a_second_and_writes_nothing(demo_config, tmp_path):
-    from engine.pipeline import run_audit
-    from engine.report import iter_build_pdf
+    from assay.engine.pipeline import run_audit
+    from assay.engine.report import iter_build_pdf
 
     report = run_audit(demo_config)
     worst, _ = yield_gaps(iter_build_pdf(report, tmp_path / "whole.pdf", demo_config.report))
@@ -174,7 +174,7 @@ def test_cancel_while_building_the_pdf_takes_effect_within_a_second_and_writes_n
 
 @pytest.fixture(scope="module")
 def wide_config(tmp_path_factory: pytest.TempPathFactory) -> AuditConfig:
-    from engine.demo_wide import write_wide_demo
+    from assay.engine.demo_wide import write_wide_demo
 
     path = write_wide_demo(tmp_path_factory.mktemp("wide"), columns=300, rows=1000)
     return AuditConfig.from_toml(path).replace("drift", multivariate=True)
@@ -189,12 +189,12 @@ def test_every_stage_of_a_300_column_audit_yields_within_a_second(wide_config):
 
 
 def test_cancel_in_multivariate_drift_on_300_columns_takes_effect_within_a_second(wide_config):
-    from engine.drift.univariate import DriftCalculator
+    from assay.engine.drift.univariate import DriftCalculator
 
     def drift_events():  # straight to the domain classifier and the PCA, as the audit runs them
         import pandas as pd
 
-        from engine.schema import infer_schema
+        from assay.engine.schema import infer_schema
 
         reference = pd.read_parquet(wide_config.data.reference)
         production = pd.read_parquet(wide_config.data.production)
@@ -219,7 +219,7 @@ def _csv(path: Path, megabytes: float, encoding: str = "utf-8") -> Path:
     """About `megabytes` MB of the demo's applications (18 columns, missing values, dates) as CSV."""
     import numpy as np
 
-    from engine.demo import make_applications
+    from assay.engine.demo import make_applications
 
     block = make_applications(np.random.default_rng(0), 2025, 1, drifted=True)
     block["region"] = block["region"].str.replace("north", "nörth")  # some text that is not ASCII
@@ -230,7 +230,7 @@ def _csv(path: Path, megabytes: float, encoding: str = "utf-8") -> Path:
 
 
 def _read_events(path: Path) -> Generator[ProgressEvent, None, object]:
-    from engine.io import iter_load_dataset
+    from assay.engine.io import iter_load_dataset
 
     steps = iter_load_dataset(path, "production")
     try:
@@ -246,7 +246,7 @@ def _read_events(path: Path) -> Generator[ProgressEvent, None, object]:
 def test_reading_a_large_csv_yields_within_a_second_and_a_cancel_leaves_no_file(tmp_path, monkeypatch, encoding):
     import tempfile
 
-    from engine import io as eio
+    from assay.engine import io as eio
 
     # 30 MB, in the default 2 MB blocks; long columns convert in slices as 25 million rows do by default
     monkeypatch.setattr(eio, "CONVERT_ROWS", 1 << 15)

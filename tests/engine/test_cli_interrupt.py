@@ -7,7 +7,7 @@ tests/cli/test_cancel_cli.py, which sends SIGINT as the PDF build starts, failin
 """
 from __future__ import annotations
 
-from engine import cli
+from assay.engine import cli
 from tests.conftest import write_audit
 
 
@@ -35,13 +35,13 @@ def test_an_interrupt_behind_another_exception_is_found():
 
 
 def test_the_cli_calls_a_wrapped_ctrl_c_a_cancel(tmp_path, monkeypatch, capsys):
-    import engine.pipeline
+    import assay.engine.pipeline
 
     def interrupted(config, **kwargs):
         raise _wrapped_interrupt()
         yield  # a generator, as the real one
 
-    monkeypatch.setattr(engine.pipeline, "iter_audit", interrupted)
+    monkeypatch.setattr(assay.engine.pipeline, "iter_audit", interrupted)
     audit = write_audit(tmp_path, data={"reference": "ref.csv", "production": "prod.csv"})
     out = tmp_path / "out"
     out.mkdir()
@@ -52,13 +52,13 @@ def test_the_cli_calls_a_wrapped_ctrl_c_a_cancel(tmp_path, monkeypatch, capsys):
 
 
 def test_other_errors_are_still_reported_as_errors(tmp_path, monkeypatch, capsys):
-    import engine.pipeline
+    import assay.engine.pipeline
 
     def failing(config, **kwargs):
         raise ValueError("boom")
         yield
 
-    monkeypatch.setattr(engine.pipeline, "iter_audit", failing)
+    monkeypatch.setattr(assay.engine.pipeline, "iter_audit", failing)
     audit = write_audit(tmp_path, data={"reference": "ref.csv", "production": "prod.csv"})
     assert cli.main(["audit", str(audit), "--quiet"]) == 2
     assert "internal error (ValueError: boom)" in capsys.readouterr().err

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.config import AuditConfig, parse_toml_value
-from engine.errors import ConfigError
+from assay.engine.config import AuditConfig, parse_toml_value
+from assay.engine.errors import ConfigError
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -12,8 +12,8 @@ import pytest
 import skops.io as sio
 from sklearn.metrics import roc_auc_score
 
-from engine.config import AuditConfig
-from engine.demo import CATEGORICAL, NEW_CATEGORY, NUMERICAL, write_demo
+from assay.engine.config import AuditConfig
+from assay.engine.demo import CATEGORICAL, NEW_CATEGORY, NUMERICAL, write_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA_FILES = ("reference.parquet", "production.parquet")
@@ -56,8 +56,8 @@ def test_writes_the_files_and_returns_the_audit_file(demo: Path) -> None:
 
 def test_same_seed_in_another_process_gives_identical_files(demo: Path, tmp_path: Path, model) -> None:
     code = (  # also checks that the demo, like all of engine/, leaves Qt and app/ out
-        f"import sys; from engine.demo import write_demo; write_demo({str(tmp_path)!r}, seed=0); "
-        "qt = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'superqt', 'app')]; "
+        f"import sys; from assay.engine.demo import write_demo; write_demo({str(tmp_path)!r}, seed=0); "
+        "qt = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'superqt') or m.startswith('assay.app')]; "
         "assert not qt, qt"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

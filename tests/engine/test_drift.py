@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from engine import AuditConfig, ConfigError, run_audit
-from engine.drift.univariate import DriftCalculator
-from engine.schema import infer_schema
+from assay.engine import AuditConfig, ConfigError, run_audit
+from assay.engine.drift.univariate import DriftCalculator
+from assay.engine.schema import infer_schema
 from tests.conftest import write_audit
 
 N = 4000

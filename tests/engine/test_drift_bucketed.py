@@ -9,13 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-import engine.drift.bucketed as bucketed
-from engine import AuditConfig
-from engine.drift.bucketed import BucketedSample, Buckets, float_keys, key_floats, ks_distances, wasserstein_distances
-from engine.drift.stattests import ks_distance, ks_from_distance, kstwo_sf
-from engine.drift.univariate import (DriftCalculator, SortedValues, numerical_distribution, quantiles, rows_outside,
+import assay.engine.drift.bucketed as bucketed
+from assay.engine import AuditConfig
+from assay.engine.drift.bucketed import BucketedSample, Buckets, float_keys, key_floats, ks_distances, wasserstein_distances
+from assay.engine.drift.stattests import ks_distance, ks_from_distance, kstwo_sf
+from assay.engine.drift.univariate import (DriftCalculator, SortedValues, numerical_distribution, quantiles, rows_outside,
                                      sorted_parts)
-from engine.schema import infer_schema
+from assay.engine.schema import infer_schema
 
 rng = np.random.default_rng(7)
 

@@ -9,8 +9,8 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 
-from engine.drift import multivariate as M
-from engine.progress import drain
+from assay.engine.drift import multivariate as M
+from assay.engine.progress import drain
 
 
 def _frames(rows: int = 1500, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
-from engine.drift.corrections import adjust
-from engine.drift.stattests import (REGISTRY, BinningConfig, SortedSample, binned_shares, ks_distance,
+from assay.engine.drift.corrections import adjust
+from assay.engine.drift.stattests import (REGISTRY, BinningConfig, SortedSample, binned_shares, ks_distance,
                                     sorted_quantiles)
 
 rng = np.random.default_rng(42)

@@ -11,13 +11,13 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from engine import AuditConfig, run_audit
-from engine.config import ExplainConfig
-from engine.errors import CalculationError
-from engine.explain.calculator import ExplanationCalculator
-from engine.explain.explainers import derived_to_input
-from engine.io import InputInfo, LoadedModel
-from engine.schema import infer_schema
+from assay.engine import AuditConfig, run_audit
+from assay.engine.config import ExplainConfig
+from assay.engine.errors import CalculationError
+from assay.engine.explain.calculator import ExplanationCalculator
+from assay.engine.explain.explainers import derived_to_input
+from assay.engine.io import InputInfo, LoadedModel
+from assay.engine.schema import infer_schema
 
 
 def data(n=600, seed=0):

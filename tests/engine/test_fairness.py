@@ -8,11 +8,11 @@ from fairlearn import metrics as fm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import AuditConfig, ConfigError, run_audit
-from engine.fairness import metrics as M
-from engine.fairness.calculator import FairnessCalculator
-from engine.predictions import PredictionSet
-from engine.schema import infer_schema
+from assay.engine import AuditConfig, ConfigError, run_audit
+from assay.engine.fairness import metrics as M
+from assay.engine.fairness.calculator import FairnessCalculator
+from assay.engine.predictions import PredictionSet
+from assay.engine.schema import infer_schema
 from tests.conftest import EMPLOYMENT, write_audit
 
 

@@ -26,10 +26,10 @@ import tomli_w
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from engine.config import SECTIONS, AuditConfig
-from engine.drift.stattests import method_names
-from engine.errors import AssayError, CalculationError
-from engine.pipeline import run_audit
+from assay.engine.config import SECTIONS, AuditConfig
+from assay.engine.drift.stattests import method_names
+from assay.engine.errors import AssayError, CalculationError
+from assay.engine.pipeline import run_audit
 
 EXAMPLES = int(os.environ.get("ASSAY_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get("ASSAY_FUZZ_RANDOM"),
@@ -295,7 +295,7 @@ def test_random_tables_and_configurations_never_crash_the_audit(case):
 def test_binary_task_over_a_target_of_more_classes_names_the_key_to_change(tmp_path):
     """Found by the fuzzer: [task] type = "binary" over a 4-class target said the predictions held labels '()'
     besides the target's classes."""
-    from engine.pipeline import run_audit
+    from assay.engine.pipeline import run_audit
 
     reference, production = make_frames([FLOAT], "multiclass", "labels", None, (30, 30), 0)
     reference.to_csv(tmp_path / "r.csv", index=False)
@@ -311,7 +311,7 @@ def test_binary_task_over_a_target_of_more_classes_names_the_key_to_change(tmp_p
 
 def test_the_fuzzer_reports_a_library_exception_as_a_bug(monkeypatch):
     """The property can fail: a bare exception inside an analysis is caught and reported."""
-    from engine.analyses import quality
+    from assay.engine.analyses import quality
 
     def broken(*args, **kwargs):
         raise ValueError("boom")

@@ -10,8 +10,8 @@ import pytest
 import skops.io as sio
 from sklearn.linear_model import LogisticRegression
 
-from engine.errors import InputError, ModelTrustError, UntrustedTypesError
-from engine.io import check_model_columns, load_dataset, load_model, untrusted_skops_types
+from assay.engine.errors import InputError, ModelTrustError, UntrustedTypesError
+from assay.engine.io import check_model_columns, load_dataset, load_model, untrusted_skops_types
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])

@@ -3,8 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.errors import InputError
-from engine.io import _detect_encoding, load_dataset
+from assay.engine.errors import InputError
+from assay.engine.io import _detect_encoding, load_dataset
 
 
 @pytest.mark.parametrize("text, encoding, expected", [
@@ -28,7 +28,7 @@ def test_short_samples_in_legacy_code_pages_are_read_right(text, encoding, expec
 def test_other_scripts_are_not_taken_for_western_european(text, encoding):
     """Misread as Windows-1252 these give runs of accented letters or letters Western data never has;
     they are left to charset_normalizer."""
-    from engine.io import _looks_western
+    from assay.engine.io import _looks_western
 
     assert not _looks_western(text.encode(encoding))
 
@@ -70,7 +70,7 @@ def test_a_file_without_a_header_row_is_refused(tmp_path):
 
 
 def test_domain_classifier_codes_stay_within_what_gradient_boosting_takes():
-    from engine.drift.multivariate import DOMAIN_MAX_CATEGORIES, encode
+    from assay.engine.drift.multivariate import DOMAIN_MAX_CATEGORIES, encode
 
     rng = np.random.default_rng(0)
     frames = [pd.DataFrame({"c": [f"v{i}" for i in rng.integers(0, 3000, 5000)]}) for _ in range(2)]

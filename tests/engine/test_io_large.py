@@ -11,9 +11,9 @@ import pandas as pd
 import pyarrow.csv as pacsv
 import pytest
 
-import engine.io as eio
-from engine.errors import InputError
-from engine.io import MISSING_TOKENS, iter_load_dataset, load_dataset
+import assay.engine.io as eio
+from assay.engine.errors import InputError
+from assay.engine.io import MISSING_TOKENS, iter_load_dataset, load_dataset
 
 
 def run(steps):
@@ -218,8 +218,8 @@ def test_a_sample_reads_the_first_rows_only(csv_50mb, tmp_path):
 
 
 def test_the_audit_load_stage_shows_each_read_and_a_close_during_it_cancels(tmp_path, monkeypatch):
-    from engine.config import AuditConfig
-    from engine.pipeline import iter_audit
+    from assay.engine.config import AuditConfig
+    from assay.engine.pipeline import iter_audit
 
     monkeypatch.setattr(eio, "CSV_BLOCK", 1 << 18)
     paths = []
@@ -315,7 +315,7 @@ def test_tables_written_by_pandas_come_back_as_pandas_reads_them(tmp_path, monke
 CANCEL_AND_EXIT = """
 import sys, tempfile
 from pathlib import Path
-import engine.io as eio
+import assay.engine.io as eio
 steps = eio.iter_load_dataset(sys.argv[1], sample_bytes=int(sys.argv[3]) or None)
 fraction = next(steps)
 while fraction < float(sys.argv[2]):

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.config import AuditConfig
-from engine.errors import ConfigError, ModelTrustError
-from engine.pipeline import MODEL_FAILED, iter_audit, run_audit
+from assay.engine.config import AuditConfig
+from assay.engine.errors import ConfigError, ModelTrustError
+from assay.engine.pipeline import MODEL_FAILED, iter_audit, run_audit
 from misbehaving_models import Misbehaving, NoPredict, RaisesOnLoad, write_model, write_tables
 
 LINUX = sys.platform.startswith("linux")
@@ -71,9 +71,9 @@ def no_orphans():
 
 @pytest.fixture
 def small_batches(monkeypatch):
-    import engine.predictions
+    import assay.engine.predictions
 
-    monkeypatch.setattr(engine.predictions, "BATCH_ROWS", 500)  # 1,200 rows: batches 1-500, 501-1000, 1001-1200
+    monkeypatch.setattr(assay.engine.predictions, "BATCH_ROWS", 500)  # 1,200 rows: batches 1-500, 501-1000, 1001-1200
 
 
 def assert_carried_on(report, message: str, failed: str = "predictions") -> None:
@@ -230,7 +230,7 @@ def test_model_keys_are_validated():
 
 
 def test_the_default_memory_limit_is_three_quarters_of_the_machine():
-    from engine.isolation.process import memory_limit_bytes
+    from assay.engine.isolation.process import memory_limit_bytes
 
     assert memory_limit_bytes(0) is None and memory_limit_bytes(2048) == 2048 * 1024 ** 2
     if hasattr(os, "sysconf"):
@@ -246,7 +246,7 @@ def test_a_script_without_a_main_guard_does_not_run_again_in_the_model_process(t
     config = audit(tmp_path, Misbehaving(), timeout_s=120)
     config.to_toml(tmp_path / "audit.toml")
     script = tmp_path / "script.py"
-    script.write_text("from engine.config import AuditConfig\nfrom engine.pipeline import run_audit\n"
+    script.write_text("from assay.engine.config import AuditConfig\nfrom assay.engine.pipeline import run_audit\n"
                       f"print('started', flush=True)\nreport = run_audit(AuditConfig.from_toml({str(tmp_path / 'audit.toml')!r}))\n"
                       "print('error', report.model_error)\n")
     root = Path(__file__).resolve().parents[2]
@@ -257,7 +257,7 @@ def test_a_script_without_a_main_guard_does_not_run_again_in_the_model_process(t
 
 
 def test_a_prestarted_model_process_is_the_one_the_audit_uses(tmp_path, no_orphans):
-    from engine.isolation import process
+    from assay.engine.isolation import process
 
     config = audit(tmp_path, Misbehaving(), timeout_s=120)
     process.prestart(config)
@@ -280,7 +280,7 @@ def test_a_run_waits_for_the_spare_another_thread_is_starting_and_takes_it(tmp_p
     that begins meanwhile must take that process, not start a second one that would be left over."""
     import threading
 
-    from engine.isolation import process
+    from assay.engine.isolation import process
 
     config = audit(tmp_path, Misbehaving(), timeout_s=120)
     spawning, go_on = threading.Event(), threading.Event()
@@ -311,7 +311,7 @@ def test_a_run_waits_for_the_spare_another_thread_is_starting_and_takes_it(tmp_p
 
 
 def test_a_prestarted_model_process_with_other_limits_is_stopped_not_used(tmp_path, no_orphans):
-    from engine.isolation import process
+    from assay.engine.isolation import process
 
     config = audit(tmp_path, Misbehaving(), timeout_s=120)
     process.prestart(config.replace("model", timeout_s=60))
@@ -324,7 +324,7 @@ def test_a_prestarted_model_process_with_other_limits_is_stopped_not_used(tmp_pa
 
 
 def test_prestarting_again_keeps_a_fitting_spare_and_replaces_another(tmp_path, no_orphans):
-    from engine.isolation import process
+    from assay.engine.isolation import process
 
     config = audit(tmp_path, Misbehaving(), timeout_s=120)
     process.prestart(config)

@@ -8,13 +8,13 @@ from sklearn import metrics as skm
 from sklearn.calibration import calibration_curve
 from sklearn.preprocessing import label_binarize
 
-from engine import AuditConfig, CalculationError, ConfigError, run_audit
-from engine.performance import metrics as M
-from engine.performance.calculator import PerformanceCalculator
-from engine.performance.policy import performance_findings
-from engine.performance.results import CLASSIFICATION_METRICS, REGRESSION_METRICS, performance_to_dict
-from engine.predictions import PredictionSet, predictions_from_columns
-from engine.schema import infer_schema
+from assay.engine import AuditConfig, CalculationError, ConfigError, run_audit
+from assay.engine.performance import metrics as M
+from assay.engine.performance.calculator import PerformanceCalculator
+from assay.engine.performance.policy import performance_findings
+from assay.engine.performance.results import CLASSIFICATION_METRICS, REGRESSION_METRICS, performance_to_dict
+from assay.engine.predictions import PredictionSet, predictions_from_columns
+from assay.engine.schema import infer_schema
 from tests.conftest import EMPLOYMENT
 
 RESAMPLES = 200

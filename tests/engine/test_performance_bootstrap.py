@@ -7,13 +7,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
 
-from engine import AuditConfig
-from engine.performance import bootstrap as B
-from engine.performance import metrics as M
-from engine.performance.calculator import PerformanceCalculator
-from engine.predictions import predictions_from_columns
-from engine.progress import drain
-from engine.schema import infer_schema
+from assay.engine import AuditConfig
+from assay.engine.performance import bootstrap as B
+from assay.engine.performance import metrics as M
+from assay.engine.performance.calculator import PerformanceCalculator
+from assay.engine.predictions import predictions_from_columns
+from assay.engine.progress import drain
+from assay.engine.schema import infer_schema
 
 
 def resample_rows(n: int, draws: int, seed: int) -> list[np.ndarray]:

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import AuditConfig, InputError, iter_audit, run_audit
-from engine.results import SCHEMA_VERSION, to_jsonable
+from assay.engine import AuditConfig, InputError, iter_audit, run_audit
+from assay.engine.results import SCHEMA_VERSION, to_jsonable
 from tests.conftest import write_audit
 
 

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from engine.progress import drain, scaled_fractions, wait_in_thread
+from assay.engine.progress import drain, scaled_fractions, wait_in_thread
 
 
 def test_wait_in_thread_returns_the_result_and_raises_the_error():

@@ -5,10 +5,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.pandas import column, data_frames
 
-from engine.analyses.quality import QualityCalculator, quality_findings
-from engine.config import AuditConfig, QualityConfig
-from engine.io import load_dataset
-from engine.schema import infer_schema
+from assay.engine.analyses.quality import QualityCalculator, quality_findings
+from assay.engine.config import AuditConfig, QualityConfig
+from assay.engine.io import load_dataset
+from assay.engine.schema import infer_schema
 
 
 def run(reference: pd.DataFrame, production: pd.DataFrame, config: AuditConfig | None = None):

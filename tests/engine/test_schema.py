@@ -3,9 +3,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.config import AuditConfig
-from engine.errors import ConfigError
-from engine.schema import ColumnKind, ColumnRole, infer_kind, infer_schema
+from assay.engine.config import AuditConfig
+from assay.engine.errors import ConfigError
+from assay.engine.schema import ColumnKind, ColumnRole, infer_kind, infer_schema
 
 N = 60
 

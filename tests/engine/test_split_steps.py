@@ -12,11 +12,11 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from engine import AuditConfig
-from engine import io as eio
-from engine.drift import multivariate as M
-from engine.progress import drain
-from engine.schema import infer_schema, iter_infer_schema
+from assay.engine import AuditConfig
+from assay.engine import io as eio
+from assay.engine.drift import multivariate as M
+from assay.engine.progress import drain
+from assay.engine.schema import infer_schema, iter_infer_schema
 
 
 def _steps(generator):
@@ -117,8 +117,8 @@ def test_reconstruction_error_of_rows_taken_column_by_column_equals_that_of_a_co
 def test_the_drift_tests_are_prepared_with_a_yield_after_each_column_and_the_same_result():
     import json
 
-    from engine.drift.univariate import DriftCalculator
-    from engine.results import to_jsonable
+    from assay.engine.drift.univariate import DriftCalculator
+    from assay.engine.results import to_jsonable
 
     rng = np.random.default_rng(4)
     reference = pd.DataFrame({f"n{i}": rng.normal(size=400) for i in range(6)}

@@ -17,10 +17,10 @@ MIME = "application/x-assay-audit"
 def bundle(tmp_path: Path) -> Path:
     """A folder shaped like dist/assay: the executable and the icons it carries."""
     folder = tmp_path / "dist" / "assay"
-    icons = folder / "_internal" / "app" / "resources" / "icons"
-    icons.mkdir(parents=True)
-    for name in ("assay.svg", "assay-256.png"):
-        shutil.copy(ROOT / "app" / "resources" / "icons" / name, icons / name)
+    resources = folder / "_internal" / "assay" / "resources"
+    (resources / "icons").mkdir(parents=True)
+    for name in ("icons/assay.svg", "icons/assay-256.png", "assay.desktop"):
+        shutil.copy(ROOT / "resources" / name, resources / name)
     executable = folder / "assay"
     executable.write_text("#!/bin/sh\necho assay 0.0.0\n", encoding="utf-8")
     executable.chmod(0o755)

@@ -35,8 +35,8 @@ def source_date_epoch(value: str = EPOCH):
 
 
 def audit(path: Path, overrides: list[str] | tuple[str, ...] = ()):
-    from engine.config import AuditConfig
-    from engine.pipeline import run_audit
+    from assay.engine.config import AuditConfig
+    from assay.engine.pipeline import run_audit
 
     with source_date_epoch():
         return run_audit(AuditConfig.from_toml(path).with_overrides(list(overrides)))
@@ -46,8 +46,8 @@ def build(report, path: Path, **settings) -> Path:
     """The report's PDF with its own [report] settings, some replaced by `settings`."""
     import dataclasses
 
-    from engine.report import build_pdf
-    from engine.report.pdf import report_settings
+    from assay.engine.report import build_pdf
+    from assay.engine.report.pdf import report_settings
 
     config = dataclasses.replace(report_settings(report), **settings)
     with source_date_epoch():
@@ -71,7 +71,7 @@ def demo_pdf(demo_report, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def wide_audit(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from engine.demo_wide import write_wide_demo
+    from assay.engine.demo_wide import write_wide_demo
 
     return write_wide_demo(tmp_path_factory.mktemp("wide"), columns=WIDE_COLUMNS, rows=WIDE_ROWS)
 

@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from engine.cli import main
-from engine.errors import ConfigError
-from engine.report import build_pdf, iter_build_pdf
+from assay.engine.cli import main
+from assay.engine.errors import ConfigError
+from assay.engine.report import build_pdf, iter_build_pdf
 
 
 def leftovers(folder) -> list[str]:

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from engine.report import formats as F
-from engine.report import report_id
+from assay.engine.report import formats as F
+from assay.engine.report import report_id
 from tests.report import pdf_tools
 
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from engine.report import report_id
-from engine.report.sections.common import TITLES
+from assay.engine.report import report_id
+from assay.engine.report.sections.common import TITLES
 from tests.report import pdf_tools
 from tests.report.conftest import build
 

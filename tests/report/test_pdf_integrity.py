@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from engine.report import build_pdf
+from assay.engine.report import build_pdf
 from tests.report import pdf_tools
 
 
@@ -34,8 +34,8 @@ def test_without_source_date_epoch_the_document_hash_is_printed(data_only_report
 def test_the_report_id_is_the_jsons_results_sha256_and_is_kept_on_the_frozen_report(data_only_report):
     import dataclasses
 
-    from engine.integrity import results_sha256
-    from engine.report import report_id
+    from assay.engine.integrity import results_sha256
+    from assay.engine.report import report_id
 
     report = dataclasses.replace(data_only_report)  # a fresh object, with no id kept yet
     data = report.to_dict()
@@ -51,8 +51,8 @@ def test_the_report_id_and_the_output_path_check_load_no_pdf_machinery():
     import subprocess
     import sys
 
-    code = ("import sys\nfrom engine.report import check_output_path, report_id\n"
-            "print(','.join(m for m in ('reportlab', 'matplotlib', 'engine.report.pdf') if m in sys.modules))\n"
-            "from engine.report import build_pdf\nprint('reportlab' in sys.modules)\n")
+    code = ("import sys\nfrom assay.engine.report import check_output_path, report_id\n"
+            "print(','.join(m for m in ('reportlab', 'matplotlib', 'assay.engine.report.pdf') if m in sys.modules))\n"
+            "from assay.engine.report import build_pdf\nprint('reportlab' in sys.modules)\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split("\n")[:2] == ["", "True"]

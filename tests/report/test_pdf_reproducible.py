@@ -28,7 +28,7 @@ def test_two_separate_audits_of_the_demo_give_byte_identical_pdfs(demo_audit, de
 def test_the_date_comes_from_source_date_epoch(data_only_report, tmp_path):
     first = build(data_only_report, tmp_path / "first.pdf")
     with source_date_epoch(str(int(EPOCH) + 86400)):  # a day later
-        from engine.report import build_pdf
+        from assay.engine.report import build_pdf
 
         later = build_pdf(data_only_report, tmp_path / "later.pdf")
     assert pdf_tools.info(first)["creationdate"].startswith("2026-01-01")
@@ -44,7 +44,7 @@ def test_the_run_time_is_left_out_of_a_reproducible_build(demo_pdf, demo_report)
 
 
 def test_without_source_date_epoch_the_duration_row_shows_the_run_time(monkeypatch):
-    from engine.report.sections.scope import duration
+    from assay.engine.report.sections.scope import duration
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     assert duration(6.04) == "6.0 s"

@@ -8,9 +8,9 @@ import re
 import pytest
 from reportlab.platypus import Paragraph, Table
 
-from engine.demo_wide import LONG_NAMES, UNICODE_NAMES
-from engine.report import styles as S
-from engine.report.pdf import MARGIN, make_context, iter_story
+from assay.engine.demo_wide import LONG_NAMES, UNICODE_NAMES
+from assay.engine.report import styles as S
+from assay.engine.report.pdf import MARGIN, make_context, iter_story
 from tests.report import pdf_tools
 from tests.report.conftest import WIDE_COLUMNS, build
 
@@ -137,8 +137,8 @@ def test_a_table_header_never_appears_twice_on_a_page(wide_pdf, demo_pdf):
 
 
 def test_long_lists_are_cut_to_fit_a_cell(data_only_report):
-    from engine.report.blocks import Column
-    from engine.report.sections.common import listed
+    from assay.engine.report.blocks import Column
+    from assay.engine.report.sections.common import listed
 
     assert listed([]) == "—"
     assert listed(["a", "b"]) == "a, b"
@@ -159,7 +159,7 @@ def test_a_table_under_its_heading_starts_on_the_same_page_with_one_header_per_p
     from reportlab.lib.pagesizes import A4
     from reportlab.platypus import BaseDocTemplate, CondPageBreak, Frame, PageTemplate, Spacer
 
-    from engine.report.blocks import Blocks, Column, Heading, KeepWithTable
+    from assay.engine.report.blocks import Blocks, Column, Heading, KeepWithTable
 
     blocks = Blocks(S.Styles(), A4[0] - 2 * MARGIN)
     for offset in range(380, 700, 9):  # how far down the first page the heading falls

@@ -2,7 +2,7 @@
 works (charts take the time) and returns its flowables. Weights share the progress bar between them."""
 from __future__ import annotations
 
-from engine.report.sections import (cover, drift, explanations, fairness, methodology, performance, quality, scope,
+from assay.engine.report.sections import (cover, drift, explanations, fairness, methodology, performance, quality, scope,
                                     signoff, summary)
 
 SECTIONS = (

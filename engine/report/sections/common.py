@@ -5,8 +5,8 @@ from typing import Any
 
 from reportlab.platypus import Flowable
 
-from engine.report import styles as S
-from engine.report.blocks import esc
+from assay.engine.report import styles as S
+from assay.engine.report.blocks import esc
 
 TITLES = {
     "summary": "Executive summary", "scope": "Scope and provenance", "quality": "Data quality",
@@ -23,7 +23,7 @@ def section_key(analysis: str) -> str:
 
 def page_of(ctx: Any, key: str):
     """A table cell: the page the heading `key` falls on (filled in at layout, from the previous pass)."""
-    from engine.report.blocks import PageRef
+    from assay.engine.report.blocks import PageRef
 
     return PageRef(ctx.pages, key, ctx.styles.cell_right)
 

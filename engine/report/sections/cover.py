@@ -7,10 +7,10 @@ from typing import Any
 from reportlab.lib import colors
 from reportlab.platypus import Flowable, NextPageTemplate, Paragraph, Table, TableStyle
 
-from engine.report import formats as F
-from engine.report import styles as S
-from engine.report.blocks import esc
-from engine.report.sections.common import plain_link
+from assay.engine.report import formats as F
+from assay.engine.report import styles as S
+from assay.engine.report.blocks import esc
+from assay.engine.report.sections.common import plain_link
 
 VERDICT_WORDS = {"pass": "PASS", "warn": "PASS WITH WARNINGS", "fail": "FAIL"}
 

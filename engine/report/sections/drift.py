@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.report import charts
-from engine.report import formats as F
-from engine.report.blocks import Column, Markup
-from engine.report.sections.common import findings_block, listed, prose, skipped, top_n
+from assay.engine.report import charts
+from assay.engine.report import formats as F
+from assay.engine.report.blocks import Column, Markup
+from assay.engine.report.sections.common import findings_block, listed, prose, skipped, top_n
 
 HEAT_MAP_ROWS = 40  # the heat map draws at most this many columns, the most drifted
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from engine.report import charts
-from engine.report import formats as F
-from engine.report.blocks import Column, Markup
-from engine.report.sections.common import findings_block, skipped, top_n
+from assay.engine.report import charts
+from assay.engine.report import formats as F
+from assay.engine.report.blocks import Column, Markup
+from assay.engine.report.sections.common import findings_block, skipped, top_n
 
 SCALES = {"log-odds": "mean |SHAP| (log-odds)", "probability": "mean |SHAP| (probability)",
           "prediction": "mean |SHAP| (prediction units)"}
@@ -87,7 +87,7 @@ def build(ctx: Any):
 
 def _change(a: Any) -> str:
     """Markup: the change, and its interval in small grey type below it."""
-    from engine.report import styles as S
+    from assay.engine.report import styles as S
 
     text = F.signed(a.change)
     if a.ci_low is not None and a.ci_high is not None:

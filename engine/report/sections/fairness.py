@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.report import charts
-from engine.report import formats as F
-from engine.report import styles as S
-from engine.report.blocks import Column, Markup, esc
-from engine.report.sections.common import findings_block, skipped
+from assay.engine.report import charts
+from assay.engine.report import formats as F
+from assay.engine.report import styles as S
+from assay.engine.report.blocks import Column, Markup, esc
+from assay.engine.report.sections.common import findings_block, skipped
 
 RATE_NAMES = {"selection_rate": "Selection rate", "tpr": "True positive rate", "fpr": "False positive rate",
               "base_rate": "Base rate", "accuracy": "Accuracy", "fnr": "False negative rate", "precision": "Precision",

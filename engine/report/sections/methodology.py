@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.report import formats as F
-from engine.report import styles as S
-from engine.report.blocks import Column, esc
-from engine.report.sections.common import listed, prose
-from engine.report.sections.scope import flat_config
+from assay.engine.report import formats as F
+from assay.engine.report import styles as S
+from assay.engine.report.blocks import Column, esc
+from assay.engine.report.sections.common import listed, prose
+from assay.engine.report.sections.scope import flat_config
 
 QUALITY_CHECKS = [
     "Missing values: the share of rows without a value, per dataset, and its increase from reference to production.",

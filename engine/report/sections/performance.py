@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.performance.results import METRIC_LABELS
-from engine.report import charts
-from engine.report import formats as F
-from engine.report.blocks import Column, Markup
-from engine.report.sections.common import findings_block, skipped
+from assay.engine.performance.results import METRIC_LABELS
+from assay.engine.report import charts
+from assay.engine.report import formats as F
+from assay.engine.report.blocks import Column, Markup
+from assay.engine.report.sections.common import findings_block, skipped
 
 OVER_TIME = 3  # headline metrics drawn per chunk
 TIME_PREFERENCE = ("roc_auc", "accuracy", "f1", "r2", "mae", "rmse")  # which headline metrics go over time
@@ -82,7 +82,7 @@ def _value(m: Any) -> str:
 
 def _stacked(m: Any) -> str:
     """Markup: the value, and its interval in small grey type below it."""
-    from engine.report import styles as S
+    from assay.engine.report import styles as S
 
     if m is None or m.value is None:
         return "—"

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.report import charts
-from engine.report import formats as F
-from engine.report.blocks import Column
-from engine.report.sections.common import findings_block, listed, skipped, top_n
+from assay.engine.report import charts
+from assay.engine.report import formats as F
+from assay.engine.report.blocks import Column
+from assay.engine.report.sections.common import findings_block, listed, skipped, top_n
 
 
 def build(ctx: Any):

@@ -6,12 +6,12 @@ import json
 import os
 from typing import Any
 
-from engine.report import formats as F
-from engine.report import styles as S
-from engine.report.blocks import Column
-from engine.report.identity import SHORT, TIMING_FIELDS
-from engine.report.sections.common import listed
-from engine.report.sections.cover import audit_date
+from assay.engine.report import formats as F
+from assay.engine.report import styles as S
+from assay.engine.report.blocks import Column
+from assay.engine.report.identity import SHORT, TIMING_FIELDS
+from assay.engine.report.sections.common import listed
+from assay.engine.report.sections.cover import audit_date
 
 ROLE_TITLES = {"reference": "Reference data", "production": "Production data", "model": "Model file"}
 

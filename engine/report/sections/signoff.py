@@ -6,8 +6,8 @@ from typing import Any
 from reportlab.lib import colors
 from reportlab.platypus import KeepTogether, Paragraph, Table, TableStyle
 
-from engine.report import styles as S
-from engine.report.blocks import esc
+from assay.engine.report import styles as S
+from assay.engine.report.blocks import esc
 
 
 def build(ctx: Any):

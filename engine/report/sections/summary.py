@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.report import formats as F
-from engine.report.blocks import Column, Markup, esc
-from engine.report.sections.common import SEVERITY_WORDS, TITLES, link, page_of, plain_link, section_key
-from engine.report.sections.cover import verdict_badge, VERDICT_WORDS
+from assay.engine.report import formats as F
+from assay.engine.report.blocks import Column, Markup, esc
+from assay.engine.report.sections.common import SEVERITY_WORDS, TITLES, link, page_of, plain_link, section_key
+from assay.engine.report.sections.cover import verdict_badge, VERDICT_WORDS
 
 GROUPS = (("fail", "Failed"), ("warn", "Warnings"), ("pass", "Notes"))
 VERDICT_TEXT = {
