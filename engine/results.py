@@ -15,14 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from engine.config import write_atomic
-from engine.drift.results import DriftResult
-from engine.explain.results import ExplanationsResult
-from engine.fairness.results import FairnessResult, fairness_to_dict
-from engine.integrity import with_integrity
-from engine.io import InputInfo
-from engine.performance.results import PerformanceResult, performance_to_dict
-from engine.schema import Schema
+from assay.engine.config import write_atomic
+from assay.engine.drift.results import DriftResult
+from assay.engine.explain.results import ExplanationsResult
+from assay.engine.fairness.results import FairnessResult, fairness_to_dict
+from assay.engine.integrity import with_integrity
+from assay.engine.io import InputInfo
+from assay.engine.performance.results import PerformanceResult, performance_to_dict
+from assay.engine.schema import Schema
 
 SCHEMA_VERSION = 1
 SEVERITIES = ("pass", "warn", "fail")
@@ -127,6 +127,10 @@ class AuditReport:
 
     def findings_for(self, analysis: str) -> list[Finding]:
         return [f for f in self.findings if f.analysis == analysis]
+
+    def result(self, analysis: str) -> Any:
+        """The result of the analysis called `analysis` (a name in engine/analyses/registry.py), or None."""
+        return getattr(self, analysis, None)
 
     def status_of(self, analysis: str) -> AnalysisStatus | None:
         return next((a for a in self.analyses if a.name == analysis), None)
