@@ -37,7 +37,7 @@ AUDIT_FILTER = "Audit files (*.toml);;All files (*)"
 PAGES = ("setup", "overview", "quality", "performance", "drift", "fairness", "explanations", "report")
 RESULT_PAGES = PAGES[1:]  # pages with show_result(report) and clear(); all but the light Overview and Report
 # pages also show_steps(report), and prepare_steps() where they build plots (see _show_report, app/steps.py)
-RESULT_MODULES = ("pyqtgraph", "assay.app.plots.performance", "assay.app.plots.drift", "assay.app.plots.heatmap", "assay.app.plots.fairness",
+RESULT_MODULES = ("pyqtgraph", "assay.app.plots.performance", "assay.app.plots.over_time", "assay.app.plots.histogram", "assay.app.plots.paired_bars", "assay.app.plots.drift", "assay.app.plots.heatmap", "assay.app.plots.fairness",
                   "assay.app.plots.explanations", "assay.app.plots.missing", "assay.engine.report.pdf")  # imported ahead (_warm_up)
 PAGE_TITLES = {"setup": "Setup", "overview": "Overview", "quality": "Data quality", "performance": "Performance",
                "drift": "Drift", "fairness": "Fairness", "explanations": "Explanations", "report": "Report"}

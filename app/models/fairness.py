@@ -21,7 +21,6 @@ from assay.app.models.drift import p_text
 from assay.app.models.table import Column, RecordTableModel
 from assay.app.theme import severity_colour
 
-DATASETS = ("reference", "production")
 NEEDS_LABELS = "needs labels"
 RATE_NAMES = {
     "selection_rate": "Selection rate", "tpr": "True positive rate", "fpr": "False positive rate",

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import QApplication
 
 from assay.app.models.table import Column, RecordTableModel
 from assay.app.theme import severity_colour
+from assay.engine.datasets import DATASETS
 from assay.engine.performance.results import METRIC_LABELS
 
-DATASETS = ("reference", "production")
 NO_LABELS = "no labels"
 SMALL = "small"
 METRIC_NAMES = {**METRIC_LABELS, "positive_rate": "Predicted positive rate"}

@@ -25,6 +25,7 @@ from assay.app.pages import fairness_text as T
 from assay.app.pages.common import (Card, EmptyState, FilterBox, fit_columns, methods_fold, muted_label, table_view,
                               title_label, vertical_split)
 from assay.app.steps import Steps, drain
+from assay.engine.datasets import DATASETS
 
 
 SHOW = {"both": ("reference", "production"), "reference": ("reference",), "production": ("production",)}
@@ -266,7 +267,7 @@ class FairnessPage(QWidget):
         name = self.current_attribute()
         if self.fairness is None or name is None:
             return {}
-        return {d: getattr(self.fairness, d).get(name) for d in F.DATASETS if getattr(self.fairness, d).get(name)}
+        return {d: getattr(self.fairness, d).get(name) for d in DATASETS if getattr(self.fairness, d).get(name)}
 
     def _datasets(self) -> tuple[str, ...]:
         return tuple(d for d in SHOW[self.shown()] if d in self._attributes())

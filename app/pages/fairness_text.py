@@ -7,6 +7,7 @@ from typing import Any
 
 from assay.app.models import fairness as F
 from assay.app.theme import severity_colour
+from assay.engine.datasets import DATASETS
 
 TASKS = {"binary": "Binary classification", "regression": "Regression", "multiclass": "Multiclass classification"}
 
@@ -62,7 +63,7 @@ def notes_html(fairness: Any, name: str | None, attributes: dict[str, Any]) -> s
         lines.append(f"<span style='color:{warn}'><b>{escape(', '.join(inputs))}</b> {verb}: the model uses it "
                      "directly; check that this is lawful and intended.</span>")
     notes: dict[str, list[str]] = {}
-    for d in F.DATASETS:
+    for d in DATASETS:
         a = attributes.get(d)
         if a is None:
             lines.append(f"{d.capitalize()}: no data for {escape(name)}.")

@@ -28,6 +28,7 @@ from assay.app.pages import performance_text as T
 from assay.app.pages.common import (Card, EmptyState, fit_columns, methods_fold, muted_label, tab_layout, table_view,
                               title_label, titled, vertical_split)
 from assay.app.steps import Once, Steps, drain
+from assay.engine.datasets import DATASETS
 
 TABS = ("time", "segments", "curves", "confusion", "threshold", "residuals", "classes", "predictions")
 TAB_TITLES = {"time": "Over time", "segments": "Segments", "curves": "Curves", "confusion": "Confusion matrix",
@@ -297,9 +298,9 @@ class PerformancePage(QWidget):
 
     def _plot_steps(self) -> Steps:
         """The thirteen plots, one per step (about 15 ms each)."""
-        from assay.app.plots import performance as G
+        from assay.app.plots import histogram, over_time, paired_bars, performance as G
 
-        over_time = G.ChunkMetricPlot()
+        over_time = over_time.ChunkMetricPlot()
         over_time.setMinimumHeight(200)
         self.time_plot_box.layout().addWidget(over_time)
         yield
@@ -311,7 +312,7 @@ class PerformancePage(QWidget):
             curves.append(plot)
             yield
         self.roc, self.pr, self.calibration = curves
-        for d in P.DATASETS:  # one per dataset, side by side: the confusion matrices, the threshold sweeps
+        for d in DATASETS:  # one per dataset, side by side: the confusion matrices, the threshold sweeps
             for make, name, row, kept in ((G.ConfusionMap, "confusion_matrix", self.confusion_row, self.confusion),
                                           (G.SweepPlot, "threshold_sweep", self.threshold_row, self.sweeps)):
                 plot = make()  # one plot per step
@@ -322,21 +323,21 @@ class PerformancePage(QWidget):
                 yield
         residuals = G.ResidualPlot()
         yield
-        errors = G.HistogramPlot()
+        errors = histogram.HistogramPlot()
         errors.png_name = "error_distribution"
         self.residuals_row.addWidget(titled("Residuals against the predicted value", residuals), 3)
         self.residuals_row.addWidget(titled("Error distribution", errors), 2)
         self.residuals, self.errors = residuals, errors
         yield
-        segment_bars = G.PairedBars("No segments to draw.")
+        segment_bars = paired_bars.PairedBars("No segments to draw.")
         segment_bars.png_name = "segments"
         self.segment_plot_box.layout().addWidget(segment_bars)
         self.segment_bars = segment_bars
         yield
-        label_bars = G.PairedBars("No predicted labels.")
+        label_bars = paired_bars.PairedBars("No predicted labels.")
         label_bars.png_name = "predicted_labels"
         yield
-        scores = G.HistogramPlot()
+        scores = histogram.HistogramPlot()
         scores.png_name = "score_distribution"
         self.label_bars, self.scores = label_bars, scores
         self.label_box = titled("Predicted labels", self.label_bars)
@@ -574,7 +575,7 @@ class PerformancePage(QWidget):
             self.select_metric(self.metrics.record(current.row()).metric)
 
     def _show_over_time(self, metric: str) -> None:
-        from assay.app.plots.performance import ChunkPoint, PolicyLine
+        from assay.app.plots.over_time import ChunkPoint, PolicyLine
 
         r = self.result
         name = P.metric_name(metric, r.task, r.positive_label)
@@ -639,7 +640,7 @@ class PerformancePage(QWidget):
         self._show_segments(refit=True)
 
     def _show_segments(self, refit: bool = False) -> None:
-        from assay.app.plots.performance import Bar
+        from assay.app.plots.paired_bars import Bar
 
         r = self.result
         column = self._segment_column()
@@ -698,7 +699,7 @@ class PerformancePage(QWidget):
         label = self.class_box.currentData()
         curves = {"roc": {}, "pr": {}}
         base_rates, points = {}, {}
-        for d in P.DATASETS:
+        for d in DATASETS:
             data = getattr(r, d)
             for kind in ("roc", "pr"):
                 curves[kind][d] = next((c for c in getattr(data, kind) if c.label == label), None)
@@ -713,8 +714,8 @@ class PerformancePage(QWidget):
                            base_rates, empty_text=empty)
         binary = r.task == "binary"
         self.calibration.set_calibration(
-            {d: getattr(r, d).calibration for d in P.DATASETS},
-            {d: _metric_value(getattr(r, d), "ece") for d in P.DATASETS},
+            {d: getattr(r, d).calibration for d in DATASETS},
+            {d: _metric_value(getattr(r, d), "ece") for d in DATASETS},
             f"mean score of class {r.positive_label}" if binary else "mean top-label confidence",
             f"observed share of class {r.positive_label}" if binary else "share where the top label is right",
             empty_text=empty)
@@ -737,7 +738,7 @@ class PerformancePage(QWidget):
 
     def _show_confusion(self) -> None:
         r = self.result
-        for d in P.DATASETS:
+        for d in DATASETS:
             data = getattr(r, d)
             matrix = data.confusion
             empty = ("No labels: no confusion matrix." if data.status == P.NO_LABELS
@@ -749,7 +750,7 @@ class PerformancePage(QWidget):
 
     def _show_threshold(self) -> None:
         r = self.result
-        for d in P.DATASETS:
+        for d in DATASETS:
             data = getattr(r, d)
             empty = "No labels: no threshold sweep." if data.status == P.NO_LABELS else "No threshold sweep."
             self.sweeps[d].set_sweep(data.threshold_sweep, r.threshold, self.current_metric(), empty)
@@ -762,12 +763,12 @@ class PerformancePage(QWidget):
         r = self.result
         if r.task != "regression":
             return
-        self.residuals.set_residuals({d: getattr(r, d).residuals for d in P.DATASETS},
+        self.residuals.set_residuals({d: getattr(r, d).residuals for d in DATASETS},
                                      "No labels: no residuals." if r.production.status != "ok" else
                                      "No residuals to draw.")
-        bias = {d: _metric_value(getattr(r, d), "mean_error") for d in P.DATASETS}
+        bias = {d: _metric_value(getattr(r, d), "mean_error") for d in DATASETS}
         self.errors.set_histograms({d: getattr(r, d).residuals.histogram if getattr(r, d).residuals else None
-                                    for d in P.DATASETS}, "error (prediction − target)", zero_line=True,
+                                    for d in DATASETS}, "error (prediction − target)", zero_line=True,
                                    notes={d: f"(mean {P.signed_text('mean_error', b)})" for d, b in bias.items()
                                           if b is not None})
         self.residuals_caption.setText(
@@ -783,10 +784,10 @@ class PerformancePage(QWidget):
         fit_columns(self.classes_view, maximum=220)
 
     def _show_predictions(self) -> None:
-        from assay.app.plots.performance import Bar
+        from assay.app.plots.paired_bars import Bar
 
         r = self.result
-        distributions = {d: getattr(r, d).distribution for d in P.DATASETS}
+        distributions = {d: getattr(r, d).distribution for d in DATASETS}
         classification = r.task != "regression"
         self.label_box.setVisible(classification)
         if classification:

@@ -16,21 +16,17 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 
-from assay.app.plots.themed import ChunkAxis, ThemedPlot, short, with_alpha
+from assay.app.plots.themed import NAN, ChunkAxis, ThemedPlot, floats, short, with_alpha
 from assay.app.theme import series_colour, severity_colour
+from assay.engine.datasets import DATASETS
 
 BAR = 0.38  # height of one bar of a pair
 VISIBLE_CATEGORIES = 12  # more scroll (drag the plot)
-NAN = float("nan")
-
-
-def _floats(values: Sequence[float | None]) -> np.ndarray:
-    return np.array([NAN if v is None else v for v in values], dtype=float)
 
 
 class _SeriesColours(ThemedPlot):
     def named_colour(self, name: str) -> QColor | None:
-        if name in ("reference", "production"):
+        if name in DATASETS:
             return series_colour(name)
         if name == "drifted":
             return severity_colour("warn")
@@ -229,7 +225,7 @@ class ChunkSeriesPlot(_SeriesColours):
     def set_series(self, labels: Sequence[str], values: Sequence[float | None], band: tuple[float, float] | None,
                    drifted: Sequence[bool | None] = (), threshold: float | None = None, y_label: str | None = None,
                    series_name: str = "effect size") -> None:
-        y = _floats(values)
+        y = floats(values)
         if not len(y) or np.isnan(y).all():
             self.line.setData([], [])
             self.drifted.setData([], [])

@@ -18,8 +18,9 @@ from PySide6.QtGui import QColor, QPalette
 
 from assay.app.models.explanations import (NEGATIVE_COLOUR, POSITIVE_COLOUR, RAMP_SIZE, ColumnValues, Step, ramp,
                                      ramp_index, signed, theme_pair)
-from assay.app.plots.themed import ThemedPlot, short, with_alpha
+from assay.app.plots.themed import ThemedPlot, escape, short, with_alpha
 from assay.app.theme import is_dark, series_colour
+from assay.engine.datasets import DATASETS
 
 VISIBLE_ROWS = 15  # bars beyond this scroll (drag the plot)
 JITTER = 0.38  # half the height of a beeswarm row at its densest
@@ -43,10 +44,6 @@ def _ramp_legend(title: str, low: str = "low", high: str = "high",
     if missing:
         text += f"&nbsp;&nbsp;&nbsp;<span style='color:{MISSING}; font-size:12pt'>■</span>&nbsp;missing"
     return text
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class _RampPlot(ThemedPlot):
@@ -120,7 +117,7 @@ class HorizontalBars(ThemedPlot):
         return list(self.names), np.asarray(self.bars[series].opts["width"], dtype=float)
 
     def named_colour(self, name: str) -> QColor | None:
-        if name in ("reference", "production"):
+        if name in DATASETS:
             return series_colour(name)
         if name in self.series:  # a neutral grey: a cross-check, not a dataset
             return QColor("#a0a7ad" if is_dark() else "#7b858c")
@@ -241,13 +238,13 @@ def _colour_legend(colour: ColumnValues | None) -> str:
     if colour is None:
         return ""
     missing = bool(np.isnan(colour.levels).any())
-    name = f"Colour: <b>{_escape(colour.name)}</b>"
+    name = f"Colour: <b>{escape(colour.name)}</b>"
     if colour.categorical and len(colour.categories) <= 8:
         colours = ramp(RAMP_SIZE)
         index = ramp_index(np.arange(len(colour.categories)) / max(len(colour.categories) - 1, 1))
         if len(colour.categories) == 1:
             index = ramp_index(np.array([0.5]))
-        parts = [f"<span style='color:{colours[i].name()}; font-size:12pt'>■</span>&nbsp;{_escape(short(c, 20))}"
+        parts = [f"<span style='color:{colours[i].name()}; font-size:12pt'>■</span>&nbsp;{escape(short(c, 20))}"
                  for i, c in zip(index.tolist(), colour.categories)]
         if missing:
             parts.append(f"<span style='color:{MISSING}; font-size:12pt'>■</span>&nbsp;missing")

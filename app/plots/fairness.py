@@ -14,10 +14,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 
-from assay.app.plots.themed import ThemedPlot, short, with_alpha
+from assay.app.plots.themed import ThemedPlot, escape, short, with_alpha
 from assay.app.theme import series_colour
+from assay.engine.datasets import DATASETS
 
-DATASETS = ("reference", "production")
 ROW = 0.76  # the bars of one group fill this much of its row
 VISIBLE_GROUPS = 12  # more scroll (drag the plot or use the wheel)
 LABEL_LIMIT = 30
@@ -32,10 +32,6 @@ class GroupBar:
     high: float | None = None
     small: bool = False
     missing: str = ""
-
-
-def _escape(text: str) -> str:  # the legend is rich text
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def blend(a: QColor, b: QColor, share_of_b: float) -> QColor:
@@ -150,7 +146,7 @@ class GroupBars(ThemedPlot):
         entries = [(d, "■", d) for d in self.datasets]
         entries += [("error", "├┤", "interval")]
         if reference_group is not None and any(reference_values.get(d) is not None for d in self.datasets):
-            entries.append(("line", "┆", f"reference group ({_escape(short(reference_group, LABEL_LIMIT))})"))
+            entries.append(("line", "┆", f"reference group ({escape(short(reference_group, LABEL_LIMIT))})"))
         if self.small_groups:
             under = f"under {min_size:,} rows" if min_size else "too small"
             entries.append(("small", "■", f"small group ({under}, not judged)"))

@@ -1,37 +1,32 @@
-"""The Performance page's plots. Each draws what the engine measured (engine.performance.results) and
+"""The Performance page's own plots. Each draws what the engine measured (engine.performance.results) and
 computes no statistic; items are created once and updated with setData / setOpts. Hovering a plot shows
-the values under the pointer (`hover_text(x, y)` gives the same text for tests); every plot's context
-menu saves it as a PNG (ThemedPlot).
+the values under the pointer (HoverPlot); every plot's context menu saves it as a PNG (ThemedPlot).
 
 - CurvePlot:        ROC or precision-recall curves, reference and production overlaid, the decision
                     threshold's point marked, the chance line
 - CalibrationPlot:  the reliability diagram: mean score against the observed share per score bin
 - ConfusionMap:     one confusion matrix as a heat map, each cell's count and share of its true class
-- ChunkMetricPlot:  a metric per production chunk with its interval band, the reference value, the policy's
-                    lines; chunks without labels are shaded and say "no labels" (never drawn as zero)
 - SweepPlot:        metrics against the decision threshold, the chosen threshold marked
 - ResidualPlot:     error against predicted value: sampled rows, the binned mean error and its 10-90% band
-- HistogramPlot:    reference and production histograms overlaid (shares, or densities when bins differ)
-- PairedBars:       horizontal bars per group, reference and production, with intervals (segments, labels)
+
+The page's other plots draw nothing specific to performance: a metric per chunk (over_time.ChunkMetricPlot),
+histograms (histogram.HistogramPlot) and bars per group (paired_bars.PairedBars).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QCursor, QPainterPath, QPalette, QPolygonF
-from PySide6.QtWidgets import QGraphicsPathItem, QToolTip
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPalette
 
 from assay.app.plots.heatmap import DARK_MAP, LIGHT_MAP
-from assay.app.plots.themed import ChunkAxis, ThemedPlot, short, with_alpha
-from assay.app.theme import is_dark, series_colour, severity_colour
+from assay.app.plots.hover import HoverPlot
+from assay.app.plots.themed import NAN, cosmetic_pen, floats, short, with_alpha
+from assay.app.theme import is_dark, series_colour
+from assay.engine.datasets import DATASETS
 
-DATASETS = ("reference", "production")
-HOVER_PX = 14  # a point within this many pixels of the pointer is hovered
-NAN = float("nan")
 # Okabe-Ito, readable by people with the common colour-vision deficiencies; lighter variants for dark
 SWEEP_COLOURS = {
     "accuracy": ("#0072b2", "#56a8e0"), "balanced_accuracy": ("#009e73", "#3cc79d"),
@@ -42,92 +37,8 @@ SWEEP_NAMES = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy",
                "recall": "recall", "f1": "F1", "positive_rate": "predicted positive rate"}
 
 
-def _floats(values: Sequence[float | None]) -> np.ndarray:
-    return np.array([NAN if v is None else v for v in values], dtype=float)
-
-
-def _escape(text: str) -> str:  # legends are rich text
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _fmt(value: float | None, digits: int = 3) -> str:
     return "—" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
-
-
-class HoverPlot(ThemedPlot):
-    """A ThemedPlot whose hovered values show in a tooltip: the nearest registered point within HOVER_PX
-    pixels, or whatever a subclass's `hover_text` returns."""
-
-    def __init__(self, empty_text: str, parent=None, axis_items: dict | None = None) -> None:
-        super().__init__(empty_text, parent, axis_items)
-        self._hover: dict[str, tuple[np.ndarray, np.ndarray, Callable[[int], str]]] = {}
-        self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
-        self.plot.setToolTip("")
-
-    def set_hover(self, key: str, x: Sequence[float], y: Sequence[float], text: Callable[[int], str]) -> None:
-        self._hover[key] = (np.asarray(x, dtype=float), np.asarray(y, dtype=float), text)
-
-    def clear_hover(self) -> None:
-        self._hover.clear()
-
-    def hover_text(self, x: float, y: float) -> str | None:
-        """The text for the pointer at view coordinates (x, y): the nearest point, if near enough."""
-        px, py = self.item.getViewBox().viewPixelSize()
-        px, py = px or 1.0, py or 1.0
-        best, best_text = HOVER_PX ** 2, None
-        for xs, ys, text in self._hover.values():
-            if not xs.size:
-                continue
-            d = ((xs - x) / px) ** 2 + ((ys - y) / py) ** 2
-            d = np.where(np.isfinite(d), d, np.inf)
-            i = int(np.argmin(d))
-            if d[i] <= best:
-                best, best_text = d[i], text(i)
-        return best_text
-
-    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
-        if self.is_empty() or not self.item.vb.sceneBoundingRect().contains(scene_pos):
-            QToolTip.hideText()
-            return
-        point = self.item.getViewBox().mapSceneToView(scene_pos)
-        text = self.hover_text(point.x(), point.y())
-        if text:
-            QToolTip.showText(QCursor.pos(), text, self.plot)
-        else:
-            QToolTip.hideText()
-
-    def named_colour(self, name: str) -> QColor | None:
-        if name in DATASETS:
-            return series_colour(name)
-        if name in ("fail", "warn", "pass"):
-            return severity_colour(name)
-        if name == "muted":
-            return self.muted_colour()
-        return None
-
-    def muted_colour(self) -> QColor:
-        """A grey between the text and the background, opaque (a legend's colour name drops alpha)."""
-        text, base = self.text_colour(), self.palette().color(QPalette.ColorRole.Base)
-        return QColor.fromRgbF(*(a * 0.55 + b * 0.45 for a, b in ((text.redF(), base.redF()),
-                                                                  (text.greenF(), base.greenF()),
-                                                                  (text.blueF(), base.blueF()))))
-
-    def legend_texts(self) -> list[str]:
-        return [text for _, _, text in self._legend_entries]
-
-    def _draw_legend(self) -> None:
-        """As ThemedPlot's, but a long legend wraps between entries, never inside one."""
-        self.legend.setWordWrap(True)
-        self.legend.setText(" &nbsp; ".join(
-            f"<span style='color:{self.colour(colour).name()}; font-size:12pt'>{symbol}</span>&nbsp;"
-            + text.replace(" ", "&nbsp;") for colour, symbol, text in self._legend_entries))
-        self.legend.setVisible(bool(self._legend_entries))
-
-
-def _pen(colour: QColor, width: float = 2.0, style: Qt.PenStyle = Qt.PenStyle.SolidLine):
-    pen = pg.mkPen(colour, width=width, style=style)
-    pen.setCosmetic(True)
-    return pen
 
 
 # -- ROC and precision-recall ------------------------------------------------------------------------
@@ -237,11 +148,11 @@ class CurvePlot(HoverPlot):
         base = self.palette().color(QPalette.ColorRole.Base)
         for d in DATASETS:
             colour = series_colour(d)
-            self.curves[d].setPen(_pen(colour, 2.2))
+            self.curves[d].setPen(cosmetic_pen(colour, 2.2))
             self.points[d].setBrush(pg.mkBrush(colour))
             self.points[d].setPen(pg.mkPen(base, width=1.5))
             chance = colour if self.kind == "pr" else self.muted_colour()
-            self.chance[d].setPen(_pen(with_alpha(chance, 0.8), 1.2, Qt.PenStyle.DashLine))
+            self.chance[d].setPen(cosmetic_pen(with_alpha(chance, 0.8), 1.2, Qt.PenStyle.DashLine))
 
 
 # -- reliability ----------------------------------------------------------------------------------------
@@ -304,10 +215,10 @@ class CalibrationPlot(HoverPlot):
         base = self.palette().color(QPalette.ColorRole.Base)
         for d in DATASETS:
             colour = series_colour(d)
-            self.curves[d].setPen(_pen(colour, 2.0))
+            self.curves[d].setPen(cosmetic_pen(colour, 2.0))
             self.curves[d].setSymbolBrush(pg.mkBrush(colour))
             self.curves[d].setSymbolPen(pg.mkPen(base, width=1))
-        self.diagonal.setPen(_pen(with_alpha(self.muted_colour(), 0.9), 1.2, Qt.PenStyle.DashLine))
+        self.diagonal.setPen(cosmetic_pen(with_alpha(self.muted_colour(), 0.9), 1.2, Qt.PenStyle.DashLine))
 
 
 # -- confusion matrix -----------------------------------------------------------------------------------
@@ -422,288 +333,6 @@ class ConfusionMap(HoverPlot):
                              for i in range(k) for j in range(k)])
 
 
-# -- over time --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChunkPoint:
-    """One production chunk as the over-time plot draws it. `status`: 'ok', 'small', 'no labels', or
-    'not computed' (the metric is not measured per chunk, or is undefined there)."""
-
-    label: str
-    value: float | None
-    low: float | None
-    high: float | None
-    status: str
-    dropped: bool
-    tip: str
-
-
-@dataclass(frozen=True)
-class PolicyLine:
-    value: float
-    text: str
-
-
-class ChunkMetricPlot(HoverPlot):
-    def __init__(self, parent=None) -> None:
-        self.chunk_axis = ChunkAxis()
-        super().__init__("No production chunks to draw.", parent, {"bottom": self.chunk_axis})
-        self.png_name = "metric_over_time"
-        self.points: list[ChunkPoint] = []
-        self.plot.showGrid(x=False, y=True, alpha=0.15)
-        self.band = QGraphicsPathItem()
-        self.band.setZValue(-5)
-        self.line = pg.PlotDataItem(connect="finite")
-        self.ok = pg.ScatterPlotItem(size=7, symbol="o")
-        self.small = pg.ScatterPlotItem(size=8, symbol="o")
-        self.dropped = pg.ScatterPlotItem(size=11, symbol="o")
-        self.reference = pg.InfiniteLine(angle=0, movable=False, label="reference",
-                                         labelOpts={"position": 0.0, "anchors": [(0, 1), (0, 1)]})
-        self.reference.label.setZValue(20)
-        self.policy: list[pg.InfiniteLine] = []
-        self.no_label_regions: list[pg.LinearRegionItem] = []
-        self.no_label_texts: list[pg.TextItem] = []
-        self.plot.addItem(self.band)
-        for item in (self.reference, self.line, self.ok, self.small, self.dropped):
-            self.plot.addItem(item)
-        for item in (self.ok, self.small, self.dropped):
-            item.setZValue(10)
-        self.set_axis_label("bottom", "production chunk")
-        self.apply_palette()
-
-    def set_chunks(self, metric_label: str, points: Sequence[ChunkPoint], reference: float | None = None,
-                   policy: Sequence[PolicyLine] = (), empty_text: str = "No production chunks to draw.",
-                   reference_text: str | None = None, bounds: tuple[float | None, float | None] = (None, None)
-                   ) -> None:
-        """`bounds`: the metric's possible range (0 and 1 for shares), which the y range never passes."""
-        self.clear_hover()
-        self.points = list(points)
-        n = len(self.points)
-        values = np.array([NAN if p.value is None else p.value for p in self.points], dtype=float)
-        if not n:
-            self._clear()
-            self.show_empty(empty_text)
-            return
-        x = np.arange(n, dtype=float)
-        low = np.array([NAN if p.low is None else p.low for p in self.points], dtype=float)
-        high = np.array([NAN if p.high is None else p.high for p in self.points], dtype=float)
-        self.line.setData(x, values)
-        status = np.array([p.status for p in self.points])
-        dropped = np.array([p.dropped for p in self.points], dtype=bool)
-        defined = np.isfinite(values)
-        ok = defined & (status == "ok") & ~dropped
-        small = defined & (status == "small")
-        self.ok.setData(x[ok], values[ok])
-        self.small.setData(x[small], values[small])
-        self.dropped.setData(x[dropped & defined], values[dropped & defined])
-        self.band.setPath(_band_path(x, low, high))
-        self.reference.setVisible(reference is not None)
-        if reference is not None:
-            self.reference.setValue(reference)
-            self.reference.label.setFormat(reference_text or f"reference {reference:.4g}")
-        missing = [i for i, p in enumerate(self.points) if p.status == "no labels"]
-        self._set_no_labels(missing)
-        self.chunk_axis.set_labels([p.label for p in self.points])
-        self.set_axis_label("left", metric_label)
-        extent = np.r_[values, low, high, [reference] if reference is not None else [],
-                       [line.value for line in policy]]
-        extent = extent[np.isfinite(extent)]
-        bottom, top = (float(extent.min()), float(extent.max())) if extent.size else (0.0, 1.0)
-        span = max(top - bottom, abs(top) * 0.05, 1e-9)
-        bottom, top = bottom - 0.1 * span, top + 0.14 * span
-        if bounds[0] is not None:
-            bottom = max(bottom, bounds[0] - 0.02 * span)
-        if bounds[1] is not None:
-            top = min(top, bounds[1] + 0.04 * span)
-        self._set_policy(policy, 0.03 * (top - bottom))
-        self.item.setXRange(-0.5, n - 0.5, padding=0)
-        self.item.setYRange(bottom, top, padding=0)
-        self.set_hover("chunks", x, np.where(defined, values, NAN), lambda i: self.points[i].tip)
-        self._legend(defined.any(), small.any(), (dropped & defined).any(), bool(missing), reference is not None,
-                     policy, np.isfinite(low).any())
-        if not defined.any() and not missing:
-            self.set_legend([])
-            self.show_empty(empty_text)
-            return
-        self.show_plot()
-
-    def hover_text(self, x: float, y: float) -> str | None:
-        i = int(round(x))
-        if 0 <= i < len(self.points) and abs(x - i) <= 0.5:
-            return self.points[i].tip
-        return None
-
-    def _legend(self, any_value: bool, any_small: bool, any_dropped: bool, any_missing: bool, reference: bool,
-                policy: Sequence[PolicyLine], intervals: bool) -> None:
-        entries = []
-        if any_value:
-            entries.append(("production", "━●", "production, per chunk"))
-        if intervals:
-            entries.append(("band", "■", "interval"))
-        if reference:
-            entries.append(("reference", "┅", "reference"))
-        if policy:
-            entries.append(("fail", "┅", "policy"))
-        if any_dropped:
-            entries.append(("fail", "●", "significant drop beyond the policy"))
-        if any_small:
-            entries.append(("production", "○", "too few labelled rows to judge"))
-        if any_missing:
-            entries.append(("muted", "■", "no labels"))
-        self.set_legend(entries)
-
-    def _set_policy(self, policy: Sequence[PolicyLine], near: float = 0.0) -> None:
-        """Lines closer than `near` share one line and one label (their labels would overlap)."""
-        merged: list[PolicyLine] = []
-        for spec in policy:
-            same = next((i for i, m in enumerate(merged) if abs(m.value - spec.value) <= near), None)
-            if same is None:
-                merged.append(spec)
-            elif spec.text:
-                text = " · ".join(t for t in (merged[same].text, spec.text) if t)
-                merged[same] = PolicyLine(merged[same].value, text)
-        policy = merged
-        while len(self.policy) < len(policy):
-            line = pg.InfiniteLine(angle=0, movable=False, label="",
-                                   labelOpts={"position": 1.0, "anchors": [(1, 0), (1, 0)]})
-            line.label.setZValue(20)
-            self.plot.addItem(line)
-            self.policy.append(line)
-        for item, spec in zip(self.policy, policy):
-            item.setValue(spec.value)
-            item.label.setFormat(spec.text)
-            item.setVisible(True)
-        for item in self.policy[len(policy):]:
-            item.setVisible(False)
-        self._style_lines()
-
-    def _set_no_labels(self, indices: list[int]) -> None:
-        while len(self.no_label_regions) < len(indices):
-            region = pg.LinearRegionItem((0, 1), orientation="vertical", movable=False)
-            region.setZValue(-10)
-            for line in region.lines:
-                line.setPen(pg.mkPen(None))
-            text = pg.TextItem("no labels", anchor=(0.5, 0.5), angle=90)
-            self.plot.addItem(region)
-            self.plot.addItem(text)
-            self.no_label_regions.append(region)
-            self.no_label_texts.append(text)
-        show_text = len(indices) <= 40
-        for region, text, i in zip(self.no_label_regions, self.no_label_texts, indices):
-            region.setRegion((i - 0.45, i + 0.45))
-            region.setVisible(True)
-            text.setVisible(show_text)
-            text.setPos(i, 0)
-        for region, text in zip(self.no_label_regions[len(indices):], self.no_label_texts[len(indices):]):
-            region.setVisible(False)
-            text.setVisible(False)
-        self._style_regions()
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._place_texts()
-
-    def _place_texts(self) -> None:
-        """'no labels' in the middle of the visible height (the y range is the metric's)."""
-        low, high = self.item.getViewBox().viewRange()[1]
-        for text in self.no_label_texts:
-            text.setPos(text.pos().x(), (low + high) / 2)
-
-    def show_plot(self) -> None:
-        super().show_plot()
-        self._place_texts()
-
-    def _clear(self) -> None:
-        for item in (self.line, self.ok, self.small, self.dropped):
-            item.setData([], [])
-        self.band.setPath(QPainterPath())
-        self.reference.setVisible(False)
-        self._set_policy([])
-        self._set_no_labels([])
-        self.set_legend([])
-
-    # for tests
-    def series(self) -> tuple[np.ndarray, np.ndarray]:
-        x, y = self.line.getData()
-        return (np.zeros(0), np.zeros(0)) if x is None else (np.asarray(x), np.asarray(y))
-
-    def band_rect(self) -> QRectF:
-        return self.band.path().boundingRect()
-
-    def no_label_chunks(self) -> list[int]:
-        return [round(sum(r.getRegion()) / 2) for r in self.no_label_regions if r.isVisible()]
-
-    def policy_values(self) -> list[float]:
-        return [line.value() for line in self.policy if line.isVisible()]
-
-    def policy_labels(self) -> list[str]:
-        return [line.label.format for line in self.policy if line.isVisible()]
-
-    def named_colour(self, name: str) -> QColor | None:
-        if name == "band":
-            return with_alpha(series_colour("production"), 0.5)
-        return super().named_colour(name)
-
-    def _style_lines(self) -> None:
-        fill = pg.mkBrush(with_alpha(self.palette().color(QPalette.ColorRole.Base), 0.8))
-        for line in self.policy:
-            line.setPen(_pen(severity_colour("fail"), 1.4, Qt.PenStyle.DashLine))
-            line.label.setColor(severity_colour("fail"))
-            line.label.fill = fill
-        self.reference.label.fill = fill
-
-    def _style_regions(self) -> None:
-        grey = with_alpha(self.muted_colour(), 0.16)
-        for region in self.no_label_regions:
-            region.setBrush(pg.mkBrush(grey))
-            region.setHoverBrush(pg.mkBrush(grey))
-        for text in self.no_label_texts:
-            text.setColor(self.muted_colour())
-
-    def restyle(self) -> None:
-        colour = series_colour("production")
-        base = self.palette().color(QPalette.ColorRole.Base)
-        self.line.setPen(_pen(colour, 1.8))
-        self.ok.setBrush(pg.mkBrush(colour))
-        self.ok.setPen(pg.mkPen(base, width=1))
-        self.small.setBrush(pg.mkBrush(base))
-        self.small.setPen(pg.mkPen(colour, width=1.6))
-        self.dropped.setBrush(pg.mkBrush(severity_colour("fail")))
-        self.dropped.setPen(pg.mkPen(base, width=1.5))
-        self.band.setBrush(pg.mkBrush(with_alpha(colour, 0.2)))
-        self.band.setPen(pg.mkPen(None))
-        self.reference.setPen(_pen(series_colour("reference"), 1.6, Qt.PenStyle.DashLine))
-        self.reference.label.setColor(series_colour("reference"))
-        self._style_lines()
-        self._style_regions()
-
-
-def _band_path(x: np.ndarray, low: np.ndarray, high: np.ndarray) -> QPainterPath:
-    """One polygon per run of chunks with an interval; a lone chunk gets a narrow box."""
-    path = QPainterPath()
-    has = np.isfinite(low) & np.isfinite(high)
-    i, n = 0, len(x)
-    while i < n:
-        if not has[i]:
-            i += 1
-            continue
-        j = i
-        while j + 1 < n and has[j + 1]:
-            j += 1
-        xs = x[i:j + 1]
-        if i == j:
-            xs_top, lo, hi = np.array([xs[0] - 0.15, xs[0] + 0.15]), np.repeat(low[i], 2), np.repeat(high[i], 2)
-        else:
-            xs_top, lo, hi = xs, low[i:j + 1], high[i:j + 1]
-        polygon = QPolygonF([QPointF(a, b) for a, b in zip(xs_top, hi)]
-                            + [QPointF(a, b) for a, b in zip(xs_top[::-1], lo[::-1])])
-        path.addPolygon(polygon)
-        path.closeSubpath()
-        i = j + 1
-    return path
-
-
 # -- threshold sweep --------------------------------------------------------------------------------------
 
 
@@ -739,7 +368,7 @@ class SweepPlot(HoverPlot):
             self.show_empty(empty_text)
             return
         self.thresholds = np.asarray(sweep.thresholds, dtype=float)
-        self.values = {name: _floats(values) for name, values in sweep.metrics.items()}
+        self.values = {name: floats(values) for name, values in sweep.metrics.items()}
         for name, values in self.values.items():
             if name not in self.lines:
                 self.lines[name] = pg.PlotDataItem(connect="finite")
@@ -782,8 +411,8 @@ class SweepPlot(HoverPlot):
         for name, line in self.lines.items():
             width = 3.2 if name == self.highlight else 1.8
             style = Qt.PenStyle.DashLine if name == "positive_rate" else Qt.PenStyle.SolidLine
-            line.setPen(_pen(self.colour(name), width, style))
-        self.threshold.setPen(_pen(with_alpha(self.text_colour(), 0.75), 1.4))
+            line.setPen(cosmetic_pen(self.colour(name), width, style))
+        self.threshold.setPen(cosmetic_pen(with_alpha(self.text_colour(), 0.75), 1.4))
         self.threshold.label.setColor(self.text_colour())
 
 
@@ -880,282 +509,11 @@ class ResidualPlot(HoverPlot):
         for d in DATASETS:
             colour = series_colour(d)
             self.dots[d].setBrush(pg.mkBrush(with_alpha(colour, 0.22)))
-            self.means[d].setPen(_pen(colour, 2.2))
+            self.means[d].setPen(cosmetic_pen(colour, 2.2))
             self.means[d].setSymbolBrush(pg.mkBrush(colour))
             self.means[d].setSymbolPen(pg.mkPen(base, width=1))
             for item in (self.lows[d], self.highs[d]):
-                item.setPen(_pen(with_alpha(colour, 0.5), 1.0))
+                item.setPen(cosmetic_pen(with_alpha(colour, 0.5), 1.0))
             self.bands[d].setBrush(pg.mkBrush(with_alpha(colour, 0.16)))
-        self.zero.setPen(_pen(with_alpha(self.text_colour(), 0.6), 1.2, Qt.PenStyle.DashLine))
+        self.zero.setPen(cosmetic_pen(with_alpha(self.text_colour(), 0.6), 1.2, Qt.PenStyle.DashLine))
 
-
-# -- histograms -------------------------------------------------------------------------------------------
-
-
-class HistogramPlot(HoverPlot):
-    """Reference and production histograms overlaid: share of rows per bin when both use the same bins,
-    density (share per unit of x) when they do not, so that the areas compare."""
-
-    def __init__(self, x_label: str = "", parent=None) -> None:
-        super().__init__("Nothing to draw.", parent)
-        self.png_name = "distribution"
-        self.plot.showGrid(x=False, y=True, alpha=0.15)
-        self.bars = {d: pg.PlotDataItem(stepMode="center", fillLevel=0) for d in DATASETS}
-        self.means = {d: pg.InfiniteLine(angle=90, movable=False) for d in DATASETS}
-        for d in DATASETS:
-            self.plot.addItem(self.bars[d])
-            self.plot.addItem(self.means[d])
-        self.zero = pg.InfiniteLine(0, angle=90, movable=False)
-        self.plot.addItem(self.zero)
-        self.heights: dict[str, np.ndarray] = {}
-        self.edges: dict[str, np.ndarray] = {}
-        self.mode = "share"
-        if x_label:
-            self.set_axis_label("bottom", x_label)
-        self.apply_palette()
-
-    def set_histograms(self, histograms: dict[str, object | None], x_label: str, means: dict | None = None,
-                       zero_line: bool = False, empty_text: str = "Nothing to draw.", notes: dict | None = None
-                       ) -> None:
-        """`histograms`: dataset -> Histogram (None: not drawn); `means`: dataset -> a value marked by a
-        line; `notes`: dataset -> legend text after its name."""
-        self.clear_hover()
-        shown = [d for d in DATASETS if histograms.get(d) is not None and sum(histograms[d].counts) > 0]
-        self.heights, self.edges = {}, {}
-        if not shown:
-            for d in DATASETS:
-                self.bars[d].setData([], [])
-                self.means[d].setVisible(False)
-            self.set_legend([])
-            self.show_empty(empty_text)
-            return
-        same = len({tuple(histograms[d].edges) for d in shown}) == 1
-        self.mode = "share" if same else "density"
-        legend = []
-        for d in DATASETS:
-            h = histograms.get(d)
-            if d not in shown:
-                self.bars[d].setData([], [])
-                self.means[d].setVisible(False)
-                continue
-            edges = np.asarray(h.edges, dtype=float)
-            counts = np.asarray(h.counts, dtype=float)
-            share = counts / counts.sum()
-            heights = share * 100 if same else share / np.diff(edges)
-            self.bars[d].setData(edges, heights)
-            self.heights[d], self.edges[d] = heights, edges
-            centres = (edges[:-1] + edges[1:]) / 2
-            self.set_hover(d, centres, heights, lambda i, d=d, e=edges, c=h.counts, s=share: (
-                f"{d}: {e[i]:.4g} to {e[i + 1]:.4g}: {c[i]:,} rows ({s[i]:.1%})"))
-            mean = (means or {}).get(d)
-            self.means[d].setVisible(mean is not None)
-            if mean is not None:
-                self.means[d].setValue(mean)
-            note = (notes or {}).get(d, "")
-            legend.append((d, "■", f"{d}{' ' + _escape(note) if note else ''}"))
-        if means and any(means.get(d) is not None for d in shown):
-            legend.append(("text", "┆", "mean"))
-        self.zero.setVisible(zero_line)
-        self.set_legend(legend)
-        self.set_axis_label("bottom", x_label)
-        self.set_axis_label("left", "share of rows (%)" if same else "density")
-        self.plot.enableAutoRange()
-        self.show_plot()
-
-    def hover_text(self, x: float, y: float) -> str | None:
-        """Every shown dataset's bin under the pointer (the bars overlap, so position along x decides)."""
-        lines = []
-        for d, edges in self.edges.items():
-            i = int(np.searchsorted(edges, x, side="right")) - 1
-            if 0 <= i < len(edges) - 1:
-                lines.append(self._hover[d][2](i))
-        return "\n".join(lines) or None
-
-    def bar_heights(self, dataset: str) -> np.ndarray:
-        return self.heights.get(dataset, np.zeros(0))
-
-    def restyle(self) -> None:
-        for d in DATASETS:
-            colour = series_colour(d)
-            self.bars[d].setPen(_pen(colour, 1.8))
-            self.bars[d].setBrush(pg.mkBrush(with_alpha(colour, 0.25)))
-            self.means[d].setPen(_pen(colour, 1.4, Qt.PenStyle.DashLine))
-        self.zero.setPen(_pen(with_alpha(self.text_colour(), 0.5), 1.0))
-
-
-# -- bars per group ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Bar:
-    value: float | None
-    low: float | None = None
-    high: float | None = None
-    small: bool = False
-    tip: str = ""
-
-
-class PairedBars(HoverPlot):
-    """Horizontal bars per group (first on top), reference and production side by side, with intervals;
-    small groups are drawn hollow. Shares (predicted labels) are bars from 0; metrics (segments) are dots
-    with their intervals over the range of the values, where differences of a few points show."""
-
-    VISIBLE = 12  # more groups scroll (drag or wheel)
-    ROW = 0.76
-
-    def __init__(self, empty_text: str = "Nothing to draw.", parent=None) -> None:
-        super().__init__(empty_text, parent)
-        self.png_name = "bars"
-        self.groups: list[str] = []
-        self.datasets: tuple[str, ...] = ()
-        self.bar_specs: dict[str, list[Bar]] = {}
-        self.plot.showGrid(x=True, y=False, alpha=0.15)
-        self.plot.invertY(True)
-        self.item.getAxis("left").setStyle(tickLength=0)
-        self.item.getAxis("bottom").setZValue(-1000)
-        empty = np.zeros(0)
-        self.bars = {d: pg.BarGraphItem(x0=0, y=empty, height=0.3, width=empty) for d in DATASETS}
-        self.hollow = {d: pg.BarGraphItem(x0=0, y=empty, height=0.3, width=empty) for d in DATASETS}
-        self.errors = {d: pg.ErrorBarItem(x=empty, y=empty, left=empty, right=empty) for d in DATASETS}
-        self.dots = {d: pg.ScatterPlotItem(size=11, symbol="o") for d in DATASETS}
-        self.hollow_dots = {d: pg.ScatterPlotItem(size=10, symbol="o") for d in DATASETS}
-        self.mode = "bars"
-        self.line = pg.InfiniteLine(angle=90, movable=False)
-        for d in DATASETS:
-            for item in (self.bars[d], self.hollow[d], self.errors[d], self.dots[d], self.hollow_dots[d]):
-                self.plot.addItem(item)
-            self.errors[d].setZValue(5)
-            self.dots[d].setZValue(6)
-            self.hollow_dots[d].setZValue(6)
-        self.plot.addItem(self.line)
-        self.line.setZValue(8)
-        self.apply_palette()
-
-    def set_bars(self, groups: Sequence[str], series: dict[str, Sequence[Bar]], x_label: str,
-                 line: tuple[float, str] | None = None, percent: bool = False, empty_text: str = "Nothing to draw.",
-                 dots: bool = False) -> None:
-        """`series`: dataset -> one Bar per group; `line`: (value, label) drawn across, e.g. all rows;
-        `dots`: a dot per value instead of a bar from 0."""
-        self.clear_hover()
-        self.mode = "dots" if dots else "bars"
-        self.groups = list(groups)
-        self.datasets = tuple(d for d in DATASETS if d in series)
-        self.bar_specs = {d: list(series[d]) for d in self.datasets}
-        if not self.groups or not self.datasets:
-            for d in DATASETS:
-                self._clear(d)
-            self.line.setVisible(False)
-            self.set_legend([])
-            self.set_caption("")
-            self.show_empty(empty_text)
-            return
-        scale = 100.0 if percent else 1.0
-        rows = np.arange(len(self.groups), dtype=float)
-        height = self.ROW / len(self.datasets)
-        extent = [] if dots else [0.0]
-        any_small = False
-        for d in DATASETS:
-            if d not in self.datasets:
-                self._clear(d)
-                continue
-            bars = self.bar_specs[d]
-            offset = (self.datasets.index(d) - (len(self.datasets) - 1) / 2) * height
-            has = np.array([b.value is not None for b in bars], dtype=bool)
-            small = np.array([b.small for b in bars], dtype=bool)
-            any_small |= bool((small & has).any())
-            values = np.array([NAN if b.value is None else b.value * scale for b in bars], dtype=float)
-            y = rows[:len(bars)] + offset
-            full, thin = has & ~small, has & small
-            if dots:
-                self._clear(d)
-                self.dots[d].setData(values[full], y[full])
-                self.hollow_dots[d].setData(values[thin], y[thin])
-            else:
-                self.dots[d].setData([], [])
-                self.hollow_dots[d].setData([], [])
-                self.bars[d].setOpts(x0=np.minimum(values[full], 0), y=y[full], height=height * 0.9,
-                                     width=np.abs(values[full]))
-                self.hollow[d].setOpts(x0=np.minimum(values[thin], 0), y=y[thin], height=height * 0.9,
-                                       width=np.abs(values[thin]))
-            with_ci = [i for i, b in enumerate(bars)
-                       if b.value is not None and b.low is not None and b.high is not None]
-            ex = values[with_ci]
-            self.errors[d].setData(x=ex, y=y[with_ci], left=ex - np.array([bars[i].low * scale for i in with_ci]),
-                                   right=np.array([bars[i].high * scale for i in with_ci]) - ex, beam=height * 0.4)
-            self.errors[d].setVisible(bool(with_ci))
-            extent += [v for v in values[has]] + [bars[i].high * scale for i in with_ci] + \
-                      [bars[i].low * scale for i in with_ci]
-            self.set_hover(d, np.where(has, values, 0.0), y,
-                           lambda i, d=d: self.bar_specs[d][i].tip or f"{self.groups[i]} ({d})")
-        self.line.setVisible(line is not None)
-        if line is not None:
-            self.line.setValue(line[0] * scale)
-            extent.append(line[0] * scale)
-        labels = [short(g, 26) for g in self.groups]
-        axis = self.item.getAxis("left")
-        axis.setTicks([[(float(i), label) for i, label in enumerate(labels)], []])
-        axis.setWidth(min(max(self.fontMetrics().horizontalAdvance(label) for label in labels) + 16, 240))
-        low, high = (min(extent), max(extent)) if extent else (0.0, 1.0)
-        span = max(high - low, abs(high) * 0.05, 1e-9)
-        if dots:
-            self.item.setXRange(low - 0.08 * span, high + 0.08 * span, padding=0)
-        else:
-            self.item.setXRange(low - (0.04 * span if low < 0 else 0.0), high + 0.1 * span, padding=0)
-        shown = min(len(self.groups), self.VISIBLE)
-        self.item.getViewBox().setLimits(yMin=-0.6, yMax=max(len(self.groups), 2) - 0.4)
-        self.item.setYRange(-0.6, max(shown, 2) - 0.4, padding=0)
-        self.plot.setMouseEnabled(x=False, y=len(self.groups) > self.VISIBLE)
-        self.set_caption(f"{shown} of {len(self.groups)} shown; drag the plot up to see the others."
-                         if len(self.groups) > shown else "")
-        legend = [(d, "●" if dots else "■", d) for d in self.datasets]
-        if any(self.errors[d].isVisible() for d in self.datasets):
-            legend.append(("text", "├┤", "interval"))
-        if line is not None:
-            legend.append(("text", "┆", _escape(line[1])))
-        if any_small:
-            legend.append(("muted", "○" if dots else "□", "too few labelled rows to judge"))
-        self.set_legend(legend)
-        self.set_axis_label("bottom", x_label)
-        self.restyle()
-        self.show_plot()
-
-    def hover_text(self, x: float, y: float) -> str | None:
-        """The bar under the pointer: the row (and dataset) by y, anywhere along its length."""
-        if not self.groups:
-            return None
-        height = self.ROW / len(self.datasets)
-        for d in self.datasets:
-            offset = (self.datasets.index(d) - (len(self.datasets) - 1) / 2) * height
-            i = int(round(y - offset))
-            if 0 <= i < len(self.groups) and abs(y - offset - i) <= height / 2:
-                bar = self.bar_specs[d][i]
-                return bar.tip or f"{self.groups[i]} ({d})"
-        return None
-
-    def bar_values(self, dataset: str) -> np.ndarray:
-        """Each group's value as given (None as NaN), in group order."""
-        return np.array([NAN if b.value is None else b.value for b in self.bar_specs.get(dataset, [])], dtype=float)
-
-    def _clear(self, d: str) -> None:
-        empty = np.zeros(0)
-        self.bars[d].setOpts(x0=0, y=empty, height=0.3, width=empty)
-        self.hollow[d].setOpts(x0=0, y=empty, height=0.3, width=empty)
-        self.errors[d].setVisible(False)
-        if self.mode == "bars":
-            self.dots[d].setData([], [])
-            self.hollow_dots[d].setData([], [])
-
-    def restyle(self) -> None:
-        base = self.palette().color(QPalette.ColorRole.Base)
-        for d in DATASETS:
-            colour = series_colour(d)
-            self.bars[d].setOpts(brush=pg.mkBrush(colour), pen=pg.mkPen(colour.darker(115)))
-            self.hollow[d].setOpts(brush=pg.mkBrush(base), pen=pg.mkPen(colour, width=1.5))
-            self.dots[d].setBrush(pg.mkBrush(colour))
-            self.dots[d].setPen(pg.mkPen(base, width=1.2))
-            self.hollow_dots[d].setBrush(pg.mkBrush(base))
-            self.hollow_dots[d].setPen(pg.mkPen(colour, width=1.8))
-            shown = self.errors[d].isVisible()
-            self.errors[d].setData(pen=pg.mkPen(with_alpha(self.text_colour(), 0.85), width=1.4))
-            self.errors[d].setVisible(shown)
-        self.line.setPen(_pen(with_alpha(self.text_colour(), 0.8), 1.4, Qt.PenStyle.DashLine))

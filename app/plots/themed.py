@@ -9,10 +9,12 @@ Subclasses create their items once, update them with setData / setOpts, and re-c
 """
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPoint, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPalette
@@ -206,3 +208,23 @@ class ChunkAxis(pg.AxisItem):
 
 def short(name: str, limit: int = 24) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+NAN = float("nan")
+
+
+def floats(values: Sequence[float | None]) -> np.ndarray:
+    """The values as a float array, None as NaN."""
+    return np.array([NAN if v is None else v for v in values], dtype=float)
+
+
+def escape(text: str) -> str:
+    """Text for a rich-text legend: &, < and > as entities."""
+    return html.escape(text, quote=False)
+
+
+def cosmetic_pen(colour: QColor, width: float = 2.0, style: Qt.PenStyle = Qt.PenStyle.SolidLine):
+    """A pen of `width` pixels whatever the zoom."""
+    pen = pg.mkPen(colour, width=width, style=style)
+    pen.setCosmetic(True)
+    return pen
