@@ -110,7 +110,8 @@ def worker_assay_stats(data: Path, sort: bool = False) -> dict:
     from assay.engine.config import AuditConfig
     from assay.engine.drift.stattests import REGISTRY, SortedSample
     from assay.engine.drift.univariate import WORKERS as ENGINE_WORKERS
-    from assay.engine.drift.univariate import DriftCalculator, bucketed_pair, bucketed_tests, float_values
+    from assay.engine.drift.encoding import float_values
+    from assay.engine.drift.univariate import DriftCalculator, bucketed_pair, bucketed_tests
     from assay.engine.schema import infer_schema
 
     reference, production = load(data)

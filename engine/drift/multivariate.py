@@ -26,7 +26,7 @@ import pandas as pd
 
 from assay.engine.chunks import Chunking
 from assay.engine.drift.results import DomainClassifierResult, ReconstructionResult
-from assay.engine.drift.univariate import numeric_values, text_values
+from assay.engine.drift.encoding import numeric_values, text_values
 from assay.engine.progress import drain, wait_in_thread
 
 T = TypeVar("T")

@@ -16,7 +16,9 @@ A distance drifts when it reaches its threshold.
 Each column is one task on the worker threads: its whole-column test, the test per production chunk and
 the reference chunks for the expected band. KS and Wasserstein on columns above 10,000 rows are computed
 without sorting (`engine.drift.bucketed`: the same values as scipy's); the other numerical methods sort
-each chunk once and merge the whole column from the sorted chunks.
+each chunk once and merge the whole column from the sorted chunks. How a column's values are read (floats,
+category codes, sorted chunks) is in `engine.drift.encoding`; what is drawn of them in
+`engine.drift.distributions`.
 """
 from __future__ import annotations
 
@@ -31,19 +33,21 @@ import pandas as pd
 from assay.engine.analyses.base import Calculator
 from assay.engine.chunks import Chunk, Chunking, make_chunks
 from assay.engine.config import DriftConfig
-from assay.engine.drift.corrections import adjust
-from assay.engine.drift.results import DriftChunkResult, DriftResult, Distribution, FeatureDrift, MultivariateResult
 from assay.engine.drift.bucketed import BucketedSample, Buckets, Part, ks_distances, wasserstein_distances
+from assay.engine.drift.corrections import adjust
+from assay.engine.drift.distributions import (DRAWN_LEVELS, SortedValues, categorical_distribution,
+                                              numerical_distribution, quantile_ranks)
+from assay.engine.drift.encoding import (AlignedCodes, align_codes, category_codes, drift_kind, finite_values,
+                                         float_values, sorted_parts, take)
+from assay.engine.drift.results import DriftChunkResult, DriftResult, Distribution, FeatureDrift, MultivariateResult
 from assay.engine.drift.stattests import (EXACT_KS_MAX_N, REGISTRY, BinningConfig, DriftMethod, MethodResult, SortedSample,
                                     ks_from_distance)
 from assay.engine.errors import ConfigError
 from assay.engine.progress import drain, scaled_fractions
-from assay.engine.schema import ColumnKind, Schema
+from assay.engine.schema import Schema
 
 MAX_DISTINCT, MAX_DISTINCT_SHARE = 10_000, 0.5
 RARE_COUNT = 10
-QUANTILE_LEVELS = np.linspace(0.0, 1.0, 101)
-HIST_BINS, SHOWN_CATEGORIES = 30, 30
 MAX_REFERENCE_CHUNKS = 30
 WORKERS = 2
 MIN_DOMAIN_ROWS = 10  # rows per dataset below which the domain classifier is not run
@@ -58,6 +62,25 @@ class OutputColumn:
     kind: str  # numerical | categorical
     reference: np.ndarray | None = None  # None: read the column `name` from the data
     production: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class ChunkTests:
+    """A column tested per production chunk, and the band its effect size keeps over the reference's chunks."""
+
+    results: tuple[MethodResult | None, ...]  # one per production chunk; None where the chunk was not tested
+    band: tuple[float, float] | None  # expected_band of the reference chunks' effect sizes
+
+
+@dataclass(frozen=True)
+class ColumnOutcome:
+    """A column's production values tested against its reference: the whole column, then its chunks."""
+
+    result: MethodResult | None  # the whole column; None when production has no value
+    rows: int  # production values present
+    missing: int  # production values missing
+    distribution: Distribution | None
+    chunks: ChunkTests | None  # None when the audit was cancelled before every chunk was tested
 
 
 @dataclass
@@ -157,7 +180,7 @@ class DriftCalculator(Calculator[DriftResult]):
         reference_chunks = self._reference_chunks(chunking)
         tested = tuple(c.rows >= self.config.min_chunk_rows for c in chunking.chunks)
         results: list[FeatureDrift] = []
-        over_time: dict[str, tuple[list[MethodResult | None], tuple[float, float] | None]] = {}
+        over_time: dict[str, ChunkTests] = {}
         # One task per column: the whole-column test, then every chunk and the reference chunks for the band,
         # with the column's values converted and sorted once. numpy's sorts and searches release the GIL, so
         # both cores work; a cancel (the generator closed) stops the running tasks at their next chunk.
@@ -167,10 +190,10 @@ class DriftCalculator(Calculator[DriftResult]):
             futures = [pool.submit(self._test_column, c, production, chunking.chunks, tested, reference_chunks,
                                    cancel) for c in columns]
             for i, future in enumerate(futures):
-                result, chunk_results, band = future.result()
+                result, chunk_tests = future.result()
                 results.append(result)
-                if chunk_results is not None:
-                    over_time[result.feature] = chunk_results, band
+                if chunk_tests is not None:
+                    over_time[result.feature] = chunk_tests
                 yield 0.75 * (i + 1) / max(len(futures), 1), f"Drift: testing {columns[i].name}"
         finally:
             cancel.set()
@@ -222,8 +245,9 @@ class DriftCalculator(Calculator[DriftResult]):
 
     def _test_column(self, column: _Column, production: pd.DataFrame, chunks: tuple[Chunk, ...],
                      tested: tuple[bool, ...], reference_chunks: list[np.ndarray], cancel: threading.Event
-                     ) -> tuple[FeatureDrift, list[MethodResult | None] | None, tuple[float, float] | None]:
-        """The whole-column test, the test per chunk and the band from the reference chunks (None when cancelled)."""
+                     ) -> tuple[FeatureDrift, ChunkTests | None]:
+        """The whole-column test, and the tests per chunk with the band from the reference chunks (None when
+        cancelled or not tested)."""
         base = dict(feature=column.name, kind=column.kind or "", role=column.role,
                     missing_reference=column.missing_reference)
         series = self._series(production, column.name, "production")
@@ -231,7 +255,7 @@ class DriftCalculator(Calculator[DriftResult]):
             reason = column.skip or "not in the production data"
             return FeatureDrift(**base, method="", statistic=None, p_value=None, p_value_adjusted=None,
                                 effect_size=None, threshold=0.0, drifted=False, tested=False,
-                                reason_not_tested=reason), None, None
+                                reason_not_tested=reason), None
         if column.kind == "numerical":
             values = float_values(series)
             if self._bucketed(column, values):
@@ -240,19 +264,20 @@ class DriftCalculator(Calculator[DriftResult]):
                 outcome = self._test_sorted_parts(column, values, chunks, tested, reference_chunks, cancel)
         else:
             outcome = self._test_categories(column, series, chunks, tested, reference_chunks, cancel)
-        result, rows, missing, distribution, found, band = outcome
         fields = dict(base, method=column.method.name, method_reason=column.reason,
                       threshold=self._threshold(column.method), rows_reference=column.rows_reference,
-                      rows_production=rows, missing_production=missing, distribution=distribution)
+                      rows_production=outcome.rows, missing_production=outcome.missing,
+                      distribution=outcome.distribution)
+        result = outcome.result
         if result is None:
             return FeatureDrift(**fields, statistic=None, p_value=None, p_value_adjusted=None, effect_size=None,
                                 drifted=False, tested=False, reason_not_tested="no values in the production data"
-                                ), None, None
+                                ), None
         whole = FeatureDrift(**fields, statistic=result.statistic, p_value=result.p_value, p_value_adjusted=None,
                              effect_size=result.effect_size, drifted=False)
         if cancel.is_set():
-            return whole, None, None
-        return whole, found, band
+            return whole, None
+        return whole, outcome.chunks
 
     def _bucketed(self, column: _Column, values: np.ndarray) -> bool:
         """KS and Wasserstein on large columns go by buckets (`engine.drift.bucketed`): the same values, no sort."""
@@ -262,7 +287,7 @@ class DriftCalculator(Calculator[DriftResult]):
         return present > 0 and max(present, column.rows_reference) > EXACT_KS_MAX_N
 
     def _test_bucketed(self, column: _Column, values: np.ndarray, chunks: tuple[Chunk, ...],
-                       tested: tuple[bool, ...], reference_chunks: list[np.ndarray]) -> tuple:
+                       tested: tuple[bool, ...], reference_chunks: list[np.ndarray]) -> ColumnOutcome:
         reference, production = bucketed_pair(float_values(self._series(self._reference, column.name, "reference")),
                                               values)
         whole, reference_whole = production.part(None), reference.part(None)
@@ -274,12 +299,14 @@ class DriftCalculator(Calculator[DriftResult]):
         tests = bucketed_tests(column.method.name, reference_whole, parts, whole)
         result = {id(p): r for p, (r, _) in zip(parts, tests)}
         distribution = numerical_distribution(reference_whole, whole, tests[0][1])  # (parts[0] is the whole)
-        return (result[id(whole)], whole.size, values.size - whole.size, distribution,
-                [result.get(id(p)) for p in chunk_parts], expected_band([result.get(id(p)) for p in band_parts]))
+        chunk_tests = ChunkTests(results=tuple(result.get(id(p)) for p in chunk_parts),
+                                 band=expected_band([result.get(id(p)) for p in band_parts]))
+        return ColumnOutcome(result=result[id(whole)], rows=whole.size, missing=values.size - whole.size,
+                             distribution=distribution, chunks=chunk_tests)
 
     def _test_sorted_parts(self, column: _Column, values: np.ndarray, chunks: tuple[Chunk, ...],
                            tested: tuple[bool, ...], reference_chunks: list[np.ndarray],
-                           cancel: threading.Event) -> tuple:
+                           cancel: threading.Event) -> ColumnOutcome:
         """Any numerical method on sorted values: each chunk's values sorted and the whole column merged from
         them (`sorted_parts`), the reference the same way from its chunks, the first time."""
         reference_parts = self._reference_side(column, reference_chunks)
@@ -288,30 +315,33 @@ class DriftCalculator(Calculator[DriftResult]):
         parts, whole, missing = sorted_parts(values, [c.indices for c in chunks])
         result = self._test_sorted(column, whole, fast_p=False)
         distribution = self._distribution(column, whole)
+        outcome = ColumnOutcome(result=result, rows=int(whole.size), missing=missing, distribution=distribution,
+                                chunks=None)
         found = []
         for part, ok in zip(parts, tested):
             if cancel.is_set():
-                return result, int(whole.size), missing, distribution, None, None
+                return outcome
             found.append(self._test_sorted(column, part, fast_p=True) if ok else None)
-        return result, int(whole.size), missing, distribution, found, band
+        return replace(outcome, chunks=ChunkTests(results=tuple(found), band=band))
 
     def _test_categories(self, column: _Column, series: pd.Series, chunks: tuple[Chunk, ...],
                          tested: tuple[bool, ...], reference_chunks: list[np.ndarray],
-                         cancel: threading.Event) -> tuple:
+                         cancel: threading.Event) -> ColumnOutcome:
         codes = align_codes(column.categories, *category_codes(series))
         result, rows, missing = self._run(column, codes)
-        distribution = self._distribution(column, codes)
+        outcome = ColumnOutcome(result=result, rows=rows, missing=missing,
+                                distribution=self._distribution(column, codes), chunks=None)
         reference = AlignedCodes(column.reference_codes, column.categories)
         found, band_results = [], []
         for chunk, ok in zip(chunks, tested):
             if cancel.is_set():
-                return result, rows, missing, distribution, None, None
+                return outcome
             found.append(self._run(column, codes, chunk.indices)[0] if ok else None)
         for rows_ in reference_chunks:
             if cancel.is_set():
-                return result, rows, missing, distribution, None, None
+                return outcome
             band_results.append(self._run(column, reference, rows_)[0])
-        return result, rows, missing, distribution, found, expected_band(band_results)
+        return replace(outcome, chunks=ChunkTests(results=tuple(found), band=expected_band(band_results)))
 
     def _reference_side(self, column: _Column, reference_chunks: list[np.ndarray]) -> list[np.ndarray]:
         """Each reference chunk's values sorted; the whole reference column sorted once and kept on the column
@@ -390,13 +420,13 @@ class DriftCalculator(Calculator[DriftResult]):
     # -- over time -----------------------------------------------------------------------
 
     def _over_time(self, results: list[FeatureDrift],
-                   found: dict[str, tuple[list[MethodResult | None], tuple[float, float] | None]],
+                   found: dict[str, ChunkTests],
                    chunking: Chunking, tested: tuple[bool, ...]):
         """Correct each chunk's p-values across columns, decide drift per chunk, find where it began."""
         config = self.config
         chunks = chunking.chunks
         testable = [r for r in results if r.feature in found]
-        raw = {name: values for name, (values, _) in found.items()}
+        raw = {name: tests.results for name, tests in found.items()}
         drifted: dict[str, list[bool | None]] = {name: [None] * len(chunks) for name in raw}
         for j in range(len(chunks)):
             for family in (("feature",), ("prediction", "score", "target")):
@@ -411,7 +441,7 @@ class DriftCalculator(Calculator[DriftResult]):
                 flags = drifted[r.feature]
                 first = next((chunks[j].label for j, flag in enumerate(flags) if flag), None)
                 r = replace(r, chunk_effect_sizes=tuple(None if x is None else x.effect_size for x in raw[r.feature]),
-                            chunk_drifted=tuple(flags), band=found[r.feature][1], first_drifted_chunk=first)
+                            chunk_drifted=tuple(flags), band=found[r.feature].band, first_drifted_chunk=first)
             updated.append(r)
         chunk_results = []
         for j, chunk in enumerate(chunks):
@@ -442,15 +472,7 @@ class DriftCalculator(Calculator[DriftResult]):
         """Histograms, quantiles (ECDF) or category shares; numerical `values` come sorted and finite."""
         if column.kind == "numerical":
             return numerical_distribution(SortedValues(self._sorted_reference(column)), SortedValues(values))
-        present = values.codes[values.codes >= 0]
-        prod_counts = np.bincount(present, minlength=len(values.labels)).astype(float)
-        ref_counts = self._reference_counts(column, values)
-        ref_share = ref_counts / max(ref_counts.sum(), 1)
-        prod_share = prod_counts / max(prod_counts.sum(), 1)
-        order = np.argsort(-(ref_share + prod_share), kind="stable")[:SHOWN_CATEGORIES]
-        return Distribution("categorical", categories=tuple(values.labels[i] for i in order),
-                            reference_share=tuple(ref_share[order]), production_share=tuple(prod_share[order]),
-                            new_in_production=tuple(bool(ref_counts[i] == 0) for i in order))
+        return categorical_distribution(self._reference_counts(column, values), values)
 
     def _methods_text(self, results: list[FeatureDrift]) -> tuple[str, ...]:
         config = self.config
@@ -484,14 +506,6 @@ class DriftCalculator(Calculator[DriftResult]):
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def drift_kind(kind: ColumnKind) -> str | None:
-    if kind in (ColumnKind.NUMERICAL, ColumnKind.DATETIME):
-        return "numerical"
-    if kind in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN):
-        return "categorical"
-    return None
-
-
 def choose_method(name: str, kind: str, distinct: int, config: DriftConfig) -> tuple[DriftMethod, str]:
     chosen = config.per_column.get(name, "auto")
     if chosen != "auto":
@@ -517,75 +531,6 @@ def choose_method(name: str, kind: str, distinct: int, config: DriftConfig) -> t
     return REGISTRY[chosen], reason
 
 
-def numeric_values(series: pd.Series) -> np.ndarray:
-    """Floats with NaN for missing and infinite values; datetimes as seconds since 1970."""
-    if pd.api.types.is_datetime64_any_dtype(series):
-        seconds = series.astype("datetime64[ns]").astype("int64").to_numpy() / 1e9
-        values = np.where(series.isna().to_numpy(), np.nan, seconds)
-    elif pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-        values = series.to_numpy(dtype=float, na_value=np.nan)
-    else:
-        values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    return np.where(np.isfinite(values), values, np.nan)
-
-
-def float_values(series: pd.Series) -> np.ndarray:
-    """`numeric_values`, but the column's own float64 array (no copy; read only) when it has no infinities."""
-    if series.dtype == np.float64:
-        values = series.to_numpy()
-        if not np.isinf(values).any():
-            return values
-    return numeric_values(series)
-
-
-def finite_values(values: np.ndarray) -> tuple[np.ndarray, int]:
-    """(the values that are not NaN, how many were NaN); no copy when none is."""
-    missing = np.isnan(values)
-    count = int(np.count_nonzero(missing))
-    return (values[~missing] if count else values), count
-
-
-def sorted_parts(values: np.ndarray, parts: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray, int]:
-    """(each part's finite values sorted, every finite value sorted, how many values are missing).
-
-    `parts` hold ascending row positions without repeats (chunks). The whole is merged from the sorted parts
-    and the rows in none of them: numpy's stable sort (timsort) merges sorted runs in a few linear passes, so
-    the chunks and the whole cost about 1.1 sorts of the column instead of 1.7.
-    """
-    if not parts:
-        finite, missing = finite_values(values)
-        return [], np.sort(finite), missing
-    sorted_ = [np.sort(finite_values(take(values, rows))[0]) for rows in parts]
-    missing = int(np.count_nonzero(np.isnan(values)))
-    outside = rows_outside(values.size, parts)
-    if outside is None:  # overlapping parts: sort the whole directly
-        return sorted_, np.sort(finite_values(values)[0]), missing
-    runs = [part for part in sorted_ if part.size]
-    if outside.size:
-        runs.append(np.sort(finite_values(take(values, outside))[0]))
-    if len(runs) <= 1:
-        return sorted_, runs[0] if runs else np.empty(0), missing
-    whole = np.concatenate(runs)
-    whole.sort(kind="stable")
-    return sorted_, whole, missing
-
-
-def rows_outside(n: int, parts: list[np.ndarray]) -> np.ndarray | None:
-    """Row positions (of n) in none of `parts` (each ascending without repeats); None when parts overlap."""
-    present = [p for p in parts if p.size]
-    size = sum(int(p.size) for p in present)
-    spans = sorted((int(p[0]), int(p[-1]) + 1) for p in present)
-    if size == n and all(p[-1] - p[0] + 1 == p.size for p in present) and all(
-            a[1] <= b[0] for a, b in zip(spans, spans[1:])):
-        return np.empty(0, dtype=np.int64)  # contiguous, disjoint and covering every row (chunks of rows)
-    covered = np.zeros(n, dtype=bool)
-    for p in present:
-        covered[p] = True
-    if int(np.count_nonzero(covered)) != size:
-        return None
-    return np.flatnonzero(~covered)
-
-
 def expected_band(results: list[MethodResult | None]) -> tuple[float, float] | None:
     """The expected band of the effect size from the reference chunks: mean +- 3 standard deviations."""
     found = np.array([r.effect_size for r in results if r is not None and r.effect_size is not None], dtype=float)
@@ -594,46 +539,6 @@ def expected_band(results: list[MethodResult | None]) -> tuple[float, float] | N
         return None
     mean, sd = float(found.mean()), float(found.std(ddof=1))
     return (max(mean - 3 * sd, 0.0), mean + 3 * sd)
-
-
-def take(values: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
-    """values[rows]; a view when `rows` (ascending row positions, as chunks hold them) is one run."""
-    if rows is None:
-        return values
-    if rows.size and rows[-1] - rows[0] + 1 == rows.size:
-        return values[rows[0]:rows[-1] + 1]
-    return values[rows]
-
-
-def text_values(series: pd.Series) -> pd.Series:
-    """Values as text (object dtype) with None for missing ones: categories compare as labels."""
-    text = series.astype(str).astype(object)
-    text[series.isna().to_numpy()] = None
-    return text
-
-
-@dataclass(frozen=True)
-class AlignedCodes:
-    codes: np.ndarray  # index into labels; -1 for missing
-    labels: list[str]  # the reference's categories, then production-only ones (sorted)
-
-
-def category_codes(series: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Integer codes and their text labels (values equal as text, such as 1 and "1", share a code)."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    labels = [str(u) for u in uniques]
-    if len(set(labels)) == len(labels):
-        return codes, labels
-    merged, inverse = np.unique(np.array(labels, dtype=object), return_inverse=True)
-    return np.where(codes >= 0, inverse[np.maximum(codes, 0)], -1), [str(x) for x in merged]
-
-
-def align_codes(categories: list[str], codes: np.ndarray, labels: list[str]) -> AlignedCodes:
-    position = {c: i for i, c in enumerate(categories)}
-    new = sorted(label for label in labels if label not in position)
-    position.update({label: len(categories) + i for i, label in enumerate(new)})
-    mapping = np.array([position[label] for label in labels] + [-1], dtype=np.int64)
-    return AlignedCodes(mapping[codes], categories + new)  # code -1 picks the trailing -1
 
 
 def pool_rare(ref: np.ndarray, prod: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -672,73 +577,6 @@ def bucketed_tests(method: str, reference: Part, parts: list[Part], whole: Part 
     if whole is not None and whole in parts:  # where the CDFs are farthest apart, for the drawing
         found[parts.index(whole)] = (found[parts.index(whole)][0], ks_distances(reference, [whole])[0][1])
     return found
-
-
-class SortedValues:
-    """Sorted finite values, asked like a bucketed part (`engine.drift.bucketed.Part`): ranks and counts."""
-
-    def __init__(self, values: np.ndarray) -> None:
-        self.values = values
-        self.size = int(values.size)
-
-    def order_statistics(self, ranks: np.ndarray) -> np.ndarray:
-        return self.values[ranks]
-
-    def count_below(self, points: np.ndarray) -> np.ndarray:
-        return np.searchsorted(self.values, points, side="left")
-
-    def snap(self, points: np.ndarray, tolerance: float) -> np.ndarray:
-        return np.asarray(points, dtype=float)
-
-
-DRAWN_LEVELS = np.concatenate([QUANTILE_LEVELS, [0.005, 0.995]])  # the ECDF, then the histogram's range
-
-
-def quantile_ranks(size: int, levels) -> tuple[np.ndarray, np.ndarray]:
-    """(positions, the ranks below and above each) of quantiles by linear interpolation (numpy's default)."""
-    position = np.asarray(levels, dtype=float) * (size - 1)
-    low = np.floor(position).astype(np.int64)
-    return position, np.concatenate([low, np.minimum(low + 1, size - 1)])
-
-
-def quantiles(values: SortedValues | Part, levels) -> np.ndarray:
-    """Quantiles (linear interpolation, numpy's default) from the order statistics, without sorting."""
-    position, ranks = quantile_ranks(values.size, levels)
-    found = values.order_statistics(ranks)
-    below, above = found[:position.size], found[position.size:]
-    return below + (position - ranks[:position.size]) * (above - below)
-
-
-def numerical_distribution(ref: SortedValues | Part, prod: SortedValues | Part,
-                           location: float | None = None) -> Distribution | None:
-    """Histogram densities between the 0.5% and 99.5% quantiles of both, the quantiles at QUANTILE_LEVELS (the
-    ECDFs) and where the CDFs are farthest apart (`location`, else looked for on the grid of those quantiles).
-
-    Bins are left-closed; values beyond the outer edges count in the end bins. For bucketed parts an inner
-    edge moves down to its bucket's lower edge when that is within 5% of a bin: the counts there are known
-    without looking at values.
-    """
-    if prod.size == 0 or ref.size == 0:
-        return None
-    ref_q, prod_q = quantiles(ref, DRAWN_LEVELS), quantiles(prod, DRAWN_LEVELS)
-    low, high = min(ref_q[-2], prod_q[-2]), max(ref_q[-1], prod_q[-1])
-    ref_q, prod_q = ref_q[:-2], prod_q[:-2]
-    if high <= low:
-        low, high = float(min(ref_q[0], prod_q[0])) - 0.5, float(max(ref_q[-1], prod_q[-1])) + 0.5
-    inner = prod.snap(np.linspace(low, high, HIST_BINS + 1)[1:-1], (high - low) / HIST_BINS / 20)
-    inner = inner[(inner > low) & (inner < high)]
-    edges = np.concatenate([[low], inner, [high]])
-    if location is None:
-        grid = np.union1d(ref_q, prod_q)
-        gaps = np.abs(ref.count_below(grid) / ref.size - prod.count_below(grid) / prod.size)
-        location = float(grid[int(np.argmax(gaps))])
-
-    def density(part: SortedValues | Part) -> tuple[float, ...]:
-        counts = np.diff(part.count_below(inner), prepend=0, append=part.size)
-        return tuple(counts / part.size / np.diff(edges))
-
-    return Distribution("numerical", tuple(edges), density(ref), density(prod), tuple(ref_q), tuple(prod_q),
-                        ks_location=location)
 
 
 def _rule_text(config: DriftConfig) -> str:

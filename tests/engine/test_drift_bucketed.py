@@ -13,8 +13,9 @@ import assay.engine.drift.bucketed as bucketed
 from assay.engine import AuditConfig
 from assay.engine.drift.bucketed import BucketedSample, Buckets, float_keys, key_floats, ks_distances, wasserstein_distances
 from assay.engine.drift.stattests import ks_distance, ks_from_distance, kstwo_sf
-from assay.engine.drift.univariate import (DriftCalculator, SortedValues, numerical_distribution, quantiles, rows_outside,
-                                     sorted_parts)
+from assay.engine.drift.distributions import SortedValues, numerical_distribution, quantiles
+from assay.engine.drift.encoding import rows_outside, sorted_parts
+from assay.engine.drift.univariate import DriftCalculator
 from assay.engine.schema import infer_schema
 
 rng = np.random.default_rng(7)
