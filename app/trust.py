@@ -34,7 +34,8 @@ from assay.app import dialogs
 from assay.app.settings import AppSettings
 from assay.engine.config import AuditConfig
 from assay.engine.errors import InputError, ModelTrustError, UntrustedTypesError
-from assay.engine.io import needs_trust, sha256_file, untrusted_skops_types
+from assay.engine.input_files import sha256_file
+from assay.engine.model_files import needs_trust, untrusted_skops_types
 
 
 class TrustDialog(QDialog):
@@ -133,7 +134,7 @@ def file_sha256(path: Path, parent: QWidget | None = None, cached_only: bool = F
 def _hash_with_progress(path: Path, size: int, parent: QWidget) -> str:
     from PySide6.QtWidgets import QApplication, QProgressDialog
 
-    from assay.engine.io import iter_sha256
+    from assay.engine.input_files import iter_sha256
 
     dialog = QProgressDialog(f"Computing the SHA-256 of {path.name} ({size / 1e6:,.0f} MB)…", "Cancel", 0, 1000,
                              parent)

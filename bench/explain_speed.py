@@ -19,7 +19,8 @@ import json, resource, sys, time
 import numpy as np, pandas as pd
 from assay.engine.config import ExplainConfig, AuditConfig
 from assay.engine.explain.calculator import ExplanationCalculator
-from assay.engine.io import InputInfo, LoadedModel, load_model
+from assay.engine.input_files import InputInfo
+from assay.engine.model_files import LoadedModel, load_model
 from assay.engine.schema import infer_schema
 
 case, rows, folder = sys.argv[1], int(sys.argv[2]), sys.argv[3]

@@ -64,14 +64,14 @@ def _vm(field: str) -> int:
 
 
 def child_read(path: str) -> dict:
-    from assay.engine import io
+    from assay.engine import tables
 
     before = _vm("VmRSS")
     start = last = time.perf_counter()
     last_cpu = time.process_time()
     gap, gap_cpu, gap_at, first_step, events = 0.0, 0.0, None, None, 0
-    if hasattr(io, "iter_load_dataset"):  # the same read as load_dataset, timing the steps between events
-        steps = io.iter_load_dataset(path, "production")
+    if hasattr(tables, "iter_load_dataset"):  # the same read as load_dataset, timing the steps between events
+        steps = tables.iter_load_dataset(path, "production")
         fraction = 0.0
         while True:
             try:
@@ -87,7 +87,7 @@ def child_read(path: str) -> dict:
                 gap, gap_cpu, gap_at = now - last, cpu - last_cpu, (fraction, new)
             last, last_cpu, fraction = now, cpu, new
     else:
-        dataset = io.load_dataset(path, "production")
+        dataset = tables.load_dataset(path, "production")
     seconds = time.perf_counter() - start
     frame_bytes = int(dataset.frame.memory_usage(deep=True).sum())
     return {"seconds": seconds, "rss_before": before, "peak": _vm("VmHWM"), "frame_bytes": frame_bytes,
@@ -98,11 +98,11 @@ def child_read(path: str) -> dict:
 
 
 def child_cancel(path: str) -> dict:
-    from assay.engine import io
+    from assay.engine import tables
 
-    if not hasattr(io, "iter_load_dataset"):
+    if not hasattr(tables, "iter_load_dataset"):
         return {"skipped": "this engine has no iter_load_dataset"}
-    steps = io.iter_load_dataset(path, "production")
+    steps = tables.iter_load_dataset(path, "production")
     start = last = time.perf_counter()
     gaps, fraction = [], 0.0
     while fraction < 0.5:
@@ -126,7 +126,7 @@ def child_cancel(path: str) -> dict:
 
 
 def child_hash(path: str) -> dict:
-    from assay.engine.io import sha256_file
+    from assay.engine.input_files import sha256_file
 
     start = time.perf_counter()
     sha256_file(Path(path))

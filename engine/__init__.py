@@ -11,7 +11,7 @@ _EXPORTS = {
     "AssayError": "assay.engine.errors", "AuditCancelled": "assay.engine.errors", "CalculationError": "assay.engine.errors",
     "ConfigError": "assay.engine.errors", "InputError": "assay.engine.errors", "ModelTrustError": "assay.engine.errors",
     "UntrustedTypesError": "assay.engine.errors", "ModelOpenError": "assay.engine.errors", "ModelProcessError": "assay.engine.errors",
-    "load_dataset": "assay.engine.io", "load_model": "assay.engine.io",
+    "load_dataset": "assay.engine.tables", "load_model": "assay.engine.model_files",
     "iter_audit": "assay.engine.pipeline", "run_audit": "assay.engine.pipeline",
     "ProgressEvent": "assay.engine.progress",
     "build_pdf": "assay.engine.report", "iter_build_pdf": "assay.engine.report", "report_id": "assay.engine.report",

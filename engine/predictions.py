@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from assay.engine.errors import CalculationError, ConfigError, ModelProcessError
-from assay.engine.io import LoadedModel
+from assay.engine.model_files import LoadedModel
 from assay.engine.schema import ColumnRole, Schema
 
 BATCH_ROWS = 20_000  # rows per request to the model process (a cancel kills that process: no need for smaller ones)

@@ -19,7 +19,7 @@ from typing import Any
 
 from assay.engine.errors import InputError
 from assay.engine.integrity import ALGORITHM, INTEGRITY_KEY, document_sha256, results_sha256
-from assay.engine.io import iter_sha256
+from assay.engine.input_files import iter_sha256
 from assay.engine.progress import ProgressEvent, drain
 
 STAGE = "verify"

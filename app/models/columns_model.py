@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QHead
 from assay.app import theme
 from assay.engine.config import AuditConfig, ColumnsConfig
 from assay.engine.errors import ConfigError, InputError
-from assay.engine.io import Dataset, load_dataset
+from assay.engine.tables import Dataset, load_dataset
 from assay.engine.schema import ColumnKind, ColumnRole, Schema, infer_kind, infer_schema
 
 SAMPLE_BYTES = 16 << 20  # of a larger file, the Setup page reads the first rows only (the audit reads it all)

@@ -23,9 +23,10 @@ from superqt.utils import create_worker
 from assay.app import dialogs, theme, trust
 from assay.app.models.columns_model import ColumnsTable, TablesRead, read_and_inspect, with_kind, with_role
 from assay.engine.config import TASK_TYPES, AuditConfig, parse_toml_value
-from assay.engine.io import MODEL_FILTER, PICKLE_SUFFIXES, SKOPS_SUFFIXES, TABLE_FILTER
 from assay.engine.memory import format_bytes
+from assay.engine.model_files import MODEL_FILTER, PICKLE_SUFFIXES, SKOPS_SUFFIXES
 from assay.engine.schema import ColumnKind, ColumnRole
+from assay.engine.tables import TABLE_FILTER
 
 DATA_SLOTS = ("reference", "production")
 MODEL_SUFFIXES = PICKLE_SUFFIXES | SKOPS_SUFFIXES

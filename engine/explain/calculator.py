@@ -16,7 +16,7 @@ from assay.engine.drift.stattests import REGISTRY, SortedSample
 from assay.engine.errors import AssayError, CalculationError, ModelProcessError
 from assay.engine.explain.explainers import permutation_sizes
 from assay.engine.explain.results import AttributionDrift, ExplanationsResult, RowAttributions
-from assay.engine.io import LoadedModel
+from assay.engine.model_files import LoadedModel
 from assay.engine.isolation.local import ExplainerInfo, LocalModel
 from assay.engine.isolation.process import exception_name, waiting
 from assay.engine.predictions import PredictionSet, model_input_columns

@@ -8,7 +8,7 @@ requests (open, predict a batch, build an explainer, explain rows, permutation i
 each reply with a timeout, yielding between polls so that a cancel takes effect at once. The child runs the
 same operations the in-process `LocalModel` (local.py) runs, so the results are identical.
 
-Trust decisions stay in the parent and run no code (engine.io.check_model_file).
+Trust decisions stay in the parent and run no code (engine.model_files.check_model_file).
 """
 from importlib import import_module
 

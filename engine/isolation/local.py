@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from assay.engine.io import LoadedModel, ModelFile, open_model_file
+from assay.engine.model_files import LoadedModel, ModelFile, open_model_file
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """ModelProcess: the audit's side of the model process (worker.py).
 
 `start_model(config)` starts the child at the start of the audit, so that its imports overlap with reading the
-data. The trust decision is made here (engine.io.check_model_file), running no code from the file; only then
+data. The trust decision is made here (engine.model_files.check_model_file), running no code from the file; only then
 is the child asked to open it (`call("open", model_file)`). `call(operation, *args, what=...)` sends one request and waits for its reply; it is a generator that
 yields (None) every POLL_S while it waits, so the audit's generator stays responsive and closing it kills the
 child at once. Every failure of the child becomes a ModelProcessError naming the model file, what happened
@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from assay.engine.errors import CalculationError, ModelOpenError, ModelProcessError
 
-if TYPE_CHECKING:  # engine.io imports pandas: kept out so that `assay audit` starts the model process first
-    from assay.engine.io import LoadedModel
+if TYPE_CHECKING:  # for annotations only: `assay audit` starts the model process before it loads the rest
+    from assay.engine.model_files import LoadedModel
 
 T = TypeVar("T")
 POLL_S = 0.05  # how often a wait yields: the latency of a cancel while the model works

@@ -109,7 +109,7 @@ def test_refused_input_shows_a_dialog_and_keeps_the_setup(case, qtbot, window, t
 
 def test_an_unreadable_file_shows_a_dialog_and_keeps_the_setup(qtbot, window, tmp_path, shown, monkeypatch):
     """Root reads any file, so the permission error is simulated where the engine opens the file."""
-    import assay.engine.io
+    import assay.engine.input_files
 
     audit = prepare(GOOD, tmp_path)
     locked = tmp_path / "good_production.csv"
@@ -122,7 +122,7 @@ def test_an_unreadable_file_shows_a_dialog_and_keeps_the_setup(qtbot, window, tm
 
     assert window.open_audit(audit)
     config = window.setup_page.config()
-    monkeypatch.setattr(assay.engine.io, "open", refusing_open, raising=False)
+    monkeypatch.setattr(assay.engine.input_files, "open", refusing_open, raising=False)
     failed, _ = run_and_wait(qtbot, window)
     assert failed
     texts = [text for title, text in shown if title == "The audit could not run"]

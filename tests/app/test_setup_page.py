@@ -18,7 +18,7 @@ from assay.app.models.columns_model import CHOICES_ROLE, ColumnRow, with_role
 from assay.app.pages.setup import FileRow, SetupPage
 from assay.engine.config import AuditConfig
 from assay.engine.errors import InputError, ModelTrustError, UntrustedTypesError
-from assay.engine.io import sha256_file
+from assay.engine.input_files import sha256_file
 from assay.engine.schema import ColumnKind, ColumnRole
 
 DATA = Path("/work/shared/data/employment_ma")
@@ -365,11 +365,11 @@ def test_choosing_the_same_file_again_reads_nothing_and_changes_nothing(employme
 
 def test_a_large_file_is_sampled_for_the_columns_and_says_so(page, qtbot, errors, tmp_path, tables, monkeypatch):
     """The page reads only the first rows of a large file (the audit reads it all) and says which."""
-    import assay.engine.io as eio
+    import assay.engine.csv_reader as csv_reader
     from assay.app.models import columns_model
 
     monkeypatch.setattr(columns_model, "SAMPLE_BYTES", 1 << 20)
-    monkeypatch.setattr(eio, "CSV_BLOCK", 1 << 18)
+    monkeypatch.setattr(csv_reader, "CSV_BLOCK", 1 << 18)
     big = tmp_path / "big.csv"
     big.write_text("u,v,w\n" + "".join(f"{i},{'abc'[i % 3]},{i / 7:.4f}\n" for i in range(300_000)))
     config = AuditConfig().replace("data", reference=big, production=tables[1])

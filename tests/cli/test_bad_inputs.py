@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from assay.engine.cli import main
-from assay.engine.io import load_dataset
+from assay.engine.tables import load_dataset
 from tests.bad_inputs import BAD, cli_env, load_cases, prepare, restore_permissions
 
 CASES = load_cases()

@@ -230,7 +230,7 @@ def _csv(path: Path, megabytes: float, encoding: str = "utf-8") -> Path:
 
 
 def _read_events(path: Path) -> Generator[ProgressEvent, None, object]:
-    from assay.engine.io import iter_load_dataset
+    from assay.engine.tables import iter_load_dataset
 
     steps = iter_load_dataset(path, "production")
     try:
@@ -246,10 +246,10 @@ def _read_events(path: Path) -> Generator[ProgressEvent, None, object]:
 def test_reading_a_large_csv_yields_within_a_second_and_a_cancel_leaves_no_file(tmp_path, monkeypatch, encoding):
     import tempfile
 
-    from assay.engine import io as eio
+    from assay.engine import arrow_frames
 
     # 30 MB, in the default 2 MB blocks; long columns convert in slices as 25 million rows do by default
-    monkeypatch.setattr(eio, "CONVERT_ROWS", 1 << 15)
+    monkeypatch.setattr(arrow_frames, "CONVERT_ROWS", 1 << 15)
     path = _csv(tmp_path / "large.csv", 30, encoding)
     scratch = tmp_path / "scratch"
     scratch.mkdir()

@@ -16,7 +16,8 @@ from assay.engine.config import ExplainConfig
 from assay.engine.errors import CalculationError
 from assay.engine.explain.calculator import ExplanationCalculator
 from assay.engine.explain.explainers import derived_to_input
-from assay.engine.io import InputInfo, LoadedModel
+from assay.engine.input_files import InputInfo
+from assay.engine.model_files import LoadedModel
 from assay.engine.schema import infer_schema
 
 

@@ -11,7 +11,8 @@ import skops.io as sio
 from sklearn.linear_model import LogisticRegression
 
 from assay.engine.errors import InputError, ModelTrustError, UntrustedTypesError
-from assay.engine.io import check_model_columns, load_dataset, load_model, untrusted_skops_types
+from assay.engine.model_files import check_model_columns, load_model, untrusted_skops_types
+from assay.engine.tables import load_dataset
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])

@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from assay.engine.errors import InputError
-from assay.engine.io import _detect_encoding, load_dataset
+from assay.engine.csv_reader import _detect_encoding
+from assay.engine.tables import load_dataset
 
 
 @pytest.mark.parametrize("text, encoding, expected", [
@@ -28,7 +29,7 @@ def test_short_samples_in_legacy_code_pages_are_read_right(text, encoding, expec
 def test_other_scripts_are_not_taken_for_western_european(text, encoding):
     """Misread as Windows-1252 these give runs of accented letters or letters Western data never has;
     they are left to charset_normalizer."""
-    from assay.engine.io import _looks_western
+    from assay.engine.csv_reader import _looks_western
 
     assert not _looks_western(text.encode(encoding))
 

@@ -11,9 +11,12 @@ import pandas as pd
 import pyarrow.csv as pacsv
 import pytest
 
-import assay.engine.io as eio
+import assay.engine.arrow_frames as arrow_frames
+import assay.engine.csv_reader as csv_reader
+import assay.engine.tables as tables
+from assay.engine.csv_reader import MISSING_TOKENS
 from assay.engine.errors import InputError
-from assay.engine.io import MISSING_TOKENS, iter_load_dataset, load_dataset
+from assay.engine.tables import iter_load_dataset, load_dataset
 
 
 def run(steps):
@@ -92,7 +95,7 @@ def test_a_50mb_csv_reads_with_progress_up_to_one_and_equals_a_one_shot_read(csv
 
 
 def test_closing_the_read_mid_way_cancels_it_and_closes_the_file(csv_50mb, monkeypatch):
-    monkeypatch.setattr(eio, "CSV_BLOCK", 1 << 20)
+    monkeypatch.setattr(csv_reader, "CSV_BLOCK", 1 << 20)
     steps = iter_load_dataset(csv_50mb)
     fraction = next(steps)
     while fraction < 0.4:
@@ -108,7 +111,7 @@ def test_closing_the_read_mid_way_cancels_it_and_closes_the_file(csv_50mb, monke
 
 
 def test_a_cancelled_parquet_read_stops_between_batches(tmp_path, monkeypatch):
-    monkeypatch.setattr(eio, "TABLE_BATCH_ROWS", 1000)
+    monkeypatch.setattr(tables, "TABLE_BATCH_ROWS", 1000)
     path = tmp_path / "t.parquet"
     demo_like(20_000).to_parquet(path, row_group_size=5000)
     steps = iter_load_dataset(path)
@@ -123,7 +126,7 @@ def test_a_cancelled_parquet_read_stops_between_batches(tmp_path, monkeypatch):
     ("7", "float64", [np.nan, 7.0]),  # empty, then a number: a number
 ])
 def test_a_type_change_after_the_first_block_widens_the_column(tmp_path, monkeypatch, late, dtype, values):
-    monkeypatch.setattr(eio, "CSV_BLOCK", 1 << 16)
+    monkeypatch.setattr(csv_reader, "CSV_BLOCK", 1 << 16)
     path = tmp_path / "t.csv"
     first = "" if late == "7" else "5"
     rows = [f"{first},{i},x{i % 7}" for i in range(50_000)]  # about 0.6 MB: many blocks before the change
@@ -142,7 +145,7 @@ def test_a_type_change_after_the_first_block_widens_the_column(tmp_path, monkeyp
 
 
 def test_ragged_rows_after_the_first_block_keep_their_message(tmp_path, monkeypatch):
-    monkeypatch.setattr(eio, "CSV_BLOCK", 1 << 16)
+    monkeypatch.setattr(csv_reader, "CSV_BLOCK", 1 << 16)
     path = tmp_path / "t.csv"
     path.write_text("a,b\n" + "1,2\n" * 40_000 + "3,4,5\n")
     with pytest.raises(InputError, match="different numbers of fields") as info:
@@ -156,31 +159,31 @@ def test_a_table_that_would_not_fit_in_memory_is_refused_before_it_is_read(tmp_p
     frame = demo_like(5000)
     {".csv": lambda p: frame.to_csv(p, index=False), ".parquet": frame.to_parquet,
      ".feather": frame.to_feather}[suffix](path)
-    monkeypatch.setattr(eio, "available_memory", lambda: 100_000)
+    monkeypatch.setattr(arrow_frames, "available_memory", lambda: 100_000)
     with pytest.raises(InputError) as info:
         load_dataset(path, "production")
     message = str(info.value)
     assert str(path) in message
     assert "production data needs about" in message and "in memory" in message
     assert "100 kB available" in message and "sample the file" in message
-    monkeypatch.setattr(eio, "available_memory", lambda: None)  # unknown: read
+    monkeypatch.setattr(arrow_frames, "available_memory", lambda: None)  # unknown: read
     assert load_dataset(path).info.rows == 5000
 
 
 def test_the_estimate_scales_the_first_block_to_the_file(tmp_path, monkeypatch):
     """A 50 MB file whose first block alone fits is refused from its estimate, before the rest is read."""
-    monkeypatch.setattr(eio, "CSV_BLOCK", 1 << 20)
+    monkeypatch.setattr(csv_reader, "CSV_BLOCK", 1 << 20)
     path = tmp_path / "t.csv"
     path.write_text("a,b\n" + "123456,0.25\n" * 4_000_000)  # 48 MB on disk, 64 MB as two columns
     seen = []
-    monkeypatch.setattr(eio, "available_memory", lambda: seen.append(1) or 50_000_000)
+    monkeypatch.setattr(arrow_frames, "available_memory", lambda: seen.append(1) or 50_000_000)
     with pytest.raises(InputError, match="needs about 6[0-9] MB in memory"):
         run(iter_load_dataset(path))
     assert seen == [1]
 
 
 def test_parquet_and_feather_read_in_batches_equal_pandas(tmp_path, monkeypatch):
-    monkeypatch.setattr(eio, "TABLE_BATCH_ROWS", 3000)
+    monkeypatch.setattr(tables, "TABLE_BATCH_ROWS", 3000)
     frame = demo_like(20_000).set_index("application_id")
     frame["sex"] = frame["sex"].astype("category")
     path = tmp_path / "t.parquet"
@@ -221,7 +224,7 @@ def test_the_audit_load_stage_shows_each_read_and_a_close_during_it_cancels(tmp_
     from assay.engine.config import AuditConfig
     from assay.engine.pipeline import iter_audit
 
-    monkeypatch.setattr(eio, "CSV_BLOCK", 1 << 18)
+    monkeypatch.setattr(csv_reader, "CSV_BLOCK", 1 << 18)
     paths = []
     for seed, name in enumerate(("reference.csv", "production.csv")):
         path = tmp_path / name
@@ -255,7 +258,7 @@ def test_a_small_parquet_file_that_expands_in_memory_is_judged_by_its_contents(t
     pd.DataFrame({"note": ["a long repeated comment, " * 8] * 200_000, "x": np.arange(200_000)}).to_parquet(path)
     in_memory = 200_000 * (200 + 8)
     assert path.stat().st_size < in_memory / 20
-    monkeypatch.setattr(eio, "available_memory", lambda: in_memory)  # fits once, not while reading
+    monkeypatch.setattr(arrow_frames, "available_memory", lambda: in_memory)  # fits once, not while reading
     with pytest.raises(InputError, match=r"needs about 4[0-9] MB in memory .* 42 MB available"):
         load_dataset(path)
 
@@ -267,7 +270,7 @@ def test_a_sample_of_a_table_that_would_not_fit_is_refused_too(tmp_path, monkeyp
     frame = demo_like(5000)
     {".csv": lambda p: frame.to_csv(p, index=False), ".parquet": frame.to_parquet,
      ".feather": frame.to_feather}[suffix](path)
-    monkeypatch.setattr(eio, "available_memory", lambda: 100_000)
+    monkeypatch.setattr(arrow_frames, "available_memory", lambda: 100_000)
     with pytest.raises(InputError, match="100 kB available"):
         load_dataset(path, sample_bytes=1000)
 
@@ -291,7 +294,7 @@ def rich_frame(rows: int = 3000) -> pd.DataFrame:
 @pytest.mark.parametrize("kind", ["parquet", "feather"])
 def test_tables_written_by_pandas_come_back_as_pandas_reads_them(tmp_path, monkeypatch, kind, index):
     """Converted a column at a time (a cancel between columns), with the dtypes and index pandas restores."""
-    monkeypatch.setattr(eio, "TABLE_BATCH_ROWS", 700)
+    monkeypatch.setattr(tables, "TABLE_BATCH_ROWS", 700)
     frame = rich_frame()
     if index == "column":
         frame = frame.set_index(pd.Index([f"id{i}" for i in range(len(frame))], name="id"))
@@ -315,8 +318,8 @@ def test_tables_written_by_pandas_come_back_as_pandas_reads_them(tmp_path, monke
 CANCEL_AND_EXIT = """
 import sys, tempfile
 from pathlib import Path
-import assay.engine.io as eio
-steps = eio.iter_load_dataset(sys.argv[1], sample_bytes=int(sys.argv[3]) or None)
+import assay.engine.tables as tables
+steps = tables.iter_load_dataset(sys.argv[1], sample_bytes=int(sys.argv[3]) or None)
 fraction = next(steps)
 while fraction < float(sys.argv[2]):
     fraction = next(steps)
@@ -345,7 +348,7 @@ def test_a_read_cancelled_just_before_the_process_exits_leaves_nothing_behind(tm
 
 
 def test_a_file_in_another_encoding_is_read_whole_the_same_as_before(tmp_path, monkeypatch):
-    monkeypatch.setattr(eio, "CSV_BLOCK", 1 << 16)
+    monkeypatch.setattr(csv_reader, "CSV_BLOCK", 1 << 16)
     path = tmp_path / "t.csv"
     text = "name;city;n\n" + "".join(f"Zoë {i};Besançon — Île;{i}\n" for i in range(50_000))
     path.write_bytes(text.encode("utf-16"))

@@ -7,7 +7,7 @@ from hypothesis.extra.pandas import column, data_frames
 
 from assay.engine.analyses.quality import QualityCalculator, quality_findings
 from assay.engine.config import AuditConfig, QualityConfig
-from assay.engine.io import load_dataset
+from assay.engine.tables import load_dataset
 from assay.engine.schema import infer_schema
 
 

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 
 from assay.engine import AuditConfig
-from assay.engine import io as eio
+from assay.engine import arrow_frames
 from assay.engine.drift import multivariate as M
 from assay.engine.progress import drain
 from assay.engine.schema import infer_schema, iter_infer_schema
@@ -53,11 +53,11 @@ def _table(rows: int) -> pa.Table:
 
 
 def test_long_columns_converted_in_row_slices_equal_one_to_pandas(monkeypatch):
-    monkeypatch.setattr(eio, "CONVERT_ROWS", 40)
+    monkeypatch.setattr(arrow_frames, "CONVERT_ROWS", 40)
     table = _table(250)
     expected = table.to_pandas()
     batches = table.to_batches(max_chunksize=33)  # chunks that do not line up with the slices
-    count, frame = _steps(eio._to_pandas(list(batches), table.schema, 0.9))
+    count, frame = _steps(arrow_frames.iter_to_pandas(list(batches), table.schema, 0.9))
     pd.testing.assert_frame_equal(frame, expected)
     for name in ("float", "int", "bool", "time_s", "text"):
         assert frame[name].dtype == expected[name].dtype
@@ -68,7 +68,7 @@ def test_long_columns_converted_in_row_slices_equal_one_to_pandas(monkeypatch):
 
 def test_a_column_shorter_than_a_slice_converts_in_one_step():
     column = pa.chunked_array([pa.array([1.0, None, 3.0])])
-    count, series = _steps(eio._iter_column_to_pandas(column))
+    count, series = _steps(arrow_frames._iter_column_to_pandas(column))
     assert count == 0
     pd.testing.assert_series_equal(series, column.to_pandas())
 
