@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor, QPalette
 from assay.app.plots.themed import NAN, ChunkAxis, ThemedPlot, floats, short, with_alpha
 from assay.app.theme import series_colour, severity_colour
 from assay.engine.datasets import DATASETS
+from assay.engine.drift.distributions import cdf_at
 
 BAR = 0.38  # height of one bar of a pair
 VISIBLE_CATEGORIES = 12  # more scroll (drag the plot)
@@ -102,7 +103,7 @@ class EcdfPlot(_SeriesColours):
             self.gap.setData([], [])
             self.gap_label.setText("")
         else:
-            low, high = sorted((_cdf_at(ref, location), _cdf_at(prod, location)))
+            low, high = sorted((cdf_at(ref, location), cdf_at(prod, location)))
             self.gap.setData([location, location], [low, high])
             self.gap_label.setText(label)
             self.gap_label.setPos(location, (low + high) / 2)
@@ -123,18 +124,6 @@ class EcdfPlot(_SeriesColours):
         self.production.setPen(pg.mkPen(series_colour("production"), width=2))
         self.gap.setPen(pg.mkPen(severity_colour("warn"), width=3))
         self.gap_label.setColor(self.text_colour())
-
-
-def _cdf_at(quantiles: np.ndarray, x: float) -> float:
-    """The drawn ECDF (a polyline through (quantile, level)) at x, taking the top of a vertical jump."""
-    levels = np.linspace(0.0, 1.0, quantiles.size)
-    i = int(np.searchsorted(quantiles, x, side="right"))
-    if i == 0:
-        return 0.0
-    if i == quantiles.size or quantiles[i - 1] == x:
-        return float(levels[i - 1])
-    x0, x1 = quantiles[i - 1], quantiles[i]
-    return float(levels[i - 1] + (levels[i] - levels[i - 1]) * (x - x0) / (x1 - x0))
 
 
 class CategoryBars(_SeriesColours):

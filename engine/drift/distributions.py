@@ -1,14 +1,19 @@
 """What the Drift page and the PDF draw of a column, with the test's numbers: histograms between the 0.5%
 and 99.5% quantiles, the quantiles at QUANTILE_LEVELS (the ECDFs) and where the CDFs are farthest apart for
 numerical columns; the shares of the most frequent categories for categorical ones. Numerical values come
-sorted (SortedValues) or by buckets (`engine.drift.bucketed.Part`), asked alike for ranks and counts."""
+sorted (SortedValues) or by buckets (`engine.drift.bucketed.Part`), asked alike for ranks and counts.
+The app and the PDF draw the ECDFs alike: `cdf_at` reads them back where the gap is marked."""
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assay.engine.drift.bucketed import Part
-from assay.engine.drift.encoding import AlignedCodes
 from assay.engine.drift.results import Distribution
+
+if TYPE_CHECKING:  # the app's drift plot reads cdf_at: pandas and the tests stay out of its imports
+    from assay.engine.drift.bucketed import Part
+    from assay.engine.drift.encoding import AlignedCodes
 
 QUANTILE_LEVELS = np.linspace(0.0, 1.0, 101)
 HIST_BINS, SHOWN_CATEGORIES = 30, 30
@@ -92,3 +97,16 @@ def categorical_distribution(reference_counts: np.ndarray, values: AlignedCodes)
     return Distribution("categorical", categories=tuple(values.labels[i] for i in order),
                         reference_share=tuple(ref_share[order]), production_share=tuple(prod_share[order]),
                         new_in_production=tuple(bool(reference_counts[i] == 0) for i in order))
+
+
+def cdf_at(quantiles: np.ndarray, x: float) -> float:
+    """The drawn ECDF (a polyline through (quantile, level) at evenly spaced levels) at x, taking the top of a
+    vertical jump."""
+    levels = np.linspace(0.0, 1.0, quantiles.size)
+    i = int(np.searchsorted(quantiles, x, side="right"))
+    if i == 0:
+        return 0.0
+    if i == quantiles.size or quantiles[i - 1] == x:
+        return float(levels[i - 1])
+    x0, x1 = quantiles[i - 1], quantiles[i]
+    return float(levels[i - 1] + (levels[i] - levels[i - 1]) * (x - x0) / (x1 - x0))

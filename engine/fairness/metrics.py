@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from assay.engine.numeric_warnings import quiet_runtime_warnings
+
 TP, FP, FN, TN = range(4)
 COLUMN_DISPARITIES = ("demographic_parity_difference", "demographic_parity_ratio", "disparate_impact_ratio",
                       "equal_opportunity_difference", "false_positive_rate_difference",
@@ -61,7 +63,7 @@ def column_disparities(r: dict[str, np.ndarray], eligible: np.ndarray, reference
         x = np.where(eligible, x, np.nan)
         return np.nanmin(x, axis=-1) / np.nanmax(x, axis=-1)
 
-    with np.errstate(invalid="ignore", divide="ignore"), _quiet():
+    with np.errstate(invalid="ignore", divide="ignore"), quiet_runtime_warnings():
         out = {
             "demographic_parity_difference": spread(r["selection_rate"]),
             "demographic_parity_ratio": ratio(r["selection_rate"]),
@@ -107,7 +109,7 @@ def bootstrap_counts(counts: np.ndarray, resamples: int, rng: np.random.Generato
 def interval(samples: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
     """Percentile interval over the first axis, ignoring resamples where the statistic is undefined."""
     tail = (1 - confidence) / 2 * 100
-    with _quiet():
+    with quiet_runtime_warnings():
         return np.nanpercentile(samples, tail, axis=0), np.nanpercentile(samples, 100 - tail, axis=0)
 
 
@@ -129,17 +131,3 @@ def homogeneity_test(successes: np.ndarray, totals: np.ndarray) -> float | None:
     if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
         return None
     return float(stats.chi2_contingency(table, correction=False).pvalue)
-
-
-class _quiet:
-    """Silence numpy's warnings about all-NaN slices (groups too small or undefined rates)."""
-
-    def __enter__(self):
-        import warnings
-
-        self._catch = warnings.catch_warnings()
-        self._catch.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        return self._catch.__exit__(*exc)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assay.engine.numeric_warnings import quiet_runtime_warnings
 from assay.engine.performance import metrics as M
 
 MAX_GROUPS = 2000  # score groups for binary tasks
@@ -249,7 +250,7 @@ def evaluate(cells: Cells, counts: np.ndarray) -> dict[str, np.ndarray]:
     if cells.scored is None:  # binary: the positive class
         out["roc_auc"], out["average_precision"] = auc[cells.positive], ap[cells.positive]
     else:
-        with np.errstate(invalid="ignore"), _quiet():
+        with np.errstate(invalid="ignore"), quiet_runtime_warnings():
             out["roc_auc"] = np.nanmean(np.column_stack(list(auc.values())), axis=1)
             out["average_precision"] = np.nanmean(np.column_stack(list(ap.values())), axis=1)
     return out
@@ -321,15 +322,3 @@ def interval(samples: np.ndarray, confidence: float) -> tuple[float | None, floa
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(finite, [tail, 100 - tail])
     return float(low), float(high)
-
-
-class _quiet:
-    def __enter__(self):
-        import warnings
-
-        self._catch = warnings.catch_warnings()
-        self._catch.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        return self._catch.__exit__(*exc)

@@ -12,6 +12,7 @@ import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 from matplotlib.figure import Figure
 
+from assay.engine.drift.distributions import cdf_at
 from assay.engine.report import styles as S
 from assay.engine.report.vector import RecordedFigure, record_figure
 
@@ -218,24 +219,12 @@ def _ecdf(ax, d) -> None:
             ax.plot(values, np.linspace(0.0, 1.0, len(values)), color=S.SERIES[which], linewidth=1.1, label=which)
     if d.ks_location is not None and len(curves) == 2:
         x = float(d.ks_location)
-        low, high = sorted((_cdf_at(curves["reference"], x), _cdf_at(curves["production"], x)))
+        low, high = sorted((cdf_at(curves["reference"], x), cdf_at(curves["production"], x)))
         ax.plot([x, x], [low, high], color=S.SEVERITY_FILL["warn"], linewidth=2.2, solid_capstyle="butt",
                 label="largest gap")
     ax.set_title("cumulative share (ECDF)", loc="left")
     ax.set_ylim(0, 1.02)
     _numeric_axis(ax.xaxis, 4)
-
-
-def _cdf_at(quantiles: np.ndarray, x: float) -> float:
-    """The drawn ECDF at x, taking the top of a vertical jump (as app/plots/drift.py does)."""
-    levels = np.linspace(0.0, 1.0, quantiles.size)
-    i = int(np.searchsorted(quantiles, x, side="right"))
-    if i == 0:
-        return 0.0
-    if i == quantiles.size or quantiles[i - 1] == x:
-        return float(levels[i - 1])
-    x0, x1 = quantiles[i - 1], quantiles[i]
-    return float(levels[i - 1] + (levels[i] - levels[i - 1]) * (x - x0) / (x1 - x0))
 
 
 def _category_bars(ax, d) -> None:
