@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -18,13 +18,16 @@ class ProgressEvent:
     message: str = ""
 
 
-def drain(steps: Generator[object, None, T]) -> T:
-    """Run a progress generator to its end without showing it; returns what it returns."""
+def drain(steps: Generator[object, None, T], on_step: Callable[[Any], None] | None = None) -> T:
+    """Run a progress generator to its end, handing each step to `on_step` (none: not shown); returns what
+    the generator returns."""
     while True:
         try:
-            next(steps)
+            step = next(steps)
         except StopIteration as stop:
             return stop.value
+        if on_step is not None:
+            on_step(step)
 
 
 def scaled(events: Generator[ProgressEvent, None, T], start: float, end: float) -> Generator[ProgressEvent, None, T]:

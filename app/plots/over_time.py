@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QPainterPath, QPalette, QPolygonF
 from PySide6.QtWidgets import QGraphicsPathItem
 
 from assay.app.plots.hover import HoverPlot
-from assay.app.plots.themed import NAN, ChunkAxis, cosmetic_pen, with_alpha
+from assay.app.plots.themed import NAN, ChunkAxis, cosmetic_pen, drawn_data, with_alpha
 from assay.app.theme import series_colour, severity_colour
 
 
@@ -217,8 +217,7 @@ class ChunkMetricPlot(HoverPlot):
 
     # for tests
     def series(self) -> tuple[np.ndarray, np.ndarray]:
-        x, y = self.line.getData()
-        return (np.zeros(0), np.zeros(0)) if x is None else (np.asarray(x), np.asarray(y))
+        return drawn_data(self.line)
 
     def band_rect(self) -> QRectF:
         return self.band.path().boundingRect()

@@ -23,7 +23,7 @@ from PySide6.QtGui import QColor, QPalette
 
 from assay.app.plots.heatmap import DARK_MAP, LIGHT_MAP
 from assay.app.plots.hover import HoverPlot
-from assay.app.plots.themed import NAN, cosmetic_pen, floats, short, with_alpha
+from assay.app.plots.themed import NAN, cosmetic_pen, drawn_data, floats, short, with_alpha
 from assay.app.theme import is_dark, series_colour
 from assay.engine.datasets import DATASETS
 
@@ -137,8 +137,7 @@ class CurvePlot(HoverPlot):
         return text
 
     def curve_data(self, dataset: str) -> tuple[np.ndarray, np.ndarray]:
-        x, y = self.curves[dataset].getData()
-        return (np.zeros(0), np.zeros(0)) if x is None else (np.asarray(x), np.asarray(y))
+        return drawn_data(self.curves[dataset])
 
     def point_data(self, dataset: str) -> tuple[float, float] | None:
         x, y = self.points[dataset].getData()
@@ -208,8 +207,7 @@ class CalibrationPlot(HoverPlot):
         self.show_plot()
 
     def curve_data(self, dataset: str) -> tuple[np.ndarray, np.ndarray]:
-        x, y = self.curves[dataset].getData()
-        return (np.zeros(0), np.zeros(0)) if x is None else (np.asarray(x), np.asarray(y))
+        return drawn_data(self.curves[dataset])
 
     def restyle(self) -> None:
         base = self.palette().color(QPalette.ColorRole.Base)
@@ -398,8 +396,7 @@ class SweepPlot(HoverPlot):
         return "\n".join(lines)
 
     def line_data(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        x, y = self.lines[name].getData()
-        return (np.zeros(0), np.zeros(0)) if x is None else (np.asarray(x), np.asarray(y))
+        return drawn_data(self.lines[name])
 
     def named_colour(self, name: str) -> QColor | None:
         if name in SWEEP_COLOURS:
@@ -496,8 +493,7 @@ class ResidualPlot(HoverPlot):
             item.setData([], [])
 
     def mean_data(self, dataset: str) -> tuple[np.ndarray, np.ndarray]:
-        x, y = self.means[dataset].getData()
-        return (np.zeros(0), np.zeros(0)) if x is None else (np.asarray(x), np.asarray(y))
+        return drawn_data(self.means[dataset])
 
     def named_colour(self, name: str) -> QColor | None:
         if name == "band":

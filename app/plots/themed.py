@@ -228,3 +228,9 @@ def cosmetic_pen(colour: QColor, width: float = 2.0, style: Qt.PenStyle = Qt.Pen
     pen = pg.mkPen(colour, width=width, style=style)
     pen.setCosmetic(True)
     return pen
+
+
+def drawn_data(item: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
+    """The x and y an item draws (empty arrays before any), for tests."""
+    x, y = item.getData()
+    return (np.zeros(0), np.zeros(0)) if x is None else (np.asarray(x), np.asarray(y))

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assay.engine.drift.encoding import take
+
 FINE_BITS = 20  # bit patterns are first cut into at most 2^20 equal ranges, then grouped into buckets
 BUCKETS = 16384  # buckets wanted (fewer for columns with few distinct values)
 SAMPLE = 1 << 16  # values sampled (evenly spaced rows) to place the bucket boundaries
@@ -168,7 +170,7 @@ class BucketedSample:
     def part(self, rows: np.ndarray | None) -> "Part":
         if rows is None:
             return Part(self, None, self.counts)
-        counts = np.bincount(_take(self.bucket, rows), minlength=self.buckets.count + 1)[:self.buckets.count]
+        counts = np.bincount(take(self.bucket, rows), minlength=self.buckets.count + 1)[:self.buckets.count]
         return Part(self, rows, counts)
 
 
@@ -197,8 +199,8 @@ class Part:
         if self._gathered is not None and not (wanted & ~self._gathered).any():
             return self._values, self._first
         flags = self._wanted | wanted if keep else wanted
-        bucket = _take(self.sample.bucket, self.rows)
-        values = _take(self.sample.values, self.rows)[np.append(flags, False)[bucket]]  # (never the missing)
+        bucket = take(self.sample.bucket, self.rows)
+        values = take(self.sample.values, self.rows)[np.append(flags, False)[bucket]]  # (never the missing)
         values.sort()
         kept = np.where(flags, self.counts, 0)
         first = np.cumsum(kept) - kept
@@ -208,14 +210,14 @@ class Part:
 
     def values_in(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(the values of the `wanted` buckets (flags), unsorted, and their buckets)."""
-        bucket = _take(self.sample.bucket, self.rows)
+        bucket = take(self.sample.bucket, self.rows)
         hit = np.flatnonzero(np.append(wanted, False)[bucket])  # (never the missing values' bucket)
-        return _take(self.sample.values, self.rows)[hit], bucket[hit]
+        return take(self.sample.values, self.rows)[hit], bucket[hit]
 
     def offset_sums(self) -> np.ndarray:
         """Per bucket, the sum of its values' distances above the bucket's lower edge."""
-        offsets = _take(self.sample.offsets(), self.rows)
-        bucket = _take(self.sample.bucket, self.rows)
+        offsets = take(self.sample.offsets(), self.rows)
+        bucket = take(self.sample.bucket, self.rows)
         return np.bincount(bucket, weights=offsets, minlength=self.counts.size + 1)[:self.counts.size]
 
     def ranks_buckets(self, ranks: np.ndarray) -> np.ndarray:
@@ -476,12 +478,3 @@ def _distinct(ordered: np.ndarray) -> np.ndarray:
     first[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
     return np.flatnonzero(first)
-
-
-def _take(values: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
-    """values[rows]; a view when `rows` (ascending, as chunks hold them) is one run; all values for None."""
-    if rows is None:
-        return values
-    if rows.size and rows[-1] - rows[0] + 1 == rows.size:
-        return values[rows[0]:rows[-1] + 1]
-    return values[rows]

@@ -30,7 +30,7 @@ from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
 from assay.engine.config import ReportConfig, write_atomic
 from assay.engine.errors import ConfigError
-from assay.engine.progress import ProgressEvent
+from assay.engine.progress import ProgressEvent, drain
 from assay.engine.report import styles as S
 from assay.engine.report.blocks import Blocks, Heading, KeepWithTable
 from assay.engine.report.identity import SHORT
@@ -85,14 +85,7 @@ def report_settings(report: Any, settings: ReportConfig | None = None) -> Report
 def build_pdf(report: Any, path: str | os.PathLike[str], settings: ReportConfig | None = None,
               on_progress: Callable[[ProgressEvent], None] | None = None) -> Path:
     """Write the PDF audit report of `report` to `path`; returns the path. See `iter_build_pdf`."""
-    events = iter_build_pdf(report, path, settings)
-    while True:
-        try:
-            event = next(events)
-        except StopIteration as stop:
-            return stop.value
-        if on_progress is not None:
-            on_progress(event)
+    return drain(iter_build_pdf(report, path, settings), on_progress)
 
 
 def iter_build_pdf(report: Any, path: str | os.PathLike[str],
