@@ -80,47 +80,72 @@ class PairedBars(HoverPlot):
             self.show_empty(empty_text)
             return
         scale = 100.0 if percent else 1.0
-        rows = np.arange(len(self.groups), dtype=float)
-        height = self.ROW / len(self.datasets)
         extent = [] if dots else [0.0]
         any_small = False
         for d in DATASETS:
             if d not in self.datasets:
                 self._clear(d)
                 continue
-            bars = self.bar_specs[d]
-            offset = (self.datasets.index(d) - (len(self.datasets) - 1) / 2) * height
-            has = np.array([b.value is not None for b in bars], dtype=bool)
-            small = np.array([b.small for b in bars], dtype=bool)
-            any_small |= bool((small & has).any())
-            values = np.array([NAN if b.value is None else b.value * scale for b in bars], dtype=float)
-            y = rows[:len(bars)] + offset
-            full, thin = has & ~small, has & small
-            if dots:
-                self._clear(d)
-                self.dots[d].setData(values[full], y[full])
-                self.hollow_dots[d].setData(values[thin], y[thin])
-            else:
-                self.dots[d].setData([], [])
-                self.hollow_dots[d].setData([], [])
-                self.bars[d].setOpts(x0=np.minimum(values[full], 0), y=y[full], height=height * 0.9,
-                                     width=np.abs(values[full]))
-                self.hollow[d].setOpts(x0=np.minimum(values[thin], 0), y=y[thin], height=height * 0.9,
-                                       width=np.abs(values[thin]))
-            with_ci = [i for i, b in enumerate(bars)
-                       if b.value is not None and b.low is not None and b.high is not None]
-            ex = values[with_ci]
-            self.errors[d].setData(x=ex, y=y[with_ci], left=ex - np.array([bars[i].low * scale for i in with_ci]),
-                                   right=np.array([bars[i].high * scale for i in with_ci]) - ex, beam=height * 0.4)
-            self.errors[d].setVisible(bool(with_ci))
-            extent += [v for v in values[has]] + [bars[i].high * scale for i in with_ci] + \
-                      [bars[i].low * scale for i in with_ci]
-            self.set_hover(d, np.where(has, values, 0.0), y,
-                           lambda i, d=d: self.bar_specs[d][i].tip or f"{self.groups[i]} ({d})")
+            found, small = self._draw_dataset(d, scale, dots)
+            extent += found
+            any_small |= small
         self.line.setVisible(line is not None)
         if line is not None:
             self.line.setValue(line[0] * scale)
             extent.append(line[0] * scale)
+        self._fit(extent, dots)
+        legend = [(d, "●" if dots else "■", d) for d in self.datasets]
+        if any(self.errors[d].isVisible() for d in self.datasets):
+            legend.append(("text", "├┤", "interval"))
+        if line is not None:
+            legend.append(("text", "┆", escape(line[1])))
+        if any_small:
+            legend.append(("muted", "○" if dots else "□", "too few labelled rows to judge"))
+        self.set_legend(legend)
+        self.set_axis_label("bottom", x_label)
+        self.restyle()
+        self.show_plot()
+
+    def _offset(self, dataset: str) -> float:
+        """Where a dataset's bars sit in their group's row, from its middle."""
+        height = self.ROW / len(self.datasets)
+        return (self.datasets.index(dataset) - (len(self.datasets) - 1) / 2) * height
+
+    def _draw_dataset(self, d: str, scale: float, dots: bool) -> tuple[list[float], bool]:
+        """One dataset's bars (or dots) and intervals; (the values and interval ends drawn, whether any group
+        with a value is small)."""
+        height = self.ROW / len(self.datasets)
+        bars = self.bar_specs[d]
+        has = np.array([b.value is not None for b in bars], dtype=bool)
+        small = np.array([b.small for b in bars], dtype=bool)
+        values = np.array([NAN if b.value is None else b.value * scale for b in bars], dtype=float)
+        y = np.arange(len(bars), dtype=float) + self._offset(d)
+        full, thin = has & ~small, has & small
+        if dots:
+            self._clear(d)
+            self.dots[d].setData(values[full], y[full])
+            self.hollow_dots[d].setData(values[thin], y[thin])
+        else:
+            self.dots[d].setData([], [])
+            self.hollow_dots[d].setData([], [])
+            self.bars[d].setOpts(x0=np.minimum(values[full], 0), y=y[full], height=height * 0.9,
+                                 width=np.abs(values[full]))
+            self.hollow[d].setOpts(x0=np.minimum(values[thin], 0), y=y[thin], height=height * 0.9,
+                                   width=np.abs(values[thin]))
+        with_ci = [i for i, b in enumerate(bars) if b.value is not None and b.low is not None and b.high is not None]
+        ex = values[with_ci]
+        self.errors[d].setData(x=ex, y=y[with_ci], left=ex - np.array([bars[i].low * scale for i in with_ci]),
+                               right=np.array([bars[i].high * scale for i in with_ci]) - ex, beam=height * 0.4)
+        self.errors[d].setVisible(bool(with_ci))
+        self.set_hover(d, np.where(has, values, 0.0), y,
+                       lambda i, d=d: self.bar_specs[d][i].tip or f"{self.groups[i]} ({d})")
+        extent = [v for v in values[has]] + [bars[i].high * scale for i in with_ci] + \
+            [bars[i].low * scale for i in with_ci]
+        return extent, bool((small & has).any())
+
+    def _fit(self, extent: list[float], dots: bool) -> None:
+        """Group names on the left axis; x over the values drawn, y over the first VISIBLE groups (the others a
+        drag away)."""
         labels = [short(g, 26) for g in self.groups]
         axis = self.item.getAxis("left")
         axis.setTicks([[(float(i), label) for i, label in enumerate(labels)], []])
@@ -137,17 +162,6 @@ class PairedBars(HoverPlot):
         self.plot.setMouseEnabled(x=False, y=len(self.groups) > self.VISIBLE)
         self.set_caption(f"{shown} of {len(self.groups)} shown; drag the plot up to see the others."
                          if len(self.groups) > shown else "")
-        legend = [(d, "●" if dots else "■", d) for d in self.datasets]
-        if any(self.errors[d].isVisible() for d in self.datasets):
-            legend.append(("text", "├┤", "interval"))
-        if line is not None:
-            legend.append(("text", "┆", escape(line[1])))
-        if any_small:
-            legend.append(("muted", "○" if dots else "□", "too few labelled rows to judge"))
-        self.set_legend(legend)
-        self.set_axis_label("bottom", x_label)
-        self.restyle()
-        self.show_plot()
 
     def hover_text(self, x: float, y: float) -> str | None:
         """The bar under the pointer: the row (and dataset) by y, anywhere along its length."""
@@ -155,7 +169,7 @@ class PairedBars(HoverPlot):
             return None
         height = self.ROW / len(self.datasets)
         for d in self.datasets:
-            offset = (self.datasets.index(d) - (len(self.datasets) - 1) / 2) * height
+            offset = self._offset(d)
             i = int(round(y - offset))
             if 0 <= i < len(self.groups) and abs(y - offset - i) <= height / 2:
                 bar = self.bar_specs[d][i]
