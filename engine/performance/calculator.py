@@ -421,7 +421,7 @@ class PerformanceCalculator(Calculator[PerformanceResult]):
                                                 ev.used < self.config.min_chunk_rows, metrics, reference_value))
             higher = HIGHER_IS_BETTER[ranked_by]
 
-            def key(s: SegmentPerformance):
+            def key(s: SegmentPerformance, higher: bool = higher):
                 value = s.metrics.get(ranked_by, MetricValue(None)).value
                 return (s.small, value is None, (value if higher else -value) if value is not None else 0.0)
 
