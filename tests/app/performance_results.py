@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 from sklearn import metrics as skm
 
-from assay.engine.performance.results import (HIGHER_IS_BETTER, NO_LABELS, OK, SMALL, CalibrationCurve, ChunkPerformance,
+from assay.engine.performance.metric_specs import BY_NAME
+from assay.engine.performance.results import (NO_LABELS, OK, SMALL, CalibrationCurve, ChunkPerformance,
                                         ClassMetrics, ConfusionMatrix, Curve, DatasetPerformance, Histogram,
                                         MetricChange, MetricValue, PerformanceResult, PredictionDistribution,
                                         Residuals, SegmentColumn, SegmentPerformance, ThresholdSweep)
@@ -219,7 +220,7 @@ def _change(metric: str, ref: MetricValue, prod: MetricValue, allowed: float = M
         half = np.hypot((ref.ci_high - ref.ci_low) / 2, (prod.ci_high - prod.ci_low) / 2)
         low, high = change - half, change + half
         significant = bool(low > 0 or high < 0)
-    higher = HIGHER_IS_BETTER[metric]
+    higher = BY_NAME[metric].higher_is_better
     if metric == "mean_error":
         drop = abs(prod.value) - abs(ref.value)
     else:
@@ -288,7 +289,7 @@ def _segments(column: str, values: list[str], y: np.ndarray, p: np.ndarray, thre
                    for m in ("accuracy", "f1", "roc_auc")}
         segments.append(SegmentPerformance(name, len(rows), len(rows), len(rows) / len(y), len(rows) < 50, metrics,
                                            (reference or {}).get(name)))
-    higher = HIGHER_IS_BETTER[ranked_by]
+    higher = BY_NAME[ranked_by].higher_is_better
     segments.sort(key=lambda s: (s.small, (s.metrics[ranked_by].value or 0) * (1 if higher else -1)))
     return SegmentColumn(column, dataset, ranked_by, tuple(segments))
 

@@ -12,7 +12,8 @@ from assay.engine import AuditConfig, CalculationError, ConfigError, run_audit
 from assay.engine.performance import metrics as M
 from assay.engine.performance.calculator import PerformanceCalculator
 from assay.engine.performance.policy import performance_findings
-from assay.engine.performance.results import CLASSIFICATION_METRICS, REGRESSION_METRICS, performance_to_dict
+from assay.engine.performance.metric_specs import names
+from assay.engine.performance.results import performance_to_dict
 from assay.engine.predictions import PredictionSet, predictions_from_columns
 from assay.engine.schema import infer_schema
 from tests.conftest import EMPLOYMENT
@@ -146,7 +147,7 @@ def test_regression_metrics_equal_scikit_learn_and_mape_leaves_out_near_zero_tar
     reference, production = frame(3000, 5), frame(8000, 6)  # production: 64 x 64 cells
     result, _ = performance_of(reference, production, {"target": "target", "prediction": "prediction"},
                                task="regression")
-    assert result.task == "regression" and result.metric_names == REGRESSION_METRICS
+    assert result.task == "regression" and result.metric_names == names("regression")
     for frame, side in ((reference, result.reference), (production, result.production)):
         y, p = frame["target"].to_numpy(), frame["prediction"].to_numpy()
         kept = np.abs(y) >= 1e-3 * np.median(np.abs(reference["target"]))
@@ -420,7 +421,7 @@ def test_demo_audit_has_a_performance_section_with_every_metric(demo_audit):
     data = json.loads(json.dumps(report.to_dict(), allow_nan=False))
     performance = data["performance"]
     for side in ("reference", "production"):
-        assert set(performance[side]["metrics"]) == set(CLASSIFICATION_METRICS)
+        assert set(performance[side]["metrics"]) == set(names("binary"))
         for metric in performance[side]["metrics"].values():
             assert set(metric) == {"value", "ci_low", "ci_high", "reason"}
             assert metric["ci_low"] <= metric["value"] <= metric["ci_high"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assay.engine.performance.results import METRIC_LABELS
+from assay.engine.performance.metric_specs import label
 from assay.engine.report import charts
 from assay.engine.report import formats as F
 from assay.engine.report.blocks import Column, Markup
@@ -15,7 +15,7 @@ TIME_PREFERENCE = ("roc_auc", "accuracy", "f1", "r2", "mae", "rmse")  # which he
 
 
 def name(metric: str) -> str:
-    return METRIC_LABELS.get(metric, F.label(metric))
+    return label(metric, F.label(metric))
 
 
 def build(ctx: Any):
