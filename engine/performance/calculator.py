@@ -19,7 +19,7 @@ from assay.engine.performance import bootstrap as B
 from assay.engine.performance import curves as V
 from assay.engine.performance import metrics as M
 from assay.engine.performance.inputs import Prepared, prepare_classification, prepare_regression, task_classes
-from assay.engine.performance.metric_specs import BY_NAME, METRICS
+from assay.engine.performance.metric_specs import BY_NAME, of_task
 from assay.engine.performance.policy import compare, is_drop
 from assay.engine.performance.results import (NO_LABELS, NO_PREDICTIONS, OK, SMALL, ChunkPerformance, ClassMetrics, ConfusionMatrix, DatasetPerformance,
                                         MetricValue, PerformanceResult, SegmentColumn, SegmentPerformance)
@@ -63,7 +63,7 @@ class PerformanceCalculator(Calculator[PerformanceResult]):
         self.task = schema.task
         self.target = schema.first(ColumnRole.TARGET)
         self.classification = self.task != "regression"
-        self.metrics = tuple(m for m in METRICS if self.task in m.tasks)
+        self.metrics = of_task(self.task)
         self.metric_names = tuple(m.name for m in self.metrics)
         self.classes = (task_classes(self.task, schema.classes, schema.positive_label, self.predictions)
                         if self.classification else None)

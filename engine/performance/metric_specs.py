@@ -120,9 +120,14 @@ def metric(name: str) -> Metric:
     return BY_NAME[name]
 
 
+def of_task(task: str | None = None) -> tuple[Metric, ...]:
+    """The metrics of a task in display order; every metric without a task."""
+    return tuple(m for m in METRICS if task is None or task in m.tasks)
+
+
 def names(task: str | None = None) -> tuple[str, ...]:
-    """The metrics of a task in display order (the JSON's `metric_names`); every metric without a task."""
-    return tuple(m.name for m in METRICS if task is None or task in m.tasks)
+    """The names of `of_task(task)`: the JSON's `metric_names`."""
+    return tuple(m.name for m in of_task(task))
 
 
 def label(name: str, default: str | None = None) -> str:
