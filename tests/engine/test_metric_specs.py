@@ -17,7 +17,7 @@ from assay.engine.performance import metrics as M
 from assay.engine.performance.policy import performance_findings
 from assay.engine.performance.results import performance_to_dict
 from assay.engine.report.sections.performance import name as pdf_label
-from tests.engine.test_performance import binary_frame, performance_of
+from tests.engine.test_performance import binary_frame, performance_of, sklearn_count_metrics
 
 BINS = 10
 
@@ -34,12 +34,7 @@ def sk_ece(outcome: np.ndarray, confidence: np.ndarray) -> float:
 def binary_expected(frame: pd.DataFrame) -> dict:
     y, p = frame["y"].to_numpy(), frame["p_bad"].to_numpy()
     predicted, truth = np.where(p >= 0.5, "bad", "good"), y == "bad"
-    return {
-        "accuracy": skm.accuracy_score(y, predicted),
-        "balanced_accuracy": skm.balanced_accuracy_score(y, predicted),
-        "precision": skm.precision_score(y, predicted, pos_label="bad"),
-        "recall": skm.recall_score(y, predicted, pos_label="bad"),
-        "f1": skm.f1_score(y, predicted, pos_label="bad"),
+    return sklearn_count_metrics(y, predicted, pos_label="bad") | {
         "roc_auc": skm.roc_auc_score(truth, p),
         "average_precision": skm.average_precision_score(truth, p),
         "log_loss": skm.log_loss(truth, p),
@@ -67,12 +62,7 @@ def multiclass_frame(n: int, seed: int) -> pd.DataFrame:
 def multiclass_expected(frame: pd.DataFrame) -> dict:
     y, predicted, proba = frame["y"], frame["yhat"], frame[[f"p_{c}" for c in CLASSES]].to_numpy()
     onehot = (y.to_numpy()[:, None] == np.array(CLASSES)).astype(int)
-    return {
-        "accuracy": skm.accuracy_score(y, predicted),
-        "balanced_accuracy": skm.balanced_accuracy_score(y, predicted),
-        "precision": skm.precision_score(y, predicted, average="macro"),
-        "recall": skm.recall_score(y, predicted, average="macro"),
-        "f1": skm.f1_score(y, predicted, average="macro"),
+    return sklearn_count_metrics(y, predicted, average="macro") | {
         "roc_auc": skm.roc_auc_score(y, proba, multi_class="ovr"),
         "average_precision": skm.average_precision_score(onehot, proba, average="macro"),
         "log_loss": skm.log_loss(y, proba, labels=CLASSES),

@@ -49,6 +49,17 @@ def values(result_metrics: dict) -> dict:
     return {name: m.value for name, m in result_metrics.items()}
 
 
+def sklearn_count_metrics(y, predicted, **average) -> dict:
+    """scikit-learn's count metrics; `average`: pos_label=... (binary) or average="macro" (multiclass)."""
+    return {
+        "accuracy": skm.accuracy_score(y, predicted),
+        "balanced_accuracy": skm.balanced_accuracy_score(y, predicted),
+        "precision": skm.precision_score(y, predicted, **average),
+        "recall": skm.recall_score(y, predicted, **average),
+        "f1": skm.f1_score(y, predicted, **average),
+    }
+
+
 # -- every metric equals scikit-learn's ---------------------------------------------------------
 
 
@@ -62,12 +73,7 @@ def test_binary_metrics_equal_scikit_learn_with_a_positive_label_that_is_not_1(t
         y, p = frame["y"].to_numpy(), frame["p_bad"].to_numpy()
         predicted = np.where(p >= threshold, "bad", "good")
         truth = y == "bad"
-        expected = {
-            "accuracy": skm.accuracy_score(y, predicted),
-            "balanced_accuracy": skm.balanced_accuracy_score(y, predicted),
-            "precision": skm.precision_score(y, predicted, pos_label="bad"),
-            "recall": skm.recall_score(y, predicted, pos_label="bad"),
-            "f1": skm.f1_score(y, predicted, pos_label="bad"),
+        expected = sklearn_count_metrics(y, predicted, pos_label="bad") | {
             "roc_auc": skm.roc_auc_score(truth, p),
             "average_precision": skm.average_precision_score(y, p, pos_label="bad"),
             "log_loss": skm.log_loss(truth, p),
@@ -115,12 +121,7 @@ def test_multiclass_metrics_equal_scikit_learn_with_string_labels():
     for frame, side in ((reference, result.reference), (production, result.production)):
         y, predicted, proba = frame["y"], frame["yhat"], frame[probabilities].to_numpy()
         onehot = label_binarize(y, classes=list(result.classes))
-        expected = {
-            "accuracy": skm.accuracy_score(y, predicted),
-            "balanced_accuracy": skm.balanced_accuracy_score(y, predicted),
-            "precision": skm.precision_score(y, predicted, average="macro"),
-            "recall": skm.recall_score(y, predicted, average="macro"),
-            "f1": skm.f1_score(y, predicted, average="macro"),
+        expected = sklearn_count_metrics(y, predicted, average="macro") | {
             "roc_auc": skm.roc_auc_score(y, proba, multi_class="ovr"),
             "average_precision": skm.average_precision_score(onehot, proba, average="macro"),
             "log_loss": skm.log_loss(y, proba),
