@@ -21,8 +21,9 @@ from assay.engine.performance import metrics as M
 from assay.engine.performance.inputs import Prepared, prepare_classification, prepare_regression, task_classes
 from assay.engine.performance.metric_specs import BY_NAME, of_task
 from assay.engine.performance.policy import compare, is_drop
-from assay.engine.performance.results import (NO_LABELS, NO_PREDICTIONS, OK, SMALL, ChunkPerformance, ClassMetrics, ConfusionMatrix, DatasetPerformance,
-                                        MetricValue, PerformanceResult, SegmentColumn, SegmentPerformance)
+from assay.engine.performance.results import (NO_LABELS, NO_PREDICTIONS, OK, SMALL, ChunkPerformance,
+                                              ClassMetrics, ConfusionMatrix, DatasetPerformance, MetricValue,
+                                              PerformanceResult, SegmentColumn, SegmentPerformance)
 from assay.engine.predictions import PredictionSet
 from assay.engine.schema import ColumnKind, ColumnRole, Schema
 
