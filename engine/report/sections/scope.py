@@ -109,7 +109,8 @@ def time_range(report: Any, info: Any) -> str:
         return f"{start} to {end} (timestamp column {timestamp})" if timestamp else f"{start} to {end}"
     if timestamp is None:
         return "no timestamp column"
-    chunks = report.drift.chunks if report.drift is not None else ()
+    drift = report.result("drift")
+    chunks = drift.chunks if drift is not None else ()
     starts = [c.start for c in chunks if c.start]
     ends = [c.end for c in chunks if c.end]
     if info.role == "production" and starts and ends:
