@@ -18,6 +18,8 @@ from assay.engine.report.blocks import esc
 
 if TYPE_CHECKING:
     from assay.engine.analyses.registry import AnalysisSpec
+    from assay.engine.fairness.results import Estimate
+    from assay.engine.performance.results import MetricValue
     from assay.engine.report.blocks import PageRef
     from assay.engine.report.pdf import ReportContext
     from assay.engine.results import AuditReport
@@ -135,7 +137,7 @@ def stated_methods(ctx: ReportContext, result: Any) -> list[Flowable]:
     return ctx.blocks.bullets([prose(line) for line in getattr(result, "methods", ())])
 
 
-def estimate(e: Any) -> str:
+def estimate(e: Estimate | MetricValue | None) -> str:
     """Text: an estimate's value and its interval in brackets, or "—"."""
     if e is None or e.value is None:
         return "—"
@@ -151,7 +153,7 @@ def stacked(text: str, low: float | None, high: float | None, joiner: str = "–
     return text
 
 
-def stacked_estimate(e: Any) -> str:
+def stacked_estimate(e: Estimate | MetricValue | None) -> str:
     """Markup: an estimate's value, and its interval below it; "—" without a value."""
     return "—" if e is None or e.value is None else stacked(F.number(e.value), e.ci_low, e.ci_high)
 
