@@ -82,4 +82,4 @@ def test_a_new_analysis_appears_in_the_pdf_without_report_code(toy_report, tmp_p
     toy_at = methodology.index("Toy analysis", drift)
     box_at = methodology.index("Toy box Not run: toys need a box.", toy_at)
     assert methodology.index("Fairness", box_at) > box_at
-    assert "Toybox was not run: toys need a box." in methodology  # the run's limitations
+    assert "Toy box was not run: toys need a box." in methodology  # the run's limitations

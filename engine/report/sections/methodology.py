@@ -11,7 +11,8 @@ from assay.engine.analyses import registry
 from assay.engine.report import formats as F
 from assay.engine.report import styles as S
 from assay.engine.report.blocks import Column, esc
-from assay.engine.report.sections.common import Steps, has_run, not_run_reason, section_part, stated_methods
+from assay.engine.report.sections.common import (Steps, has_run, not_run_reason, section_part, stated_methods,
+                                                 title_of)
 from assay.engine.report.sections.scope import flat_config
 
 if TYPE_CHECKING:
@@ -93,5 +94,5 @@ def limitations(ctx: ReportContext) -> list[str]:
         out += section_part(spec, "limitations", lambda *_: [])(ctx, result)
     for status in ctx.report.analyses:
         if status.status != "ran":
-            out.append(f"{status.name.capitalize()} was not run: {status.reason}.")
+            out.append(f"{title_of(status.name)} was not run: {status.reason}.")
     return out
