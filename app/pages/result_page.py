@@ -42,7 +42,7 @@ class ResultPage(QWidget):
 
     run_requested = Signal()
 
-    name: ClassVar[str] = ""  # the analysis (a registry name); a FindingsPage is given its name
+    name: str = ""  # the analysis (a registry name); a FindingsPage is given its name
     plot_modules: ClassVar[tuple[str, ...]] = ()  # what the plots import: the window imports them ahead (_warm_up)
     empty_text: ClassVar[str] = "{title} appears here after the audit has run."
     not_run_text: ClassVar[str] = "{title} was not measured: {reason}."
