@@ -6,7 +6,7 @@ segments), multiclass (three string classes), regression (residuals) and a binar
 production has no labels. The numbers are real metrics of the synthetic data, not hand-typed; the
 intervals are normal-approximation intervals from RESAMPLES seeded bootstrap draws: enough for a page
 that only shows them, and fast. `FakeReport` stands in for engine.results.AuditReport where the page
-reads it (performance, status_of, findings_for).
+reads it (performance, result, status_of, findings_for).
 """
 from __future__ import annotations
 
@@ -40,6 +40,9 @@ class FakeReport:
     findings: tuple[Finding, ...] = ()
     provenance: Any = None
     extra: dict = field(default_factory=dict)
+
+    def result(self, analysis: str) -> Any:
+        return getattr(self, analysis, None)
 
     def status_of(self, analysis: str) -> AnalysisStatus | None:
         return next((a for a in self.analyses if a.name == analysis), None)
