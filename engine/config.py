@@ -20,6 +20,7 @@ from typing import Any, Literal
 import tomli_w
 
 from assay.engine.errors import ConfigError
+from assay.engine.performance.metric_specs import validate_metric_tables
 
 Scalar = str | int | float | bool
 
@@ -594,32 +595,13 @@ def _check_model(config: ModelConfig, section: str) -> None:
                           f"{MIN_MODEL_MEMORY_MB}, or 0 for no limit", key=f"{section}.memory_limit_mb")
 
 
-PERFORMANCE_METRICS = ("accuracy", "balanced_accuracy", "precision", "recall", "f1", "roc_auc", "average_precision",
-                       "log_loss", "brier", "ece", "mae", "rmse", "mape", "median_ae", "r2", "mean_error")
-LOWER_IS_BETTER = ("log_loss", "brier", "ece", "mae", "rmse", "mape", "median_ae", "mean_error")
-
-
 def _check_performance(config: PerformanceConfig, section: str) -> None:
     if not 0.0 <= config.threshold <= 1.0:
         raise ConfigError(f"{section}.threshold: {config.threshold} must be between 0 and 1 (a score threshold)",
                           key=f"{section}.threshold")
     if config.max_drop < 0:
         raise ConfigError(f"{section}.max_drop: must not be negative", key=f"{section}.max_drop")
-    for table in ("minimum", "maximum", "max_drop_metrics"):
-        for name, value in getattr(config, table).items():
-            if name not in PERFORMANCE_METRICS:
-                raise ConfigError(f"{section}.{table}.{name}: not a performance metric; allowed names: "
-                                  f"{', '.join(PERFORMANCE_METRICS)}", key=f"{section}.{table}.{name}")
-            if table == "max_drop_metrics" and value < 0:
-                raise ConfigError(f"{section}.{table}.{name}: must not be negative", key=f"{section}.{table}.{name}")
-    for name in config.minimum:
-        if name in LOWER_IS_BETTER:
-            raise ConfigError(f"{section}.minimum.{name}: lower is better for {name}; give its highest allowed value "
-                              f"in [{section}.maximum] instead", key=f"{section}.minimum.{name}")
-    for name in config.maximum:
-        if name not in LOWER_IS_BETTER:
-            raise ConfigError(f"{section}.maximum.{name}: higher is better for {name}; give its lowest allowed value "
-                              f"in [{section}.minimum] instead", key=f"{section}.maximum.{name}")
+    validate_metric_tables(config, section)
     if not 0.5 < config.confidence < 1.0:
         raise ConfigError(f"{section}.confidence: {config.confidence} must be between 0.5 and 1, such as 0.95",
                           key=f"{section}.confidence")

@@ -26,6 +26,7 @@ from assay.app.plots.hover import HoverPlot
 from assay.app.plots.themed import NAN, cosmetic_pen, drawn_data, floats, short, with_alpha
 from assay.app.theme import is_dark, series_colour
 from assay.engine.datasets import DATASETS
+from assay.engine.performance.metric_specs import METRICS
 
 # Okabe-Ito, readable by people with the common colour-vision deficiencies; lighter variants for dark
 SWEEP_COLOURS = {
@@ -33,8 +34,7 @@ SWEEP_COLOURS = {
     "precision": ("#d55e00", "#ff8c42"), "recall": ("#cc79a7", "#e6a0c8"), "f1": ("#1d1d1d", "#f0f0f0"),
     "positive_rate": ("#e69f00", "#f5c04a"),
 }
-SWEEP_NAMES = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "precision": "precision",
-               "recall": "recall", "f1": "F1", "positive_rate": "predicted positive rate"}
+SWEEP_NAMES = {m.name: m.in_sentence for m in METRICS} | {"positive_rate": "predicted positive rate"}
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
