@@ -115,9 +115,9 @@ class AuditReport:
 
     def __getattr__(self, name: str) -> Any:
         """report.quality, report.drift, ...: an analysis' result by its registry name (None: it did not run)."""
-        if name.startswith("_") or name == "results" or name not in registry.names():
-            raise AttributeError(f"'AuditReport' object has no attribute {name!r}")
-        return self.results.get(name)
+        if not name.startswith("_") and name != "results" and (name in self.results or name in registry.names()):
+            return self.results.get(name)
+        raise AttributeError(f"'AuditReport' object has no attribute {name!r}")
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Reports pickled before the results were kept by name had one field per analysis."""
