@@ -32,6 +32,7 @@ from assay.engine.schema import ColumnRole, Schema, iter_infer_schema
 from assay.engine.version import assay_version
 
 if TYPE_CHECKING:
+    from assay.engine.isolation.local import LocalModel
     from assay.engine.isolation.process import ModelProcess
 
     Opening = Generator[None, None, LoadedModel]  # the wait for the model process to open the model
@@ -60,14 +61,14 @@ def iter_audit(config: AuditConfig, *, _model_in_process: bool = False
             runner.close()
 
 
-def _audit(config: AuditConfig, runner: ModelProcess | None) -> Generator[ProgressEvent, None, AuditReport]:
+def _audit(config: AuditConfig, runner: ModelProcess | LocalModel | None) -> Generator[ProgressEvent, None, AuditReport]:
     started = _now()
     clock = time.perf_counter()
     reference = yield from _load(_required(config.data.reference, "data.reference"), "reference", 0.0, 0.06)
     production = yield from _load(_required(config.data.production, "data.production"), "production", 0.06, 0.12)
     _check_datasets(reference, production)
 
-    model, model_input, model_error, opening = None, None, None, None
+    model_input, model_error, opening = None, None, None
     if runner is not None:
         yield ProgressEvent("load", 0.12, "Opening the model")
         model_input, model_error, opening = _begin_opening(config, runner)  # the trust decision is made here
@@ -78,71 +79,32 @@ def _audit(config: AuditConfig, runner: ModelProcess | None) -> Generator[Progre
 
     specs = registry.ANALYSES
     spans, opened = _spans(specs)
-    run = AnalysisRun(config=config, schema=schema, reference=reference, production=production, runner=runner)
+    run = AnalysisRun(config=config, schema=schema, reference=reference, production=production, runner=runner,
+                      model_error=model_error)
     outcomes: dict[str, Outcome] = {}
     for spec in specs:  # those that need nothing from the model run while the model process opens the model
         if spec.early:
             outcomes[spec.name] = yield from iter_analysis(spec, run, *spans[spec.name])
-
-    if opening is not None:
-        model, model_input, model_error = yield from _finish_opening(runner, opening, model_input, opened)
-    if model is not None:
-        ignore = set(schema.names(ColumnRole.TARGET, ColumnRole.PREDICTION, ColumnRole.PROBABILITY,
-                                  ColumnRole.TIMESTAMP, ColumnRole.ID, ColumnRole.IGNORED))
-        for dataset in (reference, production):
-            check_model_columns(model, list(dataset.frame.columns), dataset.info.path, ignore)
-
-    predictions = None
-    if model is not None:
-        try:
-            predictions = yield from _predict(model, runner, reference, production, schema, opened,
-                                              opened + PREDICTING)
-            _warm_up(specs, dataclasses.replace(run, predictions=predictions, model=model))
-        except CalculationError as exc:  # the model raised, crashed, hung, ran out of memory or answered wrongly
-            model_error, model = str(exc), None
-            runner.close()
-    elif model_error is None:
-        predictions = _predictions_from_columns(reference, production, schema)
-    found = [finding for outcome in outcomes.values() for finding in outcome.findings]
-    if model_error:
-        found.append(Finding("model.failed", "predictions", "fail",
-                             "The model failed: no predictions, so no performance, fairness or explanations",
-                             model_error))
-    predicted = (AnalysisStatus("predictions", "failed", model_error) if model_error else
-                 AnalysisStatus("predictions", "ran" if predictions else "skipped",
-                                _prediction_reason(model, predictions)))
-
-    run = dataclasses.replace(run, predictions=predictions, model=model, model_error=model_error)
+    run, model_input = yield from _with_predictions(run, opening, model_input, opened)
+    predicted, found = _prediction_status(run)
+    found += [finding for outcome in outcomes.values() for finding in outcome.findings]
     for spec in specs:
         if spec.early:
             continue
-        outcome = yield from iter_analysis(spec, run, *spans[spec.name])
-        outcomes[spec.name] = outcome
+        outcome = outcomes[spec.name] = yield from iter_analysis(spec, run, *spans[spec.name])
         found += outcome.findings
         if outcome.model_error:  # the model failed under this analysis; those after it go without the model
-            model_error = outcome.model_error
             runner.close()
-            run = dataclasses.replace(run, model_error=model_error)
+            run = dataclasses.replace(run, model_error=outcome.model_error)
     findings = sort_findings(found)
 
     yield ProgressEvent("findings", GRADED, "Grading findings")
-    provenance = Provenance(
-        inputs=tuple(d.info for d in (reference, production)) + ((model_input,) if model_input else ()),
-        versions=versions(),
-        config=config.to_dict(),
-        seed=config.audit.seed,
-        started_at=started,
-        finished_at=_now(),
-        duration_s=round(time.perf_counter() - clock, 3),
-        model=_model_provenance(runner, model_input, model_error),
-    )
     report = AuditReport(
-        provenance=provenance, verdict=verdict(findings), findings=findings, schema=schema,
-        analyses=(predicted, *(outcomes[spec.name].status for spec in specs)),
-        results={spec.name: outcomes[spec.name].result for spec in specs},
-        title=config.audit.title,
-        predictions=_summary(predictions, schema, "model" if runner is not None else "columns"),
-        model_error=model_error,
+        provenance=_provenance(run, model_input, started, clock), verdict=verdict(findings), findings=findings,
+        schema=schema, analyses=(predicted, *(outcomes[spec.name].status for spec in specs)),
+        results={spec.name: outcomes[spec.name].result for spec in specs}, title=config.audit.title,
+        predictions=_summary(run.predictions, schema, "model" if runner is not None else "columns"),
+        model_error=run.model_error,
     )
     yield ProgressEvent("done", 1.0, f"Audit finished: {report.verdict}")
     return report
@@ -257,6 +219,54 @@ def _finish_opening(runner: ModelProcess, opening: Opening, info: InputInfo, at:
     return model, model.info, None
 
 
+def _with_predictions(run: AnalysisRun, opening: Opening | None, model_input: InputInfo | None, at: float
+                      ) -> Generator[ProgressEvent, None, tuple[AnalysisRun, InputInfo | None]]:
+    """The run with the predictions (the model's, from `at` on, or the prediction columns'), the model, and why
+    the model failed; and the model's provenance."""
+    runner, model, model_error, predictions = run.runner, None, run.model_error, None
+    if opening is not None:
+        model, model_input, model_error = yield from _finish_opening(runner, opening, model_input, at)
+    if model is not None:
+        ignore = set(run.schema.names(ColumnRole.TARGET, ColumnRole.PREDICTION, ColumnRole.PROBABILITY,
+                                      ColumnRole.TIMESTAMP, ColumnRole.ID, ColumnRole.IGNORED))
+        for dataset in (run.reference, run.production):
+            check_model_columns(model, list(dataset.frame.columns), dataset.info.path, ignore)
+        try:
+            predictions = yield from _predict(model, runner, run.reference, run.production, run.schema, at,
+                                              at + PREDICTING)
+            _warm_up(registry.ANALYSES, dataclasses.replace(run, predictions=predictions, model=model))
+        except CalculationError as exc:  # the model raised, crashed, hung, ran out of memory or answered wrongly
+            model_error, model, predictions = str(exc), None, None
+            runner.close()
+    elif model_error is None:
+        predictions = _predictions_from_columns(run.reference, run.production, run.schema)
+    return dataclasses.replace(run, predictions=predictions, model=model, model_error=model_error), model_input
+
+
+def _prediction_status(run: AnalysisRun) -> tuple[AnalysisStatus, list[Finding]]:
+    """The predictions' status, and the finding that the model failed (when it did)."""
+    if run.model_error:
+        return AnalysisStatus("predictions", "failed", run.model_error), [Finding(
+            "model.failed", "predictions", "fail",
+            "The model failed: no predictions, so no performance, fairness or explanations", run.model_error)]
+    return AnalysisStatus("predictions", "ran" if run.predictions else "skipped",
+                          _prediction_reason(run.model, run.predictions)), []
+
+
+def _provenance(run: AnalysisRun, model_input: InputInfo | None, started: str, clock: float) -> Provenance:
+    datasets = (run.reference, run.production)
+    return Provenance(
+        inputs=tuple(d.info for d in datasets) + ((model_input,) if model_input else ()),
+        versions=versions(),
+        config=run.config.to_dict(),
+        seed=run.config.audit.seed,
+        started_at=started,
+        finished_at=_now(),
+        duration_s=round(time.perf_counter() - clock, 3),
+        model=_model_provenance(run.runner, model_input, run.model_error),
+    )
+
+
 def _predictions_from_columns(reference: Dataset, production: Dataset, schema: Schema
                               ) -> dict[str, PredictionSet] | None:
     found = {d.info.role: predictions_from_columns(d.frame, schema) for d in (reference, production)}
@@ -298,7 +308,7 @@ def _summary(predictions: dict[str, PredictionSet] | None, schema: Schema, sourc
     )
 
 
-def _model_provenance(runner: ModelProcess | None, model_input: InputInfo | None, model_error: str | None) -> dict | None:
+def _model_provenance(runner: ModelProcess | LocalModel | None, model_input: InputInfo | None, model_error: str | None) -> dict | None:
     if model_input is None:
         return None
     model = getattr(runner, "loaded", None)

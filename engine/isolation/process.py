@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from assay.engine.errors import CalculationError, ModelOpenError, ModelProcessError
 
 if TYPE_CHECKING:  # engine.io imports pandas: kept out so that `assay audit` starts the model process first
+    from assay.engine.config import AuditConfig
     from assay.engine.io import LoadedModel
+    from assay.engine.isolation.local import LocalModel
 
 T = TypeVar("T")
 POLL_S = 0.05  # how often a wait yields: the latency of a cancel while the model works
@@ -75,7 +77,7 @@ def memory_limit_bytes(setting: int | None) -> int | None:
     return max(physical * 3 // 4, 2 * 1024 ** 3)
 
 
-def start_model(config: Any, in_process: bool = False) -> "ModelProcess | Any | None":
+def start_model(config: AuditConfig, in_process: bool = False) -> ModelProcess | LocalModel | None:
     """The model of an audit configuration, started: a ModelProcess (or, only for the isolation benchmark and
     its tests, a LocalModel in this process). None when the audit has no model."""
     if config.model.path is None:

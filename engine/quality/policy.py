@@ -65,8 +65,10 @@ def _column_findings(c: ColumnQuality, policy: QualityConfig, add: Callable[...,
             name)
     if c.unseen_share is not None and c.unseen_categories:
         listed = ", ".join(f"{v!r} ({n:,})" for v, n in c.unseen_categories[:5])
-        add(f"unseen.{name}", grade(c.unseen_share, policy.unseen_warn, policy.unseen_fail), f"{name}: {len(c.unseen_categories)} categor{'y' if len(c.unseen_categories) == 1 else 'ies'}"
-            f" unseen in the reference, {c.unseen_share:.1%} of production rows", f"Unseen values: {listed}.", name)
+        count = len(c.unseen_categories)
+        add(f"unseen.{name}", grade(c.unseen_share, policy.unseen_warn, policy.unseen_fail),
+            f"{name}: {count} categor{'y' if count == 1 else 'ies'} unseen in the reference, {c.unseen_share:.1%} of "
+            f"production rows", f"Unseen values: {listed}.", name)
     for label in ("reference", "production"):
         if getattr(c, f"constant_{label}") and c.role != "timestamp":  # one period per dataset is normal
             add(f"constant.{label}.{name}", "warn", f"{name}: constant in the {label} data",
