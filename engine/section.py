@@ -7,13 +7,15 @@ app's start-up. Every message names the key at fault as `section.key`, and so do
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from assay.engine.errors import ConfigError
 
 
+@dataclass(frozen=True)
 class Section:
     """A section of the audit file; a subclass is a frozen dataclass that overrides `validate` when its values
-    have rules beyond their types."""
+    have rules beyond their types. Section itself is the section with no keys."""
 
     def validate(self, section: str) -> None:
         """Raise a ConfigError naming `section.key` when a value is out of its range."""

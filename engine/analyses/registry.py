@@ -15,16 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from assay.engine.drift.config import DriftConfig
 from assay.engine.explain.config import ExplainConfig
 from assay.engine.fairness.config import FairnessConfig
 from assay.engine.performance.config import PerformanceConfig
 from assay.engine.quality.config import QualityConfig
-
-if TYPE_CHECKING:
-    from assay.engine.section import Section
+from assay.engine.section import Section
 
 MODEL_FAILED = "needs the model's predictions, and the model failed (see the predictions analysis)"
 
@@ -55,9 +53,9 @@ class AnalysisSpec:
     section: str  # its audit-file section ([explain] for the explanations)
     weight: float  # its share of the audit's progress bar (the loading, schema and prediction stages excepted)
     report_weight: int  # its PDF section's share of the PDF's progress bar (charts take the time)
-    config: type[Section]  # its section's dataclass (a Section: validate() checks its values)
-    calculator: str  # "module:function": build(run: AnalysisRun, config) -> its Calculator (analyses/base.py)
-    findings: str  # "module:function": findings(result, config) -> list[Finding], its policy
+    config: type[Section] = Section  # its section's dataclass (validate() checks its values); Section: no keys
+    calculator: str = ""  # "module:function": build(run: AnalysisRun, config) -> its Calculator (analyses/base.py)
+    findings: str = ""  # "module:function": findings(result, config) -> list[Finding], its policy
     message: str = ""  # the progress message as it starts ("Performance on the reference"); "" for its title
     to_json: str = ""  # "module:function": the result's JSON form; "" for the result's dataclass fields as they are
     results: str = ""  # the module of its result types (the app's saved results build only these)

@@ -85,6 +85,8 @@ def iter_analysis(spec: AnalysisSpec, run: AnalysisRun, start: float, end: float
     reason = skip_reason(spec, run)
     if reason is not None:
         return Outcome(AnalysisStatus(spec.name, "skipped", reason))
+    if not spec.calculator:
+        raise CalculationError(f"{spec.title}: its AnalysisSpec names no calculator, so it cannot run in an audit")
     section = getattr(run.config, spec.section)
     message = spec.message or spec.title
     yield ProgressEvent(spec.name, start, message)
