@@ -8,13 +8,16 @@ with a placeholder in its place; after that first paint a pool thread imports th
 while the window stays live, and the GUI thread then builds the page. Anything that needs the page
 sooner (opening a file, running, a test) builds it on the spot through `setup_page`.
 `call_when_ready` is how `main()` opens the audit file given on the command line.
+
+The window names no analysis: its pages are Setup, Overview, one page per analysis in the registry
+(engine/analyses/registry.py; `page_class` in app/pages/result_page.py finds each one's page) and Report.
 """
 from __future__ import annotations
 
 import os
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
@@ -23,26 +26,24 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, Q
                                QVBoxLayout, QWidget)
 
 from assay.app import theme
-from assay.app.pages.drift import DriftPage
-from assay.app.pages.explanations import ExplanationsPage
-from assay.app.pages.fairness import FairnessPage
 from assay.app.pages.overview import OverviewPage
-from assay.app.pages.performance import PerformancePage
-from assay.app.pages.quality import QualityPage
 from assay.app.pages.report import ReportPage
+from assay.app.pages.result_page import ResultPage, make_page
 from assay.app.session import AuditSession
 from assay.app.settings import AppSettings
+from assay.engine.analyses import registry
+
+if TYPE_CHECKING:
+    from assay.app.pages.setup import SetupPage
+    from assay.app.preferences import PreferencesDialog
+    from assay.engine.config import AuditConfig
+    from assay.engine.progress import ProgressEvent
+    from assay.engine.results import AuditReport, Finding
 
 AUDIT_FILTER = "Audit files (*.toml);;All files (*)"
-PAGES = ("setup", "overview", "quality", "performance", "drift", "fairness", "explanations", "report")
-RESULT_PAGES = PAGES[1:]  # pages with show_result(report) and clear(); all but the light Overview and Report
-# pages also show_steps(report), and prepare_steps() where they build plots (see _show_report, app/steps.py)
-RESULT_MODULES = ("pyqtgraph", "assay.app.plots.performance", "assay.app.plots.drift", "assay.app.plots.heatmap", "assay.app.plots.fairness",
-                  "assay.app.plots.explanations", "assay.app.plots.missing", "assay.engine.report.pdf")  # imported ahead (_warm_up)
-PAGE_TITLES = {"setup": "Setup", "overview": "Overview", "quality": "Data quality", "performance": "Performance",
-               "drift": "Drift", "fairness": "Fairness", "explanations": "Explanations", "report": "Report"}
-FINDING_PAGES = {"quality": "quality", "performance": "performance", "drift": "drift", "fairness": "fairness",
-                 "explanations": "explanations"}  # analysis -> its page
+TITLES = {"setup": "Setup", "overview": "Overview", "report": "Report"}  # the pages that show no one analysis
+# imported ahead (_warm_up), with the modules each analysis page's plots import (ResultPage.plot_modules)
+WARM_MODULES = ("pyqtgraph", "assay.engine.report.pdf")
 
 
 def ask_save_changes(parent: QWidget, name: str) -> str:
@@ -83,7 +84,7 @@ def _import_quietly(modules: tuple[str, ...], done: Any) -> None:
         pass
 
 
-def _prestart_quietly(config: Any) -> None:
+def _prestart_quietly(config: AuditConfig) -> None:
     """In a pool thread: start the audit's model process ahead of the run (engine.isolation.process.prestart)."""
     from assay.engine.isolation.process import prestart
 
@@ -107,12 +108,12 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(theme.app_icon())
         self.setMinimumSize(760, 520)
         self.last_error: QMessageBox | None = None  # the last error dialog shown (tests read it)
-        self.preferences_dialog: Any = None  # the last Preferences dialog opened (tests read it)
+        self.preferences_dialog: PreferencesDialog | None = None  # the last Preferences dialog opened (tests read it)
         from assay.app.steps import StepRunner
 
         self.steps = StepRunner(self)  # pages build their plots and show a report a step at a time (app/steps.py)
 
-        self._setup_page: Any = None  # SetupPage, built after the first paint (see setup_page)
+        self._setup_page: SetupPage | None = None  # built after the first paint (see setup_page)
         self._painted = False
         self._ready = False  # painted, and the Setup page is built
         self._warming = False  # the result pages' modules are being imported (see _warm_up)
@@ -123,16 +124,13 @@ class MainWindow(QMainWindow):
         # a window that is never painted (started minimised) must still get ready
         QTimer.singleShot(3000, self, self._on_first_paint)
         self.overview_page = OverviewPage()
-        self.quality_page = QualityPage()
-        self.performance_page = PerformancePage(self.settings)
-        self.drift_page = DriftPage()
-        self.fairness_page = FairnessPage()
-        self.explanations_page = ExplanationsPage()
+        # analysis -> its page, in the registry's order
+        self.analysis_pages: dict[str, ResultPage] = {name: make_page(name, self.settings)
+                                                      for name in registry.names()}
         self.report_page = ReportPage(self.settings)
+        self.page_keys = ("setup", "overview", *self.analysis_pages, "report")  # the pages in order (Ctrl+1..N)
         self.pages: dict[str, QWidget] = {"setup": LoadingPage(), "overview": self.overview_page,
-                                          "quality": self.quality_page, "performance": self.performance_page,
-                                          "drift": self.drift_page, "fairness": self.fairness_page,
-                                          "explanations": self.explanations_page, "report": self.report_page}
+                                          **self.analysis_pages, "report": self.report_page}
         self._build_pages()
         self._build_actions()
         self._build_menus()
@@ -152,13 +150,14 @@ class MainWindow(QMainWindow):
         self.page_list.setObjectName("pageList")
         self.page_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.stack = QStackedWidget()
-        for key in PAGES:
-            item = QListWidgetItem(PAGE_TITLES[key])
+        for key in self.page_keys:
+            item = QListWidgetItem(self.page_title(key))
             item.setData(Qt.ItemDataRole.UserRole, key)
             item.setSizeHint(QSize(0, self.fontMetrics().height() + 18))
             self.page_list.addItem(item)
             self.stack.addWidget(self.pages[key])
-        self.page_list.setFixedWidth(max(150, self.fontMetrics().horizontalAdvance("Explanations") + 56))
+        widest = max(self.fontMetrics().horizontalAdvance(self.page_title(key)) for key in self.page_keys)
+        self.page_list.setFixedWidth(max(150, widest + 56))
         self.page_list.currentRowChanged.connect(self._on_page_chosen)
         self.page_list.viewport().installEventFilter(self)
         central = QWidget()
@@ -203,8 +202,8 @@ class MainWindow(QMainWindow):
                                           "Cancel the running audit (Esc)")
         self.cancel_action.setEnabled(False)
         self.page_actions = []
-        for number, key in enumerate(PAGES, start=1):
-            action = self._action(PAGE_TITLES[key], lambda k=key: self.go_to(k), QKeySequence(f"Ctrl+{number}"))
+        for number, key in enumerate(self.page_keys, start=1):
+            action = self._action(self.page_title(key), lambda k=key: self.go_to(k), QKeySequence(f"Ctrl+{number}"))
             self.page_actions.append(action)
         self.theme_actions = QActionGroup(self)
         for name in theme.THEMES:
@@ -278,7 +277,7 @@ class MainWindow(QMainWindow):
         self._show_progress(False)
 
     @property
-    def setup_page(self) -> Any:
+    def setup_page(self) -> SetupPage:
         """The Setup page, built (and put in its place) on first use."""
         if self._setup_page is None:
             from assay.app.pages.setup import SetupPage
@@ -351,16 +350,15 @@ class MainWindow(QMainWindow):
         import PySide6.QtSvg  # noqa: F401  (what pyqtgraph loads of Qt, here: see _on_first_paint)
         import PySide6.QtTest  # noqa: F401
 
-        QThreadPool.globalInstance().start(partial(_import_quietly, RESULT_MODULES, self._results_imported))
+        modules = tuple(dict.fromkeys(module for page in self.analysis_pages.values() for module in page.plot_modules))
+        QThreadPool.globalInstance().start(partial(_import_quietly, (*WARM_MODULES, *modules), self._results_imported))
 
     def _prepare_pages(self) -> None:
         from assay.app import garbage
 
         garbage.freeze()  # what start-up imported lives as long as the app: out of the GUI thread's collections
-        for key in RESULT_PAGES:
-            prepare = getattr(self.pages[key], "prepare_steps", None)
-            if prepare is not None:
-                self.steps.add(f"prepare:{key}", prepare())
+        for key, page in self.analysis_pages.items():
+            self.steps.add(f"prepare:{key}", page.prepare_steps())
         self._prepared = True
 
     def is_warmed_up(self) -> bool:
@@ -369,8 +367,8 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         s = self.session
-        for key in RESULT_PAGES:
-            self.pages[key].run_requested.connect(self.run_audit)
+        for page in self._result_pages():
+            page.run_requested.connect(self.run_audit)
         self.overview_page.finding_activated.connect(self._on_finding_activated)
         s.config_changed.connect(lambda _config: self._update_files())
         s.file_changed.connect(lambda _path: (self._update_title(), self._update_files()))
@@ -391,7 +389,7 @@ class MainWindow(QMainWindow):
         page.export_available_changed.connect(self.export_action.setEnabled)
         page.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
-    def _on_report_settings_edited(self, config: Any) -> None:
+    def _on_report_settings_edited(self, config: AuditConfig) -> None:
         """The Report page changed [report]: the session and the Setup page (which saves) take the new config."""
         self.session.set_config(config)
         if self._setup_page is not None:
@@ -404,26 +402,30 @@ class MainWindow(QMainWindow):
 
     # -- navigation --------------------------------------------------------------------------
 
+    def page_title(self, key: str) -> str:
+        """The page's title in the page list and the View menu: an analysis' title is its spec's."""
+        return TITLES[key] if key in TITLES else self.analysis_pages[key].spec.title
+
     def go_to(self, page: str) -> None:
-        self.page_list.setCurrentRow(PAGES.index(page))
+        self.page_list.setCurrentRow(self.page_keys.index(page))
 
     def current_page(self) -> str:
-        return PAGES[self.stack.currentIndex()]
+        return self.page_keys[self.stack.currentIndex()]
 
-    def _on_finding_activated(self, finding: Any) -> None:
-        page = FINDING_PAGES.get(finding.analysis)
+    def _result_pages(self) -> list[OverviewPage | ResultPage | ReportPage]:
+        """The pages that show a report (show_result, clear): all but Setup."""
+        return [self.overview_page, *self.analysis_pages.values(), self.report_page]
+
+    def _on_finding_activated(self, finding: Finding) -> None:
+        """Open the page of the finding's analysis on what the finding is about; a finding of no analysis page
+        (the predictions, the schema) is shown in the status bar."""
+        page = self.analysis_pages.get(finding.analysis)
         if page is None:
             self.statusBar().showMessage(f"{finding.title}  ({finding.detail})" if finding.detail else finding.title,
                                          10_000)
             return
-        self.go_to(page)
-        target = self.pages[page]
-        if hasattr(target, "show_finding"):
-            target.show_finding(finding)
-        elif finding.column and hasattr(target, "select_column"):
-            target.select_column(finding.column)
-        elif finding.column and hasattr(target, "select_attribute"):
-            target.select_attribute(finding.column)
+        self.go_to(finding.analysis)
+        page.show_finding(finding)
 
     # -- files -------------------------------------------------------------------------------
 
@@ -450,8 +452,8 @@ class MainWindow(QMainWindow):
         self.setup_page.set_config(config)
         self._prestart_model(config)
         self._discard_shows()
-        for key in RESULT_PAGES:
-            self.pages[key].clear()
+        for page in self._result_pages():
+            page.clear()
         self.settings.add_recent_file(path)
         self.settings.last_folder = path.resolve().parent
         self.statusBar().showMessage(f"Opened {path}", 4000)
@@ -460,7 +462,7 @@ class MainWindow(QMainWindow):
             self.run_audit()
         return True
 
-    def _prestart_model(self, config: Any) -> None:
+    def _prestart_model(self, config: AuditConfig) -> None:
         """Start the audit's model process now (engine.isolation.process.prestart), so that its interpreter and
         imports are done when the user runs the audit. It opens no file until the run, after the trust checks.
         ASSAY_NO_PRESTART=1 turns it off (the app's tests, which open many audits they never run)."""
@@ -545,47 +547,47 @@ class MainWindow(QMainWindow):
         self.stage_label.setText("Starting the audit…")
         self._show_progress(True)
 
-    def _on_audit_progressed(self, event: Any) -> None:
+    def _on_audit_progressed(self, event: ProgressEvent) -> None:
         value = round(1000 * min(max(event.fraction, 0.0), 1.0))
         self.progress.setValue(max(value, self.progress.value()))  # never backwards within a run
         self.stage_label.setText(event.message or event.stage)
 
-    def _on_audit_finished(self, report: Any) -> None:
+    def _on_audit_finished(self, report: AuditReport) -> None:
         self._show_progress(False)
         self.go_to("overview")
         self._show_report(report)
         self.statusBar().showMessage(
             f"Audit finished: {report.verdict.upper()} in {report.provenance.duration_s:.1f} s", 6000)
-        if getattr(report, "model_error", None):  # the rest of the audit ran without the model: say so at once
+        if report.model_error:  # the rest of the audit ran without the model: say so at once
             self._error("The model failed; the rest of the audit ran without it",
                         f"{report.model_error}\n\nThe pages show what could be computed without the model; the "
                         f"setup is unchanged.")
 
-    def _show_report(self, report: Any) -> None:
+    def _show_report(self, report: AuditReport) -> None:
         """The Report page (light) and the Overview's verdict and findings show the report at once; the rest a step
         at a time, a few steps per turn of the event loop (app/steps.py), each page when opened if that is sooner:
         all at once kept the window frozen for half a second to two seconds."""
         self._discard_shows()
         self.report_page.show_result(report)
-        stepwise = [key for key in RESULT_PAGES if key not in ("overview", "report")]
-        for key in stepwise:
-            self.steps.add(key, self.pages[key].show_steps(report))
-        if self.current_page() in stepwise:  # the page in view first
-            self.steps.add(self.current_page(), self.pages[self.current_page()].show_steps(report), urgent=True)
+        for key, page in self.analysis_pages.items():
+            self.steps.add(key, page.show_steps(report))
+        if self.current_page() in self.analysis_pages:  # the page in view first
+            self.steps.add(self.current_page(), self.analysis_pages[self.current_page()].show_steps(report),
+                           urgent=True)
         self.steps.start("overview", self.overview_page.show_steps(report))  # the verdict and findings now
 
     def _discard_shows(self) -> None:
         """Forget the report the pages were still to show (not the plots they are building)."""
-        for key in RESULT_PAGES:
+        for key in ("overview", *self.analysis_pages):
             self.steps.discard(key)
 
     def result_pages_pending(self) -> bool:
         """Whether a page has still to show the last report (tests and benchmarks wait for this)."""
-        return any(self.steps.pending(key) for key in RESULT_PAGES)
+        return any(self.steps.pending(key) for key in ("overview", *self.analysis_pages))
 
     def _on_page_chosen(self, row: int) -> None:
-        if 0 <= row < len(PAGES):
-            self.steps.finish(PAGES[row])  # a page opened before its turn shows the report first
+        if 0 <= row < len(self.page_keys):
+            self.steps.finish(self.page_keys[row])  # a page opened before its turn shows the report first
         self.stack.setCurrentIndex(row)
 
     def _on_audit_failed(self, error: BaseException) -> None:
@@ -637,7 +639,7 @@ class MainWindow(QMainWindow):
         self.files_label.setText("   ·   ".join(parts) if parts else "No data chosen yet")
         self.files_label.setToolTip("\n".join(tips))
 
-    def show_preferences(self, page: str | None = None) -> Any:
+    def show_preferences(self, page: str | None = None) -> PreferencesDialog:
         """Edit > Preferences (Ctrl+,); returns the dialog (open, not modal-blocking; tests read it)."""
         from assay.app.preferences import PreferencesDialog
 

@@ -102,9 +102,7 @@ def _run(folder: Path, checks: _Checks) -> None:
     checks.ok(not failed, "every analysis ran", ", ".join(a.name for a in report.analyses))
     _wait(app, lambda: window.current_page() == "overview", 10, "the overview page")
 
-    from assay.app.main_window import PAGES
-
-    for page in PAGES:
+    for page in window.page_keys:
         window.go_to(page)
         app.processEvents()
         image = window.grab().toImage()

@@ -115,7 +115,7 @@ def machine() -> dict:
 
 
 def report(f: dict) -> str:
-    m, cost, share = f["median"], f["cost_s"], f["cost_share"]
+    m, share = f["median"], f["cost_share"]
     lines = [
         "# Model isolation: what it costs on the demo audit",
         "",

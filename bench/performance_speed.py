@@ -44,7 +44,7 @@ if str(ROOT) not in sys.path:
 
 from assay.engine import AuditConfig  # noqa: E402
 from assay.engine.performance.calculator import PerformanceCalculator  # noqa: E402
-from assay.engine.performance.results import CLASSIFICATION_METRICS  # noqa: E402
+from assay.engine.performance.metric_specs import names  # noqa: E402
 from assay.engine.predictions import PredictionSet  # noqa: E402
 from assay.engine.progress import drain  # noqa: E402
 from assay.engine.schema import infer_schema  # noqa: E402
@@ -160,7 +160,7 @@ def main() -> None:
     naive_total = point_seconds + per_resample * RESAMPLES
     print(f"  naive: point {point_seconds:.2f} s, {per_resample:.2f} s per resample (timed {naive_resamples}) "
           f"-> {naive_total:,.0f} s for {RESAMPLES:,} (extrapolated)", flush=True)
-    difference = max(abs(metrics[m][0] - naive_point[m]) for m in CLASSIFICATION_METRICS)
+    difference = max(abs(metrics[m][0] - naive_point[m]) for m in names("binary"))
     load_end = os.getloadavg()[0]
     figures = {
         "rows": rows, "distinct_scores": int(frame["score"].nunique()), "resamples": RESAMPLES, "seed": SEED,

@@ -155,7 +155,8 @@ def write_committed(folder: Path = BAD) -> None:
     ref, prod = good_frame(1), good_frame(2)
     ref.to_csv(folder / GOOD_REFERENCE, index=False)
     prod.to_csv(folder / GOOD_PRODUCTION, index=False)
-    text = lambda frame: frame.to_csv(index=False)
+    def text(frame):
+        return frame.to_csv(index=False)
 
     accented = ref.copy()
     accented["city"] = np.where(np.arange(len(ref)) % 2 == 0, "Zürich", "Besançon")

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from assay.app.models.table import Column, RecordTableModel
 from assay.app.theme import severity_colour
+from assay.engine.analyses import registry
 
 SEVERITY_ORDER = {"fail": 0, "warn": 1, "pass": 2}
-ANALYSIS_NAMES = {
-    "quality": "Data quality", "performance": "Performance", "drift": "Drift", "fairness": "Fairness",
-    "explanations": "Explanations", "predictions": "Predictions", "schema": "Schema",
-}
 
 
 def analysis_name(name: str) -> str:
-    return ANALYSIS_NAMES.get(name, name.replace("_", " ").capitalize())
+    """An analysis' title (the registry's); the stages that are no analysis ("predictions", "schema") by name."""
+    try:
+        return registry.spec_of(name).title
+    except KeyError:
+        return name.replace("_", " ").capitalize()
 
 
 class FindingsModel(RecordTableModel):

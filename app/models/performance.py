@@ -20,38 +20,30 @@ from PySide6.QtWidgets import QApplication
 
 from assay.app.models.table import Column, RecordTableModel
 from assay.app.theme import severity_colour
-from assay.engine.performance.results import METRIC_LABELS
+from assay.engine.performance.metric_specs import BIAS_SCALE, BY_NAME, METRICS
 
 DATASETS = ("reference", "production")
 NO_LABELS = "no labels"
 SMALL = "small"
-METRIC_NAMES = {**METRIC_LABELS, "positive_rate": "Predicted positive rate"}
-METRIC_TIPS = {
-    "accuracy": "Share of rows predicted correctly",
-    "balanced_accuracy": "Mean recall over the classes: accuracy that a rare class cannot hide behind",
-    "precision": "Share of the rows predicted as a class that truly are that class",
-    "recall": "Share of the rows of a class that the model finds",
-    "f1": "Harmonic mean of precision and recall",
-    "roc_auc": "Chance that a random positive row scores above a random negative one (0.5: no better than chance)",
-    "average_precision": "Area under the precision-recall curve (step-wise, as scikit-learn)",
-    "log_loss": "Mean negative log-likelihood of the true class: punishes confident mistakes",
-    "brier": "Mean squared difference between the predicted probability and the outcome",
-    "ece": "Expected calibration error: how far the scores are from the observed shares, averaged over score bins",
-    "mae": "Mean absolute error, in the target's units",
-    "rmse": "Root mean squared error, in the target's units: large errors weigh more",
-    "mape": "Mean absolute percentage error (rows whose target is near zero are left out)",
-    "median_ae": "Median absolute error, in the target's units: half the errors are smaller",
-    "r2": "Share of the target's variance the predictions explain (1 - SSE / SST)",
-    "mean_error": "Mean of prediction - target: positive when the model predicts too high",
-    "positive_rate": "Share of rows predicted positive",
-}
+POSITIVE_RATE = "positive_rate"  # the threshold sweep's share predicted positive: shown beside the metrics
+METRIC_NAMES = {m.name: m.label for m in METRICS} | {POSITIVE_RATE: "Predicted positive rate"}
+METRIC_TIPS = {m.name: m.description for m in METRICS} | {POSITIVE_RATE: "Share of rows predicted positive"}
 # the range a metric can take, which the over-time plot never passes (multiclass Brier reaches 2)
-BOUNDS = {m: (0.0, 1.0) for m in ("accuracy", "balanced_accuracy", "precision", "recall", "f1", "roc_auc",
-                                   "average_precision", "ece", "positive_rate")}
-BOUNDS |= {"log_loss": (0.0, None), "brier": (0.0, None), "mae": (0.0, None), "rmse": (0.0, None),
-           "median_ae": (0.0, None), "mape": (0.0, None), "r2": (None, 1.0)}
-PERCENT = {"mape"}  # shown as a percentage
-UNITS = {"mae", "rmse", "median_ae", "mean_error"}  # in the target's units
+BOUNDS = {m.name: m.bounds for m in METRICS} | {POSITIVE_RATE: (0.0, 1.0)}
+PERCENT = {m.name for m in METRICS if m.unit == "percent"}  # shown as a percentage
+UNITS = {m.name for m in METRICS if m.unit == "target"}  # in the target's units
+
+
+def judged_by_size(metric: str) -> bool:
+    """A signed metric best at 0 (the mean error): its limits and drops are on |value|."""
+    spec = BY_NAME.get(metric)
+    return spec is not None and spec.judged_by_size
+
+
+def relative_drop(metric: str) -> bool:
+    """Whether the policy measures the metric's drop relative to its reference value."""
+    spec = BY_NAME.get(metric)
+    return spec is not None and spec.drop == "relative"
 
 
 # -- formatting ------------------------------------------------------------------------------------
@@ -60,7 +52,7 @@ UNITS = {"mae", "rmse", "median_ae", "mean_error"}  # in the target's units
 def metric_name(name: str, task: str | None = None, positive: str | None = None) -> str:
     """'Precision (class 1)' for a binary task's headline precision; 'F1 (macro)' for multiclass."""
     base = METRIC_NAMES.get(name, name.replace("_", " ").capitalize())
-    if name in ("precision", "recall", "f1"):
+    if name in BY_NAME and BY_NAME[name].per_class:
         if task == "binary" and positive is not None:
             return f"{base} (class {positive})"
         if task == "multiclass":
@@ -70,9 +62,9 @@ def metric_name(name: str, task: str | None = None, positive: str | None = None)
 
 def metric_tip(name: str, higher_is_better: bool | None = None) -> str:
     tip = METRIC_TIPS.get(name, "")
-    if higher_is_better is not None and name != "mean_error":
+    if higher_is_better is not None and not judged_by_size(name):
         tip += ". Higher is better." if higher_is_better else ". Lower is better."
-    elif name == "mean_error":
+    elif judged_by_size(name):
         tip += ". Closer to 0 is better."
     return tip
 
@@ -148,13 +140,13 @@ def policy_text(result: Any, metric: str) -> str:
     if minimum is not None:
         parts.append(f"≥ {minimum:g}")
     if maximum is not None:
-        parts.append(("|bias| ≤ " if metric == "mean_error" else "≤ ") + f"{maximum:g}")
+        parts.append(("|bias| ≤ " if judged_by_size(metric) else "≤ ") + f"{maximum:g}")
     change = result.comparison.get(metric)
     allowed = change.allowed_drop if change is not None else (policy.get("max_drop_metrics") or {}).get(
         metric, policy.get("max_drop"))
     if allowed is not None:
-        relative = change.drop_scale == "relative" if change is not None else metric in ("mae", "rmse", "median_ae")
-        if metric == "mean_error" and relative:
+        relative = change.drop_scale == "relative" if change is not None else relative_drop(metric)
+        if judged_by_size(metric) and relative:
             parts.append(f"|bias| growth ≤ {allowed:.0%} of ref. MAE")
         elif relative:
             parts.append(f"drop ≤ {allowed:.0%} of ref.")
@@ -539,7 +531,7 @@ def policy_lines(result: Any, metric: str) -> list[tuple[float, str]]:
     if minimum is not None:
         lines.append((float(minimum), f"minimum {minimum:g}"))
     if maximum is not None:
-        if metric == "mean_error":
+        if judged_by_size(metric):
             lines += [(float(maximum), f"maximum |bias| {maximum:g}"), (-float(maximum), "")]
         else:
             lines.append((float(maximum), f"maximum {maximum:g}"))
@@ -554,15 +546,14 @@ def policy_lines(result: Any, metric: str) -> list[tuple[float, str]]:
     ref = reference.value
     higher = result.higher_is_better(metric)
     label = "largest allowed drop"
-    ref_mae = result.reference.metrics.get("mae")
-    ref_mae = ref_mae.value if ref_mae is not None and ref_mae.value else None
+    ref_scale = result.reference.metrics.get(BIAS_SCALE)
+    ref_scale = ref_scale.value if ref_scale is not None and ref_scale.value else None
     if change is not None:
         relative = change.drop_scale == "relative"
     else:  # as engine/performance/policy.py scales a drop
-        relative = (metric == "mean_error" and ref_mae is not None) or (metric in ("mae", "rmse", "median_ae")
-                                                                        and ref > 0)
-    if metric == "mean_error":
-        limit = abs(ref) + allowed * (ref_mae if relative and ref_mae else 1.0)
+        relative = (judged_by_size(metric) and ref_scale is not None) or (relative_drop(metric) and ref > 0)
+    if judged_by_size(metric):
+        limit = abs(ref) + allowed * (ref_scale if relative and ref_scale else 1.0)
         lines += [(limit, label), (-limit, "")]
     elif relative:
         lines.append((ref * (1 + allowed), label))

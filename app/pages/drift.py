@@ -6,24 +6,30 @@ first, with a sparkline over the chunks; the selected column's distributions, EC
 per chunk below), "Columns × chunks" (a heat map) and "Multivariate" (domain classifier and PCA
 reconstruction). "How this was tested" folds out the engine's methods text.
 
-`show_result(report)` shows `report.drift`; `select_column(name)` selects a column and
+A ResultPage (app/pages/result_page.py) for `report.drift`; `select_column(name)` selects a column and
 `show_finding(finding)` shows what a drift finding is about (the window calls it when a finding is
 clicked on the Overview). Nothing is computed here: every number is the engine's. The plots
 (pyqtgraph) are created on the first result.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedLayout, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from assay.app.models.drift import SPARK_WIDTH, DriftTableModel, SparklineDelegate, effect_text, p_text
 from assay.app.models.table import FilterProxyModel
-from assay.app.pages.common import (Card, EmptyState, FilterBox, fit_columns, methods_fold, muted_label, table_view,
-                              title_label, titled, vertical_split)
-from assay.app.steps import Once, Steps, drain
+from assay.app.pages.common import Card, FilterBox, fit_columns, muted_label, table_view, title_label, titled, vertical_split
+from assay.app.pages.result_page import ResultPage
+from assay.app.steps import Steps
 from assay.app.theme import severity_colour
+
+if TYPE_CHECKING:
+    from assay.app.settings import AppSettings
+    from assay.engine.config import ReportConfig
+    from assay.engine.drift.results import DriftResult
+    from assay.engine.results import AuditReport, Finding
 
 RULES = {"both": "corrected p-value below alpha and effect size at its minimum", "p_value": "corrected p-value only",
          "effect": "effect size only"}
@@ -32,19 +38,16 @@ MEASURED_ROWS = 60
 ROLES = {"prediction": "model prediction", "score": "model score", "target": "target"}
 
 
-class DriftPage(QWidget):
-    run_requested = Signal()
+class DriftPage(ResultPage):
+    name = "drift"
+    plot_modules = ("assay.app.plots.drift", "assay.app.plots.heatmap")
+    methods_title = "How this was tested"
+    methods_height = 180
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.report: Any = None
-        self.drift: Any = None
-        self.empty = EmptyState("Drift appears here after the audit has run.")
-        self.empty.run_requested.connect(self.run_requested)
-        self.unavailable = EmptyState("")
-        self.unavailable.button.hide()
-
-        self.subtitle = muted_label()
+    def __init__(self, settings: AppSettings | None = None, parent: QWidget | None = None, *,
+                 name: str | None = None) -> None:
+        super().__init__(settings, parent, name=name)
+        self.drift: DriftResult | None = None
         self.share_card, self.share_text = _text_card("Drifted columns")
         self.multivariate_card, self.multivariate_text = _text_card("Multivariate")
         for card in (self.share_card, self.multivariate_card):
@@ -60,8 +63,7 @@ class DriftPage(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
         self.filter = FilterBox(self.proxy, "Filter columns…")
 
-        # plots: built a step at a time ahead of any result (prepare_steps), or by the first result
-        self._plots = Once(self._plot_steps)
+        # plots: built by plot_steps
         self.distribution: Any = None
         self.ecdf: Any = None
         self.categories: Any = None
@@ -78,29 +80,12 @@ class DriftPage(QWidget):
         self.tabs.addTab(self.heat_tab, "Columns × chunks")
         self.tabs.addTab(self._multivariate_tab(), "Multivariate")
 
-        # a long "Not tested: …" line scrolls rather than pushing the page away
-        self.methods_button, self.methods_text, self.methods_box = methods_fold("How this was tested", 180)
-
         summary = QHBoxLayout()
         summary.setSpacing(12)
         summary.addWidget(self.share_card, 1)
         summary.addWidget(self.multivariate_card, 1)
-        results = QWidget()
-        layout = QVBoxLayout(results)
-        layout.setContentsMargins(18, 14, 18, 10)
-        layout.setSpacing(6)
-        layout.addWidget(title_label("Drift"))
-        layout.addWidget(self.subtitle)
-        layout.addSpacing(2)
-        layout.addLayout(summary)
-        layout.addWidget(self.tabs, 1)
-        layout.addWidget(self.methods_button, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addWidget(self.methods_box)
-
-        self._stack = QStackedLayout(self)
-        self._stack.addWidget(self.empty)
-        self._stack.addWidget(results)
-        self._stack.addWidget(self.unavailable)
+        self.body.addLayout(summary)
+        self.body.addWidget(self.tabs, 1)
 
     def _columns_tab(self) -> QWidget:
         table_box = QWidget()
@@ -155,11 +140,7 @@ class DriftPage(QWidget):
         layout.addWidget(self.multivariate_notes)
         return tab
 
-    def prepare_steps(self) -> Steps:
-        """Build the plots a step at a time (app/steps.py); nothing once built."""
-        return self._plots.steps()
-
-    def _plot_steps(self) -> Steps:
+    def plot_steps(self) -> Steps:
         """The plots, one per step (about 15 ms each)."""
         from assay.app.plots.drift import CategoryBars, ChunkSeriesPlot, DistributionPlot, EcdfPlot, ImportanceBars
         from assay.app.plots.heatmap import ChunkHeatMap
@@ -195,28 +176,26 @@ class DriftPage(QWidget):
 
     # -- showing -----------------------------------------------------------------------------
 
-    def show_result(self, report: Any) -> None:
-        drain(self.show_steps(report))
-
-    def show_steps(self, report: Any) -> Steps:
-        """Show `report` a step at a time (app/steps.py); `show_result` runs them all at once."""
-        self.report = report
-        drift = report.drift
+    @classmethod
+    def pdf_section(cls, report: AuditReport | None, settings: ReportConfig | None) -> str:
+        top = int(settings.top_columns) if settings is not None else 10
+        drift = report.drift if report is not None else None
+        if report is None:
+            return (f"every column in a table; charts for the {top} most drifted ([report] top_columns); the "
+                    "columns × chunks heat map; multivariate checks")
         if drift is None:
-            status = report.status_of("drift")
-            reason = status.reason if status is not None and status.reason else "the analysis did not run"
-            self.unavailable.label.setText(f"Drift was not measured: {reason}.")
-            self.drift = None
-            self.columns.set_records([])
-            self._stack.setCurrentWidget(self.unavailable)
-            return
+            return "the drift table, charts and heat map"
+        tested = sum(f.tested for f in drift.features)
+        return (f"every column in a table ({len(drift.features)}); charts for the {min(top, tested)} most drifted of "
+                f"{tested} tested; the columns × chunks heat map; multivariate checks")
+
+    def result_steps(self, report: AuditReport, drift: DriftResult) -> Steps:
         previous = self.selected_column()
-        yield from self._plots.steps()
         self.drift = drift
         self.subtitle.setText(_subtitle(drift))
         self.share_text.setText(_share_html(report, drift))
         self.multivariate_text.setText(_multivariate_summary(drift.multivariate))
-        self.methods_text.setText("<ul style='margin-left:-20px'>" + "".join(
+        self.set_methods("<ul style='margin-left:-20px'>" + "".join(
             f"<li>{_escape(line)}</li>" for line in drift.methods) + "</ul>")
         yield
         self.columns.set_result(drift)
@@ -232,16 +211,14 @@ class DriftPage(QWidget):
         yield
         self._show_multivariate(drift)
         yield
-        self._stack.setCurrentIndex(1)
+        self.show_results_view()
         self.detail.setVisible(bool(rows))
         if rows and not (previous and self.select_column(previous, focus=False)):
             self.select_column(rows[0].name, focus=False)
 
-    def clear(self) -> None:
-        self.report = None
+    def forget(self) -> None:
         self.drift = None
         self.columns.set_records([])
-        self._stack.setCurrentWidget(self.empty)
 
     def select_column(self, name: str, focus: bool = True) -> bool:
         """Select and reveal a column's row on the Columns tab (clearing a filter that hides it)."""
@@ -261,7 +238,7 @@ class DriftPage(QWidget):
             self.table.setFocus()
         return True
 
-    def show_finding(self, finding: Any) -> bool:
+    def show_finding(self, finding: Finding) -> bool:
         """Show what a drift finding is about: its column, or the Multivariate tab for a multivariate one."""
         if finding.column:
             return self.select_column(finding.column)
@@ -447,3 +424,5 @@ def _column_html(f: Any) -> str:
     return (f"{head} · <b>{_escape(f.method)}</b>: {measure} — {verdict}"
             f"<br><span style='font-size:small'>{_escape(f.method_reason)}</span>")
 
+
+PAGE = DriftPage

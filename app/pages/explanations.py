@@ -8,50 +8,53 @@ against its SHAP value, coloured by a second column), "Rows" (the explained rows
 the selected row's waterfall from the base value to its output) and "Attribution drift". The corner
 picker chooses whose explained rows the beeswarm, dependence and rows tabs show.
 
-`show_result(report)` shows `report.explanations` (or why it did not run); `select_column(name)` opens
+A ResultPage (app/pages/result_page.py) for `report.explanations`; `select_column(name)` opens
 the dependence plot of a column; `show_finding(finding)` shows what an explanations finding is about.
 Nothing is computed here beyond formatting and normalising colours; the plots (pyqtgraph) are created
 on the first result.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedLayout, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from assay.app.models import explanations as X
 from assay.app.models.table import FilterProxyModel
 from assay.app.pages import explanations_text as T
-from assay.app.pages.common import (Card, EmptyState, FilterBox, fit_columns, muted_label, tab_layout, table_view,
-                              title_label, titled)
+from assay.app.pages.common import Card, FilterBox, fit_columns, muted_label, tab_layout, table_view, titled
 from assay.app.pages.explanation_rows import ExplainedRowsPanel
-from assay.app.steps import Once, Steps, drain
+from assay.app.pages.result_page import ResultPage
+from assay.app.steps import Steps, drain
+
+if TYPE_CHECKING:
+    from assay.app.settings import AppSettings
+    from assay.engine.explain.results import ExplanationsResult
+    from assay.engine.results import AuditReport, Finding
 
 TOP_SWARM = 12  # columns in the beeswarm
 TABS = ("importance", "beeswarm", "dependence", "rows", "drift")
 ROW_TABS = {"beeswarm", "dependence", "rows"}  # tabs that show one dataset's explained rows
 
 
-class ExplanationsPage(QWidget):
-    run_requested = Signal()
+class ExplanationsPage(ResultPage):
+    name = "explanations"
+    plot_modules = ("assay.app.plots.explanations",)
+    empty_text = "{title} appear here after the audit has run."
+    not_run_text = "{title} were not computed: {reason}."
+    pdf_contents = "global importance reference against production, the SHAP beeswarm, attribution drift"
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.report: Any = None
-        self.explanations: Any = None
+    def __init__(self, settings: AppSettings | None = None, parent: QWidget | None = None, *,
+                 name: str | None = None) -> None:
+        super().__init__(settings, parent, name=name)
+        self.explanations: ExplanationsResult | None = None
         self._values: dict[tuple[str, str], X.ColumnValues] = {}  # (dataset, column) -> values, per result
-        self.empty = EmptyState("Explanations appear here after the audit has run.")
-        self.empty.run_requested.connect(self.run_requested)
-        self.unavailable = EmptyState("")
-        self.unavailable.button.hide()
-        self.subtitle = muted_label()
         self.explainer_card, self.explainer_text = _text_card("Explainer")
         self.check_card, self.check_text = _text_card("Cross-check")
         self.findings_card, self.findings_text = _text_card("Findings and notes")
-        # plots: built a step at a time ahead of any result (prepare_steps), or by the first result
-        self._plots = Once(self._plot_steps)
+        # plots: built by plot_steps
         self.importance: Any = None
         self.permutation: Any = None
         self.beeswarm: Any = None
@@ -84,20 +87,8 @@ class ExplanationsPage(QWidget):
         cards.addWidget(self.explainer_card, 1)
         cards.addWidget(self.check_card, 1)
         cards.addWidget(self.findings_card, 1)
-        results = QWidget()
-        layout = QVBoxLayout(results)
-        layout.setContentsMargins(18, 14, 18, 10)
-        layout.setSpacing(6)
-        layout.addWidget(title_label("Explanations"))
-        layout.addWidget(self.subtitle)
-        layout.addSpacing(2)
-        layout.addLayout(cards)
-        layout.addWidget(self.tabs, 1)
-
-        self._stack = QStackedLayout(self)
-        self._stack.addWidget(self.empty)
-        self._stack.addWidget(results)
-        self._stack.addWidget(self.unavailable)
+        self.body.addLayout(cards)
+        self.body.addWidget(self.tabs, 1)
 
     # -- building ----------------------------------------------------------------------------
 
@@ -160,11 +151,7 @@ class ExplanationsPage(QWidget):
         layout.addWidget(self.drift_view, 1)
         return tab
 
-    def prepare_steps(self) -> Steps:
-        """Build the plots a step at a time (app/steps.py); nothing once built."""
-        return self._plots.steps()
-
-    def _plot_steps(self) -> Steps:
+    def plot_steps(self) -> Steps:
         """The plots, one per step (about 15 ms each)."""
         from assay.app.plots.explanations import Beeswarm, DependencePlot, HorizontalBars
 
@@ -187,23 +174,9 @@ class ExplanationsPage(QWidget):
 
     # -- showing -----------------------------------------------------------------------------
 
-    def show_result(self, report: Any) -> None:
-        drain(self.show_steps(report))
-
-    def show_steps(self, report: Any) -> Steps:
-        """Show `report` a step at a time (app/steps.py); `show_result` runs them all at once."""
-        self.report = report
-        e = report.explanations
-        if e is None:
-            status = report.status_of("explanations")
-            reason = status.reason if status is not None and status.reason else "the analysis did not run"
-            self.unavailable.label.setText(f"Explanations were not computed: {reason}.")
-            self._forget()
-            self._stack.setCurrentWidget(self.unavailable)
-            return
+    def result_steps(self, report: AuditReport, e: ExplanationsResult) -> Steps:
         dataset, position = self.current_dataset(), self.selected_position()
         column, colour = self.column_box.currentText(), self.colour_box.currentText()
-        yield from self._plots.steps()
         self.explanations = e
         self._values = {}
         findings = report.findings_for("explanations")
@@ -229,15 +202,11 @@ class ExplanationsPage(QWidget):
             if column in ranked:
                 self.column_box.setCurrentText(column)
             self._default_colour(colour)
-        self._stack.setCurrentIndex(1)
+        self.show_results_view()
         yield from self._dataset_steps(position)
         self._on_tab_changed(self.tabs.currentIndex())
 
-    def clear(self) -> None:
-        self._forget()
-        self._stack.setCurrentWidget(self.empty)
-
-    def _forget(self) -> None:
+    def forget(self) -> None:
         self.explanations = None
         self._values = {}
         self.rows_panel.clear()
@@ -255,7 +224,7 @@ class ExplanationsPage(QWidget):
         self.tabs.setCurrentIndex(TABS.index("dependence"))
         return True
 
-    def show_finding(self, finding: Any) -> bool:
+    def show_finding(self, finding: Finding) -> bool:
         if self.explanations is None:
             return False
         if finding.column and self.select_column(finding.column):
@@ -422,3 +391,4 @@ def _text_card(title: str) -> tuple[Card, QLabel]:
     return card, text
 
 
+PAGE = ExplanationsPage

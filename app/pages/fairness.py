@@ -6,47 +6,47 @@ Beside it the policy's three rules with pass / fail. Tabs below: every rate per 
 the reference group (raw and adjusted p-values), the change since the reference, and proxies. "How this
 was computed" folds out the engine's methods text.
 
-`show_result(report)` shows `report.fairness`; `select_attribute(name)` picks an attribute (the Overview
-opens this page that way for a fairness finding). Nothing is computed here: every number is the
+A ResultPage (app/pages/result_page.py) for `report.fairness`; `select_attribute(name)` picks an attribute
+(`show_finding` does, for a fairness finding clicked on the Overview). Nothing is computed here: every number is the
 engine's. The plot (pyqtgraph) is created on the first result.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFrame, QHBoxLayout, QLabel, QRadioButton,
-                               QScrollArea, QStackedLayout, QTableView, QTabWidget, QVBoxLayout,
-                               QWidget)
+                               QScrollArea, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from assay.app.models import fairness as F
 from assay.app.models.table import FilterProxyModel
 from assay.app.pages import fairness_text as T
-from assay.app.pages.common import (Card, EmptyState, FilterBox, fit_columns, methods_fold, muted_label, table_view,
-                              title_label, vertical_split)
-from assay.app.steps import Steps, drain
+from assay.app.pages.common import Card, FilterBox, fit_columns, muted_label, table_view, title_label, vertical_split
+from assay.app.pages.result_page import ResultPage
+from assay.app.steps import Steps
 
+if TYPE_CHECKING:
+    from assay.app.settings import AppSettings
+    from assay.engine.fairness.results import FairnessResult
+    from assay.engine.results import AuditReport, Finding
 
 SHOW = {"both": ("reference", "production"), "reference": ("reference",), "production": ("production",)}
 SHOW_TEXT = {"both": "Both, side by side", "reference": "Reference", "production": "Production"}
-METHODS_HEIGHT = 170
 METRIC_ORDER = ("selection_rate", "tpr", "fpr", "base_rate", "accuracy", "fnr", "precision", "mean_prediction",
                 "mean_target", "mae")
 
 
-class FairnessPage(QWidget):
-    run_requested = Signal()
+class FairnessPage(ResultPage):
+    name = "fairness"
+    plot_modules = ("assay.app.plots.fairness",)
+    methods_title = "How this was computed"
+    pdf_contents = "group tables with intervals, disparity charts, the four-fifths rule, changes and proxies"
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.report: Any = None
-        self.fairness: Any = None
-        self.empty = EmptyState("Fairness appears here after the audit has run.")
-        self.empty.run_requested.connect(self.run_requested)
-        self.unavailable = EmptyState("")
-        self.unavailable.button.hide()
-        self.subtitle = muted_label()
-        self.plot: Any = None  # GroupBars, created on the first result (pyqtgraph loads then)
+    def __init__(self, settings: AppSettings | None = None, parent: QWidget | None = None, *,
+                 name: str | None = None) -> None:
+        super().__init__(settings, parent, name=name)
+        self.fairness: FairnessResult | None = None
+        self.plot: Any = None  # GroupBars, built by plot_steps (pyqtgraph loads then)
 
         self.attribute_box = QComboBox()
         self.attribute_box.setMinimumContentsLength(16)
@@ -124,10 +124,6 @@ class FairnessPage(QWidget):
 
         self.splitter = vertical_split(top, self.tabs, 3, 2)
 
-        self.methods_button, self.methods_text, self.methods_box = methods_fold("How this was computed",
-                                                                                METHODS_HEIGHT)
-        self.methods_button.toggled.connect(self._fit_methods)
-
         controls = QHBoxLayout()
         controls.setSpacing(8)
         controls.addWidget(QLabel("Attribute"))
@@ -140,23 +136,8 @@ class FairnessPage(QWidget):
         for button in self.show_buttons.values():
             controls.addWidget(button)
         controls.addStretch(1)
-
-        results = QWidget()
-        layout = QVBoxLayout(results)
-        layout.setContentsMargins(18, 14, 18, 10)
-        layout.setSpacing(6)
-        layout.addWidget(title_label("Fairness"))
-        layout.addWidget(self.subtitle)
-        layout.addSpacing(2)
-        layout.addLayout(controls)
-        layout.addWidget(self.splitter, 1)
-        layout.addWidget(self.methods_button, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addWidget(self.methods_box)
-
-        self._stack = QStackedLayout(self)
-        self._stack.addWidget(self.empty)
-        self._stack.addWidget(results)
-        self._stack.addWidget(self.unavailable)
+        self.body.addLayout(controls)
+        self.body.addWidget(self.splitter, 1)
 
     def _policy_card(self) -> Card:
         card = Card("Policy")
@@ -172,42 +153,27 @@ class FairnessPage(QWidget):
         card.body.addWidget(self.policy_caption)
         return card
 
-    def _ensure_plot(self) -> None:
-        if self.plot is None:
-            from assay.app.plots.fairness import GroupBars
-
-            self.plot = GroupBars()
-            self.plot.setMinimumHeight(230)
-            self._plot_layout.addWidget(self.plot, 1)
-            self.splitter.setSizes([430, 300])
-
     # -- showing -----------------------------------------------------------------------------
 
-    def prepare_steps(self) -> Steps:
-        """Build the plot (app/steps.py)."""
-        self._ensure_plot()
+    def plot_steps(self) -> Steps:
+        from assay.app.plots.fairness import GroupBars
+
+        self.plot = GroupBars()
+        self.plot.setMinimumHeight(230)
+        self._plot_layout.addWidget(self.plot, 1)
+        self.splitter.setSizes([430, 300])
         yield
 
-    def show_result(self, report: Any) -> None:
-        drain(self.show_steps(report))
-
-    def show_steps(self, report: Any) -> Steps:
-        """Show `report` a step at a time (app/steps.py); `show_result` runs them all at once."""
-        self.report = report
+    def result_of(self, report: AuditReport) -> FairnessResult | None:
+        """The result, when it measured a sensitive column in either dataset."""
         fairness = report.fairness
-        if fairness is None or not (fairness.reference or fairness.production):
-            status = report.status_of("fairness")
-            reason = status.reason if status is not None and status.reason else "the analysis did not run"
-            self.unavailable.label.setText(f"Fairness was not measured: {reason}.")
-            self.fairness = None
-            self._stack.setCurrentWidget(self.unavailable)
-            return
+        return fairness if fairness is not None and (fairness.reference or fairness.production) else None
+
+    def result_steps(self, report: AuditReport, fairness: FairnessResult) -> Steps:
         previous = self.attribute_box.currentText()
-        self._ensure_plot()
-        yield
         self.fairness = fairness
         self.subtitle.setText(T.subtitle(fairness))
-        self.methods_text.setText(T.methods_html(fairness.methods))
+        self.set_methods(T.methods_html(fairness.methods))
         self._show_proxies()
         yield
         names = list(dict.fromkeys([*fairness.reference, *fairness.production]))
@@ -218,15 +184,17 @@ class FairnessPage(QWidget):
                 self.attribute_box.setItemData(self.attribute_box.count() - 1, T.attribute_tip(name),
                                                Qt.ItemDataRole.ToolTipRole)
             self.attribute_box.setCurrentIndex(names.index(previous) if previous in names else 0)
-        self._stack.setCurrentIndex(1)
+        self.show_results_view()
         self._on_attribute_changed()
 
-    def clear(self) -> None:
-        self.report = None
+    def forget(self) -> None:
         self.fairness = None
         for model in (self.rates, self.versus, self.changes, self.proxies, self.policy):
             model.set_records([])
-        self._stack.setCurrentWidget(self.empty)
+
+    def show_finding(self, finding: Finding) -> bool:
+        """A fairness finding about a sensitive column (or an intersection) shows that attribute."""
+        return bool(finding.column) and self.select_attribute(finding.column)
 
     def select_attribute(self, name: str) -> bool:
         """Show a sensitive column or intersection ('A & B'); False if the result has no such attribute."""
@@ -398,16 +366,6 @@ class FairnessPage(QWidget):
         self.proxies_caption.setText(text)
         self.tabs.setTabText(3, f"Proxies ({len(f.proxies)})")
 
-    def _fit_methods(self, *_: Any) -> None:
-        """The methods as tall as their text (at most METHODS_HEIGHT, then they scroll): no empty band."""
-        if self.methods_box.isVisible():
-            width = self.methods_box.viewport().width() or self.width() - 40
-            self.methods_box.setFixedHeight(min(self.methods_text.heightForWidth(width) + 6, METHODS_HEIGHT))
-
-    def resizeEvent(self, event: Any) -> None:
-        super().resizeEvent(event)
-        self._fit_methods()
-
 
 # -- pieces ------------------------------------------------------------------------------------
 
@@ -455,3 +413,4 @@ def _tab(view: QTableView, caption: QLabel, filter_box: FilterBox | None = None)
     return tab
 
 
+PAGE = FairnessPage

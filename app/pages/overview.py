@@ -4,7 +4,7 @@ Clicking a finding emits `finding_activated(finding)`; the window opens the page
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QStackedLayout, QVBoxLayout, QWidget)
@@ -14,6 +14,9 @@ from assay.app.models.table import RECORD_ROLE, FilterProxyModel
 from assay.app.pages.common import EmptyState, FilterBox, muted_label, table_view, title_label
 from assay.app.steps import Steps, drain
 from assay.app.theme import SEVERITY_FILL, SEVERITY_ON_FILL
+
+if TYPE_CHECKING:
+    from assay.engine.results import AuditReport, Finding
 
 VERDICT_TEXT = {
     "pass": "No finding failed and there are no warnings.",
@@ -28,7 +31,7 @@ class OverviewPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.report: Any = None
+        self.report: AuditReport | None = None
         self.empty = EmptyState("No audit has run yet.\nChoose the data on the Setup page, then run the audit.")
         self.empty.run_requested.connect(self.run_requested)
 
@@ -93,10 +96,10 @@ class OverviewPage(QWidget):
 
     # -- showing -----------------------------------------------------------------------------
 
-    def show_result(self, report: Any) -> None:
+    def show_result(self, report: AuditReport) -> None:
         drain(self.show_steps(report))
 
-    def show_steps(self, report: Any) -> Steps:
+    def show_steps(self, report: AuditReport) -> Steps:
         """Show `report` in two steps (app/steps.py): the verdict and the findings, then the analyses."""
         self.report = report
         self.title.setText(report.title or "Model audit")
@@ -150,7 +153,7 @@ class OverviewPage(QWidget):
         self.analyses.set_records([])
         self._stack.setCurrentIndex(0)
 
-    def visible_findings(self) -> list[Any]:
+    def visible_findings(self) -> list[Finding]:
         """The findings in the order shown (after sorting and filtering)."""
         proxy = self.findings_proxy
         return [proxy.index(row, 0).data(RECORD_ROLE) for row in range(proxy.rowCount())]
@@ -165,7 +168,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _run_line(report: Any) -> str:
+def _run_line(report: AuditReport) -> str:
     """Two lines: what was audited, and when."""
     p = report.provenance
     parts = []

@@ -9,30 +9,34 @@ production overlaid), "Confusion matrix", "Threshold" (binary: metrics against t
 "Residuals" (regression), "Per class" and "Predictions" (what the model predicted, labels or not).
 When production has no labels the page says so plainly and shows the reference and the predictions.
 
-`show_result(report)` shows `report.performance`; `select_metric(name)`, `select_segment_column(name)`
+A ResultPage (app/pages/result_page.py) for `report.performance`; `select_metric(name)`, `select_segment_column(name)`
 and `show_finding(finding)` are how other parts of the window point at something. Nothing is computed
 here: switching metric, class or segment column only redraws what the engine measured. The plots
 (pyqtgraph) are created on the first result. Choices (tab, metric, segment column) are remembered.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QSplitter, QStackedLayout,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSignalBlocker, Qt, QTimer
+from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QSplitter, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from assay.app.models import performance as P
 from assay.app.models.table import FilterProxyModel
 from assay.app.pages import performance_text as T
-from assay.app.pages.common import (Card, EmptyState, fit_columns, methods_fold, muted_label, tab_layout, table_view,
-                              title_label, titled, vertical_split)
-from assay.app.steps import Once, Steps, drain
+from assay.app.pages.common import Card, fit_columns, muted_label, tab_layout, table_view, titled, vertical_split
+from assay.app.pages.result_page import ResultPage
+from assay.app.steps import Steps
+
+if TYPE_CHECKING:
+    from assay.app.settings import AppSettings
+    from assay.engine.performance.results import PerformanceResult
+    from assay.engine.results import AuditReport, Finding
 
 TABS = ("time", "segments", "curves", "confusion", "threshold", "residuals", "classes", "predictions")
 TAB_TITLES = {"time": "Over time", "segments": "Segments", "curves": "Curves", "confusion": "Confusion matrix",
               "threshold": "Threshold", "residuals": "Residuals", "classes": "Per class", "predictions": "Predictions"}
-METHODS_HEIGHT = 170
 SIDE_WIDTH = 380
 SHORT_PAGE = 700  # a page shorter than this shows four rows of the metric table (it scrolls)
 MIN_SUMMARY_HEIGHT = 230  # the summary gets at least this much height when it has that much to say
@@ -40,30 +44,27 @@ MIN_SUMMARY_WIDTH = 232
 RESULT_COLUMN = 5  # of the metric table: it stretches
 
 
-class PerformancePage(QWidget):
-    run_requested = Signal()
+class PerformancePage(ResultPage):
+    name = "performance"
+    plot_modules = ("assay.app.plots.performance",)
+    methods_title = "How this was computed"
+    pdf_contents = "metrics with intervals, reference against production; curves; metrics over time; worst segments"
 
-    def __init__(self, settings: Any = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, settings: AppSettings | None = None, parent: QWidget | None = None, *,
+                 name: str | None = None) -> None:
         if settings is None:
             from assay.app.settings import AppSettings
 
             settings = AppSettings()
-        self.settings = settings
-        self.report: Any = None
-        self.result: Any = None
-        self.empty = EmptyState("Performance appears here after the audit has run.")
-        self.empty.run_requested.connect(self.run_requested)
-        self.unavailable = EmptyState("")
-        self.unavailable.button.hide()
-        self.subtitle = muted_label()
+        super().__init__(settings, parent, name=name)
+        self.settings: AppSettings = settings
+        self.result: PerformanceResult | None = None
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setTextFormat(Qt.TextFormat.RichText)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        # plots: built a step at a time ahead of any result (prepare_steps), or by the first result
-        self._plots = Once(self._plot_steps)
+        # plots: built by plot_steps
         self.over_time: Any = None
         self.roc: Any = None
         self.pr: Any = None
@@ -137,27 +138,8 @@ class PerformancePage(QWidget):
         top_layout.addWidget(table_box, 1)
         top_layout.addWidget(self.summary_box, 0)
         self.splitter = vertical_split(top, self.tabs, 0, 1)
-
-        self.methods_button, self.methods_text, self.methods_box = methods_fold("How this was computed",
-                                                                                METHODS_HEIGHT)
-        self.methods_button.toggled.connect(self._fit_methods)
-
-        results = QWidget()
-        layout = QVBoxLayout(results)
-        layout.setContentsMargins(18, 14, 18, 10)
-        layout.setSpacing(6)
-        layout.addWidget(title_label("Performance"))
-        layout.addWidget(self.subtitle)
-        layout.addWidget(self.banner)
-        layout.addSpacing(2)
-        layout.addWidget(self.splitter, 1)
-        layout.addWidget(self.methods_button, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addWidget(self.methods_box)
-
-        self._stack = QStackedLayout(self)
-        self._stack.addWidget(self.empty)
-        self._stack.addWidget(results)
-        self._stack.addWidget(self.unavailable)
+        self.body.addWidget(self.banner)
+        self.body.addWidget(self.splitter, 1)
 
     # -- building ----------------------------------------------------------------------------
 
@@ -291,11 +273,7 @@ class PerformancePage(QWidget):
         layout.addLayout(self.predictions_row, 1)
         return tab
 
-    def prepare_steps(self) -> Steps:
-        """Build the plots a step at a time (app/steps.py); nothing once built."""
-        return self._plots.steps()
-
-    def _plot_steps(self) -> Steps:
+    def plot_steps(self) -> Steps:
         """The thirteen plots, one per step (about 15 ms each)."""
         from assay.app.plots import performance as G
 
@@ -351,21 +329,7 @@ class PerformancePage(QWidget):
 
     # -- showing -----------------------------------------------------------------------------
 
-    def show_result(self, report: Any) -> None:
-        drain(self.show_steps(report))
-
-    def show_steps(self, report: Any) -> Steps:
-        """Show `report` a step at a time (app/steps.py); `show_result` runs them all at once."""
-        self.report = report
-        result = report.performance
-        if result is None:
-            status = report.status_of("performance")
-            reason = status.reason if status is not None and status.reason else "the analysis did not run"
-            self.unavailable.label.setText(f"Performance was not measured: {reason}.")
-            self.result = None
-            self._stack.setCurrentWidget(self.unavailable)
-            return
-        yield from self._plots.steps()
+    def result_steps(self, report: AuditReport, result: PerformanceResult) -> Steps:
         self.result = result
         findings = report.findings_for("performance")
         self.subtitle.setText(T.subtitle(result))
@@ -373,7 +337,7 @@ class PerformancePage(QWidget):
         self.banner.setText(text)
         self.banner.setVisible(bool(text))
         self.summary.setText(T.summary_html(result, findings))
-        self.methods_text.setText(T.methods_html(result))
+        self.set_methods(T.methods_html(result))
         self.metrics.set_result(result, findings)
         fit_columns(self.metrics_view, maximum=300)
         self._fit_metrics_table()
@@ -382,7 +346,7 @@ class PerformancePage(QWidget):
         self._set_tabs_visible()
         self._fill_segment_box()
         self._fill_class_box()
-        self._stack.setCurrentIndex(1)
+        self.show_results_view()
         yield
         for show in (self._show_confusion, self._show_threshold, self._show_residuals, self._show_classes,
                      self._show_predictions):
@@ -402,12 +366,10 @@ class PerformancePage(QWidget):
         if self.result is not None:
             self._fit_metrics_table()
 
-    def clear(self) -> None:
-        self.report = None
+    def forget(self) -> None:
         self.result = None
         for model in (self.metrics, self.chunks, self.classes):
             model.set_records([])
-        self._stack.setCurrentWidget(self.empty)
 
     # -- public choices ------------------------------------------------------------------------
 
@@ -453,7 +415,7 @@ class PerformancePage(QWidget):
     def visible_tabs(self) -> list[str]:
         return [key for i, key in enumerate(TABS) if self.tabs.isTabVisible(i)]
 
-    def show_finding(self, finding: Any) -> bool:
+    def show_finding(self, finding: Finding) -> bool:
         """A metric's finding shows that metric over time; 'no labels' shows the predictions."""
         if self.result is None:
             return False
@@ -824,14 +786,8 @@ class PerformancePage(QWidget):
         if 0 <= index < len(TABS) and self.result is not None:
             self.settings.set_choice("performance/tab", TABS[index])
 
-    def _fit_methods(self, *_: Any) -> None:
-        if self.methods_box.isVisible():
-            width = self.methods_box.viewport().width() or self.width() - 40
-            self.methods_box.setFixedHeight(min(self.methods_text.heightForWidth(width) + 6, METHODS_HEIGHT))
-
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
-        self._fit_methods()
         self._refit()
 
     def showEvent(self, event: Any) -> None:
@@ -887,3 +843,4 @@ def _engine_order(view: Any, proxy: FilterProxyModel) -> None:
     view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
 
 
+PAGE = PerformancePage

@@ -1,33 +1,36 @@
 """Data quality: schema differences, duplicates, a sortable and filterable table of every column,
 and a bar plot of the missing share per column (reference vs production).
 
-`show_result(report)` shows `report.quality`; `select_column(name)` selects a column's row
-(the Overview opens this page that way for a quality finding). Nothing is computed here.
+A ResultPage (app/pages/result_page.py) for `report.quality`; `select_column(name)` selects a column's row
+(`show_finding` does, for a quality finding clicked on the Overview). Nothing is computed here.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget)
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from assay.app.models.quality import ColumnQualityModel, percent
 from assay.app.models.table import FilterProxyModel
-from assay.app.pages.common import (Card, EmptyState, FilterBox, fit_columns, muted_label, table_view, title_label,
-                              vertical_split)
-from assay.app.steps import Steps, drain
+from assay.app.pages.common import Card, FilterBox, fit_columns, table_view, title_label, vertical_split
+from assay.app.pages.result_page import ResultPage
+from assay.app.steps import Steps
+
+if TYPE_CHECKING:
+    from assay.app.settings import AppSettings
+    from assay.engine.quality.results import QualityResult
+    from assay.engine.results import AuditReport, Finding
 
 
-class QualityPage(QWidget):
-    run_requested = Signal()
+class QualityPage(ResultPage):
+    name = "quality"
+    plot_modules = ("assay.app.plots.missing",)
+    pdf_contents = "missing values, ranges, unseen categories and duplicates for every column"
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.report: Any = None
-        self.empty = EmptyState("Data quality appears here after the audit has run.")
-        self.empty.run_requested.connect(self.run_requested)
-
-        self.subtitle = muted_label()
+    def __init__(self, settings: AppSettings | None = None, parent: QWidget | None = None, *,
+                 name: str | None = None) -> None:
+        super().__init__(settings, parent, name=name)
         self.schema_card = Card("Schema differences")
         self.schema_text = _body_label()
         self.schema_card.body.addWidget(self.schema_text)
@@ -42,7 +45,7 @@ class QualityPage(QWidget):
         self.proxy.setSourceModel(self.columns)
         self.table = table_view(self.proxy)
         self.filter = FilterBox(self.proxy, "Filter columns (name, kind, role, status…)")
-        self.plot: Any = None  # MissingShareBars, created on the first result (pyqtgraph loads then)
+        self.plot: Any = None  # MissingShareBars, built by plot_steps (pyqtgraph loads then)
         self._plot_box = QWidget()
         self._plot_layout = QVBoxLayout(self._plot_box)
         self._plot_layout.setContentsMargins(0, 0, 0, 0)
@@ -73,43 +76,21 @@ class QualityPage(QWidget):
 
         # the summary (cards and plot) above, the table of every column below; the user can resize
         self.splitter = vertical_split(top, table_box, 0, 1)
-
-        results = QWidget()
-        layout = QVBoxLayout(results)
-        layout.setContentsMargins(18, 14, 18, 14)
-        layout.setSpacing(6)
-        layout.addWidget(title_label("Data quality"))
-        layout.addWidget(self.subtitle)
-        layout.addSpacing(4)
-        layout.addWidget(self.splitter, 1)
-
-        self.unavailable = EmptyState("")
-        self.unavailable.button.hide()
-        self._stack = QStackedLayout(self)
-        self._stack.addWidget(self.empty)
-        self._stack.addWidget(results)
-        self._stack.addWidget(self.unavailable)
+        self.body.addSpacing(2)
+        self.body.addWidget(self.splitter, 1)
 
     # -- showing -----------------------------------------------------------------------------
 
-    def prepare_steps(self) -> Steps:
-        """Build the plot (app/steps.py)."""
-        self._ensure_plot()
+    def plot_steps(self) -> Steps:
+        from assay.app.plots.missing import MissingShareBars
+
+        self.plot = MissingShareBars()
+        self.plot.setMinimumHeight(200)
+        self._plot_layout.addWidget(self.plot, 1)
+        self.splitter.setSizes([300, 500])
         yield
 
-    def show_result(self, report: Any) -> None:
-        drain(self.show_steps(report))
-
-    def show_steps(self, report: Any) -> Steps:
-        """Show `report` a step at a time (app/steps.py); `show_result` runs them all at once."""
-        self.report = report
-        quality = report.quality
-        if quality is None:
-            status = report.status_of("quality")
-            reason = status.reason if status is not None and status.reason else "the analysis did not run"
-            self.unavailable.label.setText(f"Data quality was not measured: {reason}.")
-            self._stack.setCurrentWidget(self.unavailable)
-            return
+    def result_steps(self, report: AuditReport, quality: QualityResult) -> Steps:
         self.subtitle.setText(f"{quality.rows_reference:,} reference rows · {quality.rows_production:,} production "
                               f"rows · {len(quality.columns)} columns")
         self.schema_text.setText(_schema_html(quality))
@@ -120,15 +101,15 @@ class QualityPage(QWidget):
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         fit_columns(self.table)
         yield
-        self._ensure_plot()
         self.plot.set_columns([c.name for c in quality.columns], [c.missing_reference for c in quality.columns],
                               [c.missing_production for c in quality.columns])
-        self._stack.setCurrentIndex(1)
 
-    def clear(self) -> None:
-        self.report = None
+    def forget(self) -> None:
         self.columns.set_records([])
-        self._stack.setCurrentWidget(self.empty)
+
+    def show_finding(self, finding: Finding) -> bool:
+        """A quality finding about a column selects the column's row."""
+        return bool(finding.column) and self.select_column(finding.column)
 
     def select_column(self, name: str) -> bool:
         """Select and reveal a column's row (clearing a filter that hides it). False if unknown."""
@@ -152,15 +133,6 @@ class QualityPage(QWidget):
             return None
         return self.columns.record(self.proxy.mapToSource(rows[0]).row()).name
 
-    def _ensure_plot(self) -> None:
-        if self.plot is None:
-            from assay.app.plots.missing import MissingShareBars
-
-            self.plot = MissingShareBars()
-            self.plot.setMinimumHeight(200)
-            self._plot_layout.addWidget(self.plot, 1)
-            self.splitter.setSizes([300, 500])
-
 
 def _body_label() -> QLabel:
     label = QLabel()
@@ -182,7 +154,7 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _schema_html(quality: Any) -> str:
+def _schema_html(quality: QualityResult) -> str:
     changed = [c for c in quality.columns if c.kind_production]
     mixed = [c.name for c in quality.columns if c.mixed_types]
     rows = [
@@ -196,7 +168,7 @@ def _schema_html(quality: Any) -> str:
     return _table_html(rows)
 
 
-def _duplicates_html(quality: Any) -> str:
+def _duplicates_html(quality: QualityResult) -> str:
     rows = []
     for label, n, total in (("Reference", quality.duplicates_reference, quality.rows_reference),
                             ("Production", quality.duplicates_production, quality.rows_production)):
@@ -208,3 +180,6 @@ def _duplicates_html(quality: Any) -> str:
 def _table_html(rows: list[tuple[str, str]]) -> str:
     cells = "".join(f"<tr><td style='padding-right:14px'><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
     return f"<table cellspacing='0' cellpadding='1'>{cells}</table>"
+
+
+PAGE = QualityPage

@@ -15,7 +15,7 @@ import dataclasses
 import re
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -25,6 +25,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormL
 
 from assay.app.pages.common import Card, muted_label, title_label
 from assay.app.theme import severity_colour
+from assay.engine.analyses import registry
+
+if TYPE_CHECKING:
+    from assay.app.settings import AppSettings
+    from assay.engine.config import AuditConfig, ReportConfig
+    from assay.engine.results import AuditReport
 
 PDF_FILTER = "PDF files (*.pdf);;All files (*)"
 PAGE_SIZES = (("A4", "A4 (210 × 297 mm)"), ("letter", "US Letter (8.5 × 11 in)"))
@@ -55,11 +61,11 @@ class ReportPage(QWidget):
     export_finished = Signal(object)  # Path of the PDF written
     message = Signal(str)  # a line for the window's status bar
 
-    def __init__(self, settings: Any = None, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: AppSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings  # AppSettings: the folder the last PDF went to
-        self.report: Any = None
-        self.config: Any = None  # the session's AuditConfig; its [report] section is what the form shows
+        self.report: AuditReport | None = None
+        self.config: AuditConfig | None = None  # the session's AuditConfig; its [report] section is what the form shows
         self.last_export: Path | None = None
         self.done_box: QMessageBox | None = None  # the "report written" box (tests read it)
         self.last_error: QMessageBox | None = None
@@ -208,7 +214,7 @@ class ReportPage(QWidget):
 
     # -- what the window calls -----------------------------------------------------------------
 
-    def set_config(self, config: Any) -> None:
+    def set_config(self, config: AuditConfig) -> None:
         """Show the [report] settings of the session's configuration (no edit is reported)."""
         self.config = config
         report = config.report
@@ -227,7 +233,7 @@ class ReportPage(QWidget):
             self._showing = False
         self._fill_sections()
 
-    def show_result(self, report: Any) -> None:
+    def show_result(self, report: AuditReport) -> None:
         from assay.engine.report import report_id
 
         self.report = report
@@ -251,7 +257,7 @@ class ReportPage(QWidget):
 
     # -- settings --------------------------------------------------------------------------------
 
-    def report_settings(self) -> Any:
+    def report_settings(self) -> ReportConfig:
         """The [report] settings as the form shows them (ReportConfig)."""
         from assay.engine.config import ReportConfig
 
@@ -513,9 +519,12 @@ def pdf_page_count(path: Path) -> int:
         return 0
 
 
-def section_rows(report: Any, settings: Any, config: Any) -> list[tuple[str, str, str | None, str]]:
-    """(section, state, severity for the state's colour, what it shows) for every section of the PDF."""
-    top = int(settings.top_columns) if settings is not None else 10
+def section_rows(report: AuditReport | None, settings: ReportConfig | None,
+                 config: AuditConfig | None) -> list[tuple[str, str, str | None, str]]:
+    """(section, state, severity for the state's colour, what it shows) for every section of the PDF: one per
+    analysis in the registry, what it shows from its page class (ResultPage.pdf_section)."""
+    from assay.app.pages.result_page import page_class
+
     prepared = (settings.prepared_by if settings is not None else "") or (config.audit.auditor if config else "")
     reviewed = settings.reviewed_by if settings is not None else ""
     size = dict(PAGE_SIZES).get(settings.page_size if settings is not None else "A4", "A4")
@@ -544,16 +553,9 @@ def section_rows(report: Any, settings: Any, config: Any) -> list[tuple[str, str
         inputs = len(report.provenance.inputs)
         columns = len(report.schema.columns)
         scope_state = f"{inputs} input{'s' if inputs != 1 else ''}, {columns} columns"
-        drift = report.drift
-        tested = sum(f.tested for f in drift.features) if drift is not None else 0
-        drift_detail = (f"every column in a table ({len(drift.features)}); charts for the {min(top, tested)} most "
-                        f"drifted of {tested} tested; the columns × chunks heat map; multivariate checks"
-                        if drift is not None else "the drift table, charts and heat map")
     else:
         verdict, summary_state, scope_state = None, "after the audit", "after the audit"
         summary_detail = "the verdict and every finding, one line each, linked to its section"
-        drift_detail = (f"every column in a table; charts for the {top} most drifted ([report] top_columns); the "
-                        "columns × chunks heat map; multivariate checks")
     rows.append(("Cover and contents", size, None,
                  "title, model, audit date, auditor and organisation, the verdict; the table of contents with page "
                  "numbers; bookmarks for every section"))
@@ -561,15 +563,8 @@ def section_rows(report: Any, settings: Any, config: Any) -> list[tuple[str, str
     rows.append(("Scope and provenance", scope_state, None,
                  "every input's path, SHA-256, rows, columns and time range; the model and its parameters; software "
                  "versions; the full audit configuration; the seed and the report id"))
-    rows.append(("Data quality", *analysis("quality"),
-                 "missing values, ranges, unseen categories and duplicates for every column"))
-    rows.append(("Performance", *analysis("performance"),
-                 "metrics with intervals, reference against production; curves; metrics over time; worst segments"))
-    rows.append(("Drift", *analysis("drift"), drift_detail))
-    rows.append(("Fairness", *analysis("fairness"),
-                 "group tables with intervals, disparity charts, the four-fifths rule, changes and proxies"))
-    rows.append(("Explanations", *analysis("explanations"),
-                 "global importance reference against production, the SHAP beeswarm, attribution drift"))
+    for spec in registry.ANALYSES:
+        rows.append((spec.title, *analysis(spec.name), page_class(spec.name).pdf_section(report, settings)))
     rows.append(("Methodology", "", None,
                  "every test and threshold used, the automatic choices and why, sample sizes, known limitations"))
     rows.append(("Sign-off", "", None,

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QGraphicsPathItem, QToolTip
 from assay.app.plots.heatmap import DARK_MAP, LIGHT_MAP
 from assay.app.plots.themed import ChunkAxis, ThemedPlot, short, with_alpha
 from assay.app.theme import is_dark, series_colour, severity_colour
+from assay.engine.performance.metric_specs import METRICS
 
 DATASETS = ("reference", "production")
 HOVER_PX = 14  # a point within this many pixels of the pointer is hovered
@@ -38,8 +39,7 @@ SWEEP_COLOURS = {
     "precision": ("#d55e00", "#ff8c42"), "recall": ("#cc79a7", "#e6a0c8"), "f1": ("#1d1d1d", "#f0f0f0"),
     "positive_rate": ("#e69f00", "#f5c04a"),
 }
-SWEEP_NAMES = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "precision": "precision",
-               "recall": "recall", "f1": "F1", "positive_rate": "predicted positive rate"}
+SWEEP_NAMES = {m.name: m.in_sentence for m in METRICS} | {"positive_rate": "predicted positive rate"}
 
 
 def _floats(values: Sequence[float | None]) -> np.ndarray:

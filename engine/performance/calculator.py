@@ -19,20 +19,16 @@ from assay.engine.performance import bootstrap as B
 from assay.engine.performance import curves as V
 from assay.engine.performance import metrics as M
 from assay.engine.performance.inputs import Prepared, prepare_classification, prepare_regression, task_classes
+from assay.engine.performance.metric_specs import BY_NAME, of_task
 from assay.engine.performance.policy import compare, is_drop
-from assay.engine.performance.results import (CLASSIFICATION_METRICS, HIGHER_IS_BETTER, NO_LABELS,
-                                        NO_PREDICTIONS, OK, REGRESSION_METRICS, SCORE_METRICS, SMALL,
-                                        ChunkPerformance, ClassMetrics, ConfusionMatrix, DatasetPerformance,
-                                        MetricValue, PerformanceResult, SegmentColumn, SegmentPerformance)
+from assay.engine.performance.results import (NO_LABELS, NO_PREDICTIONS, OK, SMALL, ChunkPerformance,
+                                              ClassMetrics, ConfusionMatrix, DatasetPerformance, MetricValue,
+                                              PerformanceResult, SegmentColumn, SegmentPerformance)
 from assay.engine.predictions import PredictionSet
 from assay.engine.schema import ColumnKind, ColumnRole, Schema
 
 CHUNK_RESAMPLES = 200  # per chunk and per segment, at most
 OTHER = "other"
-UPPER = {"accuracy": 1, "balanced_accuracy": 1, "precision": 1, "recall": 1, "f1": 1, "roc_auc": 1,
-         "average_precision": 1, "ece": 1, "r2": 1}
-NON_NEGATIVE = {"accuracy", "balanced_accuracy", "precision", "recall", "f1", "roc_auc", "average_precision",
-                "log_loss", "brier", "ece", "mae", "rmse", "mape", "median_ae"}
 
 
 @dataclass
@@ -68,7 +64,8 @@ class PerformanceCalculator(Calculator[PerformanceResult]):
         self.task = schema.task
         self.target = schema.first(ColumnRole.TARGET)
         self.classification = self.task != "regression"
-        self.metric_names = CLASSIFICATION_METRICS if self.classification else REGRESSION_METRICS
+        self.metrics = of_task(self.task)
+        self.metric_names = tuple(m.name for m in self.metrics)
         self.classes = (task_classes(self.task, schema.classes, schema.positive_label, self.predictions)
                         if self.classification else None)
         self.has_scores = any(p.scores is not None for p in self.predictions.values())
@@ -178,14 +175,15 @@ class PerformanceCalculator(Calculator[PerformanceResult]):
         return evaluation
 
     def _headline(self, values: dict[str, Any]) -> dict[str, Any]:
-        """Headline metric values (point or resamples) from the evaluation's names."""
-        if not self.classification:
-            return {m: values[m] for m in REGRESSION_METRICS if m in values}
-        out = {"accuracy": values["accuracy"], "balanced_accuracy": values["balanced_accuracy"]}
-        for name in ("precision", "recall", "f1"):
-            out[name] = (values[f"class_{name}"][..., self.classes.positive] if self.task == "binary"
-                         else values[f"macro_{name}"])
-        out |= {m: values[m] for m in SCORE_METRICS if m in values}
+        """Headline metric values (point or resamples) from the evaluation's names: a per-class metric's
+        is the positive class's (binary) or the macro average (multiclass)."""
+        out = {}
+        for spec in self.metrics:
+            if spec.per_class:
+                out[spec.name] = (values[f"class_{spec.name}"][..., self.classes.positive] if self.task == "binary"
+                                  else values[f"macro_{spec.name}"])
+            elif spec.name in values:
+                out[spec.name] = values[spec.name]
         return out
 
     def _samples(self, ev: Evaluation) -> dict[str, np.ndarray]:
@@ -214,7 +212,7 @@ class PerformanceCalculator(Calculator[PerformanceResult]):
         return min(low, value), max(high, value)
 
     def _reason(self, name: str, ev: Evaluation, p: Prepared) -> str:
-        if name in SCORE_METRICS and (p.scores is None or name not in ev.point):
+        if BY_NAME[name].needs_scores and (p.scores is None or name not in ev.point):
             return ("no scores: the predictions are labels only (a probability column, or a model with "
                     "predict_proba, gives the score metrics)")
         if self.classification:
@@ -419,9 +417,9 @@ class PerformanceCalculator(Calculator[PerformanceResult]):
                     reference_value = _number(self._headline(ref_ev.point).get(ranked_by)) if ref_ev.used else None
                 found.append(SegmentPerformance(segment, len(rows), ev.used, len(rows) / max(p.rows, 1),
                                                 ev.used < self.config.min_chunk_rows, metrics, reference_value))
-            higher = HIGHER_IS_BETTER[ranked_by]
+            higher = BY_NAME[ranked_by].higher_is_better
 
-            def key(s: SegmentPerformance):
+            def key(s: SegmentPerformance, higher: bool = higher):
                 value = s.metrics.get(ranked_by, MetricValue(None)).value
                 return (s.small, value is None, (value if higher else -value) if value is not None else 0.0)
 
@@ -532,10 +530,13 @@ def _number(value) -> float | None:
 
 
 def _clip(name: str, values: np.ndarray) -> np.ndarray:
-    if name in NON_NEGATIVE:
-        values = np.maximum(values, 0.0)
-    if name in UPPER:
-        values = np.minimum(values, UPPER[name])
+    """Resampled values of a headline metric kept inside its bounds (other names as they are)."""
+    spec = BY_NAME.get(name)
+    low, high = spec.bounds if spec else (None, None)
+    if low is not None:
+        values = np.maximum(values, low)
+    if high is not None:
+        values = np.minimum(values, high)
     return values
 
 

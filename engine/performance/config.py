@@ -5,11 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assay.engine.section import Section, at_least, confidence, fail, not_negative, shares
-
-PERFORMANCE_METRICS = ("accuracy", "balanced_accuracy", "precision", "recall", "f1", "roc_auc", "average_precision",
-                       "log_loss", "brier", "ece", "mae", "rmse", "mape", "median_ae", "r2", "mean_error")
-LOWER_IS_BETTER = ("log_loss", "brier", "ece", "mae", "rmse", "mape", "median_ae", "mean_error")
+from assay.engine.performance.metric_specs import validate_metric_tables
+from assay.engine.section import Section, at_least, confidence, not_negative, shares
 
 
 @dataclass(frozen=True)
@@ -33,21 +30,7 @@ class PerformanceConfig(Section):
     def validate(self, section: str) -> None:
         shares(self, section, ("threshold",), "{value} must be between 0 and 1 (a score threshold)")
         not_negative(self.max_drop, section, "max_drop")
-        for table in ("minimum", "maximum", "max_drop_metrics"):
-            for name, value in getattr(self, table).items():
-                if name not in PERFORMANCE_METRICS:
-                    raise fail(section, f"{table}.{name}", f"not a performance metric; allowed names: "
-                                                           f"{', '.join(PERFORMANCE_METRICS)}")
-                if table == "max_drop_metrics":
-                    not_negative(value, section, f"{table}.{name}")
-        for name in self.minimum:
-            if name in LOWER_IS_BETTER:
-                raise fail(section, f"minimum.{name}", f"lower is better for {name}; give its highest allowed value "
-                                                       f"in [{section}.maximum] instead")
-        for name in self.maximum:
-            if name not in LOWER_IS_BETTER:
-                raise fail(section, f"maximum.{name}", f"higher is better for {name}; give its lowest allowed value "
-                                                       f"in [{section}.minimum] instead")
+        validate_metric_tables(self, section)  # the metric names, against the metric table
         confidence(self.confidence, section)
         at_least(self, section, {"bootstrap_resamples": 0, "chunk_size": 10, "min_chunk_rows": 2, "top_segments": 1,
                                  "calibration_bins": 2})

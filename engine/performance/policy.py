@@ -1,9 +1,9 @@
 """Performance policy: the change from reference to production, and findings from [performance].
 
-A drop is measured on the metric's own scale: absolute for shares and scores (every
-classification metric, MAPE, R²); relative to the reference value for MAE, RMSE and the median
-absolute error (0.05 = 5% worse); for the mean error, the growth of |bias| relative to the
-reference MAE. `performance.drop.<metric>` fails when the drop is significant (the interval of
+A drop is measured as the metric's `drop` field in engine/performance/metric_specs.py says: absolute
+for shares and scores (every classification metric, MAPE, R²); relative to the reference value for
+MAE, RMSE and the median absolute error (0.05 = 5% worse); for the mean error, the growth of |bias|
+relative to the reference MAE. `performance.drop.<metric>` fails when the drop is significant (the interval of
 the change excludes 0; judged on the point values alone when intervals are off) and larger than
 max_drop (or its [performance.max_drop_metrics] entry). `performance.minimum.<metric>` and
 `performance.maximum.<metric>` fail when production is below / above the configured value.
@@ -14,10 +14,9 @@ import numpy as np
 
 from assay.engine.config import PerformanceConfig
 from assay.engine.performance.bootstrap import interval
-from assay.engine.performance.results import HIGHER_IS_BETTER, METRIC_LABELS, NO_LABELS, MetricChange, MetricValue, PerformanceResult
+from assay.engine.performance.metric_specs import BIAS_SCALE, BY_NAME, label
+from assay.engine.performance.results import NO_LABELS, MetricChange, MetricValue, PerformanceResult
 from assay.engine.results import Finding
-
-RELATIVE = ("mae", "rmse", "median_ae")
 
 
 def compare(metric_names: tuple[str, ...], reference: dict[str, MetricValue], production: dict[str, MetricValue],
@@ -26,7 +25,7 @@ def compare(metric_names: tuple[str, ...], reference: dict[str, MetricValue], pr
     """One MetricChange per metric defined in both; the change interval pairs the i-th resample of
     each dataset (independent draws), over as many resamples as both have."""
     out = {}
-    ref_mae = reference.get("mae").value if reference.get("mae") else None
+    ref_scale = reference.get(BIAS_SCALE).value if reference.get(BIAS_SCALE) else None
     for name in metric_names:
         ref, prod = reference.get(name), production.get(name)
         if ref is None or prod is None or ref.value is None or prod.value is None:
@@ -38,25 +37,27 @@ def compare(metric_names: tuple[str, ...], reference: dict[str, MetricValue], pr
                 low, high = interval(production_samples[name][:size] - reference_samples[name][:size],
                                      config.confidence)
         significant = None if low is None else bool(low > 0 or high < 0)
-        worse, drop, scale = _drop(name, ref.value, prod.value, ref_mae)
+        worse, drop, scale = _drop(name, ref.value, prod.value, ref_scale)
         allowed = config.max_drop_metrics.get(name, config.max_drop)
         out[name] = MetricChange(name, ref.value, prod.value, prod.value - ref.value, low, high, significant, worse,
                                  drop, allowed, scale, bool(worse and drop is not None and drop > allowed))
     return out
 
 
-def _drop(name: str, ref: float, prod: float, ref_mae: float | None) -> tuple[bool, float | None, str]:
-    """Whether production is worse, by how much on the policy's scale (positive: worse), and the scale."""
-    if name == "mean_error":
+def _drop(name: str, ref: float, prod: float, ref_scale: float | None) -> tuple[bool, float | None, str]:
+    """Whether production is worse, by how much on the policy's scale (positive: worse), and the scale.
+    `ref_scale`: the reference value of BIAS_SCALE, which a "bias" drop is measured against."""
+    spec = BY_NAME[name]
+    if spec.drop == "bias":
         growth = abs(prod) - abs(ref)
-        if ref_mae:
-            return growth > 0, growth / ref_mae, "relative"
+        if ref_scale:
+            return growth > 0, growth / ref_scale, "relative"
         return growth > 0, growth, "absolute"
-    if name in RELATIVE:
+    if spec.drop == "relative":
         if ref > 0:
             return prod > ref, (prod - ref) / ref, "relative"
         return prod > ref, prod - ref, "absolute"
-    worse_by = (ref - prod) if HIGHER_IS_BETTER[name] else (prod - ref)
+    worse_by = (ref - prod) if spec.higher_is_better else (prod - ref)
     return worse_by > 0, worse_by, "absolute"
 
 
@@ -90,7 +91,7 @@ def performance_findings(result: PerformanceResult, config: PerformanceConfig) -
             detail.append(f"first chunk with a significant drop: {first}")
         findings.append(Finding(
             f"performance.drop.{name}", "performance", "fail",
-            f"{METRIC_LABELS[name]}: {change.reference:.4g} in the reference, {change.production:.4g} in production, "
+            f"{label(name)}: {change.reference:.4g} in the reference, {change.production:.4g} in production, "
             f"worse by {unit} (policy allows {allowed})", "; ".join(detail) + "."))
     for table, kind in ((config.minimum, "minimum"), (config.maximum, "maximum")):
         for name, limit in table.items():
@@ -100,16 +101,16 @@ def performance_findings(result: PerformanceResult, config: PerformanceConfig) -
             if metric is None or metric.value is None:
                 findings.append(Finding(
                     f"performance.{kind}.{name}", "performance", "warn",
-                    f"{METRIC_LABELS.get(name, name)}: the policy's {kind} {limit:g} cannot be checked",
+                    f"{label(name)}: the policy's {kind} {limit:g} cannot be checked",
                     (metric.reason if metric else f"{name} is not a metric of a {result.task} task") + "."))
                 continue
-            value = abs(metric.value) if name == "mean_error" else metric.value  # the size of the bias
+            value = abs(metric.value) if BY_NAME[name].judged_by_size else metric.value
             broken = value < limit if kind == "minimum" else value > limit
             if broken:
                 interval_text = (f"{result.confidence:.0%} interval {metric.ci_low:.4g} to {metric.ci_high:.4g}."
                                  if metric.ci_low is not None else "")
                 findings.append(Finding(
                     f"performance.{kind}.{name}", "performance", "fail",
-                    f"{METRIC_LABELS[name]}: {metric.value:.4g} in production, "
+                    f"{label(name)}: {metric.value:.4g} in production, "
                     f"{'below' if kind == 'minimum' else 'above'} the policy's {kind} {limit:g}", interval_text))
     return findings

@@ -1,28 +1,15 @@
 """Performance result types: frozen, no plotting, and their JSON form (`performance_to_dict`).
 
-Metric names are the JSON contract: classification `accuracy, balanced_accuracy, precision,
-recall, f1, roc_auc, average_precision, log_loss, brier, ece`; regression `mae, rmse, mape,
-median_ae, r2, mean_error`. A metric that cannot be computed has value None and a `reason`.
+Metric names are the JSON contract; they, their order and their direction come from the table in
+engine/performance/metric_specs.py. A metric that cannot be computed has value None and a `reason`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "precision", "recall", "f1", "roc_auc",
-                          "average_precision", "log_loss", "brier", "ece")
-REGRESSION_METRICS = ("mae", "rmse", "mape", "median_ae", "r2", "mean_error")
-COUNT_METRICS = ("accuracy", "balanced_accuracy", "precision", "recall", "f1")  # need predicted labels only
-SCORE_METRICS = ("roc_auc", "average_precision", "log_loss", "brier", "ece")  # need scores (probabilities)
-HIGHER_IS_BETTER = {"accuracy": True, "balanced_accuracy": True, "precision": True, "recall": True, "f1": True,
-                    "roc_auc": True, "average_precision": True, "log_loss": False, "brier": False, "ece": False,
-                    "mae": False, "rmse": False, "mape": False, "median_ae": False, "r2": True,
-                    "mean_error": False}  # mean_error: worse when its absolute value grows
-METRIC_LABELS = {"accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "precision": "Precision",
-                 "recall": "Recall", "f1": "F1", "roc_auc": "ROC-AUC", "average_precision": "Average precision",
-                 "log_loss": "Log loss", "brier": "Brier score", "ece": "Calibration error (ECE)", "mae": "MAE",
-                 "rmse": "RMSE", "mape": "MAPE", "median_ae": "Median absolute error", "r2": "R²",
-                 "mean_error": "Mean error (bias)"}  # what people read: the app, the PDF and the findings
+from assay.engine.performance.metric_specs import BY_NAME
+
 NO_LABELS, NO_PREDICTIONS, SMALL, OK = "no labels", "no predictions", "small", "ok"
 
 
@@ -282,7 +269,8 @@ class PerformanceResult:
     notes: tuple[str, ...] = ()
 
     def higher_is_better(self, metric: str) -> bool:
-        return HIGHER_IS_BETTER.get(metric, True)
+        spec = BY_NAME.get(metric)
+        return spec.higher_is_better if spec else True
 
 
 # -- JSON --------------------------------------------------------------------------------------
@@ -340,7 +328,7 @@ def performance_to_dict(result: PerformanceResult) -> dict:
         "positive_label": result.positive_label,
         "classes": list(result.classes),
         "metric_names": list(result.metric_names),
-        "higher_is_better": {m: HIGHER_IS_BETTER[m] for m in result.metric_names},
+        "higher_is_better": {m: BY_NAME[m].higher_is_better for m in result.metric_names},
         "threshold": result.threshold,
         "confidence": result.confidence,
         "resamples": result.resamples,

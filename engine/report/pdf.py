@@ -20,7 +20,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportlab import rl_config
 from reportlab.lib import colors
@@ -37,6 +37,9 @@ from assay.engine.report.blocks import Blocks, Heading, KeepWithTable
 from assay.engine.report.identity import SHORT
 from assay.engine.report.output_path import check_output_path
 
+if TYPE_CHECKING:
+    from assay.engine.results import AuditReport
+
 PAGE_SIZES = {"A4": A4, "letter": LETTER}
 MARGIN = 18 * mm
 MAX_PASSES = 4
@@ -47,7 +50,7 @@ STAGE = "pdf"
 class ReportContext:
     """What every section builder reads: the report, the settings, the styles and the frame width."""
 
-    report: Any
+    report: AuditReport
     settings: ReportConfig
     blocks: Blocks
     report_id: str
@@ -70,7 +73,7 @@ class ReportContext:
         return dict(self.config.get(name) or {})
 
 
-def report_settings(report: Any, settings: ReportConfig | None = None) -> ReportConfig:
+def report_settings(report: AuditReport, settings: ReportConfig | None = None) -> ReportConfig:
     """The [report] settings: given, else read from the report's configuration, else the defaults."""
     if settings is not None:
         return settings
@@ -83,7 +86,7 @@ def report_settings(report: Any, settings: ReportConfig | None = None) -> Report
     return result
 
 
-def build_pdf(report: Any, path: str | os.PathLike[str], settings: ReportConfig | None = None,
+def build_pdf(report: AuditReport, path: str | os.PathLike[str], settings: ReportConfig | None = None,
               on_progress: Callable[[ProgressEvent], None] | None = None) -> Path:
     """Write the PDF audit report of `report` to `path`; returns the path. See `iter_build_pdf`."""
     events = iter_build_pdf(report, path, settings)
@@ -96,7 +99,7 @@ def build_pdf(report: Any, path: str | os.PathLike[str], settings: ReportConfig 
             on_progress(event)
 
 
-def iter_build_pdf(report: Any, path: str | os.PathLike[str],
+def iter_build_pdf(report: AuditReport, path: str | os.PathLike[str],
                    settings: ReportConfig | None = None) -> Generator[ProgressEvent, None, Path]:
     """Yield ProgressEvent("pdf", fraction, message) while building; return the Path written.
 
@@ -113,7 +116,7 @@ def iter_build_pdf(report: Any, path: str | os.PathLike[str],
     return target
 
 
-def make_context(report: Any, settings: ReportConfig | None = None) -> ReportContext:
+def make_context(report: AuditReport, settings: ReportConfig | None = None) -> ReportContext:
     """What the section builders read: the report, its [report] settings, the styles and the frame's width."""
     settings = report_settings(report, settings)
     styles = S.Styles()
@@ -127,14 +130,14 @@ def make_context(report: Any, settings: ReportConfig | None = None) -> ReportCon
 
 def iter_story(context: ReportContext) -> Generator[ProgressEvent, None, list]:
     """Run every section's builder (progress 0.05 to 0.70); return the flowables of the whole document."""
-    from assay.engine.report.sections import SECTIONS
+    from assay.engine.report.sections import sections
 
     story: list = []
-    weights = [weight for _, weight, _ in SECTIONS]
-    done, total = 0.0, float(sum(weights))
-    for name, weight, builder in SECTIONS:
-        start, span = 0.05 + 0.65 * done / total, 0.65 * weight / total
-        steps = builder(context)
+    parts = sections()
+    done, total = 0.0, float(sum(section.weight for section in parts))
+    for section in parts:
+        start, span = 0.05 + 0.65 * done / total, 0.65 * section.weight / total
+        steps = section.build(context)
         try:
             while True:
                 fraction, message = next(steps)
@@ -143,7 +146,7 @@ def iter_story(context: ReportContext) -> Generator[ProgressEvent, None, list]:
             story.extend(stop.value or [])
         finally:
             steps.close()
-        done += weight
+        done += section.weight
     context.headings = [f for f in story if isinstance(f, Heading)]
     return story
 
@@ -257,7 +260,7 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _pdf_date(report: Any) -> str:
+def _pdf_date(report: AuditReport) -> str:
     """The PDF's creation date: SOURCE_DATE_EPOCH when set, else the audit's date (so a report's PDF
     does not change with the time it is written)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()

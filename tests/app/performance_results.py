@@ -6,7 +6,7 @@ segments), multiclass (three string classes), regression (residuals) and a binar
 production has no labels. The numbers are real metrics of the synthetic data, not hand-typed; the
 intervals are normal-approximation intervals from RESAMPLES seeded bootstrap draws: enough for a page
 that only shows them, and fast. `FakeReport` stands in for engine.results.AuditReport where the page
-reads it (performance, status_of, findings_for).
+reads it (performance, result, status_of, findings_for).
 """
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 from sklearn import metrics as skm
 
-from assay.engine.performance.results import (HIGHER_IS_BETTER, NO_LABELS, OK, SMALL, CalibrationCurve, ChunkPerformance,
+from assay.engine.performance.metric_specs import BY_NAME
+from assay.engine.performance.results import (NO_LABELS, OK, SMALL, CalibrationCurve, ChunkPerformance,
                                         ClassMetrics, ConfusionMatrix, Curve, DatasetPerformance, Histogram,
                                         MetricChange, MetricValue, PerformanceResult, PredictionDistribution,
                                         Residuals, SegmentColumn, SegmentPerformance, ThresholdSweep)
@@ -39,6 +40,9 @@ class FakeReport:
     findings: tuple[Finding, ...] = ()
     provenance: Any = None
     extra: dict = field(default_factory=dict)
+
+    def result(self, analysis: str) -> Any:
+        return getattr(self, analysis, None)
 
     def status_of(self, analysis: str) -> AnalysisStatus | None:
         return next((a for a in self.analyses if a.name == analysis), None)
@@ -219,7 +223,7 @@ def _change(metric: str, ref: MetricValue, prod: MetricValue, allowed: float = M
         half = np.hypot((ref.ci_high - ref.ci_low) / 2, (prod.ci_high - prod.ci_low) / 2)
         low, high = change - half, change + half
         significant = bool(low > 0 or high < 0)
-    higher = HIGHER_IS_BETTER[metric]
+    higher = BY_NAME[metric].higher_is_better
     if metric == "mean_error":
         drop = abs(prod.value) - abs(ref.value)
     else:
@@ -288,7 +292,7 @@ def _segments(column: str, values: list[str], y: np.ndarray, p: np.ndarray, thre
                    for m in ("accuracy", "f1", "roc_auc")}
         segments.append(SegmentPerformance(name, len(rows), len(rows), len(rows) / len(y), len(rows) < 50, metrics,
                                            (reference or {}).get(name)))
-    higher = HIGHER_IS_BETTER[ranked_by]
+    higher = BY_NAME[ranked_by].higher_is_better
     segments.sort(key=lambda s: (s.small, (s.metrics[ranked_by].value or 0) * (1 if higher else -1)))
     return SegmentColumn(column, dataset, ranked_by, tuple(segments))
 

@@ -56,7 +56,7 @@ def test_a_crashing_model_shows_the_other_results_and_a_dialog(qtbot, window, tm
     assert overview.verdict.text() == "FAIL" and "1 failed (predictions)" in overview.counts.text()
     assert overview.visible_findings()[0].id == "model.failed"
     # the pages out of view fill in one per event-loop turn after the run
-    qtbot.waitUntil(lambda: window.quality_page.columns.rowCount() == len(report.quality.columns) > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: window.pages["quality"].columns.rowCount() == len(report.quality.columns) > 0, timeout=10_000)
     assert report.drift is not None and report.drift.features
     assert not window.session.is_running and window.run_action.isEnabled()
 

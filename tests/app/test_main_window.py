@@ -53,7 +53,7 @@ def test_open_and_run_shows_the_verdict_and_findings(qtbot, window, small_demo):
     view.scrollTo(index)
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
     assert window.current_page() == "quality"
-    assert window.quality_page.selected_column() == "employment_type"
+    assert window.pages["quality"].selected_column() == "employment_type"
 
     # drift and fairness findings open their pages too, on the column or attribute they are about
     def click(finding):
@@ -65,11 +65,11 @@ def test_open_and_run_shows_the_verdict_and_findings(qtbot, window, small_demo):
     drift = next((f for f in shown if f.analysis == "drift" and f.column and f.id.startswith("drift.column")), None)
     if drift is not None:
         click(drift)
-        assert window.current_page() == "drift" and window.drift_page.selected_column() == drift.column
+        assert window.current_page() == "drift" and window.pages["drift"].selected_column() == drift.column
     fairness = next((f for f in shown if f.analysis == "fairness" and f.column), None)
     if fairness is not None:
         click(fairness)
-        assert window.current_page() == "fairness" and window.fairness_page.current_attribute() == fairness.column
+        assert window.current_page() == "fairness" and window.pages["fairness"].current_attribute() == fairness.column
 
 
 def test_quality_page_table_sorts_filters_and_plots(qtbot, small_demo_report):

@@ -412,25 +412,24 @@ def test_the_demo_audit_on_the_page(page, small_demo_report):
 
 
 def test_the_window_puts_the_page_between_quality_and_drift_and_findings_open_it(qtbot, window, small_demo_report):
-    from assay.app.main_window import PAGE_TITLES, PAGES
-
     # the window imports the Setup page's modules in a pool thread after its first paint; importing
     # pyqtgraph (show_result) in the GUI thread meanwhile is a concurrent import of Qt's modules
     qtbot.waitUntil(lambda: window._ready, timeout=30_000)
-    assert PAGES.index("performance") == PAGES.index("quality") + 1 == PAGES.index("drift") - 1
+    keys = window.page_keys
+    assert keys.index("performance") == keys.index("quality") + 1 == keys.index("drift") - 1
     titles = [window.page_list.item(i).text() for i in range(window.page_list.count())]
-    assert titles[PAGES.index("performance")] == PAGE_TITLES["performance"] == "Performance"
-    window.page_actions[PAGES.index("performance")].trigger()  # Ctrl+4
+    assert titles[keys.index("performance")] == window.page_title("performance") == "Performance"
+    window.page_actions[keys.index("performance")].trigger()  # Ctrl+4
     assert window.current_page() == "performance"
-    assert window.page_actions[PAGES.index("performance")].shortcut().toString() == "Ctrl+4"
+    assert window.page_actions[keys.index("performance")].shortcut().toString() == "Ctrl+4"
     for key in ("overview", "performance"):
         window.pages[key].show_result(small_demo_report)
     finding = next(f for f in small_demo_report.findings if f.id.startswith("performance.drop."))
     window.go_to("overview")
     window._on_finding_activated(finding)
     assert window.current_page() == "performance"
-    assert window.performance_page.current_metric() == finding.id.split(".")[-1]
-    assert window.performance_page.current_tab() == "time"
+    assert window.pages["performance"].current_metric() == finding.id.split(".")[-1]
+    assert window.pages["performance"].current_tab() == "time"
 
 
 def test_settings_keep_a_choice_and_forget_an_empty_one():

@@ -183,7 +183,9 @@ def test_filter_narrows_the_table(employment):
 
 
 def test_with_role_pins_guessed_probabilities_and_stores_id_as_ignore():
-    row = lambda name, role, kind=ColumnKind.NUMERICAL: ColumnRow(name, kind, kind, role, False, False, True, 0, 0)
+    def row(name, role, kind=ColumnKind.NUMERICAL):
+        return ColumnRow(name, kind, kind, role, False, False, True, 0, 0)
+
     shown = (row("p1", ColumnRole.PROBABILITY), row("p2", ColumnRole.PROBABILITY), row("x", ColumnRole.FEATURE))
     config = with_role(AuditConfig(), shown, "p2", ColumnRole.FEATURE)
     assert config.columns.probabilities == ("p1",)

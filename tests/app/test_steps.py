@@ -127,9 +127,9 @@ def test_once_builds_a_single_time_whoever_advances_it():
 def test_the_window_builds_its_plots_ahead_and_imports_the_plotting_modules_off_the_gui_thread(qtbot, window):
     qtbot.waitUntil(window.is_warmed_up, timeout=60_000)
     assert "pyqtgraph" in sys.modules and "assay.engine.report.pdf" in sys.modules
-    assert window.performance_page.over_time is not None and window.drift_page.heat_map is not None
-    assert window.explanations_page.importance is not None
-    assert window.quality_page.plot is not None and window.fairness_page.plot is not None
+    assert window.pages["performance"].over_time is not None and window.pages["drift"].heat_map is not None
+    assert window.pages["explanations"].importance is not None
+    assert window.pages["quality"].plot is not None and window.pages["fairness"].plot is not None
     assert gc.get_freeze_count() > 0  # the start-up objects are out of the GUI thread's collections
 
 
@@ -142,13 +142,13 @@ def test_pages_show_the_report_a_step_at_a_time_and_a_page_opened_early_shows_it
     assert window.current_page() == "overview" and window.overview_page.report is report
     assert window.report_page.report is report
     assert window.result_pages_pending()
-    assert window.drift_page.report is not report
+    assert window.pages["drift"].report is not report
     window.go_to("drift")  # opened before its turn: it shows the report before it is drawn
-    assert window.drift_page.drift is report.drift and window.drift_page.visible_columns()
+    assert window.pages["drift"].drift is report.drift and window.pages["drift"].visible_columns()
     qtbot.waitUntil(lambda: not window.result_pages_pending(), timeout=10_000)
     for key in ("quality", "performance", "fairness", "explanations"):
         assert window.pages[key].report is report, key
-    assert window.explanations_page.beeswarm.point_count() > 0
+    assert window.pages["explanations"].beeswarm.point_count() > 0
 
 
 def test_opening_another_audit_drops_what_the_pages_were_still_to_show(qtbot, window, small_demo):
@@ -158,4 +158,4 @@ def test_opening_another_audit_drops_what_the_pages_were_still_to_show(qtbot, wi
     assert window.result_pages_pending()
     assert window.open_audit(small_demo, confirm=False)
     assert not window.result_pages_pending()
-    assert window.drift_page.report is None and window.explanations_page.explanations is None
+    assert window.pages["drift"].report is None and window.pages["explanations"].explanations is None

@@ -1,7 +1,6 @@
 """Loading tables and models: formats, detection, provenance, and refusals that name the file."""
 import hashlib
 import pickle
-from pathlib import Path
 
 import joblib
 import numpy as np

@@ -12,7 +12,8 @@ from assay.engine import AuditConfig, CalculationError, ConfigError, run_audit
 from assay.engine.performance import metrics as M
 from assay.engine.performance.calculator import PerformanceCalculator
 from assay.engine.performance.policy import performance_findings
-from assay.engine.performance.results import CLASSIFICATION_METRICS, REGRESSION_METRICS, performance_to_dict
+from assay.engine.performance.metric_specs import names
+from assay.engine.performance.results import performance_to_dict
 from assay.engine.predictions import PredictionSet, predictions_from_columns
 from assay.engine.schema import infer_schema
 from tests.conftest import EMPLOYMENT
@@ -48,6 +49,17 @@ def values(result_metrics: dict) -> dict:
     return {name: m.value for name, m in result_metrics.items()}
 
 
+def sklearn_count_metrics(y, predicted, **average) -> dict:
+    """scikit-learn's count metrics; `average`: pos_label=... (binary) or average="macro" (multiclass)."""
+    return {
+        "accuracy": skm.accuracy_score(y, predicted),
+        "balanced_accuracy": skm.balanced_accuracy_score(y, predicted),
+        "precision": skm.precision_score(y, predicted, **average),
+        "recall": skm.recall_score(y, predicted, **average),
+        "f1": skm.f1_score(y, predicted, **average),
+    }
+
+
 # -- every metric equals scikit-learn's ---------------------------------------------------------
 
 
@@ -61,12 +73,7 @@ def test_binary_metrics_equal_scikit_learn_with_a_positive_label_that_is_not_1(t
         y, p = frame["y"].to_numpy(), frame["p_bad"].to_numpy()
         predicted = np.where(p >= threshold, "bad", "good")
         truth = y == "bad"
-        expected = {
-            "accuracy": skm.accuracy_score(y, predicted),
-            "balanced_accuracy": skm.balanced_accuracy_score(y, predicted),
-            "precision": skm.precision_score(y, predicted, pos_label="bad"),
-            "recall": skm.recall_score(y, predicted, pos_label="bad"),
-            "f1": skm.f1_score(y, predicted, pos_label="bad"),
+        expected = sklearn_count_metrics(y, predicted, pos_label="bad") | {
             "roc_auc": skm.roc_auc_score(truth, p),
             "average_precision": skm.average_precision_score(y, p, pos_label="bad"),
             "log_loss": skm.log_loss(truth, p),
@@ -114,12 +121,7 @@ def test_multiclass_metrics_equal_scikit_learn_with_string_labels():
     for frame, side in ((reference, result.reference), (production, result.production)):
         y, predicted, proba = frame["y"], frame["yhat"], frame[probabilities].to_numpy()
         onehot = label_binarize(y, classes=list(result.classes))
-        expected = {
-            "accuracy": skm.accuracy_score(y, predicted),
-            "balanced_accuracy": skm.balanced_accuracy_score(y, predicted),
-            "precision": skm.precision_score(y, predicted, average="macro"),
-            "recall": skm.recall_score(y, predicted, average="macro"),
-            "f1": skm.f1_score(y, predicted, average="macro"),
+        expected = sklearn_count_metrics(y, predicted, average="macro") | {
             "roc_auc": skm.roc_auc_score(y, proba, multi_class="ovr"),
             "average_precision": skm.average_precision_score(onehot, proba, average="macro"),
             "log_loss": skm.log_loss(y, proba),
@@ -146,7 +148,7 @@ def test_regression_metrics_equal_scikit_learn_and_mape_leaves_out_near_zero_tar
     reference, production = frame(3000, 5), frame(8000, 6)  # production: 64 x 64 cells
     result, _ = performance_of(reference, production, {"target": "target", "prediction": "prediction"},
                                task="regression")
-    assert result.task == "regression" and result.metric_names == REGRESSION_METRICS
+    assert result.task == "regression" and result.metric_names == names("regression")
     for frame, side in ((reference, result.reference), (production, result.production)):
         y, p = frame["target"].to_numpy(), frame["prediction"].to_numpy()
         kept = np.abs(y) >= 1e-3 * np.median(np.abs(reference["target"]))
@@ -420,7 +422,7 @@ def test_demo_audit_has_a_performance_section_with_every_metric(demo_audit):
     data = json.loads(json.dumps(report.to_dict(), allow_nan=False))
     performance = data["performance"]
     for side in ("reference", "production"):
-        assert set(performance[side]["metrics"]) == set(CLASSIFICATION_METRICS)
+        assert set(performance[side]["metrics"]) == set(names("binary"))
         for metric in performance[side]["metrics"].values():
             assert set(metric) == {"value", "ci_low", "ci_high", "reason"}
             assert metric["ci_low"] <= metric["value"] <= metric["ci_high"]

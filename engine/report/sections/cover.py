@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportlab.lib import colors
 from reportlab.platypus import Flowable, NextPageTemplate, Paragraph, Table, TableStyle
@@ -10,12 +10,15 @@ from reportlab.platypus import Flowable, NextPageTemplate, Paragraph, Table, Tab
 from assay.engine.report import formats as F
 from assay.engine.report import styles as S
 from assay.engine.report.blocks import esc
-from assay.engine.report.sections.common import plain_link
+from assay.engine.report.sections.common import Steps, plain_link
+
+if TYPE_CHECKING:
+    from assay.engine.report.pdf import ReportContext
 
 VERDICT_WORDS = {"pass": "PASS", "warn": "PASS WITH WARNINGS", "fail": "FAIL"}
 
 
-def build(ctx: Any):
+def build(ctx: ReportContext) -> Steps:
     yield 0.0, "Cover page"
     report, b, st = ctx.report, ctx.blocks, ctx.styles
     audit = ctx.section_config("audit")
@@ -57,7 +60,7 @@ def audit_date(text: str) -> str:
     return text.replace("T", " ").replace("+00:00", " UTC")
 
 
-def verdict_badge(ctx: Any, title: str, detail: str) -> Table:
+def verdict_badge(ctx: ReportContext, title: str, detail: str) -> Table:
     verdict = ctx.report.verdict
     st = ctx.styles
     on = colors.HexColor(S.SEVERITY_ON_FILL.get(verdict, "#ffffff"))
@@ -80,7 +83,7 @@ class Contents(Flowable):
     Its rows are known before layout (the headings), so its height does not change between passes;
     the page numbers come from the previous pass."""
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: ReportContext) -> None:
         super().__init__()
         self.ctx = ctx
         self._table: Table | None = None

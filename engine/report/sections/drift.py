@@ -2,14 +2,25 @@
 and the multivariate checks."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from reportlab.platypus import Flowable
 
 from assay.engine.report import charts
 from assay.engine.report import formats as F
 from assay.engine.report.blocks import Column, Markup
-from assay.engine.report.sections.common import findings_block, listed, prose, skipped, top_n
+from assay.engine.report.sections.common import Steps, listed, opening, prose, stated_methods, top_n
+
+if TYPE_CHECKING:
+    from assay.engine.drift.results import DriftResult, DomainClassifierResult, FeatureDrift
+    from assay.engine.report.pdf import ReportContext
 
 HEAT_MAP_ROWS = 40  # the heat map draws at most this many columns, the most drifted
+LIMITATIONS = [
+    "Statistical tests detect differences between samples; with many rows, small differences are significant, which "
+    "is why drift also requires a minimum effect size. A test that does not flag drift is no proof that nothing "
+    "changed.",
+]
 
 
 def ranked(features) -> list:
@@ -17,14 +28,11 @@ def ranked(features) -> list:
     return sorted(features, key=lambda f: (not f.drifted, not f.tested, -(f.effect_size or 0.0), f.feature))
 
 
-def build(ctx: Any):
-    yield 0.0, "Drift"
-    report, b = ctx.report, ctx.blocks
-    d = report.drift
-    story = [*b.h1("Drift", "drift")]
+def build(ctx: ReportContext) -> Steps:
+    story, d = yield from opening(ctx, "drift")
     if d is None:
-        return story + skipped(ctx, "drift", "The drift analysis")
-    story += findings_block(ctx, "drift")
+        return story
+    b = ctx.blocks
     features = [f for f in d.features if f.role == "feature"]
     story.append(b.pairs([
         ("Drifted feature columns", f"{len(d.drifted_features)} of {len(features)} ({F.percent(d.share_drifted)})"),
@@ -103,7 +111,7 @@ def build(ctx: Any):
     return story
 
 
-def _chart_caption(f: Any) -> str:
+def _chart_caption(f: FeatureDrift) -> str:
     text = (f"{f.feature}: {f.method}, effect size {F.number(f.effect_size)}, adjusted p {F.p_value(f.p_value_adjusted)}"
             f" — {'drifted' if f.drifted else 'not drifted'}.")
     if f.method_reason:
@@ -111,8 +119,8 @@ def _chart_caption(f: Any) -> str:
     return text
 
 
-def multivariate(ctx: Any, labels: list[str]) -> list:
-    b, m = ctx.blocks, ctx.report.drift.multivariate
+def multivariate(ctx: ReportContext, labels: list[str]) -> list[Flowable]:
+    b, m = ctx.blocks, ctx.report.result("drift").multivariate
     if m is None:
         return [b.p("Not run: turned off in [drift] multivariate, or too few columns.")]
     story: list = []
@@ -148,8 +156,51 @@ def multivariate(ctx: Any, labels: list[str]) -> list:
     return story
 
 
-def _permutation_p(dc: Any) -> str:
+def _permutation_p(dc: DomainClassifierResult) -> str:
     """No permutation reached the AUC: the p-value is at most 1 / permutations (as the findings say)."""
     if dc.permutations and dc.p_value * (dc.permutations + 1) <= 1 + 1e-9:
         return f"≤ {1 / dc.permutations:.3g} (no permutation reached the AUC)"
     return F.p_value(dc.p_value)
+
+
+def methodology(ctx: ReportContext, d: DriftResult) -> list[Flowable]:
+    """The methods as the analysis wrote them, and which method each column got and why."""
+    b = ctx.blocks
+    story = stated_methods(ctx, d) + b.h3("Automatic choices")
+    reasons: dict[str, list[str]] = {}
+    for f in d.features:
+        reasons.setdefault(f.method_reason or f"{f.method} (no reason recorded)", []).append(f.feature)
+    story.append(b.table([Column("Method and why", 0.45), Column("Columns", 0.55)],
+                         [[reason, listed(columns, 150, "the drift table gives each column's method")]
+                          for reason, columns in reasons.items()]))
+    story.append(b.spacer(6))
+    if d.multivariate is not None:
+        story += b.bullets([prose(note) for note in d.multivariate.notes])
+    return story
+
+
+def sample_sizes(ctx: ReportContext, d: DriftResult) -> list[list[str]]:
+    tested = [f for f in d.features if f.tested]
+    ref = max((f.rows_reference for f in tested), default=0)
+    prod = max((f.rows_production for f in tested), default=0)
+    note = "every row" if not d.sampled_rows else f"a seeded sample of {F.count(d.sampled_rows)} rows"
+    note += f"; {len(d.chunks)} production chunks"
+    rows = [["Drift (per column, missing values excluded)", F.count(ref), F.count(prod), note]]
+    if d.multivariate is not None and d.multivariate.domain_classifier is not None:
+        dc = d.multivariate.domain_classifier
+        rows.append(["Domain classifier", F.count(dc.rows_per_dataset), F.count(dc.rows_per_dataset),
+                     f"{F.count(dc.permutations)} permutations"])
+    return rows
+
+
+def limitations(ctx: ReportContext, d: DriftResult) -> list[str]:
+    out = []
+    untested = [f.feature for f in d.features if not f.tested]
+    if untested:
+        out.append(f"Not tested for drift: {', '.join(untested)}.")
+    small = [c.label for c in d.chunks if not c.tested]
+    if small:
+        out.append(f"Production chunks too small to test: {', '.join(small)}.")
+    if d.sampled_rows:
+        out.append(f"Drift statistics used a seeded sample of {d.sampled_rows:,} rows per dataset.")
+    return out

@@ -3,27 +3,33 @@ permutation-importance cross-check."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from reportlab.platypus import Flowable
 
 from assay.engine.report import charts
 from assay.engine.report import formats as F
 from assay.engine.report.blocks import Column, Markup
-from assay.engine.report.sections.common import findings_block, skipped, top_n
+from assay.engine.report.sections.common import Steps, opening, stacked, top_n
+
+if TYPE_CHECKING:
+    from assay.engine.explain.results import AttributionDrift, ExplanationsResult, RowAttributions
+    from assay.engine.report.pdf import ReportContext
 
 SCALES = {"log-odds": "mean |SHAP| (log-odds)", "probability": "mean |SHAP| (probability)",
           "prediction": "mean |SHAP| (prediction units)"}
+LIMITATIONS = [
+    "Explanations (SHAP) describe the model's behaviour on the explained rows, not causal effects in the world; "
+    "correlated inputs share their attributions in ways that depend on the explainer.",
+]
 
 
-def build(ctx: Any):
-    yield 0.0, "Explanations"
-    report, b = ctx.report, ctx.blocks
-    e = report.explanations
-    story = [*b.h1("Explanations", "explanations")]
+def build(ctx: ReportContext) -> Steps:
+    story, e = yield from opening(ctx, "explanations")
     if e is None:
-        return story + skipped(ctx, "explanations", "The explanations analysis")
-    story += findings_block(ctx, "explanations")
+        return story
+    b = ctx.blocks
     rows = [("Explainer", f"{e.method}: {e.method_reason}"), ("Output scale", e.output_scale),
             ("Rows explained", ", ".join(f"{k} {F.count(v)}" for k, v in e.rows.items())),
             ("Background rows", F.count(e.background_rows))]
@@ -85,17 +91,12 @@ def build(ctx: Any):
     return story
 
 
-def _change(a: Any) -> str:
+def _change(a: AttributionDrift) -> str:
     """Markup: the change, and its interval in small grey type below it."""
-    from assay.engine.report import styles as S
-
-    text = F.signed(a.change)
-    if a.ci_low is not None and a.ci_high is not None:
-        text += f'<br/><font size="6" color="{S.MUTED}">{F.number(a.ci_low)} to {F.number(a.ci_high)}</font>'
-    return text
+    return stacked(F.signed(a.change), a.ci_low, a.ci_high, " to ")
 
 
-def beeswarm(ctx: Any, rows: Any, shown: list[str], scale: str):
+def beeswarm(ctx: ReportContext, rows: RowAttributions, shown: list[str], scale: str) -> Flowable:
     b = ctx.blocks
     index = {c: i for i, c in enumerate(rows.columns)}
     names = [c for c in shown if c in index]
@@ -131,3 +132,23 @@ def levels(values: list, kind: str | None) -> np.ndarray:
     if high <= low:
         return np.where(np.isfinite(numbers), 0.5, np.nan)
     return np.clip((numbers - low) / (high - low), 0.0, 1.0)
+
+
+def methodology(ctx: ReportContext, e: ExplanationsResult) -> list[Flowable]:
+    """The explainer and why, the scale, the cross-check, the analysis' notes and its findings' details."""
+    lines = [f"Explainer: {e.method}, chosen because: {e.method_reason}.",
+             f"Output explained on the {e.output_scale} scale; {F.count(e.background_rows)} background rows."]
+    if e.agreement_note:
+        lines.append(f"Cross-check: {e.agreement_note}.")
+    lines += list(e.notes)
+    for f in ctx.report.findings_for("explanations"):
+        if f.detail:
+            lines.append(f"{f.title}: {f.detail}")
+    return ctx.blocks.bullets(lines)
+
+
+def sample_sizes(ctx: ReportContext, e: ExplanationsResult) -> list[list[str]]:
+    config = ctx.section_config("explain")
+    return [["Explanations", F.count(e.rows.get("reference")), F.count(e.rows.get("production")),
+             f"{F.count(e.background_rows)} background rows; "
+             f"{F.count(config.get('bootstrap_resamples', 0))} bootstrap resamples"]]

@@ -2,13 +2,19 @@
 four-fifths results and their charts; then the changes since the reference and the proxies."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from reportlab.platypus import Flowable, Table
 
 from assay.engine.report import charts
 from assay.engine.report import formats as F
 from assay.engine.report import styles as S
 from assay.engine.report.blocks import Column, Markup, esc
-from assay.engine.report.sections.common import findings_block, skipped
+from assay.engine.report.sections.common import Steps, estimate, opening, stacked_estimate
+
+if TYPE_CHECKING:
+    from assay.engine.fairness.results import AttributeFairness, FairnessResult
+    from assay.engine.report.pdf import ReportContext
 
 RATE_NAMES = {"selection_rate": "Selection rate", "tpr": "True positive rate", "fpr": "False positive rate",
               "base_rate": "Base rate", "accuracy": "Accuracy", "fnr": "False negative rate", "precision": "Precision",
@@ -19,16 +25,17 @@ RATE_ORDER = ("selection_rate", "base_rate", "accuracy", "tpr", "fpr", "fnr", "p
 RULES = {"demographic_parity_difference": ("max_demographic_parity_difference", "max"),
          "disparate_impact_ratio": ("min_disparate_impact_ratio", "min"),
          "equalized_odds_difference": ("max_equalized_odds_difference", "max")}
+LIMITATIONS = [
+    "Fairness metrics describe the model's decisions on the groups named in the audit file; they do not establish "
+    "whether a difference is justified, and groups not named are not examined.",
+]
 
 
-def build(ctx: Any):
-    yield 0.0, "Fairness"
-    report, b = ctx.report, ctx.blocks
-    result = report.fairness
-    story = [*b.h1("Fairness", "fairness")]
+def build(ctx: ReportContext) -> Steps:
+    story, result = yield from opening(ctx, "fairness")
     if result is None:
-        return story + skipped(ctx, "fairness", "The fairness analysis")
-    story += findings_block(ctx, "fairness")
+        return story
+    b = ctx.blocks
     policy = result.policy
     story.append(b.pairs([
         ("Task", result.task),
@@ -72,8 +79,8 @@ def build(ctx: Any):
     return story
 
 
-def attribute_block(ctx: Any, name: str) -> list:
-    b, result = ctx.blocks, ctx.report.fairness
+def attribute_block(ctx: ReportContext, name: str) -> list[Flowable]:
+    b, result = ctx.blocks, ctx.report.result("fairness")
     ref, prod = result.reference.get(name), result.production.get(name)
     first = prod or ref
     story = b.h2(f"Sensitive column: {name}", b.key(f"fairness-{name}"))
@@ -123,8 +130,9 @@ def attribute_block(ctx: Any, name: str) -> list:
     return story
 
 
-def disparity_table(ctx: Any, ref: Any, prod: Any) -> list:
-    b, policy = ctx.blocks, ctx.report.fairness.policy
+def disparity_table(ctx: ReportContext, ref: AttributeFairness | None,
+                    prod: AttributeFairness | None) -> list[Flowable]:
+    b, policy = ctx.blocks, ctx.report.result("fairness").policy
     names = list(dict.fromkeys([*(prod.disparities if prod else {}), *(ref.disparities if ref else {})]))
     if not names:
         return []
@@ -141,16 +149,16 @@ def disparity_table(ctx: Any, ref: Any, prod: Any) -> list:
                 broken = p.value > limit if rule[1] == "max" else p.value < limit
                 verdict = Markup(b.status("fail", "fail") if broken else b.status("pass", "pass"))
                 mark = "fail" if broken else None
-        rows.append([F.label(name), _estimate(r), _estimate(p), limit_text, verdict])
+        rows.append([F.label(name), estimate(r), estimate(p), limit_text, verdict])
         marks.append(mark)
     return [b.table([Column("Disparity (column level)", 0.3), Column("Reference", 0.2, "right"),
                      Column("Production", 0.2, "right"), Column("Policy", 0.16), Column("Result", 0.14)], rows,
                     highlight=marks)]
 
 
-def four_fifths(ctx: Any, name: str, prod: Any) -> list:
+def four_fifths(ctx: ReportContext, name: str, prod: AttributeFairness | None) -> list[Flowable]:
     """Each group's selection rate against the reference group's (r), judged by min(r, 1/r) >= the policy."""
-    b, policy = ctx.blocks, ctx.report.fairness.policy
+    b, policy = ctx.blocks, ctx.report.result("fairness").policy
     if prod is None or not any("disparate_impact_ratio" in g.versus_reference for g in prod.groups):
         return []
     limit = float(policy.get("min_disparate_impact_ratio", 0.8))
@@ -163,7 +171,7 @@ def four_fifths(ctx: Any, name: str, prod: Any) -> list:
         passed = judged >= limit
         verdict = "too small to judge" if g.small else Markup(b.status("pass", "pass") if passed else
                                                               b.status("fail", "fail"))
-        rows.append([g.group, F.count(g.count), _estimate(e), F.number(judged), F.p_value(e.p_value_adjusted), verdict])
+        rows.append([g.group, F.count(g.count), estimate(e), F.number(judged), F.p_value(e.p_value_adjusted), verdict])
         marks.append(None if g.small or passed else "fail")
         names.append(g.group)
         triples.append((e.value, e.ci_low, e.ci_high))
@@ -182,7 +190,7 @@ def four_fifths(ctx: Any, name: str, prod: Any) -> list:
     return story
 
 
-def group_table(ctx: Any, a: Any):
+def group_table(ctx: ReportContext, a: AttributeFairness) -> Table:
     b = ctx.blocks
     metrics = [m for m in RATE_ORDER if any(m in g.metrics for g in a.groups)]
     share = 0.64 / max(len(metrics), 1)
@@ -193,23 +201,22 @@ def group_table(ctx: Any, a: Any):
         row = [g.group + (" (small)" if g.small else ""), F.count(g.count), F.percent(g.share)]
         for m in metrics:
             e = g.metrics.get(m)
-            row.append(Markup(_value_interval(e)))
+            row.append(Markup(stacked_estimate(e)))
         rows.append(row)
     return b.table(columns, rows)
 
 
-def _estimate(e: Any) -> str:
-    if e is None or e.value is None:
-        return "—"
-    if e.ci_low is None:
-        return F.number(e.value)
-    return f"{F.number(e.value)} ({F.interval(e.ci_low, e.ci_high)})"
+
+def sample_sizes(ctx: ReportContext, result: FairnessResult) -> list[list[str]]:
+    def total(attributes: dict[str, AttributeFairness]) -> int:
+        first = next(iter(attributes.values()), None)
+        return sum(g.count for g in first.groups) if first is not None else 0
+
+    config = ctx.section_config("fairness")
+    return [["Fairness", F.count(total(result.reference)), F.count(total(result.production)),
+             f"{F.count(config.get('bootstrap_resamples', 0))} bootstrap resamples"]]
 
 
-def _value_interval(e: Any) -> str:
-    if e is None or e.value is None:
-        return "—"
-    text = F.number(e.value)
-    if e.ci_low is not None and e.ci_high is not None:
-        text += f'<br/><font size="6" color="{S.MUTED}">{F.number(e.ci_low)}–{F.number(e.ci_high)}</font>'
-    return text
+def limitations(ctx: ReportContext, result: FairnessResult) -> list[str]:
+    small = sorted({f"{name}: {g.group}" for name, a in result.production.items() for g in a.groups if g.small})
+    return [f"Groups too small to judge (shown, not graded): {'; '.join(small)}."] if small else []

@@ -2,33 +2,31 @@
 confusion matrix; the curves; the metrics over time; the worst segments."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from assay.engine.performance.results import METRIC_LABELS
+from assay.engine.performance.metric_specs import label
 from assay.engine.report import charts
 from assay.engine.report import formats as F
 from assay.engine.report.blocks import Column, Markup
-from assay.engine.report.sections.common import findings_block, skipped
+from assay.engine.report.sections.common import Steps, opening
+
+if TYPE_CHECKING:
+    from assay.engine.performance.results import PerformanceResult
+    from assay.engine.report.pdf import ReportContext
 
 OVER_TIME = 3  # headline metrics drawn per chunk
 TIME_PREFERENCE = ("roc_auc", "accuracy", "f1", "r2", "mae", "rmse")  # which headline metrics go over time
 
 
 def name(metric: str) -> str:
-    return METRIC_LABELS.get(metric, F.label(metric))
+    return label(metric, F.label(metric))
 
 
-def build(ctx: Any):
-    yield 0.0, "Performance"
-    report, b = ctx.report, ctx.blocks
-    story = [*b.h1("Performance", "performance")]
-    p = getattr(report, "performance", None)
+def build(ctx: ReportContext) -> Steps:
+    story, p = yield from opening(ctx, "performance")
     if p is None:
-        if report.status_of("performance") is None:
-            return story + [b.not_run("The performance analysis",
-                                      "this version of the audit engine recorded no performance result")]
-        return story + skipped(ctx, "performance", "The performance analysis")
-    story += findings_block(ctx, "performance")
+        return story
+    b = ctx.blocks
     rows = [("Task", p.task + (f", positive class {p.positive_label}" if p.positive_label is not None else ""))]
     if p.threshold is not None:
         rows.append(("Decision threshold", f"{p.threshold:g} (positive when the score is at least this)"))
@@ -258,3 +256,9 @@ def segments(ctx: Any, p: Any) -> list:
         for note in s.notes:
             story.append(b.small(note))
     return story
+
+
+def sample_sizes(ctx: ReportContext, p: PerformanceResult) -> list[list[str]]:
+    return [["Performance (rows with a label and a prediction)", F.count(p.reference.rows_used),
+             F.count(p.production.rows_used),
+             f"{F.count(p.resamples)} bootstrap resamples; {F.count(p.chunk_resamples)} per chunk and segment"]]

@@ -1,22 +1,32 @@
 """Data quality: the summary, missing values drawn for the worst columns, and every column in a table."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from reportlab.platypus import Flowable
 
 from assay.engine.report import charts
 from assay.engine.report import formats as F
 from assay.engine.report.blocks import Column
-from assay.engine.report.sections.common import findings_block, listed, skipped, top_n
+from assay.engine.report.sections.common import Steps, listed, opening, top_n
+
+if TYPE_CHECKING:
+    from assay.engine.report.pdf import ReportContext
+    from assay.engine.quality.results import ColumnQuality, QualityResult
+
+CHECKS = [
+    "Missing values: the share of rows without a value, per dataset, and its increase from reference to production.",
+    "Out of range: the share of production values of a numerical column outside the reference's minimum-maximum.",
+    "Unseen categories: the share of production rows whose category the reference never had.",
+    "Duplicates: rows identical in every column; constant columns and columns of mixed types are noted.",
+]
 
 
-def build(ctx: Any):
-    yield 0.0, "Data quality"
-    report, b = ctx.report, ctx.blocks
-    q = report.quality
-    story = [*b.h1("Data quality", "quality")]
+def build(ctx: ReportContext) -> Steps:
+    story, q = yield from opening(ctx, "quality")
     if q is None:
-        return story + skipped(ctx, "quality", "The data-quality analysis")
-    story += findings_block(ctx, "quality")
+        return story
+    report, b = ctx.report, ctx.blocks
     story.append(b.pairs([
         ("Rows", f"reference {F.count(q.rows_reference)}, production {F.count(q.rows_production)}"),
         ("Duplicate rows", f"reference {F.count(q.duplicates_reference)} "
@@ -72,7 +82,15 @@ def build(ctx: Any):
     return story
 
 
-def notes(c: Any) -> str:
+def methodology(ctx: ReportContext, q: QualityResult) -> list[Flowable]:
+    return ctx.blocks.bullets(CHECKS)
+
+
+def sample_sizes(ctx: ReportContext, q: QualityResult) -> list[list[str]]:
+    return [["Data quality", F.count(q.rows_reference), F.count(q.rows_production), "every row"]]
+
+
+def notes(c: ColumnQuality) -> str:
     out = []
     if c.constant_reference or c.constant_production:
         out.append("constant in " + " and ".join(d for d, flag in (("reference", c.constant_reference),

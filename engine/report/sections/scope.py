@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from reportlab.platypus import Flowable
 
 from assay.engine.report import formats as F
 from assay.engine.report import styles as S
 from assay.engine.report.blocks import Column
 from assay.engine.report.identity import SHORT, TIMING_FIELDS
-from assay.engine.report.sections.common import listed
+from assay.engine.report.sections.common import Steps, listed
 from assay.engine.report.sections.cover import audit_date
+
+if TYPE_CHECKING:
+    from assay.engine.io import InputInfo
+    from assay.engine.report.pdf import ReportContext
+    from assay.engine.results import AuditReport
 
 ROLE_TITLES = {"reference": "Reference data", "production": "Production data", "model": "Model file"}
 
 
-def build(ctx: Any):
+def build(ctx: ReportContext) -> Steps:
     yield 0.0, "Scope and provenance"
     report, b = ctx.report, ctx.blocks
     prov = report.provenance
@@ -99,7 +106,7 @@ def duration(seconds: float | None) -> str:
     return f"{seconds:,.1f} s" if seconds else "—"
 
 
-def time_range(report: Any, info: Any) -> str:
+def time_range(report: AuditReport, info: InputInfo) -> str:
     """The input's time range: recorded with the input when the engine does, else (production) the span of the
     time-based drift chunks."""
     timestamp = next((c.name for c in report.schema.columns if c.role.value == "timestamp"), None)
@@ -109,7 +116,8 @@ def time_range(report: Any, info: Any) -> str:
         return f"{start} to {end} (timestamp column {timestamp})" if timestamp else f"{start} to {end}"
     if timestamp is None:
         return "no timestamp column"
-    chunks = report.drift.chunks if report.drift is not None else ()
+    drift = report.result("drift")
+    chunks = drift.chunks if drift is not None else ()
     starts = [c.start for c in chunks if c.start]
     ends = [c.end for c in chunks if c.end]
     if info.role == "production" and starts and ends:
@@ -117,7 +125,7 @@ def time_range(report: Any, info: Any) -> str:
     return f"not recorded by the audit engine (timestamp column {timestamp})"
 
 
-def model_block(ctx: Any) -> list:
+def model_block(ctx: ReportContext) -> list[Flowable]:
     b, model = ctx.blocks, ctx.report.provenance.model
     if not model:
         status = ctx.report.status_of("predictions")
@@ -138,7 +146,7 @@ def model_block(ctx: Any) -> list:
     return story
 
 
-def predictions_block(ctx: Any) -> list:
+def predictions_block(ctx: ReportContext) -> list[Flowable]:
     b, p = ctx.blocks, ctx.report.predictions
     status = ctx.report.status_of("predictions")
     if p is None:

@@ -1,16 +1,20 @@
 """The sign-off block: prepared by, reviewed by, dates and signature lines."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from reportlab.lib import colors
 from reportlab.platypus import KeepTogether, Paragraph, Table, TableStyle
 
 from assay.engine.report import styles as S
 from assay.engine.report.blocks import esc
+from assay.engine.report.sections.common import Steps
+
+if TYPE_CHECKING:
+    from assay.engine.report.pdf import ReportContext
 
 
-def build(ctx: Any):
+def build(ctx: ReportContext) -> Steps:
     yield 0.0, "Sign-off"
     report, b, st = ctx.report, ctx.blocks, ctx.styles
     audit = ctx.section_config("audit")

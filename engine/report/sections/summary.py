@@ -2,12 +2,19 @@
 its section."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
+from assay.engine.analyses import registry
 from assay.engine.report import formats as F
 from assay.engine.report.blocks import Column, Markup, esc
-from assay.engine.report.sections.common import SEVERITY_WORDS, TITLES, link, page_of, plain_link, section_key
+from assay.engine.report.sections.common import (SEVERITY_WORDS, Steps, link, not_run_reason, page_of, plain_link,
+                                                 section_key, title_of)
 from assay.engine.report.sections.cover import verdict_badge, VERDICT_WORDS
+from assay.engine.results import AnalysisStatus
+
+if TYPE_CHECKING:
+    from assay.engine.report.pdf import ReportContext
+    from assay.engine.results import AuditReport
 
 GROUPS = (("fail", "Failed"), ("warn", "Warnings"), ("pass", "Notes"))
 VERDICT_TEXT = {
@@ -17,7 +24,7 @@ VERDICT_TEXT = {
 }
 
 
-def build(ctx: Any):
+def build(ctx: ReportContext) -> Steps:
     yield 0.0, "Executive summary"
     report, b = ctx.report, ctx.blocks
     counts = {s: sum(f.severity == s for f in report.findings) for s in ("fail", "warn", "pass")}
@@ -32,20 +39,15 @@ def build(ctx: Any):
 
     story += b.h2("Analyses", "summary-analyses")
     rows, marks = [], []
-    for status in report.analyses:
+    for status in statuses(report):
         key = section_key(status.name)
         found = report.findings_for(status.name)
         fails, warns = sum(f.severity == "fail" for f in found), sum(f.severity == "warn" for f in found)
         state = {"ran": "ran", "failed": "failed"}.get(status.status, "not run")
-        rows.append([Markup(link(key, esc(TITLES.get(status.name, status.name.capitalize())))),
+        rows.append([Markup(link(key, esc(title_of(status.name)))),
                      Markup(b.status({"ran": "pass", "failed": "fail"}.get(status.status, "warn"), state)),
                      str(fails), str(warns), status.reason or "—", page_of(ctx, key)])
         marks.append("fail" if fails else ("warn" if warns else None))
-    if getattr(report, "performance", None) is None and report.status_of("performance") is None:
-        rows.append([Markup(link("performance", "Performance")), Markup(b.status("warn", "not run")), "0", "0",
-                     "this version of the audit engine recorded no performance result",
-                     page_of(ctx, "performance")])
-        marks.append(None)
     story.append(b.table([Column("Analysis", 0.18), Column("Status", 0.09), Column("Failed", 0.08, "right"),
                           Column("Warnings", 0.1, "right"), Column("Note", 0.49), Column("Page", 0.06, "right")], rows,
                          highlight=marks))
@@ -58,10 +60,19 @@ def build(ctx: Any):
         rows = []
         for f in found:
             key = section_key(f.analysis)
-            rows.append([Markup(link(key, esc(TITLES.get(f.analysis, f.analysis.capitalize())))),
+            rows.append([Markup(link(key, esc(title_of(f.analysis)))),
                          Markup(plain_link(key, esc(f.title))), page_of(ctx, key)])
         story.append(b.table([Column("Section", 0.15), Column(f"{SEVERITY_WORDS[severity]}: finding", 0.79),
                               Column("Page", 0.06, "right")], rows, highlight=[severity] * len(rows)))
     if not report.findings:
         story.append(b.p("No finding: every check passed its thresholds."))
     return story
+
+
+def statuses(report: AuditReport) -> list[AnalysisStatus]:
+    """What ran before the analyses (the predictions), then every analysis in the registry's order; one the
+    report has no status for (made by an engine without it) as not run."""
+    analyses = [spec.name for spec in registry.ANALYSES]
+    return [*(status for status in report.analyses if status.name not in analyses),
+            *(report.status_of(name) or AnalysisStatus(name=name, status="skipped",
+                                                         reason=not_run_reason(report, name)) for name in analyses)]
