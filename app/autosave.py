@@ -217,7 +217,7 @@ class Autosave(QObject):
         if self._finished or not (session.has_config or session.path is not None):
             return False
         try:
-            from assay.engine.config import write_atomic
+            from assay.engine.atomic import write_atomic
 
             self.folder.mkdir(parents=True, exist_ok=True)
             if not self._lock.isLocked() and not self._lock.tryLock(0):
@@ -282,7 +282,7 @@ class _ReportWriter:
 
     def _write(self, json_path: Path, results_path: Path, report: Any, generation: int) -> None:
         from assay.app.saved_results import dump_report
-        from assay.engine.config import write_atomic
+        from assay.engine.atomic import write_atomic
 
         try:
             results = dump_report(report)

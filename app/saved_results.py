@@ -32,6 +32,12 @@ ALLOWED = {
 }
 
 
+MOVED = {  # result types saved under an older home: (module, name) -> their module now
+    ("assay.engine.results", "QualityResult"): "assay.engine.quality.results",
+    ("assay.engine.results", "ColumnQuality"): "assay.engine.quality.results",
+}
+
+
 class UnsafeResultsError(pickle.UnpicklingError):
     """The saved results name something other than Assay's result types and plain values."""
 
@@ -42,6 +48,7 @@ class _ResultsUnpickler(pickle.Unpickler):
             return super().find_class(module, name)
         if module.startswith("engine."):  # saved before the package was named assay (autosaves survive the update)
             module = f"assay.{module}"
+        module = MOVED.get((module, name), module)
         if module.startswith("assay.engine.") and "." not in name:
             loaded = sys.modules.get(module)  # never imported here: importing a module runs its code
             found = getattr(loaded, name, None) if loaded is not None else None
@@ -57,7 +64,10 @@ def dump_report(report: Any) -> bytes:
 
 def load_report(data: bytes) -> Any:
     """The AuditReport in `data`; raises UnsafeResultsError (or another UnpicklingError/ValueError) otherwise."""
-    from assay.engine.results import AuditReport  # and with it every result type's module
+    from assay.engine.analyses.registry import import_result_types
+    from assay.engine.results import AuditReport
+
+    import_result_types()  # every analysis' result types: the unpickler builds only types already imported
 
     report = _ResultsUnpickler(io.BytesIO(data)).load()
     if not isinstance(report, AuditReport):

@@ -14,29 +14,34 @@ from collections.abc import Callable, Generator
 from datetime import datetime, timezone
 from importlib import metadata
 
-from assay.engine.analyses.quality import QualityCalculator, quality_findings
-from assay.engine.drift.policy import drift_findings
-from assay.engine.drift.univariate import DriftCalculator
-from assay.engine.explain.calculator import ExplanationCalculator
-from assay.engine.explain.policy import explanation_findings
-from assay.engine.fairness.calculator import FairnessCalculator
-from assay.engine.fairness.policy import fairness_findings
-from assay.engine.performance.calculator import PerformanceCalculator
-from assay.engine.performance.policy import performance_findings
+from typing import TYPE_CHECKING
+
+from assay.engine.analyses import registry
+from assay.engine.analyses.registry import AnalysisSpec
+from assay.engine.analyses.run import AnalysisRun, Outcome, iter_analysis, skip_reason
 from assay.engine.config import AuditConfig
 from assay.engine.errors import CalculationError, ConfigError, InputError, ModelOpenError, ModelProcessError
 from assay.engine.findings import sort_findings, verdict
-from assay.engine.io import (Dataset, InputInfo, LoadedModel, check_model_columns, check_model_file, iter_load_dataset,
-                       sha256_file)
+from assay.engine.input_files import InputInfo, sha256_file
 from assay.engine.isolation.process import start_model, waiting
-from assay.engine.predictions import (PredictionSet, drift_outputs, iter_predict, model_input_columns, positive_rate,
-                                predictions_from_columns)
-from assay.engine.progress import ProgressEvent, scaled
+from assay.engine.model_files import LoadedModel, check_model_columns, check_model_file
+from assay.engine.predictions import PredictionSet, iter_predict, positive_rate, predictions_from_columns
+from assay.engine.progress import ProgressEvent, as_events, scaled
 from assay.engine.results import AnalysisStatus, AuditReport, Finding, PredictionSummary, Provenance
 from assay.engine.schema import ColumnRole, Schema, iter_infer_schema
+from assay.engine.tables import Dataset, iter_load_dataset
 from assay.engine.version import assay_version
 
-MODEL_FAILED = "needs the model's predictions, and the model failed (see the predictions analysis)"
+if TYPE_CHECKING:
+    from assay.engine.isolation.local import LocalModel
+    from assay.engine.isolation.process import ModelProcess
+
+    Opening = Generator[None, None, LoadedModel]  # the wait for the model process to open the model
+
+LOADED = 0.15  # the audit's progress once both tables are read and the schema inferred
+PREDICTING = 0.40  # the model's share of the progress bar, predicting on both datasets
+ANALYSED = 0.99  # every analysis done: they share the bar from LOADED to here, less the predictions, by weight
+GRADED = 0.997  # the findings graded
 VERSIONED = ("assay", "numpy", "pandas", "pyarrow", "scikit-learn", "scipy", "skops", "joblib", "shap",
              "fairlearn", "reportlab", "matplotlib")
 
@@ -57,129 +62,50 @@ def iter_audit(config: AuditConfig, *, _model_in_process: bool = False
             runner.close()
 
 
-def _audit(config: AuditConfig, runner) -> Generator[ProgressEvent, None, AuditReport]:
+def _audit(config: AuditConfig, runner: ModelProcess | LocalModel | None) -> Generator[ProgressEvent, None, AuditReport]:
     started = _now()
     clock = time.perf_counter()
     reference = yield from _load(_required(config.data.reference, "data.reference"), "reference", 0.0, 0.06)
     production = yield from _load(_required(config.data.production, "data.production"), "production", 0.06, 0.12)
     _check_datasets(reference, production)
 
-    model, model_input, model_error, opening = None, None, None, None
+    model_input, model_error, opening = None, None, None
     if runner is not None:
         yield ProgressEvent("load", 0.12, "Opening the model")
         model_input, model_error, opening = _begin_opening(config, runner)  # the trust decision is made here
-    yield ProgressEvent("schema", 0.15, "Inferring column kinds and roles")
+    yield ProgressEvent("schema", LOADED, "Inferring column kinds and roles")
     steps = iter_infer_schema(reference.frame, production.frame, config)  # a yield after each column
-    schema = yield from scaled(_as_events(steps, "schema", "Inferring column kinds and roles"), 0.15, 0.15)
+    schema = yield from scaled(as_events(steps, "schema", "Inferring column kinds and roles"), LOADED, LOADED)
     reference, production = (_with_time_range(d, schema) for d in (reference, production))
 
-    # data quality needs no model: it runs while the model process opens the model
-    yield ProgressEvent("quality", 0.15, "Data quality of the reference")  # after the schema of many columns
-    quality = QualityCalculator(schema).fit(reference.frame)
-    quality_result = yield from scaled(quality.iter_calculate(production.frame), 0.15, 0.22)
-    found = quality_findings(quality_result, config.quality)
-
-    if opening is not None:
-        model, model_input, model_error = yield from _finish_opening(runner, opening, model_input)
-    if model is not None:
-        ignore = set(schema.names(ColumnRole.TARGET, ColumnRole.PREDICTION, ColumnRole.PROBABILITY,
-                                  ColumnRole.TIMESTAMP, ColumnRole.ID, ColumnRole.IGNORED))
-        for dataset in (reference, production):
-            check_model_columns(model, list(dataset.frame.columns), dataset.info.path, ignore)
-
-    predictions = None
-    if model is not None:
-        try:
-            predictions = yield from _predict(model, runner, reference, production, schema, 0.22, 0.62)
-            if _explanations_skip_reason(model, predictions, config, None) is None:
-                runner.warm_up()  # the model process imports shap while this one computes the analyses
-        except CalculationError as exc:  # the model raised, crashed, hung, ran out of memory or answered wrongly
-            model_error, model = str(exc), None
+    specs = registry.ANALYSES
+    spans, opened = _spans(specs)
+    run = AnalysisRun(config=config, schema=schema, reference=reference, production=production, runner=runner,
+                      model_error=model_error)
+    outcomes: dict[str, Outcome] = {}
+    for spec in specs:  # those that need nothing from the model run while the model process opens the model
+        if spec.early:
+            outcomes[spec.name] = yield from iter_analysis(spec, run, *spans[spec.name])
+    run, model_input = yield from _with_predictions(run, opening, model_input, opened)
+    predicted, found = _prediction_status(run)
+    found += [finding for outcome in outcomes.values() for finding in outcome.findings]
+    for spec in specs:
+        if spec.early:
+            continue
+        outcome = outcomes[spec.name] = yield from iter_analysis(spec, run, *spans[spec.name])
+        found += outcome.findings
+        if outcome.model_error:  # the model failed under this analysis; those after it go without the model
             runner.close()
-    elif model_error is None:
-        predictions = _predictions_from_columns(reference, production, schema)
-    statuses = [AnalysisStatus("predictions", "failed", model_error) if model_error else
-                AnalysisStatus("predictions", "ran" if predictions else "skipped", _prediction_reason(model, predictions)),
-                AnalysisStatus("quality", "ran")]
-    if model_error:
-        found.append(Finding("model.failed", "predictions", "fail",
-                             "The model failed: no predictions, so no performance, fairness or explanations",
-                             model_error))
-
-    performance_result = None
-    reason = _performance_skip_reason(schema, predictions, model_error)
-    if reason is None:
-        yield ProgressEvent("performance", 0.62, "Performance on the reference")
-        performance = PerformanceCalculator(schema, config.performance, predictions, config.audit.seed,
-                                            model_name=str(model.info.path) if model else None)
-        performance_result = yield from scaled(performance.fit(reference.frame).iter_calculate(production.frame),
-                                               0.62, 0.70)
-        found += performance_findings(performance_result, config.performance)
-    statuses.append(AnalysisStatus("performance", "ran" if reason is None else "skipped", reason or ""))
-
-    yield ProgressEvent("drift", 0.70, "Preparing drift tests on the reference")
-    outputs = drift_outputs(schema, predictions, model is not None,
-                            {"reference": reference.frame, "production": production.frame})
-    drift = DriftCalculator(schema, config.drift, outputs, config.audit.seed)
-    yield from scaled(_as_events(drift.iter_fit(reference.frame), "drift", "Preparing drift tests on the reference"),
-                      0.70, 0.71)
-    drift_result = yield from scaled(drift.iter_calculate(production.frame), 0.71, 0.93)
-    statuses.append(AnalysisStatus("drift", "ran"))
-    found += drift_findings(drift_result, config.drift)
-
-    fairness_result = None
-    reason = _fairness_skip_reason(schema, predictions, model_error)
-    if reason is None:
-        yield ProgressEvent("fairness", 0.93, "Group metrics and disparities")
-        fairness = FairnessCalculator(schema, config.fairness, predictions,
-                                      model_input_columns(model, schema) if model else None, config.audit.seed)
-        fairness_result = yield from scaled(fairness.fit(reference.frame).iter_calculate(production.frame), 0.94, 0.975)
-        found += fairness_findings(fairness_result, config.fairness)
-    statuses.append(AnalysisStatus("fairness", "ran" if reason is None else "skipped", reason or ""))
-
-    explanations = None
-    reason = _explanations_skip_reason(model, predictions, config, model_error)
-    explain_status = "ran" if reason is None else "skipped"
-    if reason is None:
-        yield ProgressEvent("explanations", 0.98, "Explaining the model (SHAP)")
-        try:
-            explainer = ExplanationCalculator(model, schema, config.explain, predictions, config.audit.seed,
-                                              runner=runner)
-            explanations = yield from scaled(explainer.fit(reference.frame).iter_calculate(production.frame),
-                                             0.98, 0.995)
-            found += explanation_findings(explanations, config.explain)
-        except ModelProcessError as exc:  # the model crashed, hung or ran out of memory: the rest stands
-            reason = model_error = str(exc)
-            explain_status = "failed"
-            runner.close()
-            found.append(Finding("model.failed", "explanations", "fail",
-                                 "The model failed while being explained: no explanations", model_error))
-        except CalculationError as exc:  # an unsupported model: say so, and the rest of the audit stands
-            reason = str(exc)
-            explain_status = "skipped"
-            found.append(Finding("explanations.failed", "explanations", "warn", "Explanations could not be computed",
-                                 reason))
-    statuses.append(AnalysisStatus("explanations", explain_status, reason or ""))
+            run = dataclasses.replace(run, model_error=outcome.model_error)
     findings = sort_findings(found)
 
-    yield ProgressEvent("findings", 0.997, "Grading findings")
-    provenance = Provenance(
-        inputs=tuple(d.info for d in (reference, production)) + ((model_input,) if model_input else ()),
-        versions=versions(),
-        config=config.to_dict(),
-        seed=config.audit.seed,
-        started_at=started,
-        finished_at=_now(),
-        duration_s=round(time.perf_counter() - clock, 3),
-        model=_model_provenance(runner, model_input, model_error),
-    )
+    yield ProgressEvent("findings", GRADED, "Grading findings")
     report = AuditReport(
-        provenance=provenance, verdict=verdict(findings), findings=findings, schema=schema,
-        analyses=tuple(statuses), quality=quality_result, drift=drift_result, fairness=fairness_result,
-        explanations=explanations, performance=performance_result,
-        title=config.audit.title,
-        predictions=_summary(predictions, schema, "model" if runner is not None else "columns"),
-        model_error=model_error,
+        provenance=_provenance(run, model_input, started, clock), verdict=verdict(findings), findings=findings,
+        schema=schema, analyses=(predicted, *(outcomes[spec.name].status for spec in specs)),
+        results={spec.name: outcomes[spec.name].result for spec in specs}, title=config.audit.title,
+        predictions=_summary(run.predictions, schema, "model" if runner is not None else "columns"),
+        model_error=run.model_error,
     )
     yield ProgressEvent("done", 1.0, f"Audit finished: {report.verdict}")
     return report
@@ -200,6 +126,29 @@ def run_audit(config: AuditConfig, on_progress: Callable[[ProgressEvent], None] 
 # -- stages ----------------------------------------------------------------------------------
 
 
+def _spans(specs: tuple[AnalysisSpec, ...]) -> tuple[dict[str, tuple[float, float]], float]:
+    """Each analysis' slice of the progress bar, by weight, in the order they run (those that run while the model
+    opens first), and where the model's predictions start. The analyses share what the loading, the schema and
+    the predictions leave."""
+    scale = (ANALYSED - LOADED - PREDICTING) / (sum(spec.weight for spec in specs) or 1.0)
+    spans, at, opened = {}, LOADED, LOADED
+    for early in (True, False):
+        if not early:
+            opened = at
+            at += PREDICTING
+        for spec in (s for s in specs if s.early == early):
+            spans[spec.name] = (at, at + spec.weight * scale)
+            at += spec.weight * scale
+    return spans, opened
+
+
+def _warm_up(specs: tuple[AnalysisSpec, ...], run: AnalysisRun) -> None:
+    """Ask the model process to import what an analysis that will run needs (shap) while the others compute."""
+    if any(spec.warms_model and skip_reason(spec, run) is None for spec in specs):
+        run.runner.warm_up()
+
+
+
 def _required(path, key: str):
     if path is None:
         raise ConfigError(f"[data] {key.split('.')[1]} is not set; give the path of the {key.split('.')[1]} data "
@@ -210,7 +159,7 @@ def _required(path, key: str):
 def _load(path, role: str, start: float, end: float) -> Generator[ProgressEvent, None, Dataset]:
     """Read one table in batches; the load's progress is its bytes (or rows) read."""
     steps = iter_load_dataset(path, role)
-    return (yield from scaled(_as_events(steps, "load", f"Reading the {role} data"), start, end))
+    return (yield from scaled(as_events(steps, "load", f"Reading the {role} data"), start, end))
 
 
 def _with_time_range(dataset: Dataset, schema: Schema) -> Dataset:
@@ -245,7 +194,8 @@ def _check_datasets(reference: Dataset, production: Dataset) -> None:
             f"{', '.join(list(reference.frame.columns)[:8])}).", production.info.path)
 
 
-def _begin_opening(config: AuditConfig, runner):
+def _begin_opening(config: AuditConfig, runner: ModelProcess
+                   ) -> tuple[InputInfo, str | None, Opening | None]:
     """Make the trust decision and ask the model process to open the file: (provenance, error, the wait for the
     model). Trust errors and missing files stop the audit as before (the user has a decision to make); a damaged
     skops file leaves an audit without the model."""
@@ -259,14 +209,63 @@ def _begin_opening(config: AuditConfig, runner):
     return InputInfo("model", str(path), file.sha256, format=file.format), None, runner.begin_open(file)
 
 
-def _finish_opening(runner, opening, info: InputInfo):
+def _finish_opening(runner: ModelProcess, opening: Opening, info: InputInfo, at: float
+                    ) -> Generator[ProgressEvent, None, tuple[LoadedModel | None, InputInfo, str | None]]:
     """(model, its provenance, None), or (None, provenance, message) when the model could not be opened."""
     try:
-        model = yield from waiting(opening, ProgressEvent("load", 0.22, "Opening the model"))
+        model = yield from waiting(opening, ProgressEvent("load", at, "Opening the model"))
     except (ModelOpenError, ModelProcessError) as exc:
         runner.close()
         return None, info, str(exc)
     return model, model.info, None
+
+
+def _with_predictions(run: AnalysisRun, opening: Opening | None, model_input: InputInfo | None, at: float
+                      ) -> Generator[ProgressEvent, None, tuple[AnalysisRun, InputInfo | None]]:
+    """The run with the predictions (the model's, from `at` on, or the prediction columns'), the model, and why
+    the model failed; and the model's provenance."""
+    runner, model, model_error, predictions = run.runner, None, run.model_error, None
+    if opening is not None:
+        model, model_input, model_error = yield from _finish_opening(runner, opening, model_input, at)
+    if model is not None:
+        ignore = set(run.schema.names(ColumnRole.TARGET, ColumnRole.PREDICTION, ColumnRole.PROBABILITY,
+                                      ColumnRole.TIMESTAMP, ColumnRole.ID, ColumnRole.IGNORED))
+        for dataset in (run.reference, run.production):
+            check_model_columns(model, list(dataset.frame.columns), dataset.info.path, ignore)
+        try:
+            predictions = yield from _predict(model, runner, run.reference, run.production, run.schema, at,
+                                              at + PREDICTING)
+            _warm_up(registry.ANALYSES, dataclasses.replace(run, predictions=predictions, model=model))
+        except CalculationError as exc:  # the model raised, crashed, hung, ran out of memory or answered wrongly
+            model_error, model, predictions = str(exc), None, None
+            runner.close()
+    elif model_error is None:
+        predictions = _predictions_from_columns(run.reference, run.production, run.schema)
+    return dataclasses.replace(run, predictions=predictions, model=model, model_error=model_error), model_input
+
+
+def _prediction_status(run: AnalysisRun) -> tuple[AnalysisStatus, list[Finding]]:
+    """The predictions' status, and the finding that the model failed (when it did)."""
+    if run.model_error:
+        return AnalysisStatus("predictions", "failed", run.model_error), [Finding(
+            "model.failed", "predictions", "fail",
+            "The model failed: no predictions, so no performance, fairness or explanations", run.model_error)]
+    return AnalysisStatus("predictions", "ran" if run.predictions else "skipped",
+                          _prediction_reason(run.model, run.predictions)), []
+
+
+def _provenance(run: AnalysisRun, model_input: InputInfo | None, started: str, clock: float) -> Provenance:
+    datasets = (run.reference, run.production)
+    return Provenance(
+        inputs=tuple(d.info for d in datasets) + ((model_input,) if model_input else ()),
+        versions=versions(),
+        config=run.config.to_dict(),
+        seed=run.config.audit.seed,
+        started_at=started,
+        finished_at=_now(),
+        duration_s=round(time.perf_counter() - clock, 3),
+        model=_model_provenance(run.runner, model_input, run.model_error),
+    )
 
 
 def _predictions_from_columns(reference: Dataset, production: Dataset, schema: Schema
@@ -276,69 +275,15 @@ def _predictions_from_columns(reference: Dataset, production: Dataset, schema: S
     return found or None
 
 
-def _predict(model: LoadedModel, runner, reference: Dataset, production: Dataset, schema: Schema,
+def _predict(model: LoadedModel, runner: ModelProcess, reference: Dataset, production: Dataset, schema: Schema,
              start: float, end: float) -> Generator[ProgressEvent, None, dict[str, PredictionSet]]:
     out = {}
     middle = (start + end) / 2
     for dataset, (a, b) in ((reference, (start, middle)), (production, (middle, end))):
         role = dataset.info.role
         steps = iter_predict(model, dataset.frame, schema, role, runner)
-        out[role] = yield from scaled(_as_events(steps, "predict", f"Predicting on the {role} data"), a, b)
+        out[role] = yield from scaled(as_events(steps, "predict", f"Predicting on the {role} data"), a, b)
     return out
-
-
-def _as_events(steps: Generator[float, None, object], stage: str, message: str):
-    try:
-        while True:
-            yield ProgressEvent(stage, next(steps), message)
-    except StopIteration as stop:
-        return stop.value
-    finally:
-        steps.close()
-
-
-def _explanations_skip_reason(model: LoadedModel | None, predictions: dict | None, config: AuditConfig,
-                              model_error: str | None = None) -> str | None:
-    if model_error:
-        return MODEL_FAILED
-    if model is None:
-        return ("explanations need a model; this audit has prediction columns only" if predictions
-                else "explanations need a model; this audit has data only")
-    if config.explain.method == "none":
-        return "turned off in [explain] method"
-    return None
-
-
-def _performance_skip_reason(schema: Schema, predictions: dict[str, PredictionSet] | None,
-                             model_error: str | None = None) -> str | None:
-    if model_error:
-        return MODEL_FAILED
-    if not predictions:
-        return "needs predictions (a model, or prediction / probability columns in the data)"
-    if schema.task is None:
-        return "the task could not be inferred: set [task] type"
-    if not schema.names(ColumnRole.TARGET):
-        return "no target column: name it in [columns] target"
-    return None
-
-
-def _fairness_skip_reason(schema: Schema, predictions: dict[str, PredictionSet] | None,
-                          model_error: str | None = None) -> str | None:
-    if not schema.names(ColumnRole.SENSITIVE):
-        return "no sensitive columns: name them in [columns] sensitive"
-    if model_error:
-        return MODEL_FAILED
-    if not schema.names(ColumnRole.SENSITIVE):
-        return "no sensitive columns: name them in [columns] sensitive"
-    if not predictions or not {"reference", "production"} <= set(predictions):
-        return "needs predictions in both datasets (a model, or prediction columns)"
-    if any(p.labels is None for p in predictions.values()):
-        return "needs predicted labels (a prediction column, or one probability column for a binary task)"
-    if schema.task == "multiclass" and schema.positive_label is None:
-        return "multiclass task: set [columns] positive_label to audit one class against the rest"
-    if schema.task is None:
-        return "the task could not be inferred: set [task] type"
-    return None
 
 
 def _prediction_reason(model: LoadedModel | None, predictions: dict | None) -> str:
@@ -364,7 +309,7 @@ def _summary(predictions: dict[str, PredictionSet] | None, schema: Schema, sourc
     )
 
 
-def _model_provenance(runner, model_input: InputInfo | None, model_error: str | None) -> dict | None:
+def _model_provenance(runner: ModelProcess | LocalModel | None, model_input: InputInfo | None, model_error: str | None) -> dict | None:
     if model_input is None:
         return None
     model = getattr(runner, "loaded", None)

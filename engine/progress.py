@@ -47,6 +47,17 @@ def scaled(events: Generator[ProgressEvent, None, T], start: float, end: float) 
         events.close()
 
 
+def as_events(steps: Generator[float, None, T], stage: str, message: str) -> Generator[ProgressEvent, None, T]:
+    """A generator of bare fractions (0-1) as ProgressEvents of `stage`; returns what `steps` returns."""
+    try:
+        while True:
+            yield ProgressEvent(stage, next(steps), message)
+    except StopIteration as stop:
+        return stop.value
+    finally:
+        steps.close()
+
+
 def scaled_fractions(steps: Generator[float, None, T], start: float, end: float,
                      message: str | None = None) -> Generator[object, None, T]:
     """The same for a generator of bare fractions (0-1): each mapped into [start, end], and paired with `message`

@@ -11,18 +11,22 @@ import math
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assay.engine.config import write_atomic
-from assay.engine.drift.results import DriftResult
-from assay.engine.explain.results import ExplanationsResult
-from assay.engine.fairness.results import FairnessResult, fairness_to_dict
+from assay.engine.analyses import registry
+from assay.engine.atomic import write_atomic
 from assay.engine.integrity import with_integrity
-from assay.engine.io import InputInfo
-from assay.engine.performance.results import PerformanceResult, performance_to_dict
+from assay.engine.input_files import InputInfo
 from assay.engine.schema import Schema
+
+if TYPE_CHECKING:
+    from assay.engine.drift.results import DriftResult
+    from assay.engine.explain.results import ExplanationsResult
+    from assay.engine.fairness.results import FairnessResult
+    from assay.engine.performance.results import PerformanceResult
+    from assay.engine.quality.results import QualityResult
 
 SCHEMA_VERSION = 1
 SEVERITIES = ("pass", "warn", "fail")
@@ -43,42 +47,6 @@ class AnalysisStatus:
     name: str
     status: str  # "ran" | "skipped" | "failed" (the model failed while this analysis needed it)
     reason: str = ""
-
-
-@dataclass(frozen=True)
-class ColumnQuality:
-    name: str
-    kind: str
-    role: str
-    kind_production: str | None = None  # only when it differs from the reference kind
-    missing_reference: float | None = None  # share of rows; None if the column is absent
-    missing_production: float | None = None
-    infinite_reference: int = 0
-    infinite_production: int = 0
-    reference_min: float | None = None
-    reference_max: float | None = None
-    out_of_range: float | None = None  # share of production values outside [reference_min, reference_max]
-    distinct_reference: int | None = None
-    distinct_production: int | None = None
-    unseen_share: float | None = None  # share of production rows whose category the reference never had
-    unseen_categories: tuple[tuple[str, int], ...] = ()  # (value, production count), most frequent first
-    constant_reference: bool = False
-    constant_production: bool = False
-    mixed_types: bool = False
-
-
-@dataclass(frozen=True)
-class QualityResult:
-    rows_reference: int
-    rows_production: int
-    columns: tuple[ColumnQuality, ...]
-    missing_in_production: tuple[str, ...] = ()
-    extra_in_production: tuple[str, ...] = ()
-    duplicates_reference: int = 0
-    duplicates_production: int = 0
-
-    def column(self, name: str) -> ColumnQuality:
-        return next(c for c in self.columns if c.name == name)
 
 
 @dataclass(frozen=True)
@@ -108,29 +76,63 @@ class Provenance:
     model: dict[str, Any] | None = None  # type, format, parameters
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class AuditReport:
+    """The audit's outcome. Each analysis' result is in `results` under its registry name (None: it did not
+    run); `report.result(name)` reads it, and so do `report.quality`, `report.drift`, ..."""
+
     provenance: Provenance
     verdict: str
     findings: tuple[Finding, ...]
     schema: Schema
     analyses: tuple[AnalysisStatus, ...]
-    quality: QualityResult | None = None
-    drift: DriftResult | None = None
-    fairness: FairnessResult | None = None
-    explanations: ExplanationsResult | None = None
     predictions: PredictionSummary | None = None
     schema_version: int = SCHEMA_VERSION
     title: str = "Model audit"
-    performance: PerformanceResult | None = None
     model_error: str | None = None  # the model failed (would not open, raised, crashed, hung, ran out of memory)
+    results: dict[str, Any] = dataclasses.field(default_factory=dict)  # analysis name -> its result
+
+    if TYPE_CHECKING:  # read through __getattr__ from `results`
+        quality: QualityResult | None
+        performance: PerformanceResult | None
+        drift: DriftResult | None
+        fairness: FairnessResult | None
+        explanations: ExplanationsResult | None
+
+    def __init__(self, provenance: Provenance, verdict: str, findings: tuple[Finding, ...], schema: Schema,
+                 analyses: tuple[AnalysisStatus, ...], predictions: PredictionSummary | None = None,
+                 schema_version: int = SCHEMA_VERSION, title: str = "Model audit", model_error: str | None = None,
+                 results: dict[str, Any] | None = None, **by_name: Any) -> None:
+        """The results may also be given by analysis name: AuditReport(..., quality=QualityResult(...))."""
+        unknown = sorted(set(by_name) - set(registry.names()))
+        if unknown:
+            raise TypeError(f"AuditReport() got an unexpected keyword argument {unknown[0]!r}")
+        values = {"provenance": provenance, "verdict": verdict, "findings": findings, "schema": schema,
+                  "analyses": analyses, "predictions": predictions, "schema_version": schema_version,
+                  "title": title, "model_error": model_error, "results": {**(results or {}), **by_name}}
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        """report.quality, report.drift, ...: an analysis' result by its registry name (None: it did not run)."""
+        if not name.startswith("_") and name != "results" and (name in self.results or name in registry.names()):
+            return self.results.get(name)
+        raise AttributeError(f"'AuditReport' object has no attribute {name!r}")
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Reports pickled before the results were kept by name had one field per analysis."""
+        results = dict(state.pop("results", None) or {})
+        for name in registry.names():
+            if name in state:
+                results[name] = state.pop(name)
+        self.__dict__.update(state, results=results)
 
     def findings_for(self, analysis: str) -> list[Finding]:
         return [f for f in self.findings if f.analysis == analysis]
 
     def result(self, analysis: str) -> Any:
         """The result of the analysis called `analysis` (a name in engine/analyses/registry.py), or None."""
-        return getattr(self, analysis, None)
+        return self.results.get(analysis)
 
     def status_of(self, analysis: str) -> AnalysisStatus | None:
         return next((a for a in self.analyses if a.name == analysis), None)
@@ -145,13 +147,10 @@ class AuditReport:
             "analyses": {a.name: {"status": a.status, "reason": a.reason} for a in self.analyses},
             "schema": to_jsonable(self.schema.to_dict()),
             "predictions": to_jsonable(self.predictions),
-            "quality": to_jsonable(self.quality),
-            "performance": performance_to_dict(self.performance) if self.performance else None,
-            "drift": to_jsonable(self.drift),
-            "fairness": to_jsonable(fairness_to_dict(self.fairness)) if self.fairness else None,
-            "explanations": to_jsonable(self.explanations),
-            "model_error": self.model_error,
         }
+        for spec in registry.ANALYSES:
+            out[spec.name] = result_to_json(spec, self.results.get(spec.name))
+        out["model_error"] = self.model_error
         return with_integrity(out)  # last: the SHA-256 of everything above (engine/integrity.py)
 
     def to_json(self) -> str:
@@ -160,6 +159,14 @@ class AuditReport:
     def write_json(self, path: str | Path) -> None:
         """Written atomically: a temporary file in the same folder, then a rename."""
         write_atomic(Path(path), self.to_json().encode("utf-8"))
+
+
+def result_to_json(spec: registry.AnalysisSpec, result: Any) -> Any:
+    """An analysis' result in the JSON report: its spec's JSON form, or its dataclass fields; None if it did not
+    run."""
+    if result is None:
+        return None
+    return to_jsonable(registry.load(spec.to_json)(result) if spec.to_json else result)
 
 
 def to_jsonable(value: Any) -> Any:

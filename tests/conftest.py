@@ -65,3 +65,12 @@ def demo_audit(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from assay.engine.demo import write_demo
 
     return write_demo(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture
+def toy():
+    """The toy analysis (tests/toy_analysis.py) in the registry for this test; yields its AnalysisSpec."""
+    from toy_analysis import toy_registered
+
+    with toy_registered() as spec:
+        yield spec

@@ -14,7 +14,7 @@ from assay.app.theme import severity_colour
 class QualityRow:
     """A ColumnQuality with the quality findings about that column (worst first)."""
 
-    quality: Any  # engine.results.ColumnQuality
+    quality: Any  # engine.quality.results.ColumnQuality
     findings: tuple[Any, ...] = ()
 
     @property

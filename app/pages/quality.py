@@ -19,7 +19,8 @@ from assay.app.steps import Steps
 
 if TYPE_CHECKING:
     from assay.app.settings import AppSettings
-    from assay.engine.results import AuditReport, Finding, QualityResult
+    from assay.engine.quality.results import QualityResult
+    from assay.engine.results import AuditReport, Finding
 
 
 class QualityPage(ResultPage):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Generator
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,13 +22,17 @@ from assay.engine.isolation.process import exception_name, waiting
 from assay.engine.predictions import PredictionSet, model_input_columns
 from assay.engine.schema import ColumnRole, Schema
 
+if TYPE_CHECKING:
+    from assay.engine.isolation.process import ModelProcess
+
 
 class ExplanationCalculator(Calculator[ExplanationsResult]):
     name = "explanations"
     title = "Explanations"
 
     def __init__(self, model: LoadedModel, schema: Schema, config: ExplainConfig,
-                 predictions: dict[str, PredictionSet] | None = None, seed: int = 0, runner: Any = None) -> None:
+                 predictions: dict[str, PredictionSet] | None = None, seed: int = 0,
+                 runner: ModelProcess | LocalModel | None = None) -> None:
         """`runner` holds the model and runs the explainer next to it: the audit's ModelProcess, or by default a
         LocalModel around `model.model`. Only the rows to explain travel to it; the sampling, the statistics
         and the results are computed here."""

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from assay.engine.errors import CalculationError, ModelOpenError, ModelProcessError
 
 if TYPE_CHECKING:  # for annotations only: `assay audit` starts the model process before it loads the rest
+    from assay.engine.config import AuditConfig
+    from assay.engine.isolation.local import LocalModel
     from assay.engine.model_files import LoadedModel
 
 T = TypeVar("T")
@@ -75,7 +77,7 @@ def memory_limit_bytes(setting: int | None) -> int | None:
     return max(physical * 3 // 4, 2 * 1024 ** 3)
 
 
-def start_model(config: Any, in_process: bool = False) -> "ModelProcess | Any | None":
+def start_model(config: AuditConfig, in_process: bool = False) -> ModelProcess | LocalModel | None:
     """The model of an audit configuration, started: a ModelProcess (or, only for the isolation benchmark and
     its tests, a LocalModel in this process). None when the audit has no model."""
     if config.model.path is None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from assay.engine.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from assay.engine.config import PerformanceConfig
+    from assay.engine.performance.config import PerformanceConfig
 
 CLASSIFICATION = ("binary", "multiclass")
 REGRESSION = ("regression",)

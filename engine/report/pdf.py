@@ -28,7 +28,8 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
-from assay.engine.config import ReportConfig, write_atomic
+from assay.engine.atomic import write_atomic
+from assay.engine.config import ReportConfig
 from assay.engine.errors import ConfigError
 from assay.engine.progress import ProgressEvent, drain
 from assay.engine.report import styles as S

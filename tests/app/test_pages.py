@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QApplication
 
 from assay.app.pages.overview import OverviewPage
 from assay.app.pages.quality import QualityPage
-from assay.engine.results import AnalysisStatus, AuditReport, ColumnQuality, Finding, Provenance, QualityResult
+from assay.engine.quality.results import ColumnQuality, QualityResult
+from assay.engine.results import AnalysisStatus, AuditReport, Finding, Provenance
 from assay.engine.schema import Schema
 
 FINDINGS = (

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-import assay.engine.config as config_module
-from assay.engine.config import AuditConfig, write_atomic
+import assay.engine.atomic as atomic_module
+from assay.engine.atomic import write_atomic
+from assay.engine.config import AuditConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +44,7 @@ class HalfWriter:
 @pytest.fixture
 def failing_midway(monkeypatch):
     real = os.fdopen
-    monkeypatch.setattr(config_module.os, "fdopen", lambda fd, mode="r", *a, **k: HalfWriter(real(fd, mode, *a, **k)))
+    monkeypatch.setattr(atomic_module.os, "fdopen", lambda fd, mode="r", *a, **k: HalfWriter(real(fd, mode, *a, **k)))
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -69,7 +70,7 @@ def test_write_atomic_replaces_whole_and_keeps_permissions(tmp_path):
     target = tmp_path / "audit.toml"
     write_atomic(target, b"new file")
     assert target.read_bytes() == b"new file"
-    assert target.stat().st_mode & 0o777 == 0o666 & ~config_module._umask()  # not mkstemp's 0600
+    assert target.stat().st_mode & 0o777 == 0o666 & ~atomic_module._umask()  # not mkstemp's 0600
     target.chmod(0o640)
     write_atomic(target, b"second")
     assert target.read_bytes() == b"second" and target.stat().st_mode & 0o777 == 0o640
@@ -101,7 +102,7 @@ def test_a_pdf_that_fails_midway_leaves_the_old_pdf(tmp_path, tiny_report, monke
     before = target.read_bytes()
     assert before.startswith(b"%PDF")
     real = os.fdopen
-    monkeypatch.setattr(config_module.os, "fdopen", lambda fd, mode="r", *a, **k: HalfWriter(real(fd, mode, *a, **k)))
+    monkeypatch.setattr(atomic_module.os, "fdopen", lambda fd, mode="r", *a, **k: HalfWriter(real(fd, mode, *a, **k)))
     with pytest.raises(OSError, match="No space"):
         build_pdf(tiny_report, target)
     assert target.read_bytes() == before and leftovers(tmp_path) == []
@@ -114,7 +115,7 @@ def test_a_failed_rename_leaves_the_old_file(tmp_path, monkeypatch):
     def refuse(src, dst):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(config_module.os, "replace", refuse)
+    monkeypatch.setattr(atomic_module.os, "replace", refuse)
     with pytest.raises(PermissionError):
         write_atomic(target, b"new")
     assert target.read_bytes() == b"old" and leftovers(tmp_path) == []
@@ -123,7 +124,7 @@ def test_a_failed_rename_leaves_the_old_file(tmp_path, monkeypatch):
 KILLED_WRITER = r"""
 import sys, time
 from pathlib import Path
-import assay.engine.config as c
+import assay.engine.atomic as c
 
 class Slow:
     def __init__(self, handle): self.handle = handle
@@ -160,8 +161,8 @@ def test_a_process_killed_while_writing_leaves_the_old_file(tmp_path):
 def test_the_bytes_reach_the_disk_before_the_rename_unless_told_otherwise(tmp_path, monkeypatch):
     events: list[str] = []
     real_fsync, real_replace = os.fsync, os.replace
-    monkeypatch.setattr(config_module.os, "fsync", lambda fd: events.append("fsync") or real_fsync(fd))
-    monkeypatch.setattr(config_module.os, "replace", lambda a, b: events.append("replace") or real_replace(a, b))
+    monkeypatch.setattr(atomic_module.os, "fsync", lambda fd: events.append("fsync") or real_fsync(fd))
+    monkeypatch.setattr(atomic_module.os, "replace", lambda a, b: events.append("replace") or real_replace(a, b))
     write_atomic(tmp_path / "report.json", b"{}")
     expected = ["fsync", "replace", "fsync"] if os.name == "posix" else ["fsync", "replace"]  # file, rename, folder
     assert events == expected

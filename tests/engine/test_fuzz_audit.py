@@ -311,11 +311,11 @@ def test_binary_task_over_a_target_of_more_classes_names_the_key_to_change(tmp_p
 
 def test_the_fuzzer_reports_a_library_exception_as_a_bug(monkeypatch):
     """The property can fail: a bare exception inside an analysis is caught and reported."""
-    from assay.engine.analyses import quality
+    from assay.engine.quality.calculator import QualityCalculator
 
     def broken(*args, **kwargs):
         raise ValueError("boom")
 
-    monkeypatch.setattr(quality.QualityCalculator, "fit", broken)
+    monkeypatch.setattr(QualityCalculator, "iter_fit", broken)  # the audit fits every calculator with iter_fit
     with pytest.raises((AssertionError, ValueError)):
         check_audit([FLOAT], "binary", "both", "balanced", (30, 30), "csv", 0, DEFAULT_SECTIONS)

@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assay.engine.analyses.registry import MODEL_FAILED
 from assay.engine.config import AuditConfig
 from assay.engine.errors import ConfigError, ModelTrustError
-from assay.engine.pipeline import MODEL_FAILED, iter_audit, run_audit
+from assay.engine.pipeline import iter_audit, run_audit
 from misbehaving_models import Misbehaving, NoPredict, RaisesOnLoad, write_model, write_tables
 
 LINUX = sys.platform.startswith("linux")

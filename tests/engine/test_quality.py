@@ -5,7 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.pandas import column, data_frames
 
-from assay.engine.analyses.quality import QualityCalculator, quality_findings
+from assay.engine.quality.calculator import QualityCalculator
+from assay.engine.quality.policy import quality_findings
 from assay.engine.config import AuditConfig, QualityConfig
 from assay.engine.tables import load_dataset
 from assay.engine.schema import infer_schema

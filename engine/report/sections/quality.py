@@ -12,7 +12,7 @@ from assay.engine.report.sections.common import Steps, listed, opening, top_n
 
 if TYPE_CHECKING:
     from assay.engine.report.pdf import ReportContext
-    from assay.engine.results import ColumnQuality, QualityResult
+    from assay.engine.quality.results import ColumnQuality, QualityResult
 
 CHECKS = [
     "Missing values: the share of rows without a value, per dataset, and its increase from reference to production.",
