@@ -10,7 +10,6 @@ engine/, app/ and resources/ (setup.py maps them). This module is the public API
     report = assay.run_audit(config)
     report.write_json("report.json"); assay.build_pdf(report, "report.pdf")
 """
-from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +19,7 @@ if (_CHECKOUT / "setup.py").is_file() and (_CHECKOUT / "engine" / "__init__.py")
     # assay.app, as in the installed package, whichever checkout the editable install points at.
     __path__.append(str(_CHECKOUT))  # noqa: F821 - __path__ is the package's own
 
+from assay import engine as _engine  # noqa: E402
 from assay.engine import _EXPORTS  # noqa: E402
 
 __all__ = sorted(_EXPORTS)
@@ -31,9 +31,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def __getattr__(name: str) -> Any:
+    """The engine's public names, loaded by the engine on first use (engine/__init__.py)."""
     if name in _EXPORTS:
-        value = getattr(import_module(_EXPORTS[name]), name)
-        globals()[name] = value
+        value = globals()[name] = getattr(_engine, name)
         return value
     raise AttributeError(f"module 'assay' has no attribute {name!r}")
 

@@ -26,7 +26,7 @@ from assay.engine.input_files import InputInfo, sha256_file
 from assay.engine.isolation.process import start_model, waiting
 from assay.engine.model_files import LoadedModel, check_model_columns, check_model_file
 from assay.engine.predictions import PredictionSet, iter_predict, positive_rate, predictions_from_columns
-from assay.engine.progress import ProgressEvent, as_events, scaled
+from assay.engine.progress import ProgressEvent, as_events, drain, scaled
 from assay.engine.results import AnalysisStatus, AuditReport, Finding, PredictionSummary, Provenance
 from assay.engine.schema import ColumnRole, Schema, iter_infer_schema
 from assay.engine.tables import Dataset, iter_load_dataset
@@ -113,14 +113,7 @@ def _audit(config: AuditConfig, runner: ModelProcess | LocalModel | None) -> Gen
 
 def run_audit(config: AuditConfig, on_progress: Callable[[ProgressEvent], None] | None = None) -> AuditReport:
     """Run a whole audit; `on_progress` receives every ProgressEvent."""
-    events = iter_audit(config)
-    while True:
-        try:
-            event = next(events)
-        except StopIteration as stop:
-            return stop.value
-        if on_progress is not None:
-            on_progress(event)
+    return drain(iter_audit(config), on_progress)
 
 
 # -- stages ----------------------------------------------------------------------------------
@@ -146,7 +139,6 @@ def _warm_up(specs: tuple[AnalysisSpec, ...], run: AnalysisRun) -> None:
     """Ask the model process to import what an analysis that will run needs (shap) while the others compute."""
     if any(spec.warms_model and skip_reason(spec, run) is None for spec in specs):
         run.runner.warm_up()
-
 
 
 def _required(path, key: str):
