@@ -86,6 +86,34 @@ class ReportPage(QWidget):
         self.subtitle = muted_label("The PDF audit report a reviewer can file: every section below, built from the "
                                     "last audit's results (nothing is recomputed), with its own report id.")
 
+        contents, settings, export = self._contents_card(), self._settings_card(), self._export_card()
+        side = QVBoxLayout()
+        side.setSpacing(12)
+        side.addWidget(export)
+        side.addWidget(settings)
+        side.addStretch(1)
+        side_box = QWidget()
+        side_box.setLayout(side)
+        side_box.setMinimumWidth(340)
+        side_box.setMaximumWidth(480)
+        side_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        main = QVBoxLayout()
+        main.addWidget(contents)
+        main.addStretch(1)
+        body = QHBoxLayout()
+        body.setSpacing(16)
+        body.addLayout(main, 3)
+        body.addWidget(side_box, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 14, 18, 14)
+        layout.setSpacing(8)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        layout.addSpacing(4)
+        layout.addLayout(body, 1)
+
+    def _contents_card(self) -> Card:
+        """The sections the PDF holds, a row each (filled in by _show_state)."""
         self.sections = QTableWidget(0, 3)
         self.sections.setObjectName("reportSections")
         self.sections.setHorizontalHeaderLabels(["Section", "State", "What it shows"])
@@ -107,7 +135,10 @@ class ReportPage(QWidget):
         contents.body.addWidget(self.sections)
         contents.body.addWidget(muted_label("A section whose analysis did not run stays in the report and says why. "
                                             "Every number comes from the same results as the JSON report."))
+        return contents
 
+    def _settings_card(self) -> Card:
+        """The [report] section of the audit file: page size, drift charts, who prepared and reviewed."""
         self.page_size = QComboBox()
         for value, text in PAGE_SIZES:
             self.page_size.addItem(text, value)
@@ -133,7 +164,10 @@ class ReportPage(QWidget):
         settings.body.addLayout(form)
         settings.body.addWidget(muted_label("Kept in the audit file's [report] section: save the audit (Ctrl+S) to "
                                             "keep them. They change the next export, not the results."))
+        return settings
 
+    def _export_card(self) -> Card:
+        """The report id, the export button, its progress and cancel, and the exported file."""
         self.report_id = QLabel()
         self.report_id.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.report_id.setWordWrap(True)
@@ -177,31 +211,7 @@ class ReportPage(QWidget):
             export.body.addLayout(item) if isinstance(item, QHBoxLayout) else export.body.addWidget(item)
         self._running_widgets = (self.progress, self.cancel_button, self.progress_text)
         self._exported_widgets = (self.exported, self.open_button, self.folder_button)
-
-        side = QVBoxLayout()
-        side.setSpacing(12)
-        side.addWidget(export)
-        side.addWidget(settings)
-        side.addStretch(1)
-        side_box = QWidget()
-        side_box.setLayout(side)
-        side_box.setMinimumWidth(340)
-        side_box.setMaximumWidth(480)
-        side_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        main = QVBoxLayout()
-        main.addWidget(contents)
-        main.addStretch(1)
-        body = QHBoxLayout()
-        body.setSpacing(16)
-        body.addLayout(main, 3)
-        body.addWidget(side_box, 2)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(18, 14, 18, 14)
-        layout.setSpacing(8)
-        layout.addWidget(self.title)
-        layout.addWidget(self.subtitle)
-        layout.addSpacing(4)
-        layout.addLayout(body, 1)
+        return export
 
     def _show_defaults(self) -> None:
         from assay.engine.config import ReportConfig  # light: the standard library and tomli_w
