@@ -7,12 +7,13 @@ from setuptools import find_packages, setup
 
 ROOT = Path(__file__).resolve().parent
 FOLDERS = {"assay.engine": "engine", "assay.app": "app"}
-packages = ["assay", "assay.resources"]
+packages = ["assay", "assay.resources", "assay.resources.fonts", "assay.resources.icons"]  # data folders too
 for name, folder in FOLDERS.items():
     packages += [name] + [f"{name}.{sub}" for sub in find_packages(str(ROOT / folder))]
 
 setup(
     packages=packages,
     package_dir={"assay": "assay", "assay.resources": "resources", **FOLDERS},
-    package_data={"assay.resources": ["*.qss", "*.desktop", "icons/*", "fonts/*"]},
+    package_data={"assay.resources": ["*.qss", "*.desktop"], "assay.resources.fonts": ["*"],
+                  "assay.resources.icons": ["*"]},
 )
