@@ -253,9 +253,10 @@ def _prediction_status(run: AnalysisRun) -> tuple[AnalysisStatus, list[Finding]]
         return AnalysisStatus("predictions", "failed", run.model_error), [Finding(
             "model.failed", "predictions", "fail",
             "The model failed: no predictions, so no performance, fairness or explanations", run.model_error)]
-    return AnalysisStatus("predictions", "ran" if run.predictions else "skipped",
-                          _prediction_reason(run.model, run.predictions)), disagreement_findings(
-        run.predictions, run.schema, run.config.performance.threshold)
+    threshold = run.config.performance.threshold
+    status = AnalysisStatus("predictions", "ran" if run.predictions else "skipped",
+                            _prediction_reason(run.model, run.predictions, threshold))
+    return status, disagreement_findings(run.predictions, run.schema, threshold)
 
 
 def _provenance(run: AnalysisRun, model_input: InputInfo | None, started: str, clock: float) -> Provenance:
@@ -290,9 +291,14 @@ def _predict(model: LoadedModel, runner: ModelProcess, reference: Dataset, produ
     return out
 
 
-def _prediction_reason(model: LoadedModel | None, predictions: dict | None) -> str:
+def _prediction_reason(model: LoadedModel | None, predictions: dict[str, PredictionSet] | None, threshold: float
+                       ) -> str:
     if model is not None:
         return f"computed by the model {model.type_name}"
+    if predictions and all(p.labels_given for p in predictions.values()):
+        return "read from the prediction columns in the data (the predicted labels as given)"
+    if predictions and all(p.labels is not None for p in predictions.values()):
+        return f"read from the prediction columns in the data (the predicted labels: the scores at {threshold:g})"
     if predictions:
         return "read from the prediction columns in the data"
     return ("no model and no prediction columns: performance, fairness and explanations need predictions; "

@@ -272,3 +272,14 @@ def test_a_missing_predicted_label_is_left_out_of_the_positive_rate():
     labels = pd.array([1, None, 0, 1], dtype="Int64")
     assert positive_rate(PredictionSet(labels, None, (0, 1), labels_given=True), 1.0) == pytest.approx(2 / 3)
     assert positive_rate(PredictionSet(labels, None, (0, 1), labels_given=True), "true") == pytest.approx(2 / 3)
+
+
+def test_a_float_production_target_has_no_unseen_labels_in_quality():
+    from assay.engine.quality.calculator import column_quality
+    from assay.engine.schema import ColumnInfo, ColumnKind, ColumnRole
+
+    reference, production = pd.Series([0, 1, 1, 0]), pd.Series([1.0, 0.0, np.nan, 1.0])
+    target = column_quality(ColumnInfo("y", ColumnKind.BOOLEAN, ColumnRole.TARGET), reference, production)
+    assert target.unseen_share == 0 and target.unseen_categories == ()
+    feature = column_quality(ColumnInfo("x", ColumnKind.CATEGORICAL), pd.Series(["a", "b"]), pd.Series(["a", "c"]))
+    assert feature.unseen_categories == (("c", 1),)
