@@ -13,7 +13,7 @@ import pandas as pd
 
 from assay.engine.config import AuditConfig
 from assay.engine.errors import ConfigError
-from assay.engine.labels import key, same
+from assay.engine import labels
 from assay.engine.progress import drain
 
 
@@ -316,9 +316,9 @@ def _distinct_labels(columns: list[pd.Series]) -> list[Any]:
     for column in columns:
         distinct = pd.unique(column.dropna())
         if len(distinct) > 2 * MAX_CLASSES:
-            return list(pd.unique(pd.concat(columns).dropna()))
-        for value in distinct:
-            found.setdefault(key(value), value)
+            return pd.unique(pd.concat(columns).dropna()).tolist()
+        for value in distinct.tolist():  # Python's numbers, not numpy's, as the audit file can write them
+            found.setdefault(labels.key(value), value)
     return list(found.values())
 
 
@@ -328,7 +328,7 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 
 def _same_label(a: Any, b: Any) -> bool:
     """The same label by value (engine/labels.py), or the same text but for case ("Yes" names the class "yes")."""
-    return same(a, b) or str(a).strip().casefold() == str(b).strip().casefold()
+    return labels.same(a, b) or str(a).strip().casefold() == str(b).strip().casefold()
 
 
 def _guess_positive(classes: tuple[Any, ...]) -> Any:
