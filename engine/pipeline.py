@@ -24,6 +24,7 @@ from assay.engine.errors import CalculationError, ConfigError, InputError, Model
 from assay.engine.findings import sort_findings, verdict
 from assay.engine.input_files import InputInfo, sha256_file
 from assay.engine.isolation.process import start_model, waiting
+from assay.engine.label_agreement import disagreement_findings
 from assay.engine.model_files import LoadedModel, check_model_columns, check_model_file
 from assay.engine.predictions import PredictionSet, iter_predict, positive_rate, predictions_from_columns
 from assay.engine.progress import ProgressEvent, as_events, drain, scaled
@@ -225,25 +226,29 @@ def _with_predictions(run: AnalysisRun, opening: Opening | None, model_input: In
         for dataset in (run.reference, run.production):
             check_model_columns(model, list(dataset.frame.columns), dataset.info.path, ignore)
         try:
-            predictions = yield from _predict(model, runner, run.reference, run.production, run.schema, at,
-                                              at + PREDICTING)
+            predictions = yield from _predict(model, runner, run.reference, run.production, run.schema,
+                                              run.config.performance.threshold, at, at + PREDICTING)
             _warm_up(registry.ANALYSES, dataclasses.replace(run, predictions=predictions, model=model))
         except CalculationError as exc:  # the model raised, crashed, hung, ran out of memory or answered wrongly
             model_error, model, predictions = str(exc), None, None
             runner.close()
     elif model_error is None:
-        predictions = _predictions_from_columns(run.reference, run.production, run.schema)
+        predictions = _predictions_from_columns(run.reference, run.production, run.schema,
+                                                run.config.performance.threshold)
     return dataclasses.replace(run, predictions=predictions, model=model, model_error=model_error), model_input
 
 
 def _prediction_status(run: AnalysisRun) -> tuple[AnalysisStatus, list[Finding]]:
-    """The predictions' status, and the finding that the model failed (when it did)."""
+    """The predictions' status, and the finding that the model failed (when it did) or that the predicted labels
+    given are not the scores given at the threshold."""
     if run.model_error:
         return AnalysisStatus("predictions", "failed", run.model_error), [Finding(
             "model.failed", "predictions", "fail",
             "The model failed: no predictions, so no performance, fairness or explanations", run.model_error)]
-    return AnalysisStatus("predictions", "ran" if run.predictions else "skipped",
-                          _prediction_reason(run.model, run.predictions)), []
+    threshold = run.config.performance.threshold
+    status = AnalysisStatus("predictions", "ran" if run.predictions else "skipped",
+                            _prediction_reason(run.model, run.predictions, threshold))
+    return status, disagreement_findings(run.predictions, run.schema, threshold)
 
 
 def _provenance(run: AnalysisRun, model_input: InputInfo | None, started: str, clock: float) -> Provenance:
@@ -260,27 +265,32 @@ def _provenance(run: AnalysisRun, model_input: InputInfo | None, started: str, c
     )
 
 
-def _predictions_from_columns(reference: Dataset, production: Dataset, schema: Schema
+def _predictions_from_columns(reference: Dataset, production: Dataset, schema: Schema, threshold: float
                               ) -> dict[str, PredictionSet] | None:
-    found = {d.info.role: predictions_from_columns(d.frame, schema) for d in (reference, production)}
+    found = {d.info.role: predictions_from_columns(d.frame, schema, threshold) for d in (reference, production)}
     found = {k: v for k, v in found.items() if v is not None}
     return found or None
 
 
 def _predict(model: LoadedModel, runner: ModelProcess, reference: Dataset, production: Dataset, schema: Schema,
-             start: float, end: float) -> Generator[ProgressEvent, None, dict[str, PredictionSet]]:
+             threshold: float, start: float, end: float) -> Generator[ProgressEvent, None, dict[str, PredictionSet]]:
     out = {}
     middle = (start + end) / 2
     for dataset, (a, b) in ((reference, (start, middle)), (production, (middle, end))):
         role = dataset.info.role
-        steps = iter_predict(model, dataset.frame, schema, role, runner)
+        steps = iter_predict(model, dataset.frame, schema, role, runner, threshold)
         out[role] = yield from scaled(as_events(steps, "predict", f"Predicting on the {role} data"), a, b)
     return out
 
 
-def _prediction_reason(model: LoadedModel | None, predictions: dict | None) -> str:
+def _prediction_reason(model: LoadedModel | None, predictions: dict[str, PredictionSet] | None, threshold: float
+                       ) -> str:
     if model is not None:
         return f"computed by the model {model.type_name}"
+    if predictions and all(p.labels_given for p in predictions.values()):
+        return "read from the prediction columns in the data (the predicted labels as given)"
+    if predictions and all(p.labels is not None for p in predictions.values()):
+        return f"read from the prediction columns in the data (the predicted labels: the scores at {threshold:g})"
     if predictions:
         return "read from the prediction columns in the data"
     return ("no model and no prediction columns: performance, fairness and explanations need predictions; "

@@ -1,4 +1,10 @@
-"""Predictions for each dataset: computed by the model in batches, or read from the data's columns."""
+"""Predictions for each dataset: computed by the model in batches, or read from the data's columns.
+
+Predicted labels given in a column are audited as given (`PredictionSet.labels_given`). Binary labels are
+derived from the positive-class scores at [performance] threshold only when no prediction column is given:
+from the probability columns, or from the model's probabilities (which then replace `model.predict`'s labels,
+so that every analysis audits the decisions at the same threshold). Labels are compared by value
+(engine/labels.py)."""
 from __future__ import annotations
 
 from collections.abc import Generator
@@ -9,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from assay.engine.errors import CalculationError, ConfigError, ModelProcessError
+from assay.engine.labels import as_classes, matches, same
 from assay.engine.model_files import LoadedModel
 from assay.engine.schema import ColumnRole, Schema
 
@@ -19,11 +26,14 @@ MODEL_INPUT_EXCLUDED = (ColumnRole.TARGET, ColumnRole.PREDICTION, ColumnRole.PRO
 
 @dataclass(frozen=True)
 class PredictionSet:
-    """One dataset's predictions. `scores` is (n,) for binary (positive class) or (n, k) in class order."""
+    """One dataset's predictions. `scores` is (n,) for binary (positive class) or (n, k) in class order.
+    `labels_given`: the labels are a prediction column's, audited as given (else computed: by the model, or
+    from the scores at the threshold)."""
 
     labels: np.ndarray | None
     scores: np.ndarray | None
     classes: tuple[Any, ...] = ()
+    labels_given: bool = False
 
     def __len__(self) -> int:
         array = self.labels if self.labels is not None else self.scores
@@ -36,12 +46,13 @@ def model_input_columns(model: LoadedModel, schema: Schema) -> list[str]:
     return [c.name for c in schema.columns if c.role not in MODEL_INPUT_EXCLUDED and c.in_reference]
 
 
-def iter_predict(model: LoadedModel, frame: pd.DataFrame, schema: Schema, label: str, runner: Any = None
-                 ) -> Generator[float, None, PredictionSet]:
+def iter_predict(model: LoadedModel, frame: pd.DataFrame, schema: Schema, label: str, runner: Any = None,
+                 threshold: float = 0.5) -> Generator[float, None, PredictionSet]:
     """Predict in batches of BATCH_ROWS, yielding the fraction done between batches (and while the model works).
 
     `runner` holds the model: the audit's ModelProcess, or by default a LocalModel around `model.model`.
     Every batch is one request; the rows go to the model and its labels and probabilities come back.
+    Binary with probabilities: the labels are the positive-class probability at `threshold`.
     """
     from assay.engine.isolation.local import LocalModel
     from assay.engine.isolation.process import exception_name, waiting
@@ -78,6 +89,8 @@ def iter_predict(model: LoadedModel, frame: pd.DataFrame, schema: Schema, label:
     _check_output(model, label_array, score_array, n, label)
     if score_array is not None and schema.task == "binary" and score_array.ndim == 2:
         score_array = score_array[:, _positive_index(classes, schema.positive_label, model)]
+    if score_array is not None and schema.task == "binary":
+        label_array = at_threshold(score_array, schema.positive_label, classes, threshold)
     return PredictionSet(label_array, score_array, classes)
 
 
@@ -93,7 +106,7 @@ def _check_output(model: LoadedModel, labels: np.ndarray, scores: np.ndarray | N
 
 def _positive_index(classes: tuple[Any, ...], positive: Any, model: LoadedModel) -> int:
     for i, c in enumerate(classes):
-        if c == positive or str(c) == str(positive):
+        if same(c, positive):
             return i
     if len(classes) == 2:
         return 1
@@ -101,47 +114,76 @@ def _positive_index(classes: tuple[Any, ...], positive: Any, model: LoadedModel)
                       f"{list(classes)} ({model.info.path})", key="columns.positive_label")
 
 
-def predictions_from_columns(frame: pd.DataFrame, schema: Schema) -> PredictionSet | None:
-    """Predictions already in the data (prediction and/or probability columns)."""
+def predictions_from_columns(frame: pd.DataFrame, schema: Schema, threshold: float = 0.5) -> PredictionSet | None:
+    """Predictions already in the data: the prediction column's labels as given, the probability columns'
+    scores; binary without a prediction column, the labels are the positive-class scores at `threshold`."""
     prediction = schema.first(ColumnRole.PREDICTION)
     probabilities = [c for c in schema.names(ColumnRole.PROBABILITY) if c in frame.columns]
     labels = frame[prediction].to_numpy() if prediction and prediction in frame.columns else None
+    given = labels is not None
     scores = None
     if probabilities:
         block = frame[probabilities].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         scores = block[:, 0] if len(probabilities) == 1 else block
         if labels is None and schema.task == "binary" and scores.ndim == 1:
-            negative = next((c for c in schema.classes if c != schema.positive_label), 0)
-            labels = np.where(scores >= 0.5, schema.positive_label, negative)
+            labels = at_threshold(scores, schema.positive_label, schema.classes, threshold)
     if labels is None and scores is None:
         return None
-    return PredictionSet(labels, scores, schema.classes)
+    return PredictionSet(labels, scores, schema.classes, labels_given=given)
+
+
+def at_threshold(scores: np.ndarray, positive: Any, classes: tuple[Any, ...], threshold: float) -> np.ndarray:
+    """Binary labels from the positive-class scores: the positive class (as `classes` writes it) where the score
+    is at least `threshold`, the other class below it, None where there is no score."""
+    positive = next((c for c in classes if same(c, positive)), positive)
+    negative = next((c for c in classes if not same(c, positive)), 0)
+    finite = np.isfinite(scores)
+    labels = np.where(scores >= threshold, positive, negative)
+    if not finite.all():
+        labels = labels.astype(object)
+        labels[~finite] = None
+    return labels
 
 
 def positive_rate(predictions: PredictionSet, positive: Any) -> float | None:
+    """The share of the rows with a predicted label that are predicted `positive` (compared by value)."""
     if predictions.labels is None or len(predictions.labels) == 0 or positive is None:
         return None
-    return float((pd.Series(predictions.labels).astype(str) == str(positive)).mean())
+    present = pd.Series(predictions.labels, copy=False).notna().to_numpy()
+    if not present.any():
+        return None
+    return float(matches(predictions.labels, positive).sum() / present.sum())
 
 
 def drift_outputs(schema: Schema, predictions: dict[str, PredictionSet] | None, from_model: bool,
                   frames: dict[str, pd.DataFrame]):
     """Model outputs and the target as drift columns: named after their data columns, or
-    "prediction" / "score" (prefixed "model_" on a clash) when the model computed them."""
+    "prediction" / "score" (prefixed "model_" on a clash) when the model computed them. Classification
+    labels are compared by value: each is written as the target's class it matches, so that 1 and 1.0 (an
+    integer column in one dataset, a float one in the other) are one category."""
     from assay.engine.drift.univariate import OutputColumn
 
     classification = schema.task in ("binary", "multiclass")
     label_kind = "categorical" if classification else "numerical"
+
+    def label_output(column: str, role: str, reference=None, production=None) -> OutputColumn:
+        if not classification:
+            return OutputColumn(column, role, label_kind, reference, production)
+        if reference is None:  # a data column (missing from a dataset: nothing to read there either)
+            reference, production = (frames[side].get(column) for side in ("reference", "production"))
+        return OutputColumn(column, role, label_kind, *(None if values is None else as_classes(values, schema.classes)
+                                                        for values in (reference, production)))
+
     outputs = []
     target = schema.first(ColumnRole.TARGET)
     if target and all(target in f.columns for f in frames.values()):
-        outputs.append(OutputColumn(target, "target", label_kind))
+        outputs.append(label_output(target, "target"))
     if not predictions or not {"reference", "production"} <= set(predictions):
         return tuple(outputs)
     if not from_model:
         prediction = schema.first(ColumnRole.PREDICTION)
         if prediction:
-            outputs.append(OutputColumn(prediction, "prediction", label_kind))
+            outputs.append(label_output(prediction, "prediction"))
         outputs += [OutputColumn(name, "score", "numerical") for name in schema.names(ColumnRole.PROBABILITY)]
         return tuple(outputs)
     taken = {c.name for c in schema.columns}
@@ -151,7 +193,7 @@ def drift_outputs(schema: Schema, predictions: dict[str, PredictionSet] | None, 
         return base if base not in taken else f"model_{base}"
 
     if ref.labels is not None:
-        outputs.append(OutputColumn(name("prediction"), "prediction", label_kind, ref.labels, prod.labels))
+        outputs.append(label_output(name("prediction"), "prediction", ref.labels, prod.labels))
     if ref.scores is not None and ref.scores.ndim == 1:
         outputs.append(OutputColumn(name("score"), "score", "numerical", ref.scores, prod.scores))
     elif ref.scores is not None:

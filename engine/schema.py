@@ -13,6 +13,7 @@ import pandas as pd
 
 from assay.engine.config import AuditConfig
 from assay.engine.errors import ConfigError
+from assay.engine import labels
 from assay.engine.progress import drain
 
 
@@ -280,7 +281,7 @@ def infer_task(frames: list[pd.DataFrame], target: str | None, prediction: str |
         if len(probabilities) == 1:
             return "binary", config.columns.positive_label if config.columns.positive_label is not None else 1, (0, 1)
         return None, None, ()
-    unique = pd.unique(values)
+    unique = _distinct_labels([f[column] for f in frames if column in f.columns])
     if configured != "auto":
         task = configured
     elif len(unique) <= 2:
@@ -293,7 +294,7 @@ def infer_task(frames: list[pd.DataFrame], target: str | None, prediction: str |
         task = "regression"
     if task == "regression":
         return task, None, ()
-    classes = tuple(sorted(unique.tolist(), key=_sort_key))
+    classes = tuple(sorted(unique, key=_sort_key))
     positive = config.columns.positive_label
     if task == "binary":
         if positive is None:
@@ -307,12 +308,27 @@ def infer_task(frames: list[pd.DataFrame], target: str | None, prediction: str |
     return task, positive, classes
 
 
+def _distinct_labels(columns: list[pd.Series]) -> list[Any]:
+    """The distinct values of the columns (the reference's first), one per label (engine/labels.py: 1, 1.0 and "1"
+    are one, written as the first column writes it: an integer column and a float one give 1, not 1.0), in order of
+    appearance; beyond 2 * MAX_CLASSES distinct values (no class list then), as they are."""
+    found: dict[Any, Any] = {}
+    for column in columns:
+        distinct = pd.unique(column.dropna())
+        if len(distinct) > 2 * MAX_CLASSES:
+            return pd.unique(pd.concat(columns).dropna()).tolist()
+        for value in distinct.tolist():  # Python's numbers, not numpy's, as the audit file can write them
+            found.setdefault(labels.key(value), value)
+    return list(found.values())
+
+
 def _sort_key(value: Any) -> tuple[int, Any]:
     return (0, float(value)) if isinstance(value, (int, float, np.number, bool)) else (1, str(value))
 
 
 def _same_label(a: Any, b: Any) -> bool:
-    return a == b or str(a).strip().lower() == str(b).strip().lower()
+    """The same label by value (engine/labels.py), or the same text but for case ("Yes" names the class "yes")."""
+    return labels.same(a, b) or str(a).strip().casefold() == str(b).strip().casefold()
 
 
 def _guess_positive(classes: tuple[Any, ...]) -> Any:

@@ -23,6 +23,7 @@ from PySide6.QtGui import QColor
 
 from assay.app.models.table import Column, Index, RecordTableModel
 from assay.app.theme import severity_colour
+from assay.engine.labels import same
 
 CATEGORICAL_KINDS = {"categorical", "boolean", "text", "identifier"}
 SCALE_TEXT = {"log-odds": "log-odds", "probability": "probability", "prediction": "prediction"}
@@ -173,13 +174,6 @@ class ExplainedRow:
     top_value: float
 
 
-def _same(a: Any, b: Any) -> bool:
-    try:
-        return bool(a == b) or str(a) == str(b)
-    except (TypeError, ValueError):
-        return str(a) == str(b)
-
-
 def explained_rows(rows: Any, task: str | None = None) -> list[ExplainedRow]:
     if rows is None:
         return []
@@ -195,7 +189,7 @@ def explained_rows(rows: Any, task: str | None = None) -> list[ExplainedRow]:
         known = classified and not _missing(label) and not _missing(prediction)
         j = int(top[i]) if values.size else 0
         out.append(ExplainedRow(i, int(rows.row_index[i]), float(rows.output[i]), prediction, label,
-                                (not _same(label, prediction)) if known else None,
+                                (not same(label, prediction)) if known else None,
                                 rows.columns[j] if rows.columns else "", float(values[i, j]) if values.size else 0.0))
     return out
 

@@ -23,6 +23,7 @@ from superqt.utils import create_worker
 from assay.app import dialogs, theme, trust
 from assay.app.models.columns_model import ColumnsTable, TablesRead, read_and_inspect, with_kind, with_role
 from assay.engine.config import TASK_TYPES, AuditConfig, parse_toml_value
+from assay.engine.labels import same
 from assay.engine.memory import format_bytes
 from assay.engine.model_files import MODEL_FILTER, PICKLE_SUFFIXES, SKOPS_SUFFIXES
 from assay.engine.schema import ColumnKind, ColumnRole
@@ -477,7 +478,7 @@ class SetupPage(QWidget):
     def _on_positive_edited(self) -> None:
         text = self._positive.currentText().strip()
         classes = self._schema.classes if self._schema else ()
-        value = next((c for c in classes if str(c) == text), None)
+        value = next((c for c in classes if same(c, text)), None)
         if value is None and text:
             parsed = parse_toml_value(text)
             value = parsed if isinstance(parsed, (str, int, float, bool)) else text

@@ -19,6 +19,7 @@ from assay.engine.explain.results import AttributionDrift, ExplanationsResult, R
 from assay.engine.model_files import LoadedModel
 from assay.engine.isolation.local import ExplainerInfo, LocalModel
 from assay.engine.isolation.process import exception_name, waiting
+from assay.engine.labels import same
 from assay.engine.predictions import PredictionSet, model_input_columns
 from assay.engine.schema import ColumnRole, Schema
 
@@ -81,7 +82,7 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
         classes = list(self.model.classes or ())
         if self.schema.task == "binary" and classes:
             positive = self.schema.positive_label
-            return next((i for i, c in enumerate(classes) if c == positive or str(c) == str(positive)), len(classes) - 1)
+            return next((i for i, c in enumerate(classes) if same(c, positive)), len(classes) - 1)
         return None
 
     def _calculate(self, production: pd.DataFrame) -> Generator[float, None, ExplanationsResult]:

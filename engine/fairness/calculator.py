@@ -17,6 +17,7 @@ from assay.engine.fairness import metrics as M
 from assay.engine.fairness.proxies import correlation_ratio, cramers_v, sample_rows
 from assay.engine.fairness.results import (LABEL_FREE, RATES, AttributeFairness, DisparityChange, Estimate, FairnessResult,
                                      GroupMetrics, Proxy)
+from assay.engine.labels import matches
 from assay.engine.predictions import PredictionSet
 from assay.engine.schema import ColumnKind, ColumnRole, Schema
 
@@ -111,15 +112,19 @@ class FairnessCalculator(Calculator[FairnessResult]):
         if self.schema.task == "regression":
             return self._regression(name, labels, preds, y_true)
         positive = self.schema.positive_label
-        y_pred = _is(preds.labels, positive)
+        y_pred = matches(preds.labels, positive)
         has_labels = y_true is not None and y_true.notna().any()
         notes = []
         keep = np.ones(len(labels), dtype=bool)
         if has_labels and y_true.isna().any():
             keep = y_true.notna().to_numpy()
             notes.append(f"{int((~keep).sum()):,} rows without a label left out")
+        predicted = pd.Series(preds.labels, copy=False).notna().to_numpy()
+        if not predicted.all():
+            notes.append(f"{int((keep & ~predicted).sum()):,} rows without a predicted label left out")
+            keep &= predicted
         labels, y_pred = labels[keep], y_pred[keep]
-        truth = _is(y_true.to_numpy()[keep], positive) if has_labels else np.zeros(len(labels), dtype=bool)
+        truth = matches(y_true.to_numpy()[keep], positive) if has_labels else np.zeros(len(labels), dtype=bool)
         names, codes = _group_codes(labels)
         yield
         counts = M.confusion_counts(codes, truth, y_pred, len(names))
@@ -344,13 +349,6 @@ class FairnessCalculator(Calculator[FairnessResult]):
             f"Proxies: inputs whose Cramér's V (categorical) or correlation ratio (numerical) with a sensitive "
             f"column reaches {c.proxy_threshold}, on up to 50,000 reference rows.",
         )
-
-
-def _is(values, positive) -> np.ndarray:
-    array = np.asarray(values)
-    if array.dtype.kind in "biuf" and isinstance(positive, (int, float, bool, np.number)):
-        return array == positive
-    return pd.Series(array).astype(str).to_numpy() == str(positive)
 
 
 def _group_codes(labels: np.ndarray) -> tuple[list[str], np.ndarray]:

@@ -69,7 +69,9 @@ class PerformanceCalculator(Calculator[PerformanceResult]):
         self.classes = (task_classes(self.task, schema.classes, schema.positive_label, self.predictions)
                         if self.classification else None)
         self.has_scores = any(p.scores is not None for p in self.predictions.values())
-        self.threshold = config.threshold if self.task == "binary" and self.has_scores else None
+        self.labels_given = bool(self.predictions) and all(p.labels_given for p in self.predictions.values())
+        self.threshold = (config.threshold if self.task == "binary" and self.has_scores and not self.labels_given
+                          else None)
         self.chunk_resamples = min(config.bootstrap_resamples, CHUNK_RESAMPLES)
         known = {c.name for c in schema.columns}
         segment_by = config.segment_by if config.segment_by is not None else tuple(schema.names(ColumnRole.SENSITIVE))
@@ -458,6 +460,10 @@ class PerformanceCalculator(Calculator[PerformanceResult]):
                              f"{self._positive_name()!r} when its positive-class score is at least the threshold; "
                              f"predicted labels are re-derived from the scores, so the count metrics, the confusion "
                              f"matrix and the chunks all use this threshold.")
+            elif self.has_scores and self.task == "binary":
+                lines.append(f"Predicted labels as given in {self.label_source}: the count metrics, the confusion matrix "
+                             f"and the chunks use them; the threshold sweep, ROC-AUC, average precision, log loss, "
+                             f"Brier score and ECE use the scores in {self.score_source}.")
             elif not self.has_scores:
                 lines.append("No scores (labels only): ROC-AUC, average precision, log loss, Brier score and ECE are "
                              "not defined; the count metrics use the predicted labels as given.")

@@ -1,7 +1,9 @@
 """Targets and predictions of one dataset as arrays the metrics can use, with the bad-input checks.
 
-Labels are matched by value, not by type: 1, 1.0, "1" and " 1 " are the same class, as are
-True, "true" and 1 (a note says so when the target and the predictions differ in type).
+Labels are matched by value, not by type (engine/labels.py): 1, 1.0, "1" and " 1 " are the same class, as
+are True, "true" and 1 (a note says so when the target and the predictions differ in type). Predicted labels
+given in a column are used as given; binary labels are derived from the scores at the threshold only when
+none are given.
 Probabilities must lie in [0, 1] and, for multiclass tasks, each row must sum to 1 within
 SUM_TOLERANCE (rows within it are rescaled to sum to 1); otherwise a CalculationError names the
 columns (or the model). Rows with a missing target or a missing prediction are left out and
@@ -9,7 +11,6 @@ counted.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,44 +18,12 @@ import numpy as np
 import pandas as pd
 
 from assay.engine.errors import CalculationError
+from assay.engine import labels as L
 from assay.engine.predictions import PredictionSet
 
 SUM_TOLERANCE = 0.01
 RANGE_TOLERANCE = 1e-9
 PROBABILITY_PREFIXES = ("probability_", "proba_", "prob_", "p_", "score_")
-
-
-def canonical(value: Any) -> str | None:
-    """The matching key of one label: numbers by value, text stripped, booleans as 1 / 0."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return "1" if value else "0"
-    if isinstance(value, (int, float, np.number)):
-        number = float(value)
-        if not math.isfinite(number):
-            return None
-        return str(int(number)) if number.is_integer() else repr(number)
-    text = str(value).strip()
-    if text.lower() in ("true", "false"):
-        return "1" if text.lower() == "true" else "0"
-    try:
-        number = float(text)
-    except ValueError:
-        return text
-    return canonical(number) if math.isfinite(number) else text
-
-
-def canonical_array(values: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Keys of every value (object array, None for missing) and the original distinct values."""
-    codes, uniques = pd.factorize(pd.Series(values), use_na_sentinel=True)
-    keys = np.array([canonical(u) for u in uniques] + [None], dtype=object)
-    return keys[np.where(codes < 0, len(uniques), codes)], np.asarray(uniques, dtype=object)
-
-
-def is_text(values: Any) -> bool:
-    series = pd.Series(values).dropna()
-    return len(series) > 0 and not pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
 @dataclass
@@ -82,7 +51,7 @@ def task_classes(task: str, schema_classes: tuple, positive_label: Any, predicti
     keys, names = [], []
 
     def add(value):
-        key = canonical(value)
+        key = L.key(value)
         if key is not None and key not in keys:
             keys.append(key)
             names.append(str(value))
@@ -99,7 +68,7 @@ def task_classes(task: str, schema_classes: tuple, positive_label: Any, predicti
                 add(value)
     classes = Classes(keys, names)
     if task == "binary":
-        positive = canonical(positive_label) if positive_label is not None else (keys[-1] if keys else "1")
+        positive = L.key(positive_label) if positive_label is not None else (keys[-1] if keys else "1")
         if positive not in keys:
             keys.insert(0, positive)
             names.insert(0, str(positive_label))
@@ -160,8 +129,7 @@ def prepare_classification(dataset: str, target: pd.Series | None, target_name: 
     y = np.full(n, -1, dtype=np.int64)
     has_target = target is not None and target.notna().any()
     if has_target:
-        keys, _ = canonical_array(target.to_numpy())
-        y = _codes(keys, index)
+        y = _codes(L.keys(target), index)
     pred = np.full(n, -1, dtype=np.int64)
     scores = scored = None
     if predictions is None:
@@ -171,24 +139,19 @@ def prepare_classification(dataset: str, target: pd.Series | None, target_name: 
                                  dataset)
         if isinstance(scores, tuple):
             scores, scored = scores
-    if task == "binary" and scores is not None:
+    derived = task == "binary" and scores is not None and not predictions.labels_given
+    if derived:  # no predicted labels given: the scores at the threshold decide
         negative = 1 - classes.positive
         pred = np.where(np.isfinite(scores), np.where(scores >= threshold, classes.positive, negative), -1)
-        if predictions.labels is not None:
-            given = _codes(canonical_array(predictions.labels)[0], index)
-            differ = int(((given != pred) & (given >= 0) & (pred >= 0)).sum())
-            if differ:
-                notes.append(f"{dataset}: the predicted labels were re-derived from the scores at the threshold "
-                             f"{threshold:g}; {differ:,} rows differ from the labels given")
     elif predictions.labels is not None:
-        pred = _codes(canonical_array(predictions.labels)[0], index)
+        pred = _codes(L.keys(predictions.labels), index)
     elif scores is not None:  # multiclass scores without labels: the top class
         pred = np.where(np.isfinite(scores).all(axis=1), np.nanargmax(np.nan_to_num(scores, nan=-1.0), axis=1), -1)
-    if has_target and predictions.labels is not None and is_text(target) != is_text(predictions.labels):
-        kinds = ("text", "numbers") if is_text(target) else ("numbers", "text")
+    if has_target and predictions.labels is not None and L.is_text(target) != L.is_text(predictions.labels):
+        kinds = ("text", "numbers") if L.is_text(target) else ("numbers", "text")
         notes.append(f"{dataset}: the target {target_name!r} holds {kinds[0]} and the predictions {kinds[1]}; "
                      f"labels were matched by value (\"1\" = 1)")
-    if has_target and predictions.labels is not None and not (task == "binary" and scores is not None):
+    if has_target and predictions.labels is not None and not derived:
         given = pred[pred >= 0]
         truth = y[y >= 0]
         if given.size and truth.size and not np.intersect1d(given, truth).size:
@@ -253,7 +216,7 @@ def _in_class_order(scores: np.ndarray, predictions: PredictionSet, classes: Cla
                     from_model: bool, notes: list[str], where: str) -> tuple[np.ndarray, np.ndarray]:
     """Score columns rearranged into the task's class order; classes without a column score 0."""
     index = classes.index()
-    columns = [canonical(c) for c in predictions.classes]
+    columns = [L.key(c) for c in predictions.classes]
     if not from_model and probability_columns and len(probability_columns) == scores.shape[1]:
         named = [_class_in_name(name, index) for name in probability_columns]
         if all(c is not None for c in named) and len(set(named)) == len(named):
@@ -281,7 +244,7 @@ def _class_in_name(name: str, index: dict[str, int]) -> str | None:
     text = name.strip()
     for prefix in PROBABILITY_PREFIXES:
         if text.lower().startswith(prefix):
-            key = canonical(text[len(prefix):])
+            key = L.key(text[len(prefix):])
             return key if key in index else None
     return None
 

@@ -9,7 +9,8 @@ import pandas as pd
 
 from assay.engine.analyses.base import Calculator
 from assay.engine.quality.results import ColumnQuality, QualityResult
-from assay.engine.schema import ColumnInfo, ColumnKind, Schema, infer_kind
+from assay.engine.labels import keys
+from assay.engine.schema import ColumnInfo, ColumnKind, ColumnRole, Schema, infer_kind
 
 TOP_UNSEEN = 20
 
@@ -73,14 +74,23 @@ def column_quality(info: ColumnInfo, ref: pd.Series | None, prod: pd.Series | No
             if len(prod_values):
                 values["out_of_range"] = float(((prod_values < low) | (prod_values > high)).mean())
     elif info.kind in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN):
-        known = set(ref.dropna().astype(str).unique())
-        prod_text = prod.dropna().astype(str)
+        ref_text, prod_text = (_as_text(series, info) for series in (ref, prod))
+        known = set(ref_text.unique())
         unseen = prod_text[~prod_text.isin(known)]
         if len(prod):
             values["unseen_share"] = float(len(unseen) / len(prod))
         counts = unseen.value_counts().head(TOP_UNSEEN)
         values["unseen_categories"] = tuple((str(k), int(v)) for k, v in counts.items())
     return ColumnQuality(**values)
+
+
+def _as_text(series: pd.Series, info: ColumnInfo) -> pd.Series:
+    """A column's values present, as text; a target's or prediction's by label (engine/labels.py: 1 and 1.0 are one
+    label, not an unseen category)."""
+    present = series.dropna()
+    if info.role in (ColumnRole.TARGET, ColumnRole.PREDICTION):
+        return pd.Series(keys(present), index=present.index, dtype=object)
+    return present.astype(str)
 
 
 def _finite(series: pd.Series) -> np.ndarray:
