@@ -23,7 +23,6 @@ from PySide6.QtGui import QColor
 
 from assay.app.models.table import Column, Index, RecordTableModel
 from assay.app.theme import severity_colour
-from assay.engine.labels import same
 
 CATEGORICAL_KINDS = {"categorical", "boolean", "text", "identifier"}
 SCALE_TEXT = {"log-odds": "log-odds", "probability": "probability", "prediction": "prediction"}
@@ -177,6 +176,8 @@ class ExplainedRow:
 def explained_rows(rows: Any, task: str | None = None) -> list[ExplainedRow]:
     if rows is None:
         return []
+    from assay.engine.labels import same  # imports pandas: not before the window's first paint (test_startup)
+
     values = np.asarray(rows.values, dtype=float)
     n = len(rows.row_index)
     top = np.argmax(np.abs(values), axis=1) if values.size else np.zeros(n, dtype=int)

@@ -144,7 +144,7 @@ def _bounds_hold(result) -> None:
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(labels=st.lists(st.booleans(), min_size=6, max_size=40),
-       scores=st.lists(st.floats(0.0, 1.0), min_size=40, max_size=40), seed=st.integers(0, 2 ** 16))
+       scores=st.lists(st.floats(0.0, 1.0), min_size=42, max_size=42), seed=st.integers(0, 2 ** 16))
 def test_binary_values_and_intervals_stay_within_the_tables_bounds(labels, scores, seed):
     labels = [True, False] + labels
     frame = pd.DataFrame({"y": np.array(labels, dtype=int), "p": np.round(scores[:len(labels)], 2)})
