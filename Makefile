@@ -11,7 +11,7 @@ DEMO   := build/demo
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,mlflow]'
 	touch $(STAMP)
 
 sysdeps:
