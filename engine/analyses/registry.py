@@ -18,6 +18,7 @@ from importlib import import_module
 from typing import Any
 
 from assay.engine.drift.config import DriftConfig
+from assay.engine.estimation.config import EstimationConfig
 from assay.engine.explain.config import ExplainConfig
 from assay.engine.fairness.config import FairnessConfig
 from assay.engine.performance.config import PerformanceConfig
@@ -61,6 +62,7 @@ class AnalysisSpec:
     results: str = ""  # the module of its result types (the app's saved results build only these)
     needs: tuple[Need, ...] = ()  # checked in order before it runs; the first one missing is its skip reason
     off: tuple[str, object] | None = None  # (key, value) of its section that turns it off, e.g. ("method", "none")
+    skip: str = ""  # "module:function": skip(run, config) -> its skip reason or None, checked after needs and off
     early: bool = False  # needs nothing from the model: runs while the model process opens the model
     warms_model: bool = False  # the model process imports what it needs (shap) while the other analyses run
     model_crash: str = ""  # set: survives the model failing under it (status failed, finding model.failed with
@@ -83,6 +85,18 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         needs=(MODEL_WORKED, Need("predictions", "needs predictions (a model, or prediction / probability columns in "
                                                  "the data)"),
                TASK, Need("target", "no target column: name it in [columns] target"))),
+    AnalysisSpec(
+        name="estimation", title="Estimated performance", section="estimation", weight=0.06, report_weight=5,
+        config=EstimationConfig, message="Estimating performance without labels",
+        calculator="assay.engine.estimation.analysis:build",
+        findings="assay.engine.estimation.policy:estimation_findings",
+        to_json="assay.engine.estimation.results:estimation_to_dict", results="assay.engine.estimation.results",
+        needs=(MODEL_WORKED, Need("predictions", "needs predictions (a model, or prediction / probability columns in "
+                                                 "the data)"),
+               TASK, Need("target", "no target column: the reference's labels are what the estimate learns from; "
+                                    "name it in [columns] target")),
+        off=("mode", "off"), skip="assay.engine.estimation.analysis:skip_reason",
+        model_crash="The model failed while performance was estimated"),
     AnalysisSpec(
         name="drift", title="Drift", section="drift", weight=0.23, report_weight=12,
         config=DriftConfig, message="Preparing drift tests on the reference",

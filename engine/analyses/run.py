@@ -77,6 +77,8 @@ def skip_reason(spec: AnalysisSpec, run: AnalysisRun) -> str | None:
         key, value = spec.off
         if getattr(getattr(run.config, spec.section), key) == value:
             return f"turned off in [{spec.section}] {key}"
+    if spec.skip:
+        return load(spec.skip)(run, getattr(run.config, spec.section))
     return None
 
 

@@ -1,0 +1,227 @@
+"""Bootstrap intervals of CBPE estimates that include the calibration's own error, all resamples at once.
+
+Resample b draws the reference's rows again (Poisson weights) and refits the calibration on them, and draws
+production's rows again (multinomial counts) with labels drawn from the probabilities that refitted
+calibration gives them. An estimate's interval is the spread over b of the metric of those labels, so it holds
+the realised value of a chunk with the stated confidence when the calibration holds, and it widens with the
+calibration's uncertainty. The change from the reference pairs the reference's realised metric on resample b
+with production's on the same b.
+
+To keep this vectorised, rows are grouped into cells: the reference by GRID quantile bins of each calibrated
+class's score (the calibration is refitted on the bins: a weighted isotonic fit of a hundred points per
+resample), production by predicted class and score bins. Within a cell, rows share the cell's mean score.
+Resamples are then multinomial draws over cells; the point estimate is exact (every row), and the resamples
+are shifted by the exact value minus the value at the cells, as the performance analysis does. When calibrating
+would not help and the raw scores give the estimate, the resamples still refit the calibration: its spread is
+the uncertainty of trusting the raw scores.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from assay.engine.estimation import cbpe
+from assay.engine.estimation.calibration import fit_isotonic
+from assay.engine.performance import metrics as M
+
+GRID = 100  # reference score bins per calibrated class
+CELL_LIMIT = 2000  # multiclass: score bins per class such that bins ** classes stays below this
+BLOCK = 4_000_000  # reference weights drawn this many at a time (resamples x rows)
+
+
+def edges_of(values: np.ndarray, bins: int) -> np.ndarray:
+    """Inner edges of `bins` quantile bins (duplicates dropped)."""
+    return np.unique(np.quantile(values, np.linspace(0, 1, bins + 1)[1:-1]))
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Score bins per calibrated class (binary: the positive class only) and the classes they score."""
+
+    edges: tuple[np.ndarray, ...]
+    classes: tuple[int, ...]
+
+    def bins(self, scores: np.ndarray) -> np.ndarray:
+        """(n, classes) bin index of each row's score of each calibrated class."""
+        columns = scores[:, None] if scores.ndim == 1 else scores[:, list(self.classes)]
+        return np.column_stack([np.searchsorted(e, columns[:, i], side="right") for i, e in enumerate(self.edges)])
+
+    def size(self, i: int) -> int:
+        return self.edges[i].size + 1
+
+
+def grid_of(scores: np.ndarray, positive: int, bins: int) -> Grid:
+    if scores.ndim == 1:
+        return Grid((edges_of(scores, bins),), (positive,))
+    return Grid(tuple(edges_of(scores[:, c], bins) for c in range(scores.shape[1])), tuple(range(scores.shape[1])))
+
+
+def cell_bins(k: int, binary: bool) -> int:
+    return GRID if binary else max(2, int(CELL_LIMIT ** (1 / k)))
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Rows grouped by predicted class and score bins: counts, predicted class, mean score per calibrated
+    class and bin per class (the AUC's ranking)."""
+
+    counts: np.ndarray
+    pred: np.ndarray
+    mean_scores: np.ndarray  # (cells, calibrated classes)
+    bins: np.ndarray  # (cells, calibrated classes)
+
+
+def make_cells(pred: np.ndarray, scores: np.ndarray, grid: Grid) -> Cells:
+    bins = grid.bins(scores)
+    columns = scores[:, None] if scores.ndim == 1 else scores[:, list(grid.classes)]
+    key = pred.astype(np.int64)
+    for i in range(bins.shape[1]):
+        key = key * grid.size(i) + bins[:, i]
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    counts = np.bincount(inverse)
+    means = np.column_stack([np.bincount(inverse, weights=columns[:, i]) / counts for i in range(columns.shape[1])])
+    return Cells(counts=counts, pred=pred[first], mean_scores=means, bins=bins[first])
+
+
+Calibration = Callable[[np.ndarray], np.ndarray]  # mean scores (cells, calibrated classes) -> (cells, k)
+
+
+@dataclass(frozen=True)
+class ReferenceDraws:
+    """The calibration refitted on each reference resample, the one fitted on the binned reference as it is,
+    and the reference's realised headline metrics per resample (shifted onto the exact values)."""
+
+    calibrations: tuple[Calibration, ...]
+    at_cells: Calibration
+    realised: dict[str, np.ndarray]
+
+
+def _binned_calibration(grid: Grid, mean_x: list[np.ndarray], totals: list[np.ndarray], positives: list[np.ndarray],
+                        k: int, positive: int) -> Calibration:
+    """The isotonic fit on each class's bins, as a function of cells' mean scores."""
+    fits = []
+    for i in range(len(grid.classes)):
+        kept = totals[i] > 0
+        fits.append(fit_isotonic(mean_x[i][kept], positives[i][kept] / totals[i][kept], totals[i][kept]))
+
+    def apply(means: np.ndarray) -> np.ndarray:
+        values = np.column_stack([np.interp(means[:, i], x, v) for i, (x, v) in enumerate(fits)])
+        if len(fits) == 1:
+            return cbpe.class_probabilities(values[:, 0], k, positive)
+        sums = values.sum(axis=1, keepdims=True)
+        return np.divide(values, sums, out=np.full_like(values, 1.0 / k), where=sums != 0)
+
+    return apply
+
+
+def draw_reference(scores: np.ndarray, y: np.ndarray, pred: np.ndarray, k: int, positive: int,
+                   weight: np.ndarray | None, resamples: int, exact: dict[str, float],
+                   names: tuple[str, ...], rng: np.random.Generator) -> tuple[Grid, ReferenceDraws]:
+    """Resample the reference `resamples` times: refit the calibration on each, and measure its metrics."""
+    binary = scores.ndim == 1
+    grid = grid_of(scores, positive, GRID)
+    bins = grid.bins(scores)
+    columns = scores[:, None] if binary else scores
+    n = y.size
+    sizes = [grid.size(i) for i in range(len(grid.classes))]
+    mean_x = [np.bincount(bins[:, i], weights=columns[:, i], minlength=sizes[i])
+              / np.maximum(np.bincount(bins[:, i], minlength=sizes[i]), 1) for i in range(len(sizes))]
+    hits = [(y == c).astype(float) for c in grid.classes]
+    confusion_key = y * k + pred
+
+    def tables(w: np.ndarray, blocks: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Per calibrated class: (resamples, bins) totals and positives of weights w (resamples, rows)."""
+        offsets = np.arange(blocks)[:, None]
+        totals, positives = [], []
+        for i, size in enumerate(sizes):
+            key = (offsets * size + bins[None, :, i]).ravel()
+            totals.append(np.bincount(key, weights=w.ravel(), minlength=blocks * size).reshape(blocks, size))
+            positives.append(np.bincount(key, weights=(w * hits[i][None, :]).ravel(),
+                                         minlength=blocks * size).reshape(blocks, size))
+        return totals, positives
+
+    def metrics_from(w: np.ndarray) -> dict[str, np.ndarray]:
+        blocks = w.shape[0]
+        offsets = np.arange(blocks)[:, None]
+        confusion = np.bincount((offsets * k * k + confusion_key[None, :]).ravel(), weights=w.ravel(),
+                                minlength=blocks * k * k).reshape(blocks, k, k)
+        values = dict(M.count_metrics(confusion))
+        totals, positives = tables(w, blocks)
+        aucs = [M.table_auc(p, t - p) for p, t in zip(positives, totals)]
+        aps = [M.table_average_precision(p, t - p) for p, t in zip(positives, totals)]
+        with np.errstate(invalid="ignore"):
+            values["roc_auc"] = aucs[0] if binary else np.nanmean(np.stack(aucs), axis=0)
+            values["average_precision"] = aps[0] if binary else np.nanmean(np.stack(aps), axis=0)
+        return cbpe.headline(values, names, positive, binary)
+
+    def calibration_from(w: np.ndarray) -> list[Calibration]:
+        totals, positives = tables(w, w.shape[0])
+        return [_binned_calibration(grid, mean_x, [t[b] for t in totals], [p[b] for p in positives], k, positive)
+                for b in range(w.shape[0])]
+
+    ones = np.ones((1, n))
+    at_cells_metrics = metrics_from(ones)
+    calibration_weight = ones if weight is None else weight[None, :]
+    at_cells = calibration_from(calibration_weight)[0]
+    calibrations: list[Calibration] = []
+    realised: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    step = max(1, BLOCK // max(n, 1))
+    for start in range(0, resamples, step):
+        w = rng.poisson(1.0, (min(step, resamples - start), n)).astype(float)
+        for name, values in metrics_from(w).items():
+            realised[name].append(values)
+        calibrations.extend(calibration_from(w if weight is None else w * weight[None, :]))
+    shifted = {}
+    for name, parts in realised.items():
+        shift = exact[name] - float(at_cells_metrics[name][0])
+        shifted[name] = np.concatenate(parts) + (shift if np.isfinite(shift) else 0.0)
+    return grid, ReferenceDraws(calibrations=tuple(calibrations), at_cells=at_cells, realised=shifted)
+
+
+def _cell_metrics(labels: np.ndarray, rows: np.ndarray, cells: Cells, k: int, positive: int, binary: bool,
+                  names: tuple[str, ...], grid: Grid) -> dict[str, np.ndarray]:
+    """Headline metrics per resample from labels (resamples, cells, k) over rows (resamples, cells)."""
+    predicted = cbpe.one_hot(cells.pred, k)
+    confusion = np.einsum("bmi,mj->bij", labels, predicted)
+    values = dict(M.count_metrics(confusion))
+    aucs, aps = [], []
+    for i, c in enumerate(grid.classes):
+        by_bin = cbpe.one_hot(cells.bins[:, i], grid.size(i))
+        positives = labels[:, :, c] @ by_bin
+        negatives = rows @ by_bin - positives
+        aucs.append(M.table_auc(positives, negatives))
+        aps.append(M.table_average_precision(positives, negatives))
+    with np.errstate(invalid="ignore"):
+        values["roc_auc"] = aucs[0] if binary else np.nanmean(np.stack(aucs), axis=0)
+        values["average_precision"] = aps[0] if binary else np.nanmean(np.stack(aps), axis=0)
+    return cbpe.headline(values, names, positive, binary)
+
+
+def draw_production(cells: Cells, draws: ReferenceDraws, exact: dict[str, float], k: int, positive: int,
+                    binary: bool, names: tuple[str, ...], grid: Grid, rng: np.random.Generator
+                    ) -> dict[str, np.ndarray]:
+    """Headline metrics of production's rows drawn again, with labels drawn from each refitted calibration."""
+    total = int(cells.counts.sum())
+    resamples = len(draws.calibrations)
+    probabilities = np.stack([calibration(cells.mean_scores) for calibration in draws.calibrations])
+    probabilities = np.clip(probabilities, 0.0, 1.0)
+    probabilities /= probabilities.sum(axis=2, keepdims=True)
+    rows = rng.multinomial(total, cells.counts / total, size=resamples)
+    if binary:
+        hits = rng.binomial(rows, probabilities[:, :, positive])
+        labels = np.empty(probabilities.shape)
+        labels[:, :, positive] = hits
+        labels[:, :, 1 - positive] = rows - hits
+    else:
+        labels = rng.multinomial(rows, probabilities).astype(float)
+    samples = _cell_metrics(labels, rows.astype(float), cells, k, positive, binary, names, grid)
+    point = draws.at_cells(cells.mean_scores)
+    at_cells = _cell_metrics((cells.counts[:, None] * point)[None], cells.counts[None].astype(float), cells, k,
+                             positive, binary, names, grid)
+    out = {}
+    for name in names:
+        shift = exact[name] - float(at_cells[name][0])
+        out[name] = samples[name] + (shift if np.isfinite(shift) else 0.0)
+    return out
