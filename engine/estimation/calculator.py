@@ -81,6 +81,7 @@ class EstimationCalculator(Calculator[EstimationResult]):
 
     def _calculate(self, production: pd.DataFrame) -> Generator[Any, None, EstimationResult]:
         prod = self._prepare(production, "production")
+        self._notes: list[str] = []
         chunking = make_chunks(production, self.schema.timestamp, self.performance.chunk_by,
                                self.performance.chunk_size)
         yield 0.02, "Estimating performance: the shift between reference and production"
@@ -103,7 +104,7 @@ class EstimationCalculator(Calculator[EstimationResult]):
         comparison = compare(self.names, {n: MetricValue(reference[0][n]) for n in self.names},
                              {n: MetricValue(_finite(exact_total[n])) for n in self.names},
                              reference[1], samples_total, self.performance)
-        notes = list(self.classes.notes) if self.classes else []
+        notes = (list(self.classes.notes) if self.classes else []) + self._notes
         if chunking.rows_without_time:
             notes.append(f"{chunking.rows_without_time:,} production rows without a time are in no chunk")
         yield 1.0, "Estimating performance"
@@ -135,7 +136,7 @@ class EstimationCalculator(Calculator[EstimationResult]):
         weights = ratio.weights[used] if weighted else None
         bins = self.performance.calibration_bins
         yield 0.32, "Estimating performance: calibrating the scores on the reference"
-        calibrator, calibration = calibrate(scores_r, y_r, k, positive, weights, self.seed, bins)
+        calibrator, calibration, crossed = calibrate(scores_r, y_r, k, positive, weights, self.seed, bins)
         scored = (prod.pred >= 0) & (np.isfinite(prod.scores).all(axis=1) if prod.scores.ndim == 2
                                      else np.isfinite(prod.scores))
         scores_p, pred_p = np.where(np.isfinite(prod.scores), prod.scores, 0.0), prod.pred
@@ -146,7 +147,7 @@ class EstimationCalculator(Calculator[EstimationResult]):
         probs_p = probabilities(calibrator)
         plain = {}
         if weighted:
-            plain_calibrator, _ = calibrate(scores_r, y_r, k, positive, None, self.seed, bins)
+            plain_calibrator, _, _ = calibrate(scores_r, y_r, k, positive, None, self.seed, bins)
             rows = np.flatnonzero(scored)
             plain = cbpe.metrics_of(pred_p[rows], probabilities(plain_calibrator)[rows], scores_p[rows], positive)
         yield 0.4, "Estimating performance: resampling the reference"
@@ -155,23 +156,35 @@ class EstimationCalculator(Calculator[EstimationResult]):
                                     reference_exact, self.names, rng)
         cell_grid = I.grid_of(scores_r, positive, I.cell_bins(k, binary))
 
-        def evaluate(rows: np.ndarray) -> tuple[dict[str, float], dict[str, np.ndarray]]:
-            exact = cbpe.metrics_of(pred_p[rows], probs_p[rows], scores_p[rows], positive)
+        def evaluate(rows: np.ndarray, pred: np.ndarray = pred_p, probs: np.ndarray = probs_p,
+                     scores: np.ndarray = scores_p) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+            exact = cbpe.metrics_of(pred[rows], probs[rows], scores[rows], positive)
             if rows.size == 0:
                 return exact, {}
-            cells = I.make_cells(pred_p[rows], scores_p[rows], cell_grid)
+            cells = I.make_cells(pred[rows], scores[rows], cell_grid)
             return exact, I.draw_production(cells, draws, exact, k, positive, binary, self.names, cell_grid, rng)
 
         total = evaluate(np.flatnonzero(scored))
+        sizes = [int(scored[c.indices].sum()) for c in chunking.chunks]
+        spread = I.heterogeneity(
+            sizes, y_r.size, lambda rows: (cbpe.metrics_of(pred_r[rows], cbpe.one_hot(y_r[rows], k), scores_r[rows],
+                                                           positive),
+                                           *evaluate(rows, pred_r, cbpe.class_probabilities(crossed, k, positive),
+                                                     scores_r)))
         chunks = []
         for i, chunk in enumerate(chunking.chunks):
             rows = chunk.indices[scored[chunk.indices]]
             exact, samples = evaluate(rows)
+            samples = I.widened(samples, spread, rng)
             labelled = prod.y[rows] >= 0
             realized = (cbpe.metrics_of(pred_p[rows], cbpe.one_hot(prod.y[rows], k), scores_p[rows], positive)
                         if rows.size and labelled.all() else None)
             chunks.append(self._chunk(chunk, exact, samples, realized))
             yield 0.5 + 0.5 * (i + 1) / max(len(chunking.chunks), 1), "Estimating performance over time"
+        if any(spread.values()):
+            self._notes.append("Chunk intervals widened by the variation between chunks of the reference that the "
+                               "scores do not explain (reference rows in file order, chunks of production's size): "
+                               + ", ".join(f"{name} +-{np.sqrt(v):.3g}" for name, v in spread.items() if v))
         return method, calibration, (reference_exact, draws.realised), total, chunks, plain
 
     # -- regression ------------------------------------------------------------------------

@@ -118,8 +118,9 @@ def reliability(scores: np.ndarray, y: np.ndarray, positive: int, bins: int) -> 
 
 
 def calibrate(scores: np.ndarray, y: np.ndarray, k: int, positive: int, weight: np.ndarray | None, seed: int,
-              bins: int) -> tuple[Calibrator | None, CalibrationResult]:
-    """The calibrator for production (None: the raw scores are kept) and what the reference showed."""
+              bins: int) -> tuple[Calibrator | None, CalibrationResult, np.ndarray]:
+    """The calibrator for production (None: the raw scores are kept), what the reference showed, and the
+    reference's scores as production's are taken (cross-fitted calibrated ones, or the raw ones)."""
     ece_before, curve_before = reliability(scores, y, positive, bins)
     crossed = cross_fitted(scores, y, k, positive, weight, seed)
     ece_after, curve_after = reliability(crossed, y, positive, bins)
@@ -133,4 +134,4 @@ def calibrate(scores: np.ndarray, y: np.ndarray, k: int, positive: int, weight: 
                                        weighted=weighted, curve_before=curve_before, curve_after=curve_after)
     return (fit_calibrator(scores, y, k, positive, weight),
             CalibrationResult(calibrated=True, ece_before=ece_before, ece_after=ece_after, weighted=weighted,
-                              curve_before=curve_before, curve_after=curve_after))
+                              curve_before=curve_before, curve_after=curve_after), crossed)

@@ -225,3 +225,39 @@ def draw_production(cells: Cells, draws: ReferenceDraws, exact: dict[str, float]
         shift = exact[name] - float(at_cells[name][0])
         out[name] = samples[name] + (shift if np.isfinite(shift) else 0.0)
     return out
+
+
+MIN_REFERENCE_CHUNKS = 3
+
+
+def heterogeneity(sizes: list[int], reference_rows: int,
+                  measure: Callable[[np.ndarray], tuple[dict[str, float], dict[str, float], dict[str, np.ndarray]]]
+                  ) -> dict[str, float]:
+    """The variance, per metric, of the chunk-to-chunk variation that the scores do not explain, from the
+    reference: its rows in file order cut into chunks of production's typical size, each chunk's realised metric
+    against its estimate from cross-fitted calibrated scores. Their mean squared difference beyond what the
+    resamples explain is that variance (0 when the chunks vary no more than sampling says, or when the
+    reference holds fewer than MIN_REFERENCE_CHUNKS chunks). `measure(rows)` -> realised, estimate, resamples."""
+    sizes = [s for s in sizes if s > 0]
+    if not sizes:
+        return {}
+    size = int(np.median(sizes))
+    count = reference_rows // max(size, 1)
+    if count < MIN_REFERENCE_CHUNKS:
+        return {}
+    squared: dict[str, list[float]] = {}
+    sampling: dict[str, list[float]] = {}
+    for j in range(count):
+        realised, exact, samples = measure(np.arange(j * size, (j + 1) * size))
+        for name, value in realised.items():
+            if np.isfinite(value) and np.isfinite(exact[name]) and name in samples:
+                squared.setdefault(name, []).append((value - exact[name]) ** 2)
+                sampling.setdefault(name, []).append(float(np.nanvar(samples[name])))
+    return {name: max(0.0, float(np.mean(values) - np.mean(sampling[name]))) for name, values in squared.items()}
+
+
+def widened(samples: dict[str, np.ndarray], spread: dict[str, float], rng: np.random.Generator
+            ) -> dict[str, np.ndarray]:
+    """Resamples with the unexplained chunk-to-chunk variation added."""
+    return {name: values + (rng.normal(0.0, np.sqrt(spread[name]), values.size) if spread.get(name) else 0.0)
+            for name, values in samples.items()}
