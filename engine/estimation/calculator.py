@@ -29,13 +29,13 @@ from assay.engine.estimation.results import (BacktestResult, CalibrationResult, 
 from assay.engine.performance.bootstrap import interval
 from assay.engine.performance.config import PerformanceConfig
 from assay.engine.performance.inputs import Prepared, prepare_classification, prepare_regression, task_classes
-from assay.engine.performance.metric_specs import BY_NAME
+from assay.engine.performance.metric_specs import BY_NAME, label
 from assay.engine.performance.policy import compare
 from assay.engine.performance.results import MetricValue
 from assay.engine.predictions import PredictionSet
 from assay.engine.schema import ColumnKind, ColumnRole, Schema
 
-WEIGHTED_AUC = 0.6  # method "auto": the calibration is weighted when the domain classifier's AUC reaches this
+WEIGHTED_AUC = 0.6  # method "auto": the weighted estimate is made beside the plain one from this domain AUC
 SHIFT_WARNING_AUC = 0.8  # assumption warning: production is far from the reference
 OUTSIDE_SHARE = 0.01  # assumption warning: more production rows than this outside the reference's scores or
 # categories
@@ -82,6 +82,7 @@ class EstimationCalculator(Calculator[EstimationResult]):
     def _calculate(self, production: pd.DataFrame) -> Generator[Any, None, EstimationResult]:
         prod = self._prepare(production, "production")
         self._notes: list[str] = []
+        self._alternative: tuple[str | None, dict[str, float]] = (None, {})
         chunking = make_chunks(production, self.schema.timestamp, self.performance.chunk_by,
                                self.performance.chunk_size)
         yield 0.02, "Estimating performance: the shift between reference and production"
@@ -98,7 +99,8 @@ class EstimationCalculator(Calculator[EstimationResult]):
             outcome = yield from self._classification(prod, chunking, ratio, rng)
         else:
             outcome = yield from self._regression(production, prod, chunking, rng)
-        method, calibration, reference, total, chunks, plain = outcome
+        method, calibration, reference, total, chunks = outcome
+        alternative_method, alternative = self._alternative
         exact_total, samples_total = total
         metrics = self._estimates(exact_total, samples_total)
         comparison = compare(self.names, {n: MetricValue(reference[0][n]) for n in self.names},
@@ -112,10 +114,13 @@ class EstimationCalculator(Calculator[EstimationResult]):
             task=self.task, method=method, metric_names=self.names, calibration=calibration, metrics=metrics,
             chunks=tuple(chunks), backtest=_backtest(self.names, chunks), reference=reference[0],
             comparison=comparison, confidence=self.performance.confidence, resamples=self.config.resamples,
-            chunking=chunking.description, plain=plain, shift=shift,
+            chunking=chunking.description, alternative_method=alternative_method, alternative=alternative,
+            shift=shift,
             positive_label=self.classes.names[self.classes.positive] if self.task == "binary" else None,
             minimum={n: v for n, v in self.performance.minimum.items() if n in self.names},
-            assumptions=tuple(self._assumptions(production, prod, shift)), notes=tuple(notes))
+            assumptions=tuple(self._assumptions(production, prod, shift) + _disagreement(metrics, alternative_method,
+                                                                                        alternative)),
+            notes=tuple(notes))
 
     # -- classification --------------------------------------------------------------------
 
@@ -129,11 +134,11 @@ class EstimationCalculator(Calculator[EstimationResult]):
         if np.unique(y_r).size < 2:
             raise CalculationError("reference data: one class only among the labelled rows; the calibration "
                                    "needs both outcomes")
-        method = self.config.method
-        weighted = ratio is not None and (method == "cbpe_weighted" or (method == "auto"
-                                                                        and ratio.auc >= WEIGHTED_AUC))
+        weighted = ratio is not None and self.config.method == "cbpe_weighted"
         method = "cbpe_weighted" if weighted else "cbpe"
         weights = ratio.weights[used] if weighted else None
+        # beside the headline: the plain estimate when it is weighted; the weighted one when "auto" sees a shift
+        other = ratio is not None and (weighted or (self.config.method == "auto" and ratio.auc >= WEIGHTED_AUC))
         bins = self.performance.calibration_bins
         yield 0.32, "Estimating performance: calibrating the scores on the reference"
         calibrator, calibration, crossed = calibrate(scores_r, y_r, k, positive, weights, self.seed, bins)
@@ -145,11 +150,13 @@ class EstimationCalculator(Calculator[EstimationResult]):
             return cbpe.class_probabilities(fitted.apply(scores_p) if fitted is not None else scores_p, k, positive)
 
         probs_p = probabilities(calibrator)
-        plain = {}
-        if weighted:
-            plain_calibrator, _, _ = calibrate(scores_r, y_r, k, positive, None, self.seed, bins)
+        alternative = {}
+        if other:
+            other_calibrator, _, _ = calibrate(scores_r, y_r, k, positive, None if weighted else ratio.weights[used],
+                                               self.seed, bins)
             rows = np.flatnonzero(scored)
-            plain = cbpe.metrics_of(pred_p[rows], probabilities(plain_calibrator)[rows], scores_p[rows], positive)
+            alternative = cbpe.metrics_of(pred_p[rows], probabilities(other_calibrator)[rows], scores_p[rows],
+                                          positive)
         yield 0.4, "Estimating performance: resampling the reference"
         reference_exact = cbpe.metrics_of(pred_r, cbpe.one_hot(y_r, k), scores_r, positive)
         _, draws = I.draw_reference(scores_r, y_r, pred_r, k, positive, weights, self.config.resamples,
@@ -185,7 +192,9 @@ class EstimationCalculator(Calculator[EstimationResult]):
             self._notes.append("Chunk intervals widened by the variation between chunks of the reference that the "
                                "scores do not explain (reference rows in file order, chunks of production's size): "
                                + ", ".join(f"{name} +-{np.sqrt(v):.3g}" for name, v in spread.items() if v))
-        return method, calibration, (reference_exact, draws.realised), total, chunks, plain
+        if alternative:
+            self._alternative = ("cbpe" if weighted else "cbpe_weighted", alternative)
+        return method, calibration, (reference_exact, draws.realised), total, chunks
 
     # -- regression ------------------------------------------------------------------------
 
@@ -227,7 +236,7 @@ class EstimationCalculator(Calculator[EstimationResult]):
         calibration = CalibrationResult(calibrated=False, ece_before=None, ece_after=None,
                                         reason="regression: direct loss estimation learns the errors; there are no "
                                                "scores to calibrate")
-        return "dle", calibration, (reference_exact, draws.realised), total, chunks, {}
+        return "dle", calibration, (reference_exact, draws.realised), total, chunks
 
     # -- shared ----------------------------------------------------------------------------
 
@@ -252,9 +261,11 @@ class EstimationCalculator(Calculator[EstimationResult]):
                        f"the outcomes they had there; the further production moves, the less that is known.")
         unseen = []
         for name in self.categorical:
-            known = set(text_values(self._reference[name]).dropna())
-            values = text_values(production[name])
-            share = float((values.notna() & ~values.isin(known)).mean()) if len(values) else 0.0
+            known = set(text_values(pd.Series(pd.unique(self._reference[name].dropna()))))
+            values = production[name]
+            distinct = pd.unique(values.dropna())
+            new = [value for value, text in zip(distinct, text_values(pd.Series(distinct))) if text not in known]
+            share = float(values.isin(new).mean()) if len(values) and new else 0.0
             if share > OUTSIDE_SHARE:
                 unseen.append(f"{name} ({share:.1%})")
         if unseen:
@@ -287,6 +298,18 @@ def _progress(steps: Generator, start: float, end: float, message: str) -> Gener
             yield start + (end - start) * fraction, message
     except StopIteration as stop:
         return stop.value
+
+
+def _disagreement(metrics: dict[str, Estimate], method: str | None, alternative: dict[str, float]) -> list[str]:
+    """An assumption line when the other CBPE estimate falls outside the headline's interval."""
+    outside = [f"{label(name)} {alternative[name]:.3f} against {e.value:.3f}" for name, e in metrics.items()
+               if name in alternative and e.ci_low is not None and not e.ci_low <= alternative[name] <= e.ci_high]
+    if not outside:
+        return []
+    return [f"The estimate with the calibration {'weighted by' if method == 'cbpe_weighted' else 'not weighted by'} "
+            f"the density ratio production / reference falls outside the interval ({', '.join(outside)}): how well "
+            f"the scores are calibrated depends on where production lies, so the estimate depends on a choice the "
+            f"reference cannot settle."]
 
 
 def _finite(value: float | None) -> float | None:

@@ -131,7 +131,8 @@ def calibrate(scores: np.ndarray, y: np.ndarray, k: int, positive: int, weight: 
                   f"the Brier score ({before:.4f} raw, {after:.4f} calibrated); the model's scores are used as "
                   f"they are")
         return None, CalibrationResult(calibrated=False, ece_before=ece_before, ece_after=ece_after, reason=reason,
-                                       weighted=weighted, curve_before=curve_before, curve_after=curve_after)
+                                       weighted=weighted, curve_before=curve_before,
+                                       curve_after=curve_after), scores
     return (fit_calibrator(scores, y, k, positive, weight),
             CalibrationResult(calibrated=True, ece_before=ece_before, ece_after=ece_after, weighted=weighted,
                               curve_before=curve_before, curve_after=curve_after), crossed)

@@ -12,9 +12,10 @@ class EstimationConfig(Section):
     """[estimation]: when to estimate performance from the model's own confidence, and how.
 
     mode "auto" runs when a production chunk has no labels and the model gives scores (or predicts a number);
-    "always" also runs when every chunk has labels (the backtest); "off" never runs. method "auto" picks
-    `cbpe_weighted` when a domain classifier tells production from the reference, `cbpe` otherwise
-    (classification), `dle` for regression. The policy is [performance]'s (max_drop, minimum); the intervals
+    "always" also runs when every chunk has labels (the backtest); "off" never runs. method "auto": `cbpe` for
+    classification, with the `cbpe_weighted` estimate beside it when a domain classifier tells production from
+    the reference (and a warning when the two disagree), `dle` for regression; `cbpe_weighted` makes the
+    weighted estimate the headline and keeps the plain one beside it. The policy is [performance]'s (max_drop, minimum); the intervals
     use its confidence and chunks."""
 
     mode: Literal["auto", "always", "off"] = "auto"

@@ -1,6 +1,6 @@
 """Bootstrap intervals of CBPE estimates that include the calibration's own error, all resamples at once.
 
-Resample b draws the reference's rows again (Poisson weights) and refits the calibration on them, and draws
+Resample b draws the reference's rows again and refits the calibration on them, and draws
 production's rows again (multinomial counts) with labels drawn from the probabilities that refitted
 calibration gives them. An estimate's interval is the spread over b of the metric of those labels, so it holds
 the realised value of a chunk with the stated confidence when the calibration holds, and it widens with the
@@ -28,7 +28,7 @@ from assay.engine.performance import metrics as M
 
 GRID = 100  # reference score bins per calibrated class
 CELL_LIMIT = 2000  # multiclass: score bins per class such that bins ** classes stays below this
-BLOCK = 4_000_000  # reference weights drawn this many at a time (resamples x rows)
+KEY_RANGE = 5_000_000  # cells are found by counting (not sorting) while their keys stay below this
 
 
 def edges_of(values: np.ndarray, bins: int) -> np.ndarray:
@@ -79,8 +79,7 @@ def make_cells(pred: np.ndarray, scores: np.ndarray, grid: Grid) -> Cells:
     key = pred.astype(np.int64)
     for i in range(bins.shape[1]):
         key = key * grid.size(i) + bins[:, i]
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    counts = np.bincount(inverse)
+    first, inverse, counts = _grouped(key)
     means = np.column_stack([np.bincount(inverse, weights=columns[:, i]) / counts for i in range(columns.shape[1])])
     return Cells(counts=counts, pred=pred[first], mean_scores=means, bins=bins[first])
 
@@ -116,39 +115,65 @@ def _binned_calibration(grid: Grid, mean_x: list[np.ndarray], totals: list[np.nd
     return apply
 
 
+def _indicator(codes: np.ndarray, size: int):
+    """A sparse (cells, size) one-hot matrix of the codes: counts @ it sums the counts per code."""
+    from scipy import sparse
+
+    return sparse.csr_matrix((np.ones(codes.size), (np.arange(codes.size), codes)), shape=(codes.size, size))
+
+
+def _grouped(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(a row of each group, each row's group, rows per group) of non-negative integer keys; a bincount when
+    their range is small, a sort otherwise."""
+    top = int(key.max()) + 1 if key.size else 0
+    if top <= KEY_RANGE:
+        counts = np.bincount(key, minlength=top)
+        present = np.flatnonzero(counts)
+        group = np.full(top, -1)
+        group[present] = np.arange(present.size)
+        inverse = group[key]
+        first = np.empty(present.size, dtype=np.int64)
+        first[inverse] = np.arange(key.size)  # a row of each group (the last): its rows share what the key holds
+        return first, inverse, counts[present]
+    _, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
+    return first, inverse, counts
+
+
 def draw_reference(scores: np.ndarray, y: np.ndarray, pred: np.ndarray, k: int, positive: int,
                    weight: np.ndarray | None, resamples: int, exact: dict[str, float],
                    names: tuple[str, ...], rng: np.random.Generator) -> tuple[Grid, ReferenceDraws]:
-    """Resample the reference `resamples` times: refit the calibration on each, and measure its metrics."""
+    """Resample the reference `resamples` times: refit the calibration on each, and measure its metrics.
+
+    The reference's rows are grouped into cells of (label, predicted class, score bin of each calibrated class);
+    a resample is a multinomial draw of the cells' counts, which is a draw of the rows themselves for everything
+    computed here (the density weight of a cell is its rows' mean)."""
     binary = scores.ndim == 1
     grid = grid_of(scores, positive, GRID)
     bins = grid.bins(scores)
     columns = scores[:, None] if binary else scores
-    n = y.size
     sizes = [grid.size(i) for i in range(len(grid.classes))]
-    mean_x = [np.bincount(bins[:, i], weights=columns[:, i], minlength=sizes[i])
-              / np.maximum(np.bincount(bins[:, i], minlength=sizes[i]), 1) for i in range(len(sizes))]
-    hits = [(y == c).astype(float) for c in grid.classes]
-    confusion_key = y * k + pred
+    key = y.astype(np.int64) * k + pred
+    for i, size in enumerate(sizes):
+        key = key * size + bins[:, i]
+    first, inverse, counts = _grouped(key)
+    cell_weight = (np.ones(counts.size) if weight is None
+                   else np.bincount(inverse, weights=weight, minlength=counts.size) / counts)
+    cell_y = y[first]
+    by_bin = [_indicator(bins[first, i], size) for i, size in enumerate(sizes)]
+    hits = [(cell_y == c).astype(float) for c in grid.classes]
+    mean_x = [np.bincount(bins[:, i], weights=columns[:, i], minlength=size)
+              / np.maximum(np.bincount(bins[:, i], minlength=size), 1) for i, size in enumerate(sizes)]
+    by_confusion = _indicator(cell_y * k + pred[first], k * k)
 
-    def tables(w: np.ndarray, blocks: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Per calibrated class: (resamples, bins) totals and positives of weights w (resamples, rows)."""
-        offsets = np.arange(blocks)[:, None]
-        totals, positives = [], []
-        for i, size in enumerate(sizes):
-            key = (offsets * size + bins[None, :, i]).ravel()
-            totals.append(np.bincount(key, weights=w.ravel(), minlength=blocks * size).reshape(blocks, size))
-            positives.append(np.bincount(key, weights=(w * hits[i][None, :]).ravel(),
-                                         minlength=blocks * size).reshape(blocks, size))
+    def tables(drawn: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Per calibrated class: (resamples, bins) totals and positives of the cells' counts `drawn`."""
+        totals = [np.asarray((matrix.T @ drawn.T).T) for matrix in by_bin]
+        positives = [np.asarray((matrix.T @ (drawn * hit[None, :]).T).T) for matrix, hit in zip(by_bin, hits)]
         return totals, positives
 
-    def metrics_from(w: np.ndarray) -> dict[str, np.ndarray]:
-        blocks = w.shape[0]
-        offsets = np.arange(blocks)[:, None]
-        confusion = np.bincount((offsets * k * k + confusion_key[None, :]).ravel(), weights=w.ravel(),
-                                minlength=blocks * k * k).reshape(blocks, k, k)
-        values = dict(M.count_metrics(confusion))
-        totals, positives = tables(w, blocks)
+    def metrics_from(drawn: np.ndarray) -> dict[str, np.ndarray]:
+        values = dict(M.count_metrics(np.asarray((by_confusion.T @ drawn.T).T).reshape(-1, k, k)))
+        totals, positives = tables(drawn)
         aucs = [M.table_auc(p, t - p) for p, t in zip(positives, totals)]
         aps = [M.table_average_precision(p, t - p) for p, t in zip(positives, totals)]
         with np.errstate(invalid="ignore"):
@@ -156,27 +181,19 @@ def draw_reference(scores: np.ndarray, y: np.ndarray, pred: np.ndarray, k: int, 
             values["average_precision"] = aps[0] if binary else np.nanmean(np.stack(aps), axis=0)
         return cbpe.headline(values, names, positive, binary)
 
-    def calibration_from(w: np.ndarray) -> list[Calibration]:
-        totals, positives = tables(w, w.shape[0])
+    def calibrations_from(drawn: np.ndarray) -> list[Calibration]:
+        totals, positives = tables(drawn * cell_weight[None, :])
         return [_binned_calibration(grid, mean_x, [t[b] for t in totals], [p[b] for p in positives], k, positive)
-                for b in range(w.shape[0])]
+                for b in range(drawn.shape[0])]
 
-    ones = np.ones((1, n))
-    at_cells_metrics = metrics_from(ones)
-    calibration_weight = ones if weight is None else weight[None, :]
-    at_cells = calibration_from(calibration_weight)[0]
-    calibrations: list[Calibration] = []
-    realised: dict[str, list[np.ndarray]] = {name: [] for name in names}
-    step = max(1, BLOCK // max(n, 1))
-    for start in range(0, resamples, step):
-        w = rng.poisson(1.0, (min(step, resamples - start), n)).astype(float)
-        for name, values in metrics_from(w).items():
-            realised[name].append(values)
-        calibrations.extend(calibration_from(w if weight is None else w * weight[None, :]))
+    at_cells_metrics = metrics_from(counts[None, :].astype(float))
+    at_cells = calibrations_from(counts[None, :].astype(float))[0]
+    drawn = rng.multinomial(int(counts.sum()), counts / counts.sum(), size=resamples).astype(float)
+    calibrations = calibrations_from(drawn)
     shifted = {}
-    for name, parts in realised.items():
+    for name, values in metrics_from(drawn).items():
         shift = exact[name] - float(at_cells_metrics[name][0])
-        shifted[name] = np.concatenate(parts) + (shift if np.isfinite(shift) else 0.0)
+        shifted[name] = values + (shift if np.isfinite(shift) else 0.0)
     return grid, ReferenceDraws(calibrations=tuple(calibrations), at_cells=at_cells, realised=shifted)
 
 

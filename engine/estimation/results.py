@@ -4,8 +4,8 @@ The JSON contract (issue #18): `method`, `calibration` {`calibrated`, `ece_befor
 `production` {`metrics`: {name: {`value`, `ci_low`, `ci_high`}}, `chunks`: [{`label`, `start`, `end`, `rows`,
 `metrics`, `realized` (only where labels exist)}]}, `backtest` {name: {`mae`, `coverage`, `chunks`}}, `notes`.
 Metric names are the performance analysis' (engine/performance/metric_specs.py). Fields beyond these are added
-beside them (the reference's realised values, the change from the reference, the plain estimate when the
-calibration was weighted, the domain classifier, the calibration curves).
+beside them (the reference's realised values, the change from the reference, the other CBPE estimate —
+weighted or plain — beside the headline, the domain classifier, the calibration curves).
 """
 from __future__ import annotations
 
@@ -92,7 +92,8 @@ class EstimationResult:
     resamples: int
     chunking: str
     positive_label: str | None = None
-    plain: dict[str, float] = field(default_factory=dict)  # cbpe_weighted: the plain (unweighted) estimate
+    alternative_method: str | None = None  # the other CBPE beside the headline: "cbpe" or "cbpe_weighted"
+    alternative: dict[str, float] = field(default_factory=dict)  # its estimate on the whole production set
     minimum: dict[str, float] = field(default_factory=dict)  # [performance.minimum] of the estimated metrics
     shift: ShiftCheck | None = None
     assumptions: tuple[str, ...] = ()  # assumptions that look broken, in plain words
@@ -125,7 +126,8 @@ def estimation_to_dict(result: EstimationResult) -> dict[str, Any]:
                                          "significant": c.significant, "drop": c.drop,
                                          "allowed_drop": c.allowed_drop, "beyond_policy": c.beyond_policy}
                                   for name, c in result.comparison.items()},
-                       "plain_metrics": dict(result.plain)},
+                       "alternative": None if result.alternative_method is None else {
+                           "method": result.alternative_method, "metrics": dict(result.alternative)}},
         "reference": dict(result.reference),
         "backtest": {name: {"mae": b.mae, "coverage": b.coverage, "chunks": b.chunks}
                      for name, b in result.backtest.items()},
