@@ -560,8 +560,10 @@ def curves(panels: Sequence[dict], width: float) -> RecordedFigure:
 
 def metric_over_time(labels: Sequence[str], series: dict[str, Sequence[tuple[float | None, float | None,
                                                                              float | None]]],
-                     reference: dict[str, float | None], width: float) -> RecordedFigure:
-    """One or more metrics per production chunk with intervals; dashed lines at the reference values."""
+                     reference: dict[str, float | None], width: float,
+                     realised: dict[str, Sequence[float | None]] | None = None) -> RecordedFigure:
+    """One or more metrics per production chunk with intervals; dashed lines at the reference values; `realised`:
+    values measured from labels beside estimated ones (diamonds), per metric and chunk."""
     palette = ["#1f5fbf", "#e8793a", "#2e7d32", "#8e44d4", "#c62828", "#5f6368"]
     with _style():
         fig = _figure(width, 150)
@@ -579,6 +581,10 @@ def metric_over_time(labels: Sequence[str], series: dict[str, Sequence[tuple[flo
             ax.plot(x, y, color=colour, linewidth=1.2, marker="o", markersize=2.6, label=name)
             if reference.get(name) is not None:
                 ax.axhline(reference[name], color=colour, linewidth=0.8, linestyle="--")
+            measured = np.array([np.nan if v is None else v for v in (realised or {}).get(name, ())], dtype=float)
+            if np.isfinite(measured).any():
+                ax.plot(x[:measured.size], measured, linestyle="none", marker="D", markersize=3, color=colour,
+                        markeredgecolor="white", markeredgewidth=0.4, label="_nolegend_")
         _chunk_ticks(ax, labels)
         ax.set_title("per production chunk (band: interval; dashed: reference)", loc="left")
         _legend_above(ax, "right")
