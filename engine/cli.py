@@ -299,6 +299,11 @@ def _print_summary(report, console, quiet: bool) -> None:
                   f"({counts['fail']} failed, {counts['warn']} warnings)")
     if quiet:
         return
+    estimation = report.result("estimation")
+    if estimation is not None:
+        from assay.engine.estimation.text import summary_line
+
+        console.print(escape(summary_line(estimation)))
     skipped = [a for a in report.analyses if a.status == "skipped"]
     for status in skipped:
         console.print(f"[dim]Skipped {status.name}: {escape(status.reason)}[/]")

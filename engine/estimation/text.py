@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from assay.engine.estimation.results import EstimationResult
+from assay.engine.performance.metric_specs import label
+
+SUMMARY_METRICS = ("accuracy", "roc_auc", "mae", "rmse")  # the CLI's summary line, those the result has
 
 
 def assumptions(result: EstimationResult) -> list[str]:
@@ -63,3 +66,21 @@ def methods(result: EstimationResult) -> list[str]:
     lines.append("The policy is [performance]'s: max_drop (and [performance.max_drop_metrics]) on the estimated "
                  "change, [performance.minimum] on the estimate; every finding says it is estimated.")
     return lines
+
+
+def summary_line(result: EstimationResult) -> str:
+    """The CLI's one line: 'Estimated performance (cbpe, without production labels): accuracy 0.778 (0.767-0.789),
+    ...', with the backtest when production had labels."""
+    parts = []
+    for name in SUMMARY_METRICS:
+        e = result.metrics.get(name)
+        if e is None or e.value is None:
+            continue
+        interval = f" ({e.ci_low:.3g}-{e.ci_high:.3g})" if e.ci_low is not None else ""
+        reference = result.reference.get(name)
+        parts.append(f"{label(name)} {e.value:.3g}{interval}" + (f", reference {reference:.3g}"
+                                                                 if reference is not None else ""))
+    line = f"Estimated performance ({result.method}, without production labels): " + "; ".join(parts)
+    backtest = [f"{label(n)} error {b.mae:.3g}, interval held {b.coverage:.0%} of {b.chunks} chunks"
+                for n, b in result.backtest.items() if n in SUMMARY_METRICS and b.coverage is not None]
+    return line + (f". Backtest: {'; '.join(backtest)}" if backtest else "")
