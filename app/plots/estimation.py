@@ -34,7 +34,8 @@ class EstimateOverTimePlot(ChunkMetricPlot):
         shown = np.isfinite(y)
         self.realised.setData(x[shown], y[shown])
         if shown.any():
-            self.set_hover("realised", x[shown], y[shown], lambda i, t=[tips[j] for j in np.flatnonzero(shown)]: t[i])
+            shown_tips = [tips[j] for j in np.flatnonzero(shown)]
+            self.set_hover("realised", x[shown], y[shown], lambda i: shown_tips[i])
             low, high = self.item.getViewBox().viewRange()[1]
             span = max(high - low, 1e-9)
             self.item.setYRange(min(low, float(y[shown].min()) - 0.05 * span),
