@@ -42,6 +42,7 @@ class Need:
 
 MODEL_WORKED = Need("model_worked", MODEL_FAILED)
 TASK = Need("task", "the task could not be inferred: set [task] type")
+PREDICTIONS = Need("predictions", "needs predictions (a model, or prediction / probability columns in the data)")
 SENSITIVE = Need("sensitive", "no sensitive columns: name them in [columns] sensitive")
 
 
@@ -82,8 +83,7 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         calculator="assay.engine.performance.analysis:build",
         findings="assay.engine.performance.policy:performance_findings",
         to_json="assay.engine.performance.results:performance_to_dict", results="assay.engine.performance.results",
-        needs=(MODEL_WORKED, Need("predictions", "needs predictions (a model, or prediction / probability columns in "
-                                                 "the data)"),
+        needs=(MODEL_WORKED, PREDICTIONS,
                TASK, Need("target", "no target column: name it in [columns] target"))),
     AnalysisSpec(
         name="estimation", title="Estimated performance", section="estimation", weight=0.06, report_weight=5,
@@ -91,8 +91,7 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         calculator="assay.engine.estimation.analysis:build",
         findings="assay.engine.estimation.policy:estimation_findings",
         to_json="assay.engine.estimation.results:estimation_to_dict", results="assay.engine.estimation.results",
-        needs=(MODEL_WORKED, Need("predictions", "needs predictions (a model, or prediction / probability columns in "
-                                                 "the data)"),
+        needs=(MODEL_WORKED, PREDICTIONS,
                TASK, Need("target", "no target column: the reference's labels are what the estimate learns from; "
                                     "name it in [columns] target")),
         off=("mode", "off"), skip="assay.engine.estimation.analysis:skip_reason",

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from assay.engine.drift.multivariate import DOMAIN_MAX_CATEGORIES, fit_in_thread, iter_encode
+from assay.engine.drift.multivariate import DOMAIN_MAX_CATEGORIES, iter_encode
+from assay.engine.estimation.crossfit import iter_cross_fit
 
 SAMPLE_ROWS = 20_000  # rows of each dataset the classifier learns from
 WEIGHT_CLIP = (0.05, 20.0)
@@ -30,9 +31,7 @@ class DensityRatio:
 
 def iter_density_ratio(reference: pd.DataFrame, production: pd.DataFrame, numerical: list[str],
                        categorical: list[str], seed: int) -> Generator[None, None, DensityRatio]:
-    from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import roc_auc_score
-    from threadpoolctl import threadpool_limits
 
     rng = np.random.default_rng([seed, 18])
     n_ref, n_prod = len(reference), len(production)
@@ -47,18 +46,8 @@ def iter_density_ratio(reference: pd.DataFrame, production: pd.DataFrame, numeri
     half = rng.permutation(y.size) % 2
     sampled = np.full(n_ref, -1)
     sampled[ref_rows] = half[:ref_rows.size]
-    out_of_fold = np.empty(y.size)
-    p_ref = np.zeros((2, n_ref))
-    for fold in (0, 1):
-        model = HistGradientBoostingClassifier(max_iter=60, max_leaf_nodes=15, learning_rate=0.1,
-                                               min_samples_leaf=50,
-                                               categorical_features=mask if mask.any() else None,
-                                               random_state=seed)
-        fitted = yield from fit_in_thread(model, x[half == fold], y[half == fold])
-        with threadpool_limits(limits=1, user_api="openmp"):
-            out_of_fold[half != fold] = fitted.predict_proba(x[half != fold])[:, 1]
-            p_ref[fold] = fitted.predict_proba(x_ref)[:, 1]
-        yield None
+    out_of_fold, by_fold = yield from iter_cross_fit("classifier", x, y, half, [x_ref], mask, seed, max_iter=60)
+    p_ref = np.array([predictions[0] for predictions in by_fold])
     # a sampled row takes the model that did not see it: fold 0's rows are scored by the model fitted on fold 1
     p = np.where(sampled == 0, p_ref[1], np.where(sampled == 1, p_ref[0], p_ref.mean(axis=0)))
     p = np.clip(p, 1e-6, 1 - 1e-6)

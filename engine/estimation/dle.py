@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assay.engine.drift.multivariate import fit_in_thread
+from assay.engine.estimation.crossfit import iter_cross_fit
 
 ESTIMATED_REGRESSION = ("mae", "rmse")
 BLOCK = 4_000_000
@@ -37,24 +37,13 @@ class LossModel:
 def iter_fit_losses(x_ref: np.ndarray, error_ref: np.ndarray, x_prod: np.ndarray, categorical: np.ndarray,
                     seed: int) -> Generator[None, None, LossModel]:
     """`x_*`: the encoded inputs with the model's prediction as the last column; `error_ref` prediction - target."""
-    from sklearn.ensemble import HistGradientBoostingRegressor
-    from threadpoolctl import threadpool_limits
-
     absolute, squared = np.abs(error_ref), error_ref ** 2
     half = np.random.default_rng([seed, 18]).permutation(error_ref.size) % 2
-    out_of_fold = {"absolute": np.empty(error_ref.size), "squared": np.empty(error_ref.size)}
-    production = {"absolute": np.zeros(len(x_prod)), "squared": np.zeros(len(x_prod))}
+    out_of_fold, production = {}, {}
     for name, target in (("absolute", absolute), ("squared", squared)):
-        for fold in (0, 1):
-            model = HistGradientBoostingRegressor(max_iter=100, max_leaf_nodes=15, learning_rate=0.1,
-                                                  min_samples_leaf=50,
-                                                  categorical_features=categorical if categorical.any() else None,
-                                                  random_state=seed)
-            fitted = yield from fit_in_thread(model, x_ref[half == fold], target[half == fold])
-            with threadpool_limits(limits=1, user_api="openmp"):
-                out_of_fold[name][half != fold] = fitted.predict(x_ref[half != fold])
-                production[name] += fitted.predict(x_prod) / 2
-            yield None
+        out_of_fold[name], by_fold = yield from iter_cross_fit("regressor", x_ref, target, half, [x_prod],
+                                                               categorical, seed, max_iter=100)
+        production[name] = (by_fold[0][0] + by_fold[1][0]) / 2
     for values in (*out_of_fold.values(), *production.values()):
         np.maximum(values, 0.0, out=values)
     return LossModel(absolute=production["absolute"], squared=production["squared"],

@@ -11,7 +11,7 @@ from __future__ import annotations
 from assay.engine.estimation.config import EstimationConfig
 from assay.engine.estimation.results import EstimationResult
 from assay.engine.performance.metric_specs import label
-from assay.engine.performance.policy import is_drop
+from assay.engine.performance.policy import drop_texts, is_drop
 from assay.engine.results import Finding
 
 
@@ -20,8 +20,7 @@ def estimation_findings(result: EstimationResult, config: EstimationConfig) -> l
     for name, change in result.comparison.items():
         if not is_drop(change):
             continue
-        unit = f"{change.drop:.1%} of the reference" if change.drop_scale == "relative" else f"{change.drop:.3g}"
-        allowed = f"{change.allowed_drop:.1%}" if change.drop_scale == "relative" else f"{change.allowed_drop:g}"
+        unit, allowed = drop_texts(change)
         detail = [f"Estimated change {change.change:+.4g} (method {result.method}, no production labels used)"]
         if change.ci_low is not None:
             detail.append(f"{result.confidence:.0%} interval {change.ci_low:+.4g} to {change.ci_high:+.4g}, "

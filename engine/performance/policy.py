@@ -66,6 +66,13 @@ def is_drop(change: MetricChange) -> bool:
     return change.beyond_policy and change.significant is not False
 
 
+def drop_texts(change: MetricChange) -> tuple[str, str]:
+    """How much worse and how much the policy allows, as a finding's title says them."""
+    if change.drop_scale == "relative":
+        return f"{change.drop:.1%} of the reference", f"{change.allowed_drop:.1%}"
+    return f"{change.drop:.3g}", f"{change.allowed_drop:g}"
+
+
 def performance_findings(result: PerformanceResult, config: PerformanceConfig) -> list[Finding]:
     findings = []
     production = result.production
@@ -79,8 +86,7 @@ def performance_findings(result: PerformanceResult, config: PerformanceConfig) -
     for name, change in result.comparison.items():
         if not is_drop(change):
             continue
-        unit = f"{change.drop:.1%} of the reference" if change.drop_scale == "relative" else f"{change.drop:.3g}"
-        allowed = (f"{change.allowed_drop:.1%}" if change.drop_scale == "relative" else f"{change.allowed_drop:g}")
+        unit, allowed = drop_texts(change)
         first = next((c.label for c in production.chunks if name in c.dropped), None)
         detail = [f"Change {change.change:+.4g}"]
         if change.ci_low is not None:

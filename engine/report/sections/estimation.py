@@ -11,6 +11,7 @@ from assay.engine.report import charts
 from assay.engine.report import formats as F
 from assay.engine.report.blocks import Column, Markup
 from assay.engine.report.sections.common import Steps, estimate, opening, prose, stacked_estimate
+from assay.engine.report.sections.performance import change_text
 
 if TYPE_CHECKING:
     from assay.engine.estimation.results import EstimationResult
@@ -75,10 +76,7 @@ def metrics_table(ctx: ReportContext, r: EstimationResult) -> list:
     rows, marks = [], []
     for metric in r.metric_names:
         change = r.comparison.get(metric)
-        delta = "—"
-        if change is not None and change.change is not None:
-            delta = F.signed(change.change) + (f" ({F.interval(change.ci_low, change.ci_high)})"
-                                               if change.ci_low is not None else "")
+        delta = change_text(change)
         dropped = change is not None and change.beyond_policy and change.significant is not False
         backtest = r.backtest.get(metric)
         held = (f"{F.number(backtest.mae)} / {backtest.coverage:.0%} of {backtest.chunks}"

@@ -90,18 +90,21 @@ def _stacked(m: Any) -> str:
     return text
 
 
+def change_text(change: Any) -> str:
+    """A MetricChange as the tables write it: the change and its interval, or "—"."""
+    if change is None or change.change is None:
+        return "—"
+    text = F.signed(change.change)
+    return text + (f" ({F.interval(change.ci_low, change.ci_high)})" if change.ci_low is not None else "")
+
+
 def metrics_table(ctx: Any, p: Any) -> list:
     b = ctx.blocks
     rows, marks = [], []
     for metric in p.metric_names:
         change = p.comparison.get(metric)
         ref, prod = p.reference.metrics.get(metric), p.production.metrics.get(metric)
-        if change is not None and change.change is not None:
-            delta = F.signed(change.change)
-            if change.ci_low is not None:
-                delta += f" ({F.interval(change.ci_low, change.ci_high)})"
-        else:
-            delta = "—"
+        delta = change_text(change)
         allowed = "—"
         verdict: Any = "—"
         mark = None
