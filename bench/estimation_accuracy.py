@@ -152,7 +152,7 @@ def speed(rows: int) -> dict:
     big = production.iloc[rng.integers(0, len(production), rows)].reset_index(drop=True)
     result, seconds = assay_estimate(reference, big, 50_000)
     return {"rows": rows, "seconds": seconds, "chunks": len(result.chunks), "method": result.method,
-            "resamples": result.resamples}
+            "resamples": result.resamples, "load_average": os.getloadavg()[0], "cores": os.cpu_count()}
 
 
 def markdown(report: dict) -> str:
@@ -169,7 +169,8 @@ def markdown(report: dict) -> str:
                          f"not run | {ours['coverage']:.0%} | not run |")
     s = report["speed"]
     lines += ["", f"Speed: {s['rows']:,} production rows, {s['chunks']} chunks, {s['resamples']} resamples, "
-                  f"method {s['method']}: fit and estimate with intervals in {s['seconds']:.1f} s."]
+                  f"method {s['method']}: fit and estimate with intervals in {s['seconds']:.1f} s (load average "
+                  f"{s['load_average']:.1f} on {s['cores']} cores)."]
     return "\n".join(lines) + "\n"
 
 
