@@ -53,8 +53,8 @@ def test_disabled_with_a_message_until_an_audit_has_run(qtbot, window):
     assert not page.export_button.isEnabled() and not window.export_action.isEnabled()
     assert page.state.text() == NO_AUDIT and page.run_button.isVisible()
     assert [page.sections.item(r, 0).text() for r in range(page.sections.rowCount())] == [
-        "Cover and contents", "Executive summary", "Scope and provenance", "Data quality", "Performance", "Drift",
-        "Fairness", "Explanations", "Methodology", "Sign-off"]
+        "Cover and contents", "Executive summary", "Scope and provenance", "Data quality", "Performance",
+        "Estimated performance", "Drift", "Fairness", "Explanations", "Methodology", "Sign-off"]
     assert page.sections.item(5, 1).text() == "after the audit"
     messages = []
     page.message.connect(messages.append)

@@ -11,8 +11,8 @@ from assay.engine.report.sections import common
 from tests.report import pdf_tools
 from tests.report.conftest import build
 
-SECTIONS = ["Contents", "Executive summary", "Scope and provenance", "Data quality", "Performance", "Drift",
-            "Fairness", "Explanations", "Methodology", "Sign-off"]
+SECTIONS = ["Contents", "Executive summary", "Scope and provenance", "Data quality", "Performance",
+            "Estimated performance", "Drift", "Fairness", "Explanations", "Methodology", "Sign-off"]
 A4 = (595.276, 841.89)
 LETTER = (612.0, 792.0)
 
