@@ -190,8 +190,9 @@ def test_settings_go_to_the_audit_file_and_the_next_export(qtbot, window, small_
             config.report.top_columns) == ("P. Preparer", "R. Reviewer", "letter", 4)
     assert window.setup_page.config().report == config.report  # what Save writes
     assert window.session.is_modified
-    assert "prepared by P. Preparer, reviewed by R. Reviewer" in page.sections.item(9, 2).text()
-    assert "charts for the 4 most drifted" in page.sections.item(5, 2).text()
+    rows = {page.sections.item(r, 0).text(): r for r in range(page.sections.rowCount())}
+    assert "prepared by P. Preparer, reviewed by R. Reviewer" in page.sections.item(rows["Sign-off"], 2).text()
+    assert "charts for the 4 most drifted" in page.sections.item(rows["Drift"], 2).text()
 
     saved = tmp_path / "saved.toml"
     assert window.save_audit_as(saved)
