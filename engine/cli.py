@@ -289,14 +289,39 @@ def _run_with_progress(events, console, quiet: bool):
             events.close()
 
 
+def _print_review(report, console) -> None:
+    """What the review file changed: waivers that expired (their findings count again), waivers that name no
+    finding of this report, a sign-off of another report. Printed even with --quiet: each can change the gate."""
+    from rich.markup import escape
+
+    review = report.review
+    if review is None:
+        return
+    for state in review.waivers:
+        waiver = state.waiver
+        if state.state == "waiver expired":
+            console.print(f"[red]Waiver expired[/] on {waiver.expires}: {escape(waiver.finding)} counts again "
+                          f"(renew it in {escape(str(review.file))} or fix the finding)", soft_wrap=True)
+        elif state.state == "unmatched":
+            console.print(f"[yellow]Warning[/]: the waiver of {escape(waiver.finding)} names no finding of this "
+                          f"report (in {escape(str(review.file))})", soft_wrap=True)
+    if review.signoff is not None and not review.signoff.current:
+        console.print(f"[yellow]Warning[/]: {review.signoff.state} ({escape(review.signoff.signoff.report_id)})",
+                      soft_wrap=True)
+
+
 def _print_summary(report, console, quiet: bool) -> None:
     from rich.markup import escape  # reasons and findings quote audit-file keys such as [columns] sensitive
     from rich.table import Table
 
     colours = {"pass": "green", "warn": "yellow", "fail": "red"}
-    counts = {s: sum(f.severity == s for f in report.findings) for s in ("fail", "warn")}
+    counted = [f for f in report.findings if f.status != "waived"]
+    counts = {s: sum(f.severity == s for f in counted) for s in ("fail", "warn")}
+    waived = len(report.findings) - len(counted)
     console.print(f"[bold {colours[report.verdict]}]Verdict: {report.verdict.upper()}[/] "
-                  f"({counts['fail']} failed, {counts['warn']} warnings)")
+                  f"({counts['fail']} failed, {counts['warn']} warnings"
+                  + (f", {waived} waived" if waived else "") + ")")
+    _print_review(report, console)
     if quiet:
         return
     skipped = [a for a in report.analyses if a.status == "skipped"]
@@ -307,9 +332,13 @@ def _print_summary(report, console, quiet: bool) -> None:
         table.add_column("Severity")
         table.add_column("Analysis")
         table.add_column("Finding", overflow="fold")
+        reviewed = any(f.status != "open" for f in report.findings)
+        if reviewed:
+            table.add_column("Status")
         for finding in report.findings:
+            status = [escape(finding.status)] if reviewed else []
             table.add_row(f"[{colours[finding.severity]}]{finding.severity}[/]", escape(finding.analysis),
-                          escape(finding.title))
+                          escape(finding.title), *status)
         console.print(table)
 
 
