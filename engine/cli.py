@@ -47,7 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="override a key of the audit file, e.g. --set task.type='\"binary\"' (repeatable)")
     audit.add_argument("--trust-model", action="store_true",
                        help="open a pickle/joblib model or accept a skops file's untrusted types")
+    audit.add_argument("--previous", metavar="OLD.json", type=Path,
+                       help="the previous audit's JSON report: adds what changed since (the PDF's \"Changes since "
+                            "the previous audit\", the JSON's changes)")
     audit.add_argument("--quiet", "-q", action="store_true", help="print only the verdict line")
+
+    diff = commands.add_parser(
+        "diff", help="what changed between two JSON reports (exit 0, 1 when a new failing finding appeared, "
+                     "2 not comparable)")
+    diff.add_argument("old", metavar="OLD.json", type=Path)
+    diff.add_argument("new", metavar="NEW.json", type=Path)
+    diff.add_argument("--json", metavar="OUT", type=Path, help="write the changes as JSON here")
 
     demo = commands.add_parser("demo", help="write the deterministic demo audit into a folder")
     demo.add_argument("folder", metavar="DIR", type=Path)
@@ -93,6 +103,8 @@ def main(argv: list[str] | None = None, desktop: Desktop | None = None) -> int:
         return _demo(args.folder, args.seed)
     if args.command == "verify":
         return _verify(args)
+    if args.command == "diff":
+        return _diff(args)
     with warnings.catch_warnings():
         # Libraries' warnings (scikit-learn on a one-class chunk, say) would break the one-line contract of
         # exit 2 and mean nothing to the reader: the report's notes say what was not defined and why.
@@ -148,7 +160,10 @@ def _audit(args: argparse.Namespace) -> int:
             _check_output_path(args.json, "--json")
         if args.pdf is not None:
             _check_output_path(args.pdf, "--pdf")
+        previous = _previous(args.previous)
         report = _run_with_progress(iter_audit(config), err, quiet=args.quiet)
+        if previous is not None:
+            report = _with_changes(report, previous, args.previous)
         if args.json is not None:
             report.write_json(args.json)
             written.append(args.json)
@@ -169,6 +184,53 @@ def _audit(args: argparse.Namespace) -> int:
     if report.model_error:  # the rest of the audit ran and its reports are written; a CI gate must still stop
         return _fail(report.model_error)
     return EXIT_FAILED if report.verdict == "fail" else EXIT_OK
+
+
+def _previous(path: Path | None) -> dict | None:
+    """--previous: the old JSON report, read before the audit runs (bad input is exit 2 at once)."""
+    if path is None:
+        return None
+    from assay.engine.errors import InputError
+    from assay.engine.results import SCHEMA_VERSION
+    from assay.engine.verification import read_report
+
+    old = read_report(path)
+    if old.get("schema_version") != SCHEMA_VERSION:
+        raise InputError(f"--previous {path}: schema_version {old.get('schema_version')}, this version of Assay "
+                         f"writes schema_version {SCHEMA_VERSION}; reports of different versions are not compared.",
+                         path)
+    return old
+
+
+def _with_changes(report, previous: dict, path: Path):
+    import dataclasses
+
+    from assay.engine.review.diff import diff_reports
+
+    return dataclasses.replace(report, changes=diff_reports(previous, report.to_dict(), str(path), "this audit"))
+
+
+def _diff(args: argparse.Namespace) -> int:
+    import json
+
+    from assay.engine.atomic import write_atomic
+    from assay.engine.review.diff import read_reports, summary_lines
+
+    try:
+        if args.json is not None:
+            _check_output_path(args.json, "--json")
+        changes = read_reports(args.old, args.new)
+        if args.json is not None:
+            text = json.dumps(changes.to_json(), indent=2, ensure_ascii=False, allow_nan=False)
+            write_atomic(args.json, text.encode("utf-8"))
+    except Exception as exc:  # one line, never a traceback
+        return _fail_with(exc, args.old, "the two JSON files")
+    for line in summary_lines(changes):
+        print(line)
+    failing = changes.newly_failing
+    if failing:
+        print(f"{len(failing)} new failing finding(s): {', '.join(f.id for f in failing)}")
+    return EXIT_FAILED if failing else EXIT_OK
 
 
 def _verify(args: argparse.Namespace) -> int:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from assay.engine.performance.results import PerformanceResult
     from assay.engine.quality.results import QualityResult
     from assay.engine.review.apply import ReviewResult
+    from assay.engine.review.diff import ReportChanges
 
 SCHEMA_VERSION = 1
 SEVERITIES = ("pass", "warn", "fail")
@@ -94,6 +95,7 @@ class AuditReport:
     model_error: str | None = None  # the model failed (would not open, raised, crashed, hung, ran out of memory)
     results: dict[str, Any] = dataclasses.field(default_factory=dict)  # analysis name -> its result
     review: ReviewResult | None = None  # waivers and sign-off applied (engine/review/apply.py)
+    changes: ReportChanges | None = None  # since the previous audit (--previous; engine/review/diff.py)
 
     if TYPE_CHECKING:  # read through __getattr__ from `results`
         quality: QualityResult | None
@@ -106,7 +108,7 @@ class AuditReport:
                  analyses: tuple[AnalysisStatus, ...], predictions: PredictionSummary | None = None,
                  schema_version: int = SCHEMA_VERSION, title: str = "Model audit", model_error: str | None = None,
                  results: dict[str, Any] | None = None, review: ReviewResult | None = None,
-                 **by_name: Any) -> None:
+                 changes: ReportChanges | None = None, **by_name: Any) -> None:
         """The results may also be given by analysis name: AuditReport(..., quality=QualityResult(...))."""
         unknown = sorted(set(by_name) - set(registry.names()))
         if unknown:
@@ -114,7 +116,7 @@ class AuditReport:
         values = {"provenance": provenance, "verdict": verdict, "findings": findings, "schema": schema,
                   "analyses": analyses, "predictions": predictions, "schema_version": schema_version,
                   "title": title, "model_error": model_error, "results": {**(results or {}), **by_name},
-                  "review": review}
+                  "review": review, "changes": changes}
         for name, value in values.items():
             object.__setattr__(self, name, value)
 
@@ -131,6 +133,7 @@ class AuditReport:
             if name in state:
                 results[name] = state.pop(name)
         state.setdefault("review", None)
+        state.setdefault("changes", None)
         self.__dict__.update(state, results=results)
 
     def findings_for(self, analysis: str) -> list[Finding]:
@@ -158,6 +161,8 @@ class AuditReport:
             out[spec.name] = result_to_json(spec, self.results.get(spec.name))
         out["model_error"] = self.model_error
         out["review"] = self.review.to_json() if self.review is not None else None
+        if self.changes is not None:  # only with a previous report to compare with
+            out["changes"] = self.changes.to_json()
         return with_integrity(out)  # last: the SHA-256 of everything above (engine/integrity.py)
 
     def to_json(self) -> str:

@@ -56,3 +56,28 @@ def test_a_signoff_of_another_report_says_so(data_only_report, tmp_path):
     _, pages = reviewed_pdf(data_only_report, tmp_path, "0" * 64)
     last = flat(pages[-1])
     assert "a different report" in last and "0" * 64 in last.replace(" ", "")
+
+
+def test_changes_since_the_previous_audit_and_the_documentation_map(data_only_report, tmp_path, monkeypatch):
+    import copy
+    import dataclasses
+
+    from assay.engine.report import topics
+    from assay.engine.review.diff import diff_reports
+
+    new = data_only_report.to_dict()
+    old = copy.deepcopy(new)
+    old["findings"].append({"id": "quality.missing.gone", "analysis": "quality", "severity": "fail",
+                            "title": "gone: 50% missing", "detail": "", "column": "gone", "status": "open"})
+    old["provenance"]["config"]["audit"]["seed"] = 3
+    changed = dataclasses.replace(data_only_report, changes=diff_reports(old, new))
+    monkeypatch.setitem(topics.SECTION_TOPICS, "quality", ("outcomes",))  # the map reads the table
+    pages = pages_text(build(changed, tmp_path / "changes.pdf"))
+    changes = flat(next(p for p in pages if "Changes since the previous audit" in p and "Contents" not in p))
+    assert "resolved" in changes and "gone: 50% missing" in changes and "audit.seed" in changes
+    docmap = flat(next(p for p in pages if "Documentation map" in p and "Contents" not in p))
+    assert "not legal advice" in docmap
+    assert "Data quality Outcomes analysis —" in docmap  # from the patched row: SR 11-7 only, no EU topic
+    assert "Changes since the previous audit Ongoing monitoring" in docmap
+    for topic in topics.TOPICS:
+        assert topic.name in docmap and topic.reference in docmap

@@ -35,7 +35,8 @@ def titles() -> dict[str, str]:
     """Every section's title by its key; the analyses' are their specs' (read now: a spec added in a test counts)."""
     return {"summary": "Executive summary", "scope": "Scope and provenance",
             **{spec.name: spec.title for spec in registry.ANALYSES},
-            "predictions": "Predictions", "methodology": "Methodology", "signoff": "Sign-off"}
+            "predictions": "Predictions", "methodology": "Methodology", "docmap": "Documentation map",
+            "signoff": "Sign-off"}
 
 
 def title_of(name: str) -> str:
