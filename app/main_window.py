@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+from PySide6.QtWidgets import (QApplication, QDialog, QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QMainWindow, QMessageBox, QProgressBar, QPushButton, QStackedWidget, QStyle, QToolBar,
                                QVBoxLayout, QWidget)
 
@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(theme.app_icon())
         self.setMinimumSize(760, 520)
         self.last_error: QMessageBox | None = None  # the last error dialog shown (tests read it)
+        self.review_dialog: QDialog | None = None  # the last status or sign-off dialog opened (tests read it)
         self.preferences_dialog: PreferencesDialog | None = None  # the last Preferences dialog opened (tests read it)
         from assay.app.steps import StepRunner
 
@@ -370,6 +371,9 @@ class MainWindow(QMainWindow):
         for page in self._result_pages():
             page.run_requested.connect(self.run_audit)
         self.overview_page.finding_activated.connect(self._on_finding_activated)
+        self.overview_page.status_requested.connect(self.review_finding)
+        self.report_page.signoff_requested.connect(self.sign_off)
+        s.report_reviewed.connect(self._on_report_reviewed)
         s.config_changed.connect(lambda _config: self._update_files())
         s.file_changed.connect(lambda _path: (self._update_title(), self._update_files()))
         s.modified_changed.connect(self.setWindowModified)
@@ -558,10 +562,65 @@ class MainWindow(QMainWindow):
         self._show_report(report)
         self.statusBar().showMessage(
             f"Audit finished: {report.verdict.upper()} in {report.provenance.duration_s:.1f} s", 6000)
+        review = getattr(report, "review", None)
+        if review is not None and review.error:  # the audit ran without the review file: say why
+            self._error("The review file could not be read; the audit ran without it", review.error)
         if report.model_error:  # the rest of the audit ran without the model: say so at once
             self._error("The model failed; the rest of the audit ran without it",
                         f"{report.model_error}\n\nThe pages show what could be computed without the model; the "
                         f"setup is unchanged.")
+
+    # -- the review (app/review_dialogs.py; the session writes the review file) ------------------
+
+    def review_finding(self, finding: Finding | None = None) -> QDialog | None:
+        """The status dialog of `finding` (default: the one selected on the Overview); on OK the review file is
+        written at once. Returns the dialog (open, window-modal; tests accept it)."""
+        from assay.app.review_dialogs import WaiverDialog
+
+        finding = finding or self.overview_page.selected_finding()
+        report = self.session.report
+        if finding is None or report is None:
+            return None
+        current = report.review.waiver_for(finding.id) if getattr(report, "review", None) is not None else None
+        dialog = WaiverDialog(finding, current.waiver if current is not None else None,
+                              approver=self.report_page.reviewed_by.text(), parent=self)
+        dialog.accepted.connect(lambda: self._write_review(
+            lambda: self.session.set_finding_status(finding.id, dialog.values())))
+        dialog.open()
+        self.review_dialog = dialog
+        return dialog
+
+    def sign_off(self) -> QDialog | None:
+        """The sign-off dialog for the report in view; on OK the review file is written at once."""
+        from assay.app.review_dialogs import SignoffDialog
+        from assay.engine.report import report_id
+
+        report = self.session.report
+        if report is None:
+            return None
+        signed = report.review.signoff if getattr(report, "review", None) is not None else None
+        dialog = SignoffDialog(report_id(report), signed.signoff if signed is not None else None,
+                               reviewer=self.report_page.reviewed_by.text(), parent=self)
+        dialog.accepted.connect(lambda: self._write_review(lambda: self.session.sign_off(dialog.values())))
+        dialog.open()
+        self.review_dialog = dialog
+        return dialog
+
+    def _write_review(self, write) -> None:
+        try:
+            write()
+        except Exception as exc:  # an unreadable review file, no audit file yet, a full disk: nothing changed
+            self._error("The review file was not written", exc)
+            return
+        self.statusBar().showMessage(f"Review saved to {self.session.review_path()}", 6000)
+
+    def _on_report_reviewed(self, report: AuditReport) -> None:
+        """A waiver or the sign-off changed: the Overview and the Report page show the new statuses and verdict."""
+        self.overview_page.show_result(report)
+        self.report_page.show_result(report)
+        for key, page in self.analysis_pages.items():
+            self.steps.add(key, page.show_steps(report))
+        self.autosave.save_now()
 
     def _show_report(self, report: AuditReport) -> None:
         """The Report page (light) and the Overview's verdict and findings show the report at once; the rest a step

@@ -54,7 +54,7 @@ def test_disabled_with_a_message_until_an_audit_has_run(qtbot, window):
     assert page.state.text() == NO_AUDIT and page.run_button.isVisible()
     assert [page.sections.item(r, 0).text() for r in range(page.sections.rowCount())] == [
         "Cover and contents", "Executive summary", "Scope and provenance", "Data quality", "Performance", "Drift",
-        "Fairness", "Explanations", "Methodology", "Sign-off"]
+        "Fairness", "Explanations", "Methodology", "Documentation map", "Sign-off"]
     assert page.sections.item(5, 1).text() == "after the audit"
     messages = []
     page.message.connect(messages.append)
@@ -190,7 +190,7 @@ def test_settings_go_to_the_audit_file_and_the_next_export(qtbot, window, small_
             config.report.top_columns) == ("P. Preparer", "R. Reviewer", "letter", 4)
     assert window.setup_page.config().report == config.report  # what Save writes
     assert window.session.is_modified
-    assert "prepared by P. Preparer, reviewed by R. Reviewer" in page.sections.item(9, 2).text()
+    assert "prepared by P. Preparer, reviewed by R. Reviewer" in page.sections.item(10, 2).text()
     assert "charts for the 4 most drifted" in page.sections.item(5, 2).text()
 
     saved = tmp_path / "saved.toml"
