@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from assay.engine.results import AuditReport, Finding
 
 AUDIT_FILTER = "Audit files (*.toml);;All files (*)"
-TITLES = {"setup": "Setup", "overview": "Overview", "report": "Report"}  # the pages that show no one analysis
+TITLES = {"setup": "Setup", "overview": "Overview", "report": "Report", "history": "History"}  # the pages that show no one analysis
 # imported ahead (_warm_up), with the modules each analysis page's plots import (ResultPage.plot_modules)
 WARM_MODULES = ("pyqtgraph", "assay.engine.report.pdf")
 
@@ -129,9 +129,13 @@ class MainWindow(QMainWindow):
         self.analysis_pages: dict[str, ResultPage] = {name: make_page(name, self.settings)
                                                       for name in registry.names()}
         self.report_page = ReportPage(self.settings)
-        self.page_keys = ("setup", "overview", *self.analysis_pages, "report")  # the pages in order (Ctrl+1..N)
+        from assay.app.pages.history import HistoryPage
+
+        self.history_page = HistoryPage()  # every run kept (app/history.py)
+        self.page_keys = ("setup", "overview", *self.analysis_pages, "report", "history")  # in order (Ctrl+1..N)
         self.pages: dict[str, QWidget] = {"setup": LoadingPage(), "overview": self.overview_page,
-                                          **self.analysis_pages, "report": self.report_page}
+                                          **self.analysis_pages, "report": self.report_page,
+                                          "history": self.history_page}
         self._build_pages()
         self._build_actions()
         self._build_menus()
@@ -458,6 +462,7 @@ class MainWindow(QMainWindow):
         self._discard_shows()
         for page in self._result_pages():
             page.clear()
+        self._show_history(path, config.audit.title)
         self.settings.add_recent_file(path)
         self.settings.last_folder = path.resolve().parent
         self.statusBar().showMessage(f"Opened {path}", 4000)
@@ -558,6 +563,7 @@ class MainWindow(QMainWindow):
 
     def _on_audit_finished(self, report: AuditReport) -> None:
         self._show_progress(False)
+        self._record_history(report)
         self.go_to("overview")
         self._show_report(report)
         self.statusBar().showMessage(
@@ -569,6 +575,27 @@ class MainWindow(QMainWindow):
             self._error("The model failed; the rest of the audit ran without it",
                         f"{report.model_error}\n\nThe pages show what could be computed without the model; the "
                         f"setup is unchanged.")
+
+    def _show_history(self, path: Path | None, title: str) -> None:
+        from assay.app.history import audit_key
+
+        try:
+            self.history_page.show_audit(audit_key(path, title))
+        except Exception as exc:  # an unreadable history database: the audit itself is fine
+            self.statusBar().showMessage(f"The audit history could not be read: {exc}", 10_000)
+
+    def _record_history(self, report: AuditReport) -> None:
+        """Keep the run in the history (a report restored after a crash was kept when it ran) and show its audit's
+        runs on the History page. A history that cannot be written is a status-bar line, never an error."""
+        from assay.app.history import audit_key
+
+        key = audit_key(self.session.path, report.title)
+        try:
+            if report is not self.session.restored:
+                self.history_page.history.record(report.to_dict(), self.session.path)
+            self.history_page.show_audit(key)
+        except Exception as exc:  # a full disk, a locked database: the audit itself is fine
+            self.statusBar().showMessage(f"The audit history was not updated: {exc}", 10_000)
 
     # -- the review (app/review_dialogs.py; the session writes the review file) ------------------
 

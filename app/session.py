@@ -36,6 +36,7 @@ class AuditSession(QObject):
         self._saved_config: AuditConfig | None = None
         self._path: Path | None = None
         self._report: AuditReport | None = None
+        self.restored: AuditReport | None = None  # a report restored after a crash (already in the history)
         self._worker: Any = None
         self._generation = 0
 
@@ -127,7 +128,7 @@ class AuditSession(QObject):
         """Show a report saved earlier (a session restored after a crash) as if its run had just finished, with
         the review file as it is now (a waiver set after the report was saved is kept)."""
         self.cancel()
-        self._report = self._reviewed(report)
+        self._report = self.restored = self._reviewed(report)
         self.audit_finished.emit(self._report)
 
     # -- the review file (waivers and sign-off: engine/review/) ----------------------------------
