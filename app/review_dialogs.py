@@ -46,14 +46,7 @@ class WaiverDialog(QDialog):
         form.addRow(_buddy("&Reason", self.reason), self.reason)
         form.addRow(_buddy("&Approved by", self.approved_by), self.approved_by)
         form.addRow(self.expires_on, self.expires)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self._accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(heading)
-        layout.addLayout(form)
-        layout.addWidget(self.problem)
-        layout.addWidget(self.buttons)
+        self.buttons = _lay_out(self, heading, form)
         self.status.currentTextChanged.connect(self._on_status)
         self.expires_on.toggled.connect(self.expires.setEnabled)
         if current is not None:
@@ -119,15 +112,8 @@ class SignoffDialog(QDialog):
         form.addRow(_buddy("R&ole", self.role), self.role)
         form.addRow(_buddy("&Decision", self.decision), self.decision)
         form.addRow(_buddy("&Comment", self.comment), self.comment)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = _lay_out(self, intro, form)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign off")
-        self.buttons.accepted.connect(self._accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.problem)
-        layout.addWidget(self.buttons)
         self.reviewer.setFocus()
 
     def _accept(self) -> None:
@@ -141,6 +127,19 @@ class SignoffDialog(QDialog):
     def values(self) -> dict:
         return {"reviewer": self.reviewer.text().strip(), "role": self.role.text().strip(),
                 "decision": self.decision.currentText(), "comment": self.comment.toPlainText().strip()}
+
+
+def _lay_out(dialog, heading: QLabel, form: QFormLayout) -> QDialogButtonBox:
+    """The heading, the form, the dialog's `problem` line and OK/Cancel (OK runs the dialog's `_accept` check)."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog._accept)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(heading)
+    layout.addLayout(form)
+    layout.addWidget(dialog.problem)
+    layout.addWidget(buttons)
+    return buttons
 
 
 def _buddy(text: str, widget: QWidget) -> QLabel:
