@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+from PySide6.QtWidgets import (QApplication, QDialog, QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QMainWindow, QMessageBox, QProgressBar, QPushButton, QStackedWidget, QStyle, QToolBar,
                                QVBoxLayout, QWidget)
 
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from assay.engine.results import AuditReport, Finding
 
 AUDIT_FILTER = "Audit files (*.toml);;All files (*)"
-TITLES = {"setup": "Setup", "overview": "Overview", "report": "Report"}  # the pages that show no one analysis
+TITLES = {"setup": "Setup", "overview": "Overview", "report": "Report", "history": "History"}  # the pages that show no one analysis
 # imported ahead (_warm_up), with the modules each analysis page's plots import (ResultPage.plot_modules)
 WARM_MODULES = ("pyqtgraph", "assay.engine.report.pdf")
 
@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(theme.app_icon())
         self.setMinimumSize(760, 520)
         self.last_error: QMessageBox | None = None  # the last error dialog shown (tests read it)
+        self.review_dialog: QDialog | None = None  # the last status or sign-off dialog opened (tests read it)
         self.preferences_dialog: PreferencesDialog | None = None  # the last Preferences dialog opened (tests read it)
         from assay.app.steps import StepRunner
 
@@ -128,9 +129,13 @@ class MainWindow(QMainWindow):
         self.analysis_pages: dict[str, ResultPage] = {name: make_page(name, self.settings)
                                                       for name in registry.names()}
         self.report_page = ReportPage(self.settings)
-        self.page_keys = ("setup", "overview", *self.analysis_pages, "report")  # the pages in order (Ctrl+1..N)
+        from assay.app.pages.history import HistoryPage
+
+        self.history_page = HistoryPage()  # every run kept (app/history.py)
+        self.page_keys = ("setup", "overview", *self.analysis_pages, "report", "history")  # in order (Ctrl+1..N)
         self.pages: dict[str, QWidget] = {"setup": LoadingPage(), "overview": self.overview_page,
-                                          **self.analysis_pages, "report": self.report_page}
+                                          **self.analysis_pages, "report": self.report_page,
+                                          "history": self.history_page}
         self._build_pages()
         self._build_actions()
         self._build_menus()
@@ -370,6 +375,9 @@ class MainWindow(QMainWindow):
         for page in self._result_pages():
             page.run_requested.connect(self.run_audit)
         self.overview_page.finding_activated.connect(self._on_finding_activated)
+        self.overview_page.status_requested.connect(self.review_finding)
+        self.report_page.signoff_requested.connect(self.sign_off)
+        s.report_reviewed.connect(self._on_report_reviewed)
         s.config_changed.connect(lambda _config: self._update_files())
         s.file_changed.connect(lambda _path: (self._update_title(), self._update_files()))
         s.modified_changed.connect(self.setWindowModified)
@@ -454,6 +462,7 @@ class MainWindow(QMainWindow):
         self._discard_shows()
         for page in self._result_pages():
             page.clear()
+        self._show_history(path, config.audit.title)
         self.settings.add_recent_file(path)
         self.settings.last_folder = path.resolve().parent
         self.statusBar().showMessage(f"Opened {path}", 4000)
@@ -554,14 +563,91 @@ class MainWindow(QMainWindow):
 
     def _on_audit_finished(self, report: AuditReport) -> None:
         self._show_progress(False)
+        self._record_history(report)
         self.go_to("overview")
         self._show_report(report)
         self.statusBar().showMessage(
             f"Audit finished: {report.verdict.upper()} in {report.provenance.duration_s:.1f} s", 6000)
+        review = getattr(report, "review", None)
+        if review is not None and review.error:  # the audit ran without the review file: say why
+            self._error("The review file could not be read; the audit ran without it", review.error)
         if report.model_error:  # the rest of the audit ran without the model: say so at once
             self._error("The model failed; the rest of the audit ran without it",
                         f"{report.model_error}\n\nThe pages show what could be computed without the model; the "
                         f"setup is unchanged.")
+
+    def _show_history(self, path: Path | None, title: str) -> None:
+        from assay.app.history import audit_key
+
+        try:
+            self.history_page.show_audit(audit_key(path, title))
+        except Exception as exc:  # an unreadable history database: the audit itself is fine
+            self.statusBar().showMessage(f"The audit history could not be read: {exc}", 10_000)
+
+    def _record_history(self, report: AuditReport) -> None:
+        """Keep the run in the history (a report restored after a crash was kept when it ran) and show its audit's
+        runs on the History page. A history that cannot be written is a status-bar line, never an error."""
+        from assay.app.history import audit_key
+
+        key = audit_key(self.session.path, report.title)
+        try:
+            if report is not self.session.restored:
+                self.history_page.history.record(report.to_dict(), self.session.path)
+            self.history_page.show_audit(key)
+        except Exception as exc:  # a full disk, a locked database: the audit itself is fine
+            self.statusBar().showMessage(f"The audit history was not updated: {exc}", 10_000)
+
+    # -- the review (app/review_dialogs.py; the session writes the review file) ------------------
+
+    def review_finding(self, finding: Finding | None = None) -> QDialog | None:
+        """The status dialog of `finding` (default: the one selected on the Overview); on OK the review file is
+        written at once. Returns the dialog (open, window-modal; tests accept it)."""
+        from assay.app.review_dialogs import WaiverDialog
+
+        finding = finding or self.overview_page.selected_finding()
+        report = self.session.report
+        if finding is None or report is None:
+            return None
+        current = report.review.waiver_for(finding.id) if getattr(report, "review", None) is not None else None
+        dialog = WaiverDialog(finding, current.waiver if current is not None else None,
+                              approver=self.report_page.reviewed_by.text(), parent=self)
+        dialog.accepted.connect(lambda: self._write_review(
+            lambda: self.session.set_finding_status(finding.id, dialog.values())))
+        dialog.open()
+        self.review_dialog = dialog
+        return dialog
+
+    def sign_off(self) -> QDialog | None:
+        """The sign-off dialog for the report in view; on OK the review file is written at once."""
+        from assay.app.review_dialogs import SignoffDialog
+        from assay.engine.report import report_id
+
+        report = self.session.report
+        if report is None:
+            return None
+        signed = report.review.signoff if getattr(report, "review", None) is not None else None
+        dialog = SignoffDialog(report_id(report), signed.signoff if signed is not None else None,
+                               reviewer=self.report_page.reviewed_by.text(), parent=self)
+        dialog.accepted.connect(lambda: self._write_review(lambda: self.session.sign_off(dialog.values())))
+        dialog.open()
+        self.review_dialog = dialog
+        return dialog
+
+    def _write_review(self, write) -> None:
+        try:
+            write()
+        except Exception as exc:  # an unreadable review file, no audit file yet, a full disk: nothing changed
+            self._error("The review file was not written", exc)
+            return
+        self.statusBar().showMessage(f"Review saved to {self.session.review_path()}", 6000)
+
+    def _on_report_reviewed(self, report: AuditReport) -> None:
+        """A waiver or the sign-off changed: the Overview and the Report page show the new statuses and verdict."""
+        self.overview_page.show_result(report)
+        self.report_page.show_result(report)
+        for key, page in self.analysis_pages.items():
+            self.steps.add(key, page.show_steps(report))
+        self.autosave.save_now()
 
     def _show_report(self, report: AuditReport) -> None:
         """The Report page (light) and the Overview's verdict and findings show the report at once; the rest a step

@@ -28,6 +28,7 @@ class AuditSession(QObject):
     audit_finished = Signal(object)  # AuditReport
     audit_failed = Signal(object)  # the exception the engine raised
     audit_cancelled = Signal()
+    report_reviewed = Signal(object)  # AuditReport: the review file changed (a finding's status, the sign-off)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -35,6 +36,7 @@ class AuditSession(QObject):
         self._saved_config: AuditConfig | None = None
         self._path: Path | None = None
         self._report: AuditReport | None = None
+        self.restored: AuditReport | None = None  # a report restored after a crash (already in the history)
         self._worker: Any = None
         self._generation = 0
 
@@ -123,10 +125,75 @@ class AuditSession(QObject):
         return self._path
 
     def restore_report(self, report: AuditReport) -> None:
-        """Show a report saved earlier (a session restored after a crash) as if its run had just finished."""
+        """Show a report saved earlier (a session restored after a crash) as if its run had just finished, with
+        the review file as it is now (a waiver set after the report was saved is kept)."""
         self.cancel()
-        self._report = report
-        self.audit_finished.emit(report)
+        self._report = self.restored = self._reviewed(report)
+        self.audit_finished.emit(self._report)
+
+    # -- the review file (waivers and sign-off: engine/review/) ----------------------------------
+
+    def review_path(self) -> Path | None:
+        """Where the review file of the current audit is (None: the audit has not been saved to a file yet)."""
+        from assay.engine.review.apply import review_path
+
+        config = self.config
+        if config.source is None and config.review.file is None and self._path is not None:
+            from assay.engine.review.file import default_review_path
+
+            return default_review_path(self._path)
+        return review_path(config)
+
+    def set_finding_status(self, finding: str, waiver: dict | None) -> AuditReport:
+        """Waive the finding with `waiver` (status, reason, approved_by, expires), or, with None, make it open
+        again. Written to the review file at once, atomically; the report shown gets the new statuses and verdict.
+        Raises ConfigError (an unreadable review file, no audit file yet) or OSError; then nothing changes."""
+        from assay.engine.review.file import Waiver
+
+        if waiver is None:
+            return self._edit_review(lambda review: review.without_waiver(finding))
+        return self._edit_review(lambda review: review.with_waiver(Waiver(finding=finding, **waiver)))
+
+    def sign_off(self, values: dict) -> AuditReport:
+        """Sign off the report in view (reviewer, role, decision, comment): dated today, naming its report id."""
+        from assay.engine.report import report_id
+        from assay.engine.review.signoff import sign_off
+
+        if self._report is None:
+            raise ValueError("no report to sign off; run the audit first")
+        signed = sign_off(report_id=report_id(self._report), **values)
+        return self._edit_review(lambda review: review.with_signoff(signed))
+
+    def _edit_review(self, change) -> AuditReport:
+        from assay.engine.errors import ConfigError
+        from assay.engine.review.apply import ReviewInput, apply_review
+        from assay.engine.review.file import file_sha256, load_review, write_review
+
+        if self._report is None:
+            raise ValueError("no report to review; run the audit first")
+        path = self.review_path()
+        if path is None:
+            raise ConfigError("the audit has no file yet, so its review file has no place: save the audit first "
+                              "(File > Save As); the review file is written beside it.", key="review.file")
+        review = change(load_review(path))
+        write_review(path, review)
+        self._report = apply_review(self._report, ReviewInput(path=path, review=review, sha256=file_sha256(path)))
+        self.report_reviewed.emit(self._report)
+        return self._report
+
+    def _reviewed(self, report: AuditReport) -> AuditReport:
+        """`report` with the review file as it is now; as it was when the file cannot be read."""
+        from assay.engine.review.apply import ReviewInput, apply_review
+        from assay.engine.review.file import file_sha256, load_review
+
+        try:
+            path = self.review_path() if self._config is not None else None
+            if path is None:
+                return report
+            return apply_review(report, ReviewInput(path=path, review=load_review(path),
+                                                    sha256=file_sha256(path) if path.is_file() else None))
+        except Exception:  # an unreadable review file: the report as it was saved (the next run says why)
+            return report
 
     # -- running -----------------------------------------------------------------------------
 

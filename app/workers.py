@@ -35,12 +35,25 @@ def audit_steps(config: Any) -> Generator[Any, None, Any]:
     from assay.engine.results import AuditReport
 
     try:
-        report = yield from iter_audit(config)
+        review = review_or_none(config)  # unreadable: the audit runs without it (the pipeline reads a good one)
+        report = yield from (iter_audit(config, review=review) if review.error else iter_audit(config))
     except RuntimeError as exc:
         raise AuditCrashed(str(exc)) from exc
     if isinstance(report, AuditReport):
         report_id(report)  # here, not in the GUI thread: hashing a whole report takes a while (the id is kept)
     return report
+
+
+def review_or_none(config: Any) -> Any:
+    """The audit's review file; one that cannot be read gives an empty review that says why (report.review.error:
+    the window shows it in a dialog), and the audit runs without it."""
+    from assay.engine.errors import ConfigError
+    from assay.engine.review.apply import ReviewInput, read_review, review_path
+
+    try:
+        return read_review(config)
+    except ConfigError as exc:
+        return ReviewInput(path=review_path(config), error=str(exc))
 
 
 def pdf_steps(report: Any, path: Any, settings: Any) -> Generator[Any, None, Any]:

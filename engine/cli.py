@@ -47,7 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="override a key of the audit file, e.g. --set task.type='\"binary\"' (repeatable)")
     audit.add_argument("--trust-model", action="store_true",
                        help="open a pickle/joblib model or accept a skops file's untrusted types")
+    audit.add_argument("--previous", metavar="OLD.json", type=Path,
+                       help="the previous audit's JSON report: adds what changed since (the PDF's \"Changes since "
+                            "the previous audit\", the JSON's changes)")
     audit.add_argument("--quiet", "-q", action="store_true", help="print only the verdict line")
+
+    diff = commands.add_parser(
+        "diff", help="what changed between two JSON reports (exit 0, 1 when a new failing finding appeared, "
+                     "2 not comparable)")
+    diff.add_argument("old", metavar="OLD.json", type=Path)
+    diff.add_argument("new", metavar="NEW.json", type=Path)
+    diff.add_argument("--json", metavar="OUT", type=Path, help="write the changes as JSON here")
 
     demo = commands.add_parser("demo", help="write the deterministic demo audit into a folder")
     demo.add_argument("folder", metavar="DIR", type=Path)
@@ -93,6 +103,8 @@ def main(argv: list[str] | None = None, desktop: Desktop | None = None) -> int:
         return _demo(args.folder, args.seed)
     if args.command == "verify":
         return _verify(args)
+    if args.command == "diff":
+        return _diff(args)
     with warnings.catch_warnings():
         # Libraries' warnings (scikit-learn on a one-class chunk, say) would break the one-line contract of
         # exit 2 and mean nothing to the reader: the report's notes say what was not defined and why.
@@ -148,7 +160,10 @@ def _audit(args: argparse.Namespace) -> int:
             _check_output_path(args.json, "--json")
         if args.pdf is not None:
             _check_output_path(args.pdf, "--pdf")
+        previous = _previous(args.previous)
         report = _run_with_progress(iter_audit(config), err, quiet=args.quiet)
+        if previous is not None:
+            report = _with_changes(report, previous, args.previous)
         if args.json is not None:
             report.write_json(args.json)
             written.append(args.json)
@@ -169,6 +184,53 @@ def _audit(args: argparse.Namespace) -> int:
     if report.model_error:  # the rest of the audit ran and its reports are written; a CI gate must still stop
         return _fail(report.model_error)
     return EXIT_FAILED if report.verdict == "fail" else EXIT_OK
+
+
+def _previous(path: Path | None) -> dict | None:
+    """--previous: the old JSON report, read before the audit runs (bad input is exit 2 at once)."""
+    if path is None:
+        return None
+    from assay.engine.errors import InputError
+    from assay.engine.results import SCHEMA_VERSION
+    from assay.engine.verification import read_report
+
+    old = read_report(path)
+    if old.get("schema_version") != SCHEMA_VERSION:
+        raise InputError(f"--previous {path}: schema_version {old.get('schema_version')}, this version of Assay "
+                         f"writes schema_version {SCHEMA_VERSION}; reports of different versions are not compared.",
+                         path)
+    return old
+
+
+def _with_changes(report, previous: dict, path: Path):
+    import dataclasses
+
+    from assay.engine.review.diff import diff_reports
+
+    return dataclasses.replace(report, changes=diff_reports(previous, report.to_dict(), str(path), "this audit"))
+
+
+def _diff(args: argparse.Namespace) -> int:
+    import json
+
+    from assay.engine.atomic import write_atomic
+    from assay.engine.review.diff import read_reports, summary_lines
+
+    try:
+        if args.json is not None:
+            _check_output_path(args.json, "--json")
+        changes = read_reports(args.old, args.new)
+        if args.json is not None:
+            text = json.dumps(changes.to_json(), indent=2, ensure_ascii=False, allow_nan=False)
+            write_atomic(args.json, text.encode("utf-8"))
+    except Exception as exc:  # one line, never a traceback
+        return _fail_with(exc, args.old, "the two JSON files")
+    for line in summary_lines(changes):
+        print(line)
+    failing = changes.newly_failing
+    if failing:
+        print(f"{len(failing)} new failing finding(s): {', '.join(f.id for f in failing)}")
+    return EXIT_FAILED if failing else EXIT_OK
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -289,14 +351,39 @@ def _run_with_progress(events, console, quiet: bool):
             events.close()
 
 
+def _print_review(report, console) -> None:
+    """What the review file changed: waivers that expired (their findings count again), waivers that name no
+    finding of this report, a sign-off of another report. Printed even with --quiet: each can change the gate."""
+    from rich.markup import escape
+
+    review = report.review
+    if review is None:
+        return
+    for state in review.waivers:
+        waiver = state.waiver
+        if state.state == "waiver expired":
+            console.print(f"[red]Waiver expired[/] on {waiver.expires}: {escape(waiver.finding)} counts again "
+                          f"(renew it in {escape(str(review.file))} or fix the finding)", soft_wrap=True)
+        elif state.state == "unmatched":
+            console.print(f"[yellow]Warning[/]: the waiver of {escape(waiver.finding)} names no finding of this "
+                          f"report (in {escape(str(review.file))})", soft_wrap=True)
+    if review.signoff is not None and not review.signoff.current:
+        console.print(f"[yellow]Warning[/]: {review.signoff.state} ({escape(review.signoff.signoff.report_id)})",
+                      soft_wrap=True)
+
+
 def _print_summary(report, console, quiet: bool) -> None:
     from rich.markup import escape  # reasons and findings quote audit-file keys such as [columns] sensitive
     from rich.table import Table
 
     colours = {"pass": "green", "warn": "yellow", "fail": "red"}
-    counts = {s: sum(f.severity == s for f in report.findings) for s in ("fail", "warn")}
+    counted = [f for f in report.findings if f.status != "waived"]
+    counts = {s: sum(f.severity == s for f in counted) for s in ("fail", "warn")}
+    waived = len(report.findings) - len(counted)
     console.print(f"[bold {colours[report.verdict]}]Verdict: {report.verdict.upper()}[/] "
-                  f"({counts['fail']} failed, {counts['warn']} warnings)")
+                  f"({counts['fail']} failed, {counts['warn']} warnings"
+                  + (f", {waived} waived" if waived else "") + ")")
+    _print_review(report, console)
     if quiet:
         return
     estimation = report.result("estimation")
@@ -312,9 +399,13 @@ def _print_summary(report, console, quiet: bool) -> None:
         table.add_column("Severity")
         table.add_column("Analysis")
         table.add_column("Finding", overflow="fold")
+        reviewed = any(f.status != "open" for f in report.findings)
+        if reviewed:
+            table.add_column("Status")
         for finding in report.findings:
+            status = [escape(finding.status)] if reviewed else []
             table.add_row(f"[{colours[finding.severity]}]{finding.severity}[/]", escape(finding.analysis),
-                          escape(finding.title))
+                          escape(finding.title), *status)
         console.print(table)
 
 

@@ -12,6 +12,9 @@ Canonical JSON of a report (a dict, as `AuditReport.to_dict()` makes it or `json
   every analysis, the schema, the configuration, the versions and the input files' SHA-256; the same audit of
   the same files gives the same value whenever it runs, so the PDF (which prints it on every page) stays
   byte-identical under SOURCE_DATE_EPOCH.
+  It also leaves out the review file's SHA-256 and the sign-off (review.sha256, review.signoff): the reviewer
+  signs off on a report id, and signing off must not change it. The waivers, the findings' statuses and the
+  verdict they give stay in.
 - `document_sha256`: the canonical JSON with the timing fields, i.e. every key but "integrity".
 
 The report's "integrity" block records both with this definition, and `assay verify` recomputes them with the
@@ -31,15 +34,21 @@ INTEGRITY_KEY = "integrity"
 TIMING_FIELDS = ("started_at", "finished_at", "duration_s")
 CANONICAL = ('json.dumps(report without "integrity", sort_keys=True, separators=(",", ":"), ensure_ascii=False, '
              'allow_nan=False) encoded as UTF-8')
-RESULTS_EXCLUDES = (INTEGRITY_KEY,) + tuple(f"provenance.{name}" for name in TIMING_FIELDS)
+REVIEW_KEY = "review"
+SIGNOFF_FIELDS = ("sha256", "signoff")  # of the review block: the sign-off names the id, so the id leaves it out
+RESULTS_EXCLUDES = ((INTEGRITY_KEY,) + tuple(f"provenance.{name}" for name in TIMING_FIELDS)
+                    + tuple(f"{REVIEW_KEY}.{name}" for name in SIGNOFF_FIELDS))
 DOCUMENT_EXCLUDES = (INTEGRITY_KEY,)
 
 
 def canonical_json(report: dict[str, Any], *, timing: bool = False) -> bytes:
-    """The bytes that are hashed: without "integrity", and without the timing fields unless `timing`."""
+    """The bytes that are hashed: without "integrity", and without the timing fields and the sign-off unless
+    `timing`."""
     data = {key: value for key, value in report.items() if key != INTEGRITY_KEY}
     if not timing and isinstance(data.get("provenance"), dict):
         data["provenance"] = {k: v for k, v in data["provenance"].items() if k not in TIMING_FIELDS}
+    if not timing and isinstance(data.get(REVIEW_KEY), dict):
+        data[REVIEW_KEY] = {k: v for k, v in data[REVIEW_KEY].items() if k not in SIGNOFF_FIELDS}
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       allow_nan=False).encode("utf-8")
 

@@ -28,6 +28,7 @@ from assay.engine.label_agreement import disagreement_findings
 from assay.engine.model_files import LoadedModel, check_model_columns, check_model_file
 from assay.engine.predictions import PredictionSet, iter_predict, positive_rate, predictions_from_columns
 from assay.engine.progress import ProgressEvent, as_events, drain, scaled
+from assay.engine.review.apply import ReviewInput, apply_review, read_review
 from assay.engine.results import AnalysisStatus, AuditReport, Finding, PredictionSummary, Provenance
 from assay.engine.schema import ColumnRole, Schema, iter_infer_schema
 from assay.engine.tables import Dataset, iter_load_dataset
@@ -47,17 +48,22 @@ VERSIONED = ("assay", "numpy", "pandas", "pyarrow", "scikit-learn", "scipy", "sk
              "fairlearn", "reportlab", "matplotlib")
 
 
-def iter_audit(config: AuditConfig, *, _model_in_process: bool = False
+def iter_audit(config: AuditConfig, *, review: ReviewInput | None = None, _model_in_process: bool = False
                ) -> Generator[ProgressEvent, None, AuditReport]:
     """The audit as a generator of ProgressEvents that returns the AuditReport; closing it cancels the audit.
 
     The model (if any) is opened and run in a separate process, started first so that its imports overlap
     with reading the data, and killed when the audit ends, fails or is cancelled. `_model_in_process` runs
     the model in this process instead: only for the benchmark that measures what the isolation costs.
+
+    The review file (waivers, sign-off: engine/review/) is read first, so a bad one stops the audit before any
+    work (ConfigError naming the file and the key); `review` gives it already read (the app, which runs without
+    a review file it could not read).
     """
+    review = review if review is not None else read_review(config)
     runner = start_model(config, in_process=_model_in_process)
     try:
-        return (yield from _audit(config, runner))
+        return apply_review((yield from _audit(config, runner)), review)
     finally:
         if runner is not None:
             runner.close()

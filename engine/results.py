@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from assay.engine.fairness.results import FairnessResult
     from assay.engine.performance.results import PerformanceResult
     from assay.engine.quality.results import QualityResult
+    from assay.engine.review.apply import ReviewResult
+    from assay.engine.review.diff import ReportChanges
 
 SCHEMA_VERSION = 1
 SEVERITIES = ("pass", "warn", "fail")
@@ -40,6 +42,7 @@ class Finding:
     title: str  # one line
     detail: str = ""
     column: str | None = None
+    status: str = "open"  # "open" | "waived" | "waiver expired": the review file's say (engine/review/waivers.py)
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,8 @@ class AuditReport:
     title: str = "Model audit"
     model_error: str | None = None  # the model failed (would not open, raised, crashed, hung, ran out of memory)
     results: dict[str, Any] = dataclasses.field(default_factory=dict)  # analysis name -> its result
+    review: ReviewResult | None = None  # waivers and sign-off applied (engine/review/apply.py)
+    changes: ReportChanges | None = None  # since the previous audit (--previous; engine/review/diff.py)
 
     if TYPE_CHECKING:  # read through __getattr__ from `results`
         quality: QualityResult | None
@@ -102,14 +107,16 @@ class AuditReport:
     def __init__(self, provenance: Provenance, verdict: str, findings: tuple[Finding, ...], schema: Schema,
                  analyses: tuple[AnalysisStatus, ...], predictions: PredictionSummary | None = None,
                  schema_version: int = SCHEMA_VERSION, title: str = "Model audit", model_error: str | None = None,
-                 results: dict[str, Any] | None = None, **by_name: Any) -> None:
+                 results: dict[str, Any] | None = None, review: ReviewResult | None = None,
+                 changes: ReportChanges | None = None, **by_name: Any) -> None:
         """The results may also be given by analysis name: AuditReport(..., quality=QualityResult(...))."""
         unknown = sorted(set(by_name) - set(registry.names()))
         if unknown:
             raise TypeError(f"AuditReport() got an unexpected keyword argument {unknown[0]!r}")
         values = {"provenance": provenance, "verdict": verdict, "findings": findings, "schema": schema,
                   "analyses": analyses, "predictions": predictions, "schema_version": schema_version,
-                  "title": title, "model_error": model_error, "results": {**(results or {}), **by_name}}
+                  "title": title, "model_error": model_error, "results": {**(results or {}), **by_name},
+                  "review": review, "changes": changes}
         for name, value in values.items():
             object.__setattr__(self, name, value)
 
@@ -125,6 +132,8 @@ class AuditReport:
         for name in registry.names():
             if name in state:
                 results[name] = state.pop(name)
+        state.setdefault("review", None)
+        state.setdefault("changes", None)
         self.__dict__.update(state, results=results)
 
     def findings_for(self, analysis: str) -> list[Finding]:
@@ -151,6 +160,9 @@ class AuditReport:
         for spec in registry.ANALYSES:
             out[spec.name] = result_to_json(spec, self.results.get(spec.name))
         out["model_error"] = self.model_error
+        out["review"] = self.review.to_json() if self.review is not None else None
+        if self.changes is not None:  # only with a previous report to compare with
+            out["changes"] = self.changes.to_json()
         return with_integrity(out)  # last: the SHA-256 of everything above (engine/integrity.py)
 
     def to_json(self) -> str:

@@ -2,7 +2,8 @@
 
 Checks, in order: the report's results hash (integrity.results_sha256, the report id), its document hash
 (integrity.document_sha256, which also covers the run times), then every input in provenance.inputs
-(reference, production, model): found, and its SHA-256 equal to the one recorded. Hashes are recomputed with
+(reference, production, model) and the review file (review.file, review.sha256) when the audit read one: found,
+and its SHA-256 equal to the one recorded. Hashes are recomputed with
 the definition in engine/integrity.py, never with one the file describes.
 
 Where an input is looked for, first found wins: each `data_dirs` folder (the file's name, for inputs that were
@@ -91,7 +92,7 @@ def iter_verify(path: str | Path, data_dirs: Sequence[str | Path] = (), cwd: str
         if not folder.is_dir():
             raise InputError(f"--data-dir {folder}: not a folder; give the folder that holds the moved inputs.", folder)
     checks = list(hash_checks(report))
-    inputs = report["provenance"]["inputs"]
+    inputs = [*report["provenance"]["inputs"], *review_input(report)]
     sizes = [_size(_locate(entry, path, dirs, cwd)) for entry in inputs]
     total = float(sum(sizes)) or 1.0
     done = 0
@@ -139,6 +140,14 @@ def read_report(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: an Assay report without a readable provenance.inputs list; "
                          "give the file written by assay audit --json.", path)
     return report
+
+
+def review_input(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The review file (waivers and sign-off) as one more input to check, when the audit read one."""
+    review = report.get("review")
+    if not isinstance(review, dict) or not review.get("file") or not review.get("sha256"):
+        return []
+    return [{"role": "review", "path": review["file"], "sha256": review["sha256"]}]
 
 
 def hash_checks(report: dict[str, Any]) -> list[VerificationCheck]:

@@ -25,6 +25,10 @@ class FindingsModel(RecordTableModel):
                    colour=lambda f: severity_colour(f.severity), header_tip="fail, warn or pass"),
             Column("Analysis", lambda f: analysis_name(f.analysis)),
             Column("Finding", lambda f: f.title, tooltip=lambda f: f.title),
+            Column("Status", lambda f: getattr(f, "status", "open"),  # the review file's (engine/review/)
+                   colour=lambda f: severity_colour({"waived": "pass", "waiver expired": "fail"}[f.status])
+                   if getattr(f, "status", "open") != "open" else None,
+                   header_tip="open, waived or waiver expired: set it with Review finding… (Ctrl+Shift+R)"),
             Column("Detail", lambda f: f.detail, tooltip=lambda f: f.detail or None),
         ], parent)
 

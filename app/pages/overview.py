@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QStackedLayout, QVBoxLayout, QWidget)
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QPushButton, QStackedLayout, QVBoxLayout,
+                               QWidget)
 
 from assay.app.models.findings import AnalysesModel, FindingsModel, analysis_name
 from assay.app.models.table import RECORD_ROLE, FilterProxyModel
@@ -28,6 +30,7 @@ VERDICT_TEXT = {
 class OverviewPage(QWidget):
     finding_activated = Signal(object)  # engine.results.Finding
     run_requested = Signal()
+    status_requested = Signal(object)  # engine.results.Finding: the reviewer wants to set its status
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,7 +51,7 @@ class OverviewPage(QWidget):
         self.findings = FindingsModel(self)
         self.findings_proxy = FilterProxyModel(self)
         self.findings_proxy.setSourceModel(self.findings)
-        self.findings_view = table_view(self.findings_proxy, stretch_column=3)
+        self.findings_view = table_view(self.findings_proxy, stretch_column=4)
         self.findings_view.setMouseTracking(True)
         self.findings_view.clicked.connect(self._on_clicked)
         self.findings_view.activated.connect(self._on_clicked)
@@ -71,9 +74,22 @@ class OverviewPage(QWidget):
         header.addLayout(titles, 1)
         header.addWidget(self.verdict, 0, Qt.AlignmentFlag.AlignTop)
 
+        self.review_button = QPushButton("&Review finding…")
+        self.review_button.setToolTip("Set the selected finding's status — open, or waived with a reason, approver "
+                                      "and expiry — in the review file (Ctrl+Shift+R)")
+        self.review_button.setEnabled(False)
+        self.review_button.clicked.connect(self.request_status)
+        self.review_shortcut = QShortcut(QKeySequence("Ctrl+Shift+R"), self)
+        self.review_shortcut.activated.connect(self.request_status)
+        self.findings_view.selectionModel().currentChanged.connect(
+            lambda current, _previous: self.review_button.setEnabled(current.isValid()))
+        self.review_note = muted_label()
+        self.review_note.setWordWrap(True)
+
         filter_row = QHBoxLayout()
         filter_row.addWidget(title_label("Findings", "sectionTitle"))
         filter_row.addStretch(1)
+        filter_row.addWidget(self.review_button)
         filter_row.addWidget(self.filter)
 
         results = QWidget()
@@ -85,6 +101,7 @@ class OverviewPage(QWidget):
         layout.addLayout(filter_row)
         layout.addWidget(self.findings_empty)
         layout.addWidget(self.findings_view, 100)
+        layout.addWidget(self.review_note)
         layout.addSpacing(6)
         layout.addWidget(title_label("Analyses", "sectionTitle"))
         layout.addWidget(self.analyses_view)
@@ -109,11 +126,16 @@ class OverviewPage(QWidget):
                                    f"color: {SEVERITY_ON_FILL[report.verdict]};")
         self.verdict.setToolTip(VERDICT_TEXT.get(report.verdict, ""))
         self.verdict_text.setText(VERDICT_TEXT.get(report.verdict, ""))
-        fails = sum(f.severity == "fail" for f in report.findings)
-        warns = sum(f.severity == "warn" for f in report.findings)
+        counted = [f for f in report.findings if getattr(f, "status", "open") != "waived"]
+        fails = sum(f.severity == "fail" for f in counted)
+        warns = sum(f.severity == "warn" for f in counted)
         ran = sum(a.status == "ran" for a in report.analyses)
         skipped = [a for a in report.analyses if a.status == "skipped"]
         parts = [_plural(fails, "failed finding"), _plural(warns, "warning"), f"{ran} analyses ran"]
+        if len(counted) < len(report.findings):
+            parts.insert(2, f"{len(report.findings) - len(counted)} waived")
+        self.review_note.setText(review_note(report))
+        self.review_note.setVisible(bool(self.review_note.text()))
         if skipped:
             parts.append(f"{len(skipped)} skipped ({', '.join(analysis_name(a.name).lower() for a in skipped)})")
         failed = [a for a in report.analyses if a.status == "failed"]  # the model failed while they needed it
@@ -131,6 +153,7 @@ class OverviewPage(QWidget):
         self.findings_view.resizeColumnToContents(0)
         self.findings_view.resizeColumnToContents(1)
         self.findings_view.setColumnWidth(2, max(360, min(self.findings_view.sizeHintForColumn(2) + 16, 560)))
+        self.findings_view.resizeColumnToContents(3)
         # as tall as its rows (a few findings leave no empty box), scrolling when there are many
         rows_height = self.findings_view.horizontalHeader().height() + 4 + sum(
             self.findings_view.rowHeight(r) for r in range(self.findings_proxy.rowCount()))
@@ -158,10 +181,40 @@ class OverviewPage(QWidget):
         proxy = self.findings_proxy
         return [proxy.index(row, 0).data(RECORD_ROLE) for row in range(proxy.rowCount())]
 
+    def selected_finding(self) -> Finding | None:
+        index = self.findings_view.currentIndex()
+        return index.data(RECORD_ROLE) if index.isValid() else None
+
+    def request_status(self) -> None:
+        """Review finding… (Ctrl+Shift+R): the window opens the status dialog for the selected finding."""
+        finding = self.selected_finding()
+        if finding is not None and self.report is not None:
+            self.status_requested.emit(finding)
+
     def _on_clicked(self, index: QModelIndex) -> None:
         finding = index.data(RECORD_ROLE)
         if finding is not None:
             self.finding_activated.emit(finding)
+
+
+def review_note(report: AuditReport) -> str:
+    """One line on the review file: expired waivers, waivers of no finding, a sign-off of another report."""
+    review = getattr(report, "review", None)
+    if review is None:
+        return ""
+    parts = []
+    if review.error:
+        parts.append("The review file could not be read, so no waiver applies: " + review.error)
+    expired = [w.waiver.finding for w in review.waivers if w.state == "waiver expired"]
+    if expired:
+        parts.append(f"Waiver expired: {', '.join(expired)} count again.")
+    unmatched = [w.waiver.finding for w in review.unmatched]
+    if unmatched:
+        parts.append(f"Waivers of no finding of this report: {', '.join(unmatched)}.")
+    if review.signoff is not None:
+        s = review.signoff
+        parts.append(f"{s.signoff.reviewer}: {s.signoff.decision} ({s.state}).")
+    return " ".join(parts)
 
 
 def _plural(n: int, word: str) -> str:

@@ -60,6 +60,7 @@ class ReportPage(QWidget):
     export_available_changed = Signal(bool)  # an audit has run and no export is in flight
     export_finished = Signal(object)  # Path of the PDF written
     message = Signal(str)  # a line for the window's status bar
+    signoff_requested = Signal()  # the reviewer wants to sign the report off (the window opens the dialog)
 
     def __init__(self, settings: AppSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,6 +91,7 @@ class ReportPage(QWidget):
         side = QVBoxLayout()
         side.setSpacing(12)
         side.addWidget(export)
+        side.addWidget(self._signoff_card())
         side.addWidget(settings)
         side.addStretch(1)
         side_box = QWidget()
@@ -111,6 +113,36 @@ class ReportPage(QWidget):
         layout.addWidget(self.subtitle)
         layout.addSpacing(4)
         layout.addLayout(body, 1)
+
+    def _signoff_card(self) -> Card:
+        card = Card("Sign-off")
+        self.signoff_state = muted_label()
+        self.signoff_state.setWordWrap(True)
+        self.signoff_button = QPushButton("&Sign off…")
+        self.signoff_button.setToolTip("Record your decision on this report (approved, approved with conditions, "
+                                       "rejected) in the review file")
+        self.signoff_button.setEnabled(False)
+        self.signoff_button.clicked.connect(self.signoff_requested)
+        card.body.addWidget(self.signoff_state)
+        card.body.addWidget(self.signoff_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.report = None
+        self._show_signoff()
+        return card
+
+    def _show_signoff(self) -> None:
+        review = getattr(self.report, "review", None) if self.report is not None else None
+        self.signoff_button.setEnabled(self.report is not None)
+        if self.report is None:
+            self.signoff_state.setText("Run the audit, then sign it off here: your decision goes into the review "
+                                       "file beside the audit file and onto the PDF's sign-off page.")
+            return
+        signed = review.signoff if review is not None else None
+        if signed is None:
+            self.signoff_state.setText("Not signed off yet.")
+            return
+        s = signed.signoff
+        self.signoff_state.setText(f"{s.decision.capitalize()}: {s.reviewer}" + (f", {s.role}" if s.role else "")
+                                   + (f", {s.date.isoformat()}" if s.date else "") + f".\n{signed.state.capitalize()}.")
 
     def _contents_card(self) -> Card:
         """The sections the PDF holds, a row each (filled in by _show_state)."""
@@ -250,12 +282,14 @@ class ReportPage(QWidget):
         self._identity = report_id(report)
         self._fill_sections()
         self._show_state()
+        self._show_signoff()
 
     def clear(self) -> None:
         """Another audit file was opened: no results to export until it runs."""
         self.report = None
         self._fill_sections()
         self._show_state()
+        self._show_signoff()
 
     @property
     def is_exporting(self) -> bool:
@@ -577,7 +611,10 @@ def section_rows(report: AuditReport | None, settings: ReportConfig | None,
         rows.append((spec.title, *analysis(spec.name), page_class(spec.name).pdf_section(report, settings)))
     rows.append(("Methodology", "", None,
                  "every test and threshold used, the automatic choices and why, sample sizes, known limitations"))
-    rows.append(("Sign-off", "", None,
+    rows.append(("Documentation map", "", None,
+                 "each section and the model-risk topics it is filed under (SR 11-7, EU AI Act Annex IV)"))
+    signed = getattr(report, "review", None) and report.review.signoff
+    rows.append(("Sign-off", signed.signoff.decision if signed else "", None,
                  f"prepared by {prepared or '(blank line)'}, reviewed by {reviewed or '(blank line)'}; dates and "
-                 "signature lines"))
+                 "signature lines" + (f"; the reviewer's decision ({signed.state})" if signed else "")))
     return rows

@@ -2,7 +2,8 @@
 
     report id = the JSON's integrity.results_sha256 = SHA-256 (hex) of the canonical JSON of
                 AuditReport.to_dict() without its "integrity" block and without the three timing fields
-                provenance.started_at, provenance.finished_at and provenance.duration_s
+                provenance.started_at, provenance.finished_at and provenance.duration_s, nor the review file's
+                SHA-256 and sign-off (review.sha256, review.signoff: a sign-off names the id it signs)
 
 Canonical JSON (engine/integrity.py defines it): keys sorted, no whitespace (separators "," and ":"),
 non-ASCII characters as themselves, UTF-8 encoded. The same results give the same id whenever and however long

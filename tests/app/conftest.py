@@ -16,6 +16,7 @@ def settings_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "settings"
     monkeypatch.setenv("ASSAY_SETTINGS_DIR", str(folder))
     monkeypatch.setenv("ASSAY_STATE_DIR", str(tmp_path / "state"))  # the autosave too (app/autosave.py)
+    monkeypatch.setenv("ASSAY_DATA_DIR", str(tmp_path / "data"))  # and the audit history (app/history.py)
     return folder
 
 

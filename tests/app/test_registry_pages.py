@@ -46,7 +46,7 @@ def test_the_toy_gets_a_page_with_its_title_and_shortcut(toy_window):
 
     keys = toy_window.page_keys
     assert keys == ("setup", "overview", "quality", "performance", "estimation", "drift", "fairness", "explanations", "toy",
-                    "report")
+                    "report", "history")
     titles = [toy_window.page_list.item(i).text() for i in range(toy_window.page_list.count())]
     assert titles[keys.index("toy")] == "Toy check"
     assert type(toy_window.pages["toy"]) is FindingsPage  # no page module: the generic page

@@ -40,7 +40,7 @@ def toy_report(demo_report, toy_registry):
 
 def test_the_sections_follow_the_registry(toy_registry):
     keys = [section.key for section in sections()]
-    assert keys == ["cover", "summary", "scope", *registry.names(), "methodology", "signoff"]
+    assert keys == ["cover", "summary", "changes", "scope", *registry.names(), "methodology", "docmap", "signoff"]
     assert keys.index(TOY) == keys.index("drift") + 1
     weights = {section.key: section.weight for section in sections()}
     assert weights[TOY] == 2 and weights["drift"] == registry.spec_of("drift").report_weight

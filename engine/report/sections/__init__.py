@@ -1,5 +1,6 @@
-"""The report's sections, in order: the cover, the summary, the scope, one section per analysis in the registry's
-order (engine/analyses/registry.py), the methodology and the sign-off.
+"""The report's sections, in order: the cover, the summary, the changes since the previous audit (when there was
+one), the scope, one section per analysis in the registry's order (engine/analyses/registry.py), the methodology,
+the documentation map and the sign-off.
 
 Each builder is a generator: it yields (fraction, message) while it works (charts take the time) and returns its
 flowables. Weights share the progress bar between them; an analysis' is its spec's `report_weight`.
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assay.engine.analyses import registry
-from assay.engine.report.sections import cover, methodology, scope, signoff, summary
+from assay.engine.report.sections import changes, cover, docmap, methodology, scope, signoff, summary
 from assay.engine.report.sections.common import Steps, generic_build, section_module
 
 if TYPE_CHECKING:
@@ -37,9 +38,11 @@ def sections() -> tuple[Section, ...]:
     """The sections of the report, in order (the registry is read now, so a spec added in a test counts)."""
     return (Section(key="cover", weight=1, build=cover.build),
             Section(key="summary", weight=1, build=summary.build),
+            Section(key="changes", weight=1, build=changes.build),
             Section(key="scope", weight=2, build=scope.build),
             *(analysis_section(spec) for spec in registry.ANALYSES),
             Section(key="methodology", weight=1, build=methodology.build),
+            Section(key="docmap", weight=1, build=docmap.build),
             Section(key="signoff", weight=1, build=signoff.build))
 
 

@@ -22,20 +22,21 @@ if TYPE_CHECKING:
     from assay.engine.performance.results import MetricValue
     from assay.engine.report.blocks import PageRef
     from assay.engine.report.pdf import ReportContext
-    from assay.engine.results import AuditReport
+    from assay.engine.results import AuditReport, Finding
 
 Steps = Generator[tuple[float, str], None, list[Flowable]]  # a section builder: (fraction, message)s, then its story
 SECTION_OF = {"predictions": "scope-predictions"}  # analyses without a section of their own
 SEVERITY_WORDS = {"fail": "Failed", "warn": "Warning", "pass": "Note"}
 PACKAGE = __name__.rsplit(".", 1)[0]  # assay.engine.report.sections: an analysis' own section is <PACKAGE>.<name>
-NOT_ANALYSES = ("common", "cover", "summary", "scope", "methodology", "signoff")  # modules that are no analysis'
+NOT_ANALYSES = ("common", "cover", "summary", "scope", "methodology", "signoff", "changes", "docmap")  # modules that are no analysis'
 
 
 def titles() -> dict[str, str]:
     """Every section's title by its key; the analyses' are their specs' (read now: a spec added in a test counts)."""
     return {"summary": "Executive summary", "scope": "Scope and provenance",
             **{spec.name: spec.title for spec in registry.ANALYSES},
-            "predictions": "Predictions", "methodology": "Methodology", "signoff": "Sign-off"}
+            "predictions": "Predictions", "methodology": "Methodology", "docmap": "Documentation map",
+            "signoff": "Sign-off"}
 
 
 def title_of(name: str) -> str:
@@ -115,8 +116,25 @@ def findings_block(ctx: ReportContext, analysis: str) -> list[Flowable]:
         text = f"{b.status(f.severity, SEVERITY_WORDS.get(f.severity, f.severity))}&nbsp; {esc(f.title)}"
         if f.detail:
             text += f'<br/><font size="7.5" color="{S.MUTED}">{esc(f.detail)}</font>'
+        note = waiver_note(ctx.report, f)
+        if note:
+            text += f'<br/><font size="7.5">{note}</font>'
         lines.append(text)
     return [b.markup(f"<b>Findings</b> ({len(found)})"), *b.bullets(lines, markup=True), b.spacer(4)]
+
+
+def waiver_note(report: AuditReport, finding: Finding) -> str:
+    """Markup: the waiver of a finding — its status, reason, approver and expiry — or "" when it has none."""
+    state = report.review.waiver_for(finding.id) if report.review is not None else None
+    if state is None:
+        return ""
+    w = state.waiver
+    head = ("<b>Waiver expired</b>" if finding.status == "waiver expired" else "<b>Waived</b>") + f" ({esc(w.status)})"
+    parts = [esc(w.reason.rstrip(". ")) if w.reason.strip() else "no reason given",
+             f"approved by {esc(w.approved_by)}" if w.approved_by else "no approver named",
+             (f"expired {w.expires.isoformat()}" if finding.status == "waiver expired"
+              else f"expires {w.expires.isoformat()}") if w.expires else "no expiry"]
+    return f"{head}: " + "; ".join(parts)
 
 
 def generic_build(spec: AnalysisSpec):

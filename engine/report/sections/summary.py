@@ -8,7 +8,7 @@ from assay.engine.analyses import registry
 from assay.engine.report import formats as F
 from assay.engine.report.blocks import Column, Markup, esc
 from assay.engine.report.sections.common import (SEVERITY_WORDS, Steps, link, not_run_reason, page_of, plain_link,
-                                                 section_key, title_of)
+                                                 section_key, title_of, waiver_note)
 from assay.engine.report.sections.cover import verdict_badge, VERDICT_WORDS
 from assay.engine.results import AnalysisStatus
 
@@ -27,13 +27,16 @@ VERDICT_TEXT = {
 def build(ctx: ReportContext) -> Steps:
     yield 0.0, "Executive summary"
     report, b = ctx.report, ctx.blocks
-    counts = {s: sum(f.severity == s for f in report.findings) for s in ("fail", "warn", "pass")}
+    counted = [f for f in report.findings if f.status != "waived"]
+    counts = {s: sum(f.severity == s for f in counted) for s in ("fail", "warn", "pass")}
+    waived = len(report.findings) - len(counted)
     story = [*b.h1("Executive summary", "summary")]
     story.append(verdict_badge(ctx, f"Verdict: {VERDICT_WORDS.get(report.verdict, report.verdict.upper())}",
-                               f"{F.plural(counts['fail'], 'finding')} failed, {F.plural(counts['warn'], 'warning')}. "
+                               f"{F.plural(counts['fail'], 'finding')} failed, {F.plural(counts['warn'], 'warning')}"
+                               + (f", {waived} waived by the reviewer" if waived else "") + ". "
                                + VERDICT_TEXT.get(report.verdict, "")))
     story.append(b.spacer(8))
-    story.append(b.p("The verdict is the most severe finding. Each finding below links to the section that "
+    story.append(b.p("The verdict is the most severe finding not waived by the reviewer. Each finding below links to the section that "
                      "explains it (its page in the last column); the thresholds that graded it are listed in the "
                      "methodology appendix."))
 
@@ -60,10 +63,13 @@ def build(ctx: ReportContext) -> Steps:
         rows = []
         for f in found:
             key = section_key(f.analysis)
+            note = waiver_note(report, f)
             rows.append([Markup(link(key, esc(title_of(f.analysis)))),
-                         Markup(plain_link(key, esc(f.title))), page_of(ctx, key)])
+                         Markup(plain_link(key, esc(f.title)) + (f'<br/><font size="6.5">{note}</font>' if note else "")),
+                         page_of(ctx, key)])
         story.append(b.table([Column("Section", 0.15), Column(f"{SEVERITY_WORDS[severity]}: finding", 0.79),
-                              Column("Page", 0.06, "right")], rows, highlight=[severity] * len(rows)))
+                              Column("Page", 0.06, "right")], rows,
+                             highlight=[None if f.status == "waived" else severity for f in found]))
     if not report.findings:
         story.append(b.p("No finding: every check passed its thresholds."))
     return story

@@ -1,0 +1,117 @@
+"""The app's audit history: every report the app runs, kept in SQLite (the standard library's sqlite3) in the
+user data folder — platformdirs' user_data_dir, or $ASSAY_DATA_DIR, which tests point at a temporary folder.
+
+One row per run: the audit it belongs to (its file, resolved; or its title when it has no file), the report id,
+when it finished, its verdict, its failed and warning counts, its headline metrics (performance in production)
+and the whole JSON report, compressed, so that any two runs can be compared (engine/review/diff.py). No Qt here.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import zlib
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DATA_DIR_ENV = "ASSAY_DATA_DIR"
+FILE_NAME = "history.sqlite"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    audit TEXT NOT NULL,
+    title TEXT NOT NULL,
+    report_id TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    failed INTEGER NOT NULL,
+    warnings INTEGER NOT NULL,
+    metrics TEXT NOT NULL,
+    report BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_by_audit ON runs (audit, finished_at);
+"""
+
+
+def data_dir() -> Path:
+    """Where Assay keeps its data: $ASSAY_DATA_DIR, else the platform's user data folder."""
+    folder = os.environ.get(DATA_DIR_ENV)
+    if folder:
+        return Path(folder)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("Assay", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    audit: str
+    title: str
+    report_id: str
+    finished_at: str
+    verdict: str
+    failed: int
+    warnings: int
+    metrics: dict[str, float]
+
+
+def audit_key(audit_file: Path | None, title: str) -> str:
+    """The runs of one audit: its file, resolved; an audit without a file by its title."""
+    return str(Path(audit_file).resolve()) if audit_file is not None else f"title:{title}"
+
+
+class History:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path) if path is not None else data_dir() / FILE_NAME
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=10)
+        connection.executescript(SCHEMA)
+        return connection
+
+    def record(self, data: dict[str, Any], audit_file: Path | None) -> Run:
+        """Keep one run: `data` is the JSON report (AuditReport.to_dict())."""
+        counted = [f for f in data.get("findings") or [] if f.get("status", "open") != "waived"]
+        metrics = headline_metrics(data)
+        title = str(data.get("title") or "")
+        row = (audit_key(audit_file, title), title, data["integrity"]["results_sha256"],
+               str(data["provenance"].get("finished_at") or ""), str(data["verdict"]),
+               sum(f["severity"] == "fail" for f in counted), sum(f["severity"] == "warn" for f in counted),
+               json.dumps(metrics), zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8")))
+        with closing(self._connect()) as connection, connection:
+            cursor = connection.execute(
+                "INSERT INTO runs (audit, title, report_id, finished_at, verdict, failed, warnings, metrics, report) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+            run_id = int(cursor.lastrowid)
+        return Run(id=run_id, audit=row[0], title=title, report_id=row[2], finished_at=row[3], verdict=row[4],
+                   failed=row[5], warnings=row[6], metrics=metrics)
+
+    def runs(self, audit: str) -> list[Run]:
+        """The runs of one audit, oldest first."""
+        if not self.path.is_file():
+            return []
+        with closing(self._connect()) as connection:
+            rows = connection.execute(
+                "SELECT id, audit, title, report_id, finished_at, verdict, failed, warnings, metrics FROM runs "
+                "WHERE audit = ? ORDER BY finished_at, id", (audit,)).fetchall()
+        return [Run(id=r[0], audit=r[1], title=r[2], report_id=r[3], finished_at=r[4], verdict=r[5], failed=r[6],
+                    warnings=r[7], metrics=json.loads(r[8])) for r in rows]
+
+    def report(self, run_id: int) -> dict[str, Any]:
+        """The JSON report of one run."""
+        with closing(self._connect()) as connection:
+            row = connection.execute("SELECT report FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise KeyError(run_id)
+        return json.loads(zlib.decompress(row[0]).decode("utf-8"))
+
+
+def headline_metrics(data: dict[str, Any]) -> dict[str, float]:
+    """The production metrics of the performance analysis, by name (those with a value)."""
+    performance = data.get("performance") or {}
+    metrics = (performance.get("production") or {}).get("metrics") or {}
+    return {name: m["value"] for name, m in metrics.items() if isinstance(m, dict) and m.get("value") is not None}
