@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
+from assay.engine.comparison.config import ComparisonConfig
 from assay.engine.drift.config import DriftConfig
 from assay.engine.explain.config import ExplainConfig
 from assay.engine.fairness.config import FairnessConfig
@@ -32,7 +33,7 @@ class Need:
     """Something an analysis needs before it can run, and the reason its status gives when that is missing.
 
     `what` is one of the checks in engine/analyses/run.py (NEEDS): model_worked, model, predictions,
-    predictions_both, predicted_labels, task, target, sensitive, positive_label. In `reason`, {inputs} reads
+    predictions_both, predicted_labels, task, target, sensitive, positive_label, challengers. In `reason`, {inputs} reads
     "prediction columns only" or "data only" (what the audit has instead of a model)."""
 
     what: str
@@ -108,6 +109,16 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         needs=(MODEL_WORKED, Need("model", "explanations need a model; this audit has {inputs}")),
         off=("method", "none"), warms_model=True,
         model_crash="The model failed while being explained: no explanations"),
+    AnalysisSpec(
+        name="comparison", title="Champion and challengers", section="comparison", weight=0.05, report_weight=4,
+        config=ComparisonConfig, message="Comparing the challengers with the champion",
+        calculator="assay.engine.comparison.analysis:build",
+        findings="assay.engine.comparison.policy:comparison_findings",
+        to_json="assay.engine.comparison.results:comparison_to_dict", results="assay.engine.comparison.results",
+        needs=(Need("challengers", "no challenger: add [[challenger]] tables to the audit file or --challenger PATH"),
+               MODEL_WORKED, Need("predictions", "needs the champion's predictions (a model, or prediction / "
+                                                 "probability columns)"),
+               TASK, Need("target", "no target column: name it in [columns] target"))),
 )
 
 
