@@ -14,7 +14,7 @@ import pandas as pd
 from assay.engine.analyses.base import Calculator
 from assay.engine.comparison.ab import ab_test
 from assay.engine.comparison.agreement import agreement, fairness_gaps, segment_values
-from assay.engine.comparison.challengers import ChallengerOutputs, check_same_classes, iter_challenger
+from assay.engine.comparison.challengers import ChallengerOutputs, iter_challenger
 from assay.engine.comparison.config import ChallengerConfig, ComparisonConfig
 from assay.engine.comparison.paired_metrics import PairedRows, iter_compare_metrics
 from assay.engine.comparison.results import ComparedModel, ComparisonResult, PairComparison, RocCurve
@@ -65,13 +65,13 @@ class ComparisonCalculator(Calculator[ComparisonResult]):
             start = i * share
             yield start, f"Opening the challenger {challenger.label}"
             outputs = yield from _scaled(iter_challenger(challenger, frame, dataset, self.schema,
-                                                         self.performance.threshold, self.memory_limit_mb),
+                                                         self.performance.threshold, self.memory_limit_mb,
+                                                         (self.champion, self.champion_classes)),
                                          start, start + share / 2)
             models.append(ComparedModel(name=challenger.label, role="challenger", source=outputs.source,
                                         sha256=outputs.sha256, error=outputs.error))
             if outputs.error:
                 continue
-            check_same_classes(self.champion, self.champion_classes, outputs)
             if outputs.sha256 and outputs.sha256 == self.champion_sha256:
                 same.append(challenger.label)
             yield start + share / 2, f"Paired tests: {self.champion} against {challenger.label}"

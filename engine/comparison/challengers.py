@@ -32,7 +32,10 @@ class ChallengerOutputs:
 
 
 def iter_challenger(challenger: ChallengerConfig, frame: pd.DataFrame, dataset: str, schema: Schema,
-                    threshold: float, memory_limit_mb: int | None) -> Generator[float, None, ChallengerOutputs]:
+                    threshold: float, memory_limit_mb: int | None, champion: tuple[str, tuple]
+                    ) -> Generator[float, None, ChallengerOutputs]:
+    """`champion`: its name and classes. A challenger with other classes raises an InputError naming both (the
+    models cannot be compared); any other failure is described in the outputs' `error`."""
     if challenger.path is None:
         return from_columns(challenger, frame, schema, threshold)
     path = challenger.path
@@ -49,6 +52,15 @@ def iter_challenger(challenger: ChallengerConfig, frame: pd.DataFrame, dataset: 
     runner = ModelProcess(path, timeout_s=challenger.timeout_s, memory_limit_mb=memory_limit_mb)
     try:
         model: LoadedModel = yield from waiting(runner.begin_open(file), 0.0)
+    except AssayError as exc:
+        runner.close()
+        return ChallengerOutputs(challenger, source, sha, error=str(exc))
+    try:
+        check_same_classes(*champion, source, tuple(model.classes or ()))  # not a finding: the audit stops
+    except InputError:
+        runner.close()
+        raise
+    try:
         ignore = set(schema.names(ColumnRole.TARGET, ColumnRole.PREDICTION, ColumnRole.PROBABILITY,
                                   ColumnRole.TIMESTAMP, ColumnRole.ID, ColumnRole.IGNORED))
         check_model_columns(model, list(frame.columns), dataset, ignore)
@@ -82,13 +94,10 @@ def from_columns(challenger: ChallengerConfig, frame: pd.DataFrame, schema: Sche
                              tuple(schema.classes))
 
 
-def check_same_classes(champion: str, champion_classes: tuple, challenger: ChallengerOutputs) -> None:
+def check_same_classes(champion: str, champion_classes: tuple, source: str, classes: tuple) -> None:
     """Two models with different classes cannot be compared: an InputError naming both."""
-    if not champion_classes or not challenger.classes:
+    if not champion_classes or not classes:
         return
-    ours = {key(c) for c in champion_classes}
-    theirs = {key(c) for c in challenger.classes}
-    if ours != theirs:
+    if {key(c) for c in champion_classes} != {key(c) for c in classes}:
         raise InputError(f"the champion {champion} predicts the classes {list(champion_classes)} but the challenger "
-                         f"{challenger.source} predicts {list(challenger.classes)}; compare models trained for the "
-                         f"same classes", challenger.source)
+                         f"{source} predicts {list(classes)}; compare models trained for the same classes", source)
