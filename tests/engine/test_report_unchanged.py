@@ -1,7 +1,9 @@
 """The demo audit's JSON report is a contract: restructuring the engine (the analysis registry, the metric
 registry, the split modules) must not change it. tests/data/golden/demo_report.json is the demo's report as
 written by the code before the registry (commit 3b9a406) — less two notes that were false, taken out on purpose
-by issue #16 (commit 0081ebe: the demo's labels are numbers, not text) — with what legitimately differs between two runs
+by issue #16 (commit 0081ebe: the demo's labels are numbers, not text), plus issue #19's new analysis
+`comparison` (its [comparison] section in the config, its status "skipped": the demo has no challenger, and
+`"comparison": null`) — with what legitimately differs between two runs
 taken out: the run times, the integrity digests (they hash the times and paths), the library versions, the
 folder the demo was written to, and the model file's SHA-256 (skops writes a fresh zip each time).
 
