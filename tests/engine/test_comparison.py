@@ -60,10 +60,11 @@ def compared(demo_audit: Path, challenger: Path, tmp_path_factory) -> dict:
     """One audit run through the CLI with --challenger and a [[challenger]] whose file is missing."""
     folder = tmp_path_factory.mktemp("compared")
     audit = _light_audit(folder, demo_audit, challenger=[{"name": "lost", "path": str(folder / "lost.skops")}])
-    out = folder / "report.json"
-    code = main(["audit", str(audit), "--challenger", str(challenger), "--trust-model", "--json", str(out), "-q"])
+    out, pdf = folder / "report.json", folder / "report.pdf"
+    code = main(["audit", str(audit), "--challenger", str(challenger), "--trust-model", "--json", str(out),
+                 "--pdf", str(pdf), "-q"])
     report = json.loads(out.read_text(encoding="utf-8"))
-    return {"code": code, "report": report, "audit": audit}
+    return {"code": code, "report": report, "audit": audit, "pdf": pdf}
 
 
 def test_a_challenger_through_the_cli_gives_the_json_of_the_issue(compared, challenger):
@@ -111,6 +112,20 @@ def test_worse_beyond_the_margin_fails(compared):
     worse = {name for name, m in pair["metrics"].items() if m["verdict"] == "worse"}
     failing = {f["id"].split(".")[-1] for f in report["findings"] if f["id"].startswith("comparison.worse.")}
     assert failing == worse
+
+
+def test_the_pdf_has_the_comparison_section(compared):
+    from tests.report import pdf_tools
+
+    pdf_tools.require_poppler()
+    text = pdf_tools.flat(pdf_tools.text(compared["pdf"]))
+    (pair,) = compared["report"]["comparison"]["pairs"]
+    assert "Champion and challengers" in text and "smaller_trees against model" in text
+    assert f"Verdict: {pair['verdict']}" in text
+    roc = pair["metrics"]["roc_auc"]
+    assert f"{roc['difference']:+.4f}" in text and "DeLong" in text and "McNemar (exact)" in text
+    assert "Where the decisions flip" in text and "Fairness disparities side by side" in text
+    assert "lost (challenger, could not be compared)" in text
 
 
 def test_the_champions_own_file_is_a_warning(demo_audit, tmp_path):
