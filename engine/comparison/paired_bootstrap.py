@@ -3,9 +3,10 @@ on it, vectorised as the performance bootstrap is (engine/performance/bootstrap.
 
 Each model's rows are grouped into its cells as the performance bootstrap groups them; a joint cell is a pair
 (champion's cell, challenger's cell), so resampling rows is one multinomial draw over the joint cells, and summing
-a resample's joint counts by each model's cell gives that model's counts. Binary scores are grouped coarser, from
-MAX_GROUPS score groups down, until the joint cells number at most MAX_JOINT (a few thousand cells keep 1,000
-resamples of a million rows to seconds). Where cells are coarser than rows the differences are shifted by the
+a resample's joint counts by each model's cell gives that model's counts. Binary scores are grouped as a segment's
+are (SMALL_GROUPS score groups, exact up to that many distinct scores) while the rows, and so the joint cells, are
+at most MAX_JOINT; beyond, in LARGE_GROUPS quantile groups per model, under MAX_JOINT joint cells (which keeps
+1,000 resamples of a million rows to seconds). Where cells are coarser than rows the differences are shifted by the
 exact difference less the cells' own, as the performance bootstrap shifts its intervals.
 """
 from __future__ import annotations
@@ -18,7 +19,8 @@ import numpy as np
 from assay.engine.performance import bootstrap as B
 
 MAX_JOINT = 20_000
-BINARY_GROUPS = (B.MAX_GROUPS // B.SUBSET_SCALE, 250, 128, 64, 32, 16, 8)
+SMALL_GROUPS = B.MAX_GROUPS // B.SUBSET_SCALE  # score groups per model when the rows are at most MAX_JOINT
+LARGE_GROUPS = 64  # beyond: 64 x 64 score groups x 2 labels, under MAX_JOINT joint cells
 
 
 @dataclass
@@ -61,12 +63,9 @@ def paired_classification_cells(y: np.ndarray, pred_a: np.ndarray, pred_b: np.nd
         a = B.classification_cells(y, pred_a, k, positive, scores_a, threshold, ece_bins, scored, subset=True)
         b = B.classification_cells(y, pred_b, k, positive, scores_b, threshold, ece_bins, scored, subset=True)
         return _joined(a, b)
-    for groups in BINARY_GROUPS:
-        paired = _joined(B._binary_cells(y, pred_a, k, positive, scores_a, threshold, ece_bins, groups),
-                         B._binary_cells(y, pred_b, k, positive, scores_b, threshold, ece_bins, groups))
-        if paired.counts.size <= MAX_JOINT:
-            break
-    return paired
+    groups = SMALL_GROUPS if y.size <= MAX_JOINT else LARGE_GROUPS  # the joint cells are at most the rows
+    return _joined(B._binary_cells(y, pred_a, k, positive, scores_a, threshold, ece_bins, groups),
+                   B._binary_cells(y, pred_b, k, positive, scores_b, threshold, ece_bins, groups))
 
 
 def paired_regression_cells(y: np.ndarray, predicted_a: np.ndarray, predicted_b: np.ndarray, floor: float
