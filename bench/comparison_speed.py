@@ -76,7 +76,8 @@ def main() -> None:
         seconds, cells = timed(lambda: paired_cells(data), "paired cells")
         parts["paired cells"].append(seconds)
         seconds, (metrics, method) = timed(
-            lambda: drain(iter_compare_metrics(data, config, np.random.default_rng([SEED, run]))), "whole comparison")
+            lambda run=run: drain(iter_compare_metrics(data, config, np.random.default_rng([SEED, run]))),
+            "whole comparison")
         parts["whole comparison"].append(seconds)
     medians = {name: statistics.median(values) for name, values in parts.items()}
     cpu = {name: statistics.median(values) for name, values in CPU.items()}
