@@ -15,6 +15,7 @@ from assay.app.models.table import Column, FilterProxyModel, RecordTableModel
 from assay.app.pages.common import fit_columns, tab_layout, table_view, titled, vertical_split
 from assay.app.pages.result_page import ResultPage
 from assay.app.steps import Steps
+from assay.engine.comparison.results import interval_text, number_text, p_text
 from assay.engine.performance.metric_specs import label
 
 if TYPE_CHECKING:
@@ -26,28 +27,16 @@ VERDICT_COLOURS = {"worse": "#c0392b", "challenger better": "#1e8449", "non-infe
                    "inconclusive": "#9a7d0a"}
 
 
-def _number(value: float | None, digits: int = 3, sign: bool = False) -> str:
-    if value is None:
-        return "—"
-    return f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
-
-
-def _p(value: float | None) -> str:
-    return "—" if value is None else (f"{value:.2g}" if value < 0.001 else f"{value:.3f}")
+def _number(value: float | None, sign: bool = False) -> str:
+    return number_text(value, 3, sign)
 
 
 def _interval(m: Any) -> str:
-    if m.ci_low is None or m.ci_high is None:
-        return "—"
-    return f"{m.ci_low:+.3f} to {m.ci_high:+.3f}"
+    return interval_text(m.ci_low, m.ci_high, 3)
 
 
 def _arm_text(t: Any) -> str:
-    if t.p_value is not None:
-        return f"p {_p(t.p_value)}"
-    if t.ci_low is None:
-        return "—"
-    return f"{t.ci_low:+.3f} to {t.ci_high:+.3f}"
+    return f"p {p_text(t.p_value)}" if t.p_value is not None else interval_text(t.ci_low, t.ci_high, 3)
 
 
 
@@ -59,7 +48,7 @@ METRIC_COLUMNS = (
            header_tip="challenger - champion"),
     Column("Interval", _interval, header_tip="the difference's interval (DeLong, McNemar or paired bootstrap)"),
     Column("Verdict", lambda m: m.verdict, colour=lambda m: QColor(VERDICT_COLOURS.get(m.verdict, "#777777"))),
-    Column("p (Holm)", lambda m: m.p_value_adjusted, _p, numeric=True),
+    Column("p (Holm)", lambda m: m.p_value_adjusted, p_text, numeric=True),
     Column("Test", lambda m: m.test),
     Column("Margin", lambda m: m.margin, lambda v: f"{v:g}", numeric=True),
 )

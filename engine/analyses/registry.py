@@ -43,6 +43,7 @@ class Need:
 MODEL_WORKED = Need("model_worked", MODEL_FAILED)
 TASK = Need("task", "the task could not be inferred: set [task] type")
 SENSITIVE = Need("sensitive", "no sensitive columns: name them in [columns] sensitive")
+TARGET = Need("target", "no target column: name it in [columns] target")
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         to_json="assay.engine.performance.results:performance_to_dict", results="assay.engine.performance.results",
         needs=(MODEL_WORKED, Need("predictions", "needs predictions (a model, or prediction / probability columns in "
                                                  "the data)"),
-               TASK, Need("target", "no target column: name it in [columns] target"))),
+               TASK, TARGET)),
     AnalysisSpec(
         name="drift", title="Drift", section="drift", weight=0.23, report_weight=12,
         config=DriftConfig, message="Preparing drift tests on the reference",
@@ -118,7 +119,7 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         needs=(Need("challengers", "no challenger: add [[challenger]] tables to the audit file or --challenger PATH"),
                MODEL_WORKED, Need("predictions", "needs the champion's predictions (a model, or prediction / "
                                                  "probability columns)"),
-               TASK, Need("target", "no target column: name it in [columns] target"))),
+               TASK, TARGET)),
 )
 
 

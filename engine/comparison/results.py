@@ -140,6 +140,21 @@ class ComparisonResult:
     same_as_champion: tuple[str, ...] = ()  # challengers whose file has the champion's SHA-256
 
 
+def number_text(value: float | None, digits: int = 4, sign: bool = False) -> str:
+    """A value as the page and the PDF show it; "—" when it is not defined."""
+    if value is None:
+        return "—"
+    return f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+
+
+def p_text(value: float | None) -> str:
+    return "—" if value is None else (f"{value:.1e}" if value < 0.001 else f"{value:.3f}")
+
+
+def interval_text(low: float | None, high: float | None, digits: int = 4) -> str:
+    return "—" if low is None or high is None else f"{low:+.{digits}f} to {high:+.{digits}f}"
+
+
 def _metric_dict(m: MetricComparison) -> dict[str, Any]:
     return {"champion": m.champion, "challenger": m.challenger, "difference": m.difference, "ci_low": m.ci_low,
             "ci_high": m.ci_high, "p_value": m.p_value, "p_value_adjusted": m.p_value_adjusted, "test": m.test,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from assay.engine.comparison.results import interval_text, number_text, p_text
 from assay.engine.performance.metric_specs import label
 from assay.engine.report import charts
 from assay.engine.report import formats as F
@@ -22,16 +23,6 @@ LIMITATIONS = [
     "Verdicts use the non-inferiority margin on each metric's own scale; Holm's correction controls the chance of "
     "any false 'challenger better' across the metrics of one challenger.",
 ]
-
-
-def _number(value: float | None, sign: bool = False) -> str:
-    if value is None:
-        return "—"
-    return f"{value:+.4f}" if sign else f"{value:.4f}"
-
-
-def _p(value: float | None) -> str:
-    return "—" if value is None else (f"{value:.1e}" if value < 0.001 else f"{value:.3f}")
 
 
 def build(ctx: ReportContext) -> Steps:
@@ -69,9 +60,9 @@ def _pair(ctx: ReportContext, result: ComparisonResult, pair: PairComparison) ->
             "challenger - champion (interval of the difference)", ctx.width),
             "Each metric's difference with its interval; an orange point marks a metric where the challenger is "
             "worse beyond the margin."))
-    rows = [[label(m.metric), _number(m.champion), _number(m.challenger), _number(m.difference, True),
-             "—" if m.ci_low is None else f"{m.ci_low:+.4f} to {m.ci_high:+.4f}", TESTS.get(m.test, m.test),
-             _p(m.p_value_adjusted), m.verdict] for m in pair.metrics]
+    rows = [[label(m.metric), number_text(m.champion), number_text(m.challenger), number_text(m.difference, sign=True),
+             interval_text(m.ci_low, m.ci_high), TESTS.get(m.test, m.test),
+             p_text(m.p_value_adjusted), m.verdict] for m in pair.metrics]
     story.append(b.table([Column("Metric", 0.17), Column("Champion", 0.1, "right"), Column("Challenger", 0.1, "right"),
                           Column("Difference", 0.1, "right"), Column("Interval", 0.17, "right"), Column("Test", 0.13),
                           Column("p (Holm)", 0.08, "right"), Column("Verdict", 0.15)], rows,
@@ -79,7 +70,7 @@ def _pair(ctx: ReportContext, result: ComparisonResult, pair: PairComparison) ->
     if pair.roc:
         story.append(b.chart(charts.curves([{"title": "ROC curves on the same rows", "x_label": "false positive rate",
                                               "y_label": "true positive rate", "diagonal": True, "unit": True,
-                                              "series": {f"{c.model} (AUC {_number(c.auc)})": (c.fpr, c.tpr)
+                                              "series": {f"{c.model} (AUC {number_text(c.auc)})": (c.fpr, c.tpr)
                                                          for c in pair.roc}}], ctx.width)))
     a = pair.agreement
     if a is not None:
@@ -96,9 +87,9 @@ def _pair(ctx: ReportContext, result: ComparisonResult, pair: PairComparison) ->
         story.append(b.table([Column("Column", 0.2), Column("Disparity", 0.22), Column("Champion", 0.13, "right"),
                               Column("Challenger", 0.13, "right"), Column("Difference", 0.13, "right"),
                               Column("Interval", 0.19, "right")],
-                             [[g.column, g.measure.replace("_", " "), _number(g.champion), _number(g.challenger),
-                               _number(g.difference, True),
-                               "—" if g.ci_low is None else f"{g.ci_low:+.4f} to {g.ci_high:+.4f}"]
+                             [[g.column, g.measure.replace("_", " "), number_text(g.champion), number_text(g.challenger),
+                               number_text(g.difference, sign=True),
+                               interval_text(g.ci_low, g.ci_high)]
                               for g in pair.fairness]))
     return story
 
@@ -114,9 +105,9 @@ def _ab(ctx: ReportContext, result: ComparisonResult) -> list:
     story.append(b.table([Column("Measure", 0.14), Column("Arms", 0.14), Column("Control", 0.1, "right"),
                           Column("Arm", 0.1, "right"), Column("Difference", 0.11, "right"), Column("Test", 0.16),
                           Column("p / interval", 0.14, "right"), Column("Detectable", 0.11, "right")],
-                         [[t.measure.replace("_", " "), f"{t.arm} vs {t.control}", _number(t.control_value),
-                           _number(t.arm_value), _number(t.difference, True), t.test,
-                           _p(t.p_value) if t.p_value is not None else
-                           ("—" if t.ci_low is None else f"{t.ci_low:+.4f} to {t.ci_high:+.4f}"),
-                           _number(t.detectable)] for t in ab.tests]))
+                         [[t.measure.replace("_", " "), f"{t.arm} vs {t.control}", number_text(t.control_value),
+                           number_text(t.arm_value), number_text(t.difference, sign=True), t.test,
+                           p_text(t.p_value) if t.p_value is not None else
+                           interval_text(t.ci_low, t.ci_high),
+                           number_text(t.detectable)] for t in ab.tests]))
     return story
