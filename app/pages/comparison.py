@@ -67,6 +67,11 @@ FAIRNESS_COLUMNS = (
     Column("Difference", lambda g: g.difference, lambda v: _number(v, sign=True), numeric=True),
     Column("Interval", _interval, header_tip="paired bootstrap interval of the difference"),
 )
+IMPORTANCE_COLUMNS = (
+    Column("Column", lambda i: i.column),
+    Column("Champion", lambda i: i.champion, lambda v: _number(v, sign=True), numeric=True),
+    Column("Challenger", lambda i: i.challenger, lambda v: _number(v, sign=True), numeric=True),
+)
 ARM_COLUMNS = (
     Column("Measure", lambda t: t.measure.replace("_", " ")),
     Column("Control", lambda t: t.control),
@@ -116,6 +121,9 @@ class ComparisonPage(ResultPage):
         self.flips, self.flips_view = _table(FLIP_COLUMNS, self, stretch=1)
         self.fairness, self.fairness_view = _table(FAIRNESS_COLUMNS, self, stretch=1)
         self.arms, self.arms_view = _table(ARM_COLUMNS, self)
+        self.importances, self.importances_view = _table(IMPORTANCE_COLUMNS, self, stretch=0)
+        self.importance_note = QLabel()
+        self.importance_note.setWordWrap(True)
         self.agreement = QLabel()
         self.agreement.setWordWrap(True)
         self.plot: Any = None  # RocOverlay, built by plot_steps
@@ -131,6 +139,10 @@ class ComparisonPage(ResultPage):
         fairness_tab, fairness_layout = tab_layout()
         fairness_layout.addWidget(self.fairness_view, 1)
         tabs.addTab(fairness_tab, "Fairness side by side")
+        importance_tab, importance_layout = tab_layout()
+        importance_layout.addWidget(self.importance_note)
+        importance_layout.addWidget(self.importances_view, 1)
+        tabs.addTab(importance_tab, "Importances side by side")
         ab_tab, ab_layout = tab_layout()
         self.ab_note = QLabel()
         self.ab_note.setWordWrap(True)
@@ -182,6 +194,8 @@ class ComparisonPage(ResultPage):
         self.metrics.set_records(pair.metrics if pair else [])
         self.flips.set_records(pair.agreement.segments if pair and pair.agreement else [])
         self.fairness.set_records(pair.fairness if pair else [])
+        self.importances.set_records(pair.importances if pair else [])
+        self.importance_note.setText(_importance_note(pair))
         if pair is None:
             self.verdict.setText("No challenger could be compared")
             self.agreement.setText("")
@@ -196,7 +210,7 @@ class ComparisonPage(ResultPage):
                 f"right label, {a.to_wrong:,} to the wrong one).")
         if self.plot is not None:
             self.plot.set_curves(list(pair.roc) if pair else [])
-        for view in (self.metrics_view, self.flips_view, self.fairness_view):
+        for view in (self.metrics_view, self.flips_view, self.fairness_view, self.importances_view):
             fit_columns(view)
 
     def _pair(self, index: int) -> PairComparison | None:
@@ -206,8 +220,19 @@ class ComparisonPage(ResultPage):
 
     def forget(self) -> None:
         self.result = None
-        for model in (self.metrics, self.flips, self.fairness, self.arms):
+        for model in (self.metrics, self.flips, self.fairness, self.arms, self.importances):
             model.set_records([])
+
+
+def _importance_note(pair: PairComparison | None) -> str:
+    if pair is None or not pair.importances:
+        return ("No importances: they need both models as files (a challenger given as columns, or a champion "
+                "given as columns, has no model to permute).")
+    rho = "—" if pair.rank_correlation is None else f"{pair.rank_correlation:.2f}"
+    measure = {"roc_auc": "ROC-AUC", "accuracy": "accuracy", "mae": "MAE"}.get(pair.importance_measure,
+                                                                               pair.importance_measure)
+    return (f"Permutation importance: the {measure} each model loses when a column is shuffled (the same rows, the "
+            f"same shuffle for both). Spearman rank correlation of the two rankings: {rho}.")
 
 
 PAGE = ComparisonPage

@@ -23,4 +23,4 @@ def build(run: AnalysisRun, config: ComparisonConfig) -> ComparisonCalculator:
                                 challengers=run.config.challengers, predictions=run.predictions or {},
                                 champion=champion, champion_sha256=sha, champion_classes=classes,
                                 from_model=model is not None, seed=run.config.audit.seed,
-                                memory_limit_mb=run.config.model.memory_limit_mb)
+                                memory_limit_mb=run.config.model.memory_limit_mb, model=model, runner=run.runner)

@@ -4,6 +4,7 @@ its own model process) on the same rows, then the paired tests, agreement, fairn
 The rows compared are production's when production has the target, else the reference's."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from assay.engine.comparison.ab import ab_test
 from assay.engine.comparison.agreement import agreement, fairness_gaps, segment_values
 from assay.engine.comparison.challengers import ChallengerOutputs, iter_challenger
 from assay.engine.comparison.config import ChallengerConfig, ComparisonConfig
+from assay.engine.comparison.importances import importance_sample, iter_importances, side_by_side
 from assay.engine.comparison.paired_metrics import PairedRows, iter_compare_metrics
 from assay.engine.comparison.results import ComparedModel, ComparisonResult, PairComparison, RocCurve
 from assay.engine.comparison.verdicts import overall_verdict
@@ -25,7 +27,8 @@ from assay.engine.performance import metrics as M
 from assay.engine.performance.config import PerformanceConfig
 from assay.engine.performance.curves import roc_and_pr
 from assay.engine.performance.inputs import prepare_classification, prepare_regression, task_classes
-from assay.engine.predictions import PredictionSet
+from assay.engine.model_files import LoadedModel
+from assay.engine.predictions import PredictionSet, model_input_columns
 from assay.engine.schema import ColumnRole, Schema
 
 
@@ -36,13 +39,15 @@ class ComparisonCalculator(Calculator[ComparisonResult]):
     def __init__(self, *, schema: Schema, config: ComparisonConfig, performance: PerformanceConfig,
                  challengers: tuple[ChallengerConfig, ...], predictions: dict[str, PredictionSet],
                  champion: str, champion_sha256: str | None, champion_classes: tuple, from_model: bool, seed: int,
-                 memory_limit_mb: int | None = None) -> None:
+                 memory_limit_mb: int | None = None, model: LoadedModel | None = None, runner: Any = None) -> None:
+        """`model` and `runner`: the champion's model and its process, for the importances (None: columns)."""
         if schema.task not in ("binary", "multiclass", "regression"):
             raise CalculationError("the comparison needs the task: set [task] type")
         self.schema, self.config, self.performance = schema, config, performance
         self.challengers, self.predictions = challengers, predictions
         self.champion, self.champion_sha256, self.champion_classes = champion, champion_sha256, champion_classes
         self.from_model, self.seed, self.memory_limit_mb = from_model, seed, memory_limit_mb
+        self.model, self.runner = model, runner
         self.target = schema.first(ColumnRole.TARGET)
         self.champion_name = Path(champion).stem if from_model else "champion"
 
@@ -60,13 +65,17 @@ class ComparisonCalculator(Calculator[ComparisonResult]):
         models = [ComparedModel(name=self.champion_name, role="champion", source=self.champion,
                                 sha256=self.champion_sha256)]
         pairs, notes, same = [], [], []
+        sample, champion_importances = None, None
+        if self.model is not None and self.runner is not None:
+            sample = importance_sample(frame, self.target, model_input_columns(self.model, self.schema), self.seed)
         share = 1.0 / max(len(self.challengers), 1)
         for i, challenger in enumerate(self.challengers):
             start = i * share
             yield start, f"Opening the challenger {challenger.label}"
             outputs = yield from _scaled(iter_challenger(challenger, frame, dataset, self.schema,
                                                          self.performance.threshold, self.memory_limit_mb,
-                                                         (self.champion, self.champion_classes)),
+                                                         (self.champion, self.champion_classes), sample,
+                                                         self.target),
                                          start, start + share / 2)
             models.append(ComparedModel(name=challenger.label, role="challenger", source=outputs.source,
                                         sha256=outputs.sha256, error=outputs.error))
@@ -77,6 +86,15 @@ class ComparisonCalculator(Calculator[ComparisonResult]):
             yield start + share / 2, f"Paired tests: {self.champion} against {challenger.label}"
             pair = yield from _scaled(self._pair(frame, dataset, champion, outputs, rng), start + share / 2,
                                       start + share)
+            if outputs.importances is not None:
+                if champion_importances is None:
+                    yield start + share * 0.9, "Permutation importances of the champion"
+                    champion_importances = yield from _scaled(
+                        iter_importances(self.model, self.runner, sample, self.schema, self.target,
+                                         self.performance.threshold), start + share * 0.9, start + share)
+                columns, rho = side_by_side(champion_importances, outputs.importances)
+                pair = dataclasses.replace(pair, importances=columns, rank_correlation=rho,
+                                           importance_measure=self._importance_measure(champion))
             pairs.append(pair)
         ab = None
         if self.config.arm:
@@ -152,6 +170,11 @@ class ComparisonCalculator(Calculator[ComparisonResult]):
                               rows=int(used.sum()), metrics=metrics, agreement=agreed,
                               verdict=overall_verdict([m.verdict for m in metrics]), fairness=fairness, roc=roc,
                               method=method)
+
+    def _importance_measure(self, champion: PredictionSet) -> str:
+        if self.schema.task == "regression":
+            return "mae"
+        return "roc_auc" if self.schema.task == "binary" and champion.scores is not None else "accuracy"
 
     def _segment_columns(self, frame: pd.DataFrame) -> tuple[str, ...]:
         by = self.performance.segment_by

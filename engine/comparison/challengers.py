@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from assay.engine.comparison.config import ChallengerConfig
+from assay.engine.comparison.importances import ImportanceSample, iter_importances
 from assay.engine.errors import AssayError, InputError
 from assay.engine.input_files import sha256_file
 from assay.engine.isolation.process import ModelProcess, waiting
@@ -29,13 +30,16 @@ class ChallengerOutputs:
     predictions: PredictionSet | None = None
     classes: tuple[Any, ...] = ()
     error: str | None = None
+    importances: dict[str, float] | None = None  # permutation importances on the champion's sample
 
 
 def iter_challenger(challenger: ChallengerConfig, frame: pd.DataFrame, dataset: str, schema: Schema,
-                    threshold: float, memory_limit_mb: int | None, champion: tuple[str, tuple]
+                    threshold: float, memory_limit_mb: int | None, champion: tuple[str, tuple],
+                    sample: ImportanceSample | None = None, target: str | None = None
                     ) -> Generator[float, None, ChallengerOutputs]:
     """`champion`: its name and classes. A challenger with other classes raises an InputError naming both (the
-    models cannot be compared); any other failure is described in the outputs' `error`."""
+    models cannot be compared); any other failure is described in the outputs' `error`. With `sample`, the
+    challenger's permutation importances on it too (engine/comparison/importances.py)."""
     if challenger.path is None:
         return from_columns(challenger, frame, schema, threshold)
     path = challenger.path
@@ -66,11 +70,15 @@ def iter_challenger(challenger: ChallengerConfig, frame: pd.DataFrame, dataset: 
         check_model_columns(model, list(frame.columns), dataset, ignore)
         predictions = yield from iter_predict(model, frame, schema, f"{dataset} (challenger {challenger.label})",
                                               runner, threshold)
+        importances = None
+        if sample is not None and target is not None:
+            importances = yield from iter_importances(model, runner, sample, schema, target, threshold)
     except AssayError as exc:
         return ChallengerOutputs(challenger, source, sha, error=str(exc))
     finally:
         runner.close()
-    return ChallengerOutputs(challenger, source, file.sha256, predictions, tuple(model.classes or ()))
+    return ChallengerOutputs(challenger, source, file.sha256, predictions, tuple(model.classes or ()),
+                             importances=importances)
 
 
 def from_columns(challenger: ChallengerConfig, frame: pd.DataFrame, schema: Schema, threshold: float

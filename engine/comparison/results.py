@@ -73,6 +73,15 @@ class FairnessGap:
 
 
 @dataclass(frozen=True)
+class ColumnImportance:
+    """One column's permutation importance for both models (the score lost when it is permuted)."""
+
+    column: str
+    champion: float
+    challenger: float
+
+
+@dataclass(frozen=True)
 class RocCurve:
     model: str
     fpr: tuple[float, ...]
@@ -92,6 +101,9 @@ class PairComparison:
     fairness: tuple[FairnessGap, ...] = ()
     roc: tuple[RocCurve, ...] = ()  # champion's, challenger's (binary tasks with scores)
     method: str = ""  # how the bootstrap grouped the rows
+    importances: tuple[ColumnImportance, ...] = ()  # both models' permutation importances (model files only)
+    rank_correlation: float | None = None  # Spearman's, of the two importance rankings
+    importance_measure: str = ""  # what a permutation costs: "roc_auc", "accuracy" or "mae"
 
 
 @dataclass(frozen=True)
@@ -180,7 +192,11 @@ def comparison_to_dict(result: ComparisonResult) -> dict[str, Any]:
                    "fairness": [{"column": g.column, "measure": g.measure, "champion": g.champion,
                                  "challenger": g.challenger, "difference": g.difference, "ci_low": g.ci_low,
                                  "ci_high": g.ci_high} for g in p.fairness],
-                   "method": p.method} for p in result.pairs],
+                   "method": p.method,
+                   "importances": {"measure": p.importance_measure, "rank_correlation": p.rank_correlation,
+                                   "columns": [{"column": i.column, "champion": i.champion,
+                                                "challenger": i.challenger} for i in p.importances]}}
+                  for p in result.pairs],
         "ab": None if result.ab is None else {
             "column": result.ab.column,
             "arms": [{"arm": a.arm, "rows": a.rows, "accuracy": a.accuracy, "positive_rate": a.positive_rate}

@@ -49,8 +49,12 @@ def test_the_page_shows_the_metrics_the_roc_curves_and_the_flips(page, compared_
     assert sum(s.flips for s in page.flips.records() if s.column == "sex") == pair.agreement.flips
     assert f"{pair.agreement.rate:.1%}" in page.agreement.text()
     assert pair.verdict in page.verdict.text()
+    assert [i.column for i in page.importances.records()] == [i.column for i in pair.importances]
+    assert f"{pair.rank_correlation:.2f}" in page.importance_note.text()
     page.show()
     page.grab().save("/tmp/comparison_page.png")
+    page.tabs.setCurrentIndex(2)
+    page.grab().save("/tmp/comparison_page_importances.png")
 
 
 def test_a_skipped_comparison_says_why(page, small_demo_report):

@@ -96,6 +96,31 @@ def test_a_challenger_through_the_cli_gives_the_json_of_the_issue(compared, chal
     assert pair["verdict"] in ("challenger better", "non-inferior", "worse", "inconclusive")
 
 
+def test_the_importances_side_by_side_are_scikit_learns_on_the_same_permutation(compared, challenger, demo_audit):
+    from sklearn.metrics import roc_auc_score
+
+    from assay.engine.comparison.importances import importance_sample
+
+    (pair,) = compared["report"]["comparison"]["pairs"]
+    importances = pair["importances"]
+    assert importances["measure"] == "roc_auc" and -1 <= importances["rank_correlation"] <= 1
+    columns = {c["column"]: c for c in importances["columns"]}
+    champion = sio.load(demo_audit.parent / "model.skops", trusted=sio.get_untrusted_types(
+        file=demo_audit.parent / "model.skops"))
+    rival = sio.load(challenger, trusted=sio.get_untrusted_types(file=challenger))
+    inputs = list(champion.feature_names_in_)
+    production = pd.read_parquet(demo_audit.parent / "production.parquet")
+    sample = importance_sample(production, "default", inputs, seed=0)
+    column = max(columns, key=lambda c: columns[c]["champion"])  # the champion's most important column
+    permuted = sample.frame.copy()
+    permuted[column] = sample.frame[column].to_numpy()[sample.orders[column]]
+    y = sample.frame["default"]
+    for name, model in (("champion", champion), ("challenger", rival)):
+        drop = (roc_auc_score(y, model.predict_proba(sample.frame[inputs])[:, 1])
+                - roc_auc_score(y, model.predict_proba(permuted[inputs])[:, 1]))
+        assert columns[column][name] == pytest.approx(drop, abs=1e-12)
+
+
 def test_a_challenger_that_fails_to_open_is_a_finding_and_the_audit_carries_on(compared):
     report = compared["report"]
     status = report["analyses"]

@@ -91,6 +91,15 @@ def _pair(ctx: ReportContext, result: ComparisonResult, pair: PairComparison) ->
                                number_text(g.difference, sign=True),
                                interval_text(g.ci_low, g.ci_high)]
                               for g in pair.fairness]))
+    if pair.importances:
+        story += b.h3("Importances side by side")
+        rho = "not defined" if pair.rank_correlation is None else f"{pair.rank_correlation:.2f}"
+        story.append(b.p(f"Permutation importance ({pair.importance_measure} lost when a column is shuffled, the same "
+                         f"rows and shuffle for both models); Spearman rank correlation of the rankings: {rho}."))
+        story.append(b.table([Column("Column", 0.5), Column("Champion", 0.25, "right"),
+                              Column("Challenger", 0.25, "right")],
+                             [[i.column, number_text(i.champion, sign=True), number_text(i.challenger, sign=True)]
+                              for i in pair.importances]))
     return story
 
 
