@@ -152,3 +152,35 @@ def test_two_proportion_test_against_the_chi_square_test():
     # the detectable difference at 80% power is (z_0.975 + z_0.8) standard errors
     se = np.sqrt(0.27 * 0.73 * (2 / 500))
     assert detectable_difference(0.27, 500, 500) == pytest.approx((1.959964 + 0.841621) * se, rel=1e-5)
+
+
+def test_fairness_gaps_are_fairlearns_and_agreement_counts_by_hand():
+    from fairlearn.metrics import demographic_parity_difference, equal_opportunity_difference
+
+    from assay.engine.comparison.agreement import agreement, fairness_gaps
+
+    rng = np.random.default_rng(7)
+    n = 400
+    groups = rng.choice(np.array(["a", "b", "c"], dtype=object), size=n)
+    y = rng.random(n) < 0.4
+    pred_a = rng.random(n) < np.where(groups == "a", 0.5, 0.3)
+    pred_b = np.where(rng.random(n) < 0.8, pred_a, ~pred_a)
+    gaps = {g.measure: g for g in fairness_gaps("group", groups, y, pred_a, pred_b, 200, 0.95,
+                                                np.random.default_rng(8))}
+    for name, pred in (("champion", pred_a), ("challenger", pred_b)):
+        assert getattr(gaps["selection_rate"], name) == pytest.approx(
+            demographic_parity_difference(y, pred, sensitive_features=groups))
+        assert getattr(gaps["true_positive_rate"], name) == pytest.approx(
+            equal_opportunity_difference(y, pred, sensitive_features=groups))
+    gap = gaps["selection_rate"]
+    assert gap.difference == pytest.approx(gap.challenger - gap.champion)
+    assert gap.ci_low <= gap.difference <= gap.ci_high
+
+    codes_y, codes_a, codes_b = y.astype(int), pred_a.astype(int), pred_b.astype(int)
+    found = agreement(codes_y, codes_a, codes_b, {"group": groups})
+    assert found.flips == int((pred_a != pred_b).sum()) and found.rows == n
+    assert found.to_right == int(((pred_a != pred_b) & (pred_b == y)).sum())
+    by_group = {s.segment: s for s in found.segments}
+    for value in ("a", "b", "c"):
+        mask = groups == value
+        assert (by_group[value].rows, by_group[value].flips) == (int(mask.sum()), int((pred_a != pred_b)[mask].sum()))
