@@ -184,3 +184,39 @@ def test_fairness_gaps_are_fairlearns_and_agreement_counts_by_hand():
     for value in ("a", "b", "c"):
         mask = groups == value
         assert (by_group[value].rows, by_group[value].flips) == (int(mask.sum()), int((pred_a != pred_b)[mask].sum()))
+
+
+@pytest.mark.parametrize("task", ["multiclass", "regression"])
+def test_multiclass_and_regression_pairs_are_compared_by_the_bootstrap(task):
+    from assay.engine.comparison.config import ComparisonConfig
+    from assay.engine.comparison.paired_metrics import PairedRows, iter_compare_metrics
+    from assay.engine.performance.metric_specs import names
+    from assay.engine.progress import drain
+
+    rng = np.random.default_rng(9)
+    n = 600
+    if task == "multiclass":
+        y = rng.integers(0, 3, n)
+        noise_a, noise_b = rng.random((n, 3)), rng.random((n, 3))
+        scores_a = (np.eye(3)[y] * 1.5 + noise_a) / (np.eye(3)[y] * 1.5 + noise_a).sum(axis=1, keepdims=True)
+        scores_b = (np.eye(3)[y] * 0.5 + noise_b) / (np.eye(3)[y] * 0.5 + noise_b).sum(axis=1, keepdims=True)
+        rows = PairedRows(task=task, y=y, pred_a=scores_a.argmax(axis=1), pred_b=scores_b.argmax(axis=1),
+                          scores_a=scores_a, scores_b=scores_b, k=3, positive=0)
+    else:
+        y = rng.normal(size=n) * 3
+        rows = PairedRows(task=task, y=y, pred_a=y + rng.normal(size=n), pred_b=y + 2 * rng.normal(size=n),
+                          floor=0.1)
+    metrics, _ = drain(iter_compare_metrics(rows, ComparisonConfig(bootstrap_resamples=300),
+                                            np.random.default_rng(10)))
+    assert [m.metric for m in metrics] == list(names(task))
+    by_name = {m.metric: m for m in metrics}
+    headline = "roc_auc" if task == "multiclass" else "mae"
+    m = by_name[headline]
+    assert m.test == "bootstrap" and m.verdict == "worse"  # the noisier challenger
+    assert m.ci_low <= m.difference <= m.ci_high
+    if task == "multiclass":
+        assert by_name["accuracy"].test == "mcnemar"
+        assert m.champion == pytest.approx(skm.roc_auc_score(y, rows.scores_a, multi_class="ovr"))
+    else:
+        assert m.difference == pytest.approx(skm.mean_absolute_error(y, rows.pred_b)
+                                             - skm.mean_absolute_error(y, rows.pred_a))
