@@ -17,7 +17,8 @@ from assay.engine.comparison.ab import ab_test
 from assay.engine.comparison.agreement import agreement, fairness_gaps, segment_values
 from assay.engine.comparison.challengers import ChallengerOutputs, iter_challenger
 from assay.engine.comparison.config import ChallengerConfig, ComparisonConfig
-from assay.engine.comparison.importances import importance_sample, iter_importances, side_by_side
+from assay.engine.comparison.importances import (importance_measure, importance_sample, iter_importances,
+                                                side_by_side)
 from assay.engine.comparison.paired_metrics import PairedRows, iter_compare_metrics
 from assay.engine.comparison.results import ComparedModel, ComparisonResult, PairComparison, RocCurve
 from assay.engine.comparison.verdicts import overall_verdict
@@ -67,7 +68,9 @@ class ComparisonCalculator(Calculator[ComparisonResult]):
         pairs, notes, same = [], [], []
         sample, champion_importances = None, None
         if self.model is not None and self.runner is not None:
-            sample = importance_sample(frame, self.target, model_input_columns(self.model, self.schema), self.seed)
+            measure = importance_measure(self.schema.task, champion.scores is not None)
+            sample = importance_sample(frame, self.target, model_input_columns(self.model, self.schema), self.seed,
+                                       measure)
         share = 1.0 / max(len(self.challengers), 1)
         for i, challenger in enumerate(self.challengers):
             start = i * share
@@ -94,7 +97,7 @@ class ComparisonCalculator(Calculator[ComparisonResult]):
                                          self.performance.threshold), start + share * 0.9, start + share)
                 columns, rho = side_by_side(champion_importances, outputs.importances)
                 pair = dataclasses.replace(pair, importances=columns, rank_correlation=rho,
-                                           importance_measure=self._importance_measure(champion))
+                                           importance_measure=sample.measure)
             pairs.append(pair)
         ab = None
         if self.config.arm:
@@ -170,11 +173,6 @@ class ComparisonCalculator(Calculator[ComparisonResult]):
                               rows=int(used.sum()), metrics=metrics, agreement=agreed,
                               verdict=overall_verdict([m.verdict for m in metrics]), fairness=fairness, roc=roc,
                               method=method)
-
-    def _importance_measure(self, champion: PredictionSet) -> str:
-        if self.schema.task == "regression":
-            return "mae"
-        return "roc_auc" if self.schema.task == "binary" and champion.scores is not None else "accuracy"
 
     def _segment_columns(self, frame: pd.DataFrame) -> tuple[str, ...]:
         by = self.performance.segment_by

@@ -31,21 +31,31 @@ class ImportanceSample:
 
     frame: pd.DataFrame
     orders: dict[str, np.ndarray]
+    measure: str  # "roc_auc", "accuracy" or "mae": the same for both models
 
 
-def importance_sample(frame: pd.DataFrame, target: str, columns: list[str], seed: int) -> ImportanceSample:
+def importance_measure(task: str, has_scores: bool) -> str:
+    if task == "regression":
+        return "mae"
+    return "roc_auc" if task == "binary" and has_scores else "accuracy"
+
+
+def importance_sample(frame: pd.DataFrame, target: str, columns: list[str], seed: int, measure: str
+                      ) -> ImportanceSample:
     rng = np.random.default_rng([seed, 19, 2])
     labelled = np.flatnonzero(frame[target].notna().to_numpy())
     rows = rng.choice(labelled, size=min(SAMPLE_ROWS, labelled.size), replace=False)
     sample = frame.iloc[np.sort(rows)].reset_index(drop=True)
-    return ImportanceSample(sample, {c: rng.permutation(len(sample)) for c in columns[:MAX_COLUMNS]})
+    return ImportanceSample(sample, {c: rng.permutation(len(sample)) for c in columns[:MAX_COLUMNS]}, measure)
 
 
-def _score(predictions: PredictionSet, truth: pd.Series, schema: Schema) -> float:
-    """Higher is better: ROC-AUC (binary with scores), accuracy, or -MAE (regression)."""
-    if schema.task == "regression":
+def _score(predictions: PredictionSet, truth: pd.Series, schema: Schema, measure: str) -> float:
+    """Higher is better: ROC-AUC, accuracy, or -MAE; NaN for ROC-AUC from a model without scores."""
+    if measure == "mae":
         return -float(np.mean(np.abs(np.asarray(predictions.labels, dtype=float) - truth.to_numpy(dtype=float))))
-    if schema.task == "binary" and predictions.scores is not None and predictions.scores.ndim == 1:
+    if measure == "roc_auc":
+        if predictions.scores is None or predictions.scores.ndim != 1:
+            return float("nan")
         positive = matches(truth.to_numpy(), schema.positive_label)
         _, pos, neg = M.score_table(positive, predictions.scores)
         return float(M.table_auc(pos, neg))
@@ -58,7 +68,7 @@ def iter_importances(model: LoadedModel, runner: Any, sample: ImportanceSample, 
     truth = sample.frame[target]
     inputs = set(model_input_columns(model, schema))
     base = yield from iter_predict(model, sample.frame, schema, "importance sample", runner, threshold)
-    reference = _score(base, truth, schema)
+    reference = _score(base, truth, schema, sample.measure)
     out = {}
     for i, (column, order) in enumerate(sample.orders.items()):
         if column not in inputs:
@@ -67,7 +77,7 @@ def iter_importances(model: LoadedModel, runner: Any, sample: ImportanceSample, 
         permuted[column] = sample.frame[column].to_numpy()[order]
         predictions = yield from iter_predict(model, permuted, schema, f"importance sample, {column} permuted",
                                               runner, threshold)
-        out[column] = reference - _score(predictions, truth, schema)
+        out[column] = reference - _score(predictions, truth, schema, sample.measure)
         yield (i + 1) / len(sample.orders)
     return out
 
@@ -75,7 +85,7 @@ def iter_importances(model: LoadedModel, runner: Any, sample: ImportanceSample, 
 def side_by_side(champion: dict[str, float], challenger: dict[str, float]
                  ) -> tuple[tuple[ColumnImportance, ...], float | None]:
     """The columns both models use, most important to the champion first, and the Spearman correlation."""
-    common = [c for c in champion if c in challenger]
+    common = [c for c in champion if c in challenger and np.isfinite(champion[c]) and np.isfinite(challenger[c])]
     common.sort(key=lambda c: -champion[c])
     rows = tuple(ColumnImportance(column=c, champion=champion[c], challenger=challenger[c]) for c in common)
     if len(common) < 3:

@@ -110,7 +110,7 @@ def test_the_importances_side_by_side_are_scikit_learns_on_the_same_permutation(
     rival = sio.load(challenger, trusted=sio.get_untrusted_types(file=challenger))
     inputs = list(champion.feature_names_in_)
     production = pd.read_parquet(demo_audit.parent / "production.parquet")
-    sample = importance_sample(production, "default", inputs, seed=0)
+    sample = importance_sample(production, "default", inputs, seed=0, measure="roc_auc")
     column = max(columns, key=lambda c: columns[c]["champion"])  # the champion's most important column
     permuted = sample.frame.copy()
     permuted[column] = sample.frame[column].to_numpy()[sample.orders[column]]
