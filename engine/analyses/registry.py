@@ -116,7 +116,8 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         calculator="assay.engine.comparison.analysis:build",
         findings="assay.engine.comparison.policy:comparison_findings",
         to_json="assay.engine.comparison.results:comparison_to_dict", results="assay.engine.comparison.results",
-        needs=(Need("challengers", "no challenger: add [[challenger]] tables to the audit file or --challenger PATH"),
+        needs=(Need("challengers", "no challenger and no A/B arm: add [[challenger]] tables to the audit "
+                                          "file, --challenger PATH, or [comparison] arm"),
                MODEL_WORKED, Need("predictions", "needs the champion's predictions (a model, or prediction / "
                                                  "probability columns)"),
                TASK, TARGET)),

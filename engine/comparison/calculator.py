@@ -16,7 +16,7 @@ from assay.engine.analyses.base import Calculator
 from assay.engine.comparison.ab import ab_test
 from assay.engine.comparison.agreement import agreement, fairness_gaps, segment_values
 from assay.engine.comparison.challengers import ChallengerOutputs, iter_challenger
-from assay.engine.comparison.config import ChallengerConfig, ComparisonConfig
+from assay.engine.comparison.config import RANDOM_STREAM, ChallengerConfig, ComparisonConfig
 from assay.engine.comparison.importances import (importance_measure, importance_sample, iter_importances,
                                                 side_by_side)
 from assay.engine.comparison.paired_metrics import PairedRows, iter_compare_metrics
@@ -62,7 +62,7 @@ class ComparisonCalculator(Calculator[ComparisonResult]):
         champion = self.predictions.get(dataset)
         if champion is None:
             raise CalculationError(f"the champion has no predictions on the {dataset} data to compare with")
-        rng = np.random.default_rng([self.seed, 19])
+        rng = np.random.default_rng([self.seed, RANDOM_STREAM])
         models = [ComparedModel(name=self.champion_name, role="champion", source=self.champion,
                                 sha256=self.champion_sha256)]
         pairs, notes, same = [], [], []
@@ -192,7 +192,7 @@ class ComparisonCalculator(Calculator[ComparisonResult]):
         if self.target in production.columns and self.schema.task == "binary":
             target = production[self.target]
             positive = np.where(target.notna(), matches(target.to_numpy(), self.schema.positive_label), None)
-        rng = np.random.default_rng([self.seed, 19, 1])
+        rng = np.random.default_rng([self.seed, RANDOM_STREAM, 1])
         return ab_test(column, production[column], correct, positive, self.config.bootstrap_resamples,
                        self.config.confidence, rng)
 

@@ -67,7 +67,7 @@ def iter_challenger(challenger: ChallengerConfig, frame: pd.DataFrame, dataset: 
     try:
         ignore = set(schema.names(ColumnRole.TARGET, ColumnRole.PREDICTION, ColumnRole.PROBABILITY,
                                   ColumnRole.TIMESTAMP, ColumnRole.ID, ColumnRole.IGNORED))
-        check_model_columns(model, list(frame.columns), dataset, ignore)
+        check_model_columns(model, list(frame.columns), f"the {dataset} data", ignore)
         predictions = yield from iter_predict(model, frame, schema, f"{dataset} (challenger {challenger.label})",
                                               runner, threshold)
         importances = None

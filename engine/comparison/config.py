@@ -10,6 +10,9 @@ from assay.engine.performance.metric_specs import BY_NAME, names
 from assay.engine.section import Section, at_least, confidence, fail, not_negative
 
 
+RANDOM_STREAM = 19  # the comparison's own stream of the audit's seed (issue #19), apart from the other analyses'
+
+
 @dataclass(frozen=True)
 class ComparisonConfig(Section):
     """[comparison]: how the challengers are judged against the champion."""

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from assay.engine.comparison.config import RANDOM_STREAM
 from assay.engine.comparison.results import ColumnImportance
 from assay.engine.labels import keys, matches
 from assay.engine.model_files import LoadedModel
@@ -42,7 +43,7 @@ def importance_measure(task: str, has_scores: bool) -> str:
 
 def importance_sample(frame: pd.DataFrame, target: str, columns: list[str], seed: int, measure: str
                       ) -> ImportanceSample:
-    rng = np.random.default_rng([seed, 19, 2])
+    rng = np.random.default_rng([seed, RANDOM_STREAM, 2])
     labelled = np.flatnonzero(frame[target].notna().to_numpy())
     rows = rng.choice(labelled, size=min(SAMPLE_ROWS, labelled.size), replace=False)
     sample = frame.iloc[np.sort(rows)].reset_index(drop=True)

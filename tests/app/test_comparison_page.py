@@ -59,5 +59,5 @@ def test_the_page_shows_the_metrics_the_roc_curves_and_the_flips(page, compared_
 
 def test_a_skipped_comparison_says_why(page, small_demo_report):
     page.show_result(small_demo_report)
-    assert "no challenger" in page.unavailable.label.text()
+    assert "no challenger and no A/B arm" in page.unavailable.label.text()
 

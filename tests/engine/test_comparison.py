@@ -214,3 +214,31 @@ def test_a_challenger_in_shadow_mode_and_an_ab_test_on_the_census_data(employmen
     assert boot.ci_low < boot.difference < boot.ci_high
     as_json = report.to_dict()["comparison"]
     assert as_json["ab"]["column"] == "arm" and as_json["models"][1]["source"] == "columns: shadow_probability"
+
+
+def test_an_ab_test_runs_without_a_challenger(employment_audit, tmp_path):
+    from scipy import stats
+
+    data = tomllib.loads(employment_audit.read_text(encoding="utf-8"))
+    rng = np.random.default_rng(1)
+    for key in ("reference", "production"):
+        frame = pd.read_parquet(data["data"][key]).sample(n=5_000, random_state=1).reset_index(drop=True)
+        frame["arm"] = np.where(rng.random(len(frame)) < 0.4, "control", "treatment")
+        path = tmp_path / f"{key}.parquet"
+        frame.to_parquet(path)
+        data["data"][key] = str(path)
+    data.update(comparison={"arm": "arm", "bootstrap_resamples": 200}, explain={"method": "none"},
+                performance={"bootstrap_resamples": 20}, fairness={"bootstrap_resamples": 20},
+                drift={"multivariate": False})
+    audit = tmp_path / "audit.toml"
+    audit.write_text(tomli_w.dumps(data), encoding="utf-8")
+    report = run_audit(AuditConfig.from_toml(audit))
+    result = report.comparison
+    assert result.pairs == () and [a.arm for a in result.ab.arms] == ["control", "treatment"]
+    frame = pd.read_parquet(tmp_path / "production.parquet")
+    right = frame["prediction"] == frame["employed"]
+    table = [[int(right[frame["arm"] == arm].sum()), int((~right[frame["arm"] == arm]).sum())]
+             for arm in ("control", "treatment")]
+    z = next(t for t in result.ab.tests if t.measure == "accuracy" and t.test == "two-proportion z")
+    assert z.p_value == pytest.approx(stats.chi2_contingency(table, correction=False)[1], rel=1e-9)
+    assert z.difference == pytest.approx(right[frame["arm"] == "treatment"].mean() - right[frame["arm"] == "control"].mean())
