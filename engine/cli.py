@@ -46,10 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
                        help="override a key of the audit file, e.g. --set task.type='\"binary\"' (repeatable)")
     audit.add_argument("--trust-model", action="store_true",
-                       help="open a pickle/joblib model or accept a skops file's untrusted types")
+                       help="open a pickle/joblib model or accept a skops file's untrusted types (also for the "
+                            "--challenger files)")
     audit.add_argument("--previous", metavar="OLD.json", type=Path,
                        help="the previous audit's JSON report: adds what changed since (the PDF's \"Changes since "
                             "the previous audit\", the JSON's changes)")
+    audit.add_argument("--challenger", metavar="PATH", type=Path, action="append", default=[], dest="challengers",
+                       help="a challenger model compared with the audit's model on the same rows (repeatable; "
+                            "adds a [[challenger]])")
     audit.add_argument("--quiet", "-q", action="store_true", help="print only the verdict line")
 
     diff = commands.add_parser(
@@ -154,6 +158,8 @@ def _audit(args: argparse.Namespace) -> int:
         config = AuditConfig.from_toml(args.audit_file).with_overrides(args.overrides)
         if args.trust_model:
             config = config.replace("model", trusted=True)
+        if args.challengers:
+            config = config.with_challengers(args.challengers, trusted=args.trust_model)
         prestart(config)  # the model process's interpreter and imports overlap with the engine's imports
         from assay.engine.pipeline import iter_audit
         if args.json is not None:

@@ -20,6 +20,7 @@ import tomli_w
 
 from assay.engine.analyses import registry
 from assay.engine.atomic import write_atomic
+from assay.engine.comparison.config import ChallengerConfig
 from assay.engine.drift.config import DriftConfig
 from assay.engine.errors import ConfigError
 from assay.engine.explain.config import ExplainConfig
@@ -29,14 +30,16 @@ from assay.engine.quality.config import QualityConfig
 from assay.engine.section import Section, at_least, fail
 
 # The analyses' sections live in their packages; these names stay importable from here for every reader.
-__all__ = ["AuditConfig", "AuditInfoConfig", "ColumnsConfig", "DataConfig", "DriftConfig", "ExplainConfig",
-           "FairnessConfig", "ModelConfig", "PerformanceConfig", "QualityConfig", "ReportConfig", "ReviewConfig", "TaskConfig",
+__all__ = ["AuditConfig", "AuditInfoConfig", "ChallengerConfig", "ColumnsConfig", "DataConfig", "DriftConfig",
+           "ExplainConfig", "FairnessConfig", "ModelConfig", "PerformanceConfig", "QualityConfig", "ReportConfig",
+           "ReviewConfig", "TaskConfig",
            "parse_toml_value", "sections"]
 
 Scalar = str | int | float | bool
 
 TASK_TYPES = ("auto", "binary", "multiclass", "regression")
 MIN_MODEL_MEMORY_MB = 1024
+CHALLENGER = "challenger"  # [[challenger]]: an array of tables, one per challenger model
 
 
 @dataclass(frozen=True)
@@ -160,12 +163,13 @@ class AuditConfig:
     review: ReviewConfig = field(default_factory=ReviewConfig)
     analysis_sections: dict[str, Section] = field(default_factory=dict)  # section name -> its dataclass
     source: Path | None = field(default=None, compare=False)  # the TOML file it came from, if any
+    challengers: tuple[ChallengerConfig, ...] = ()  # [[challenger]]: models compared with the champion
 
     def __init__(self, audit: AuditInfoConfig | None = None, data: DataConfig | None = None,
                  model: ModelConfig | None = None, columns: ColumnsConfig | None = None,
                  task: TaskConfig | None = None, report: ReportConfig | None = None,
                  review: ReviewConfig | None = None, analysis_sections: dict[str, Section] | None = None,
-                 source: Path | None = None,
+                 source: Path | None = None, challengers: tuple[ChallengerConfig, ...] = (),
                  **by_section: Section) -> None:
         """The analyses' sections may also be given by name: AuditConfig(drift=DriftConfig(...))."""
         unknown = sorted(set(by_section) - set(sections()))
@@ -179,6 +183,7 @@ class AuditConfig:
         defaults = {spec.section: spec.config() for spec in registry.ANALYSES if spec.section not in given}
         object.__setattr__(self, "analysis_sections", {**given, **defaults})
         object.__setattr__(self, "source", source)
+        object.__setattr__(self, "challengers", tuple(challengers))
 
     def __getattr__(self, name: str) -> Any:
         """config.drift, config.explain, ...: an analysis' section, its defaults when not given."""
@@ -227,37 +232,26 @@ class AuditConfig:
         if not isinstance(data, dict):
             raise ConfigError("the audit configuration must be a table of sections")
         allowed = sections()
-        unknown = sorted(set(data) - set(allowed))
+        unknown = sorted(set(data) - set(allowed) - {CHALLENGER})
         if unknown:
             raise ConfigError(
-                f"unknown section [{unknown[0]}]; allowed sections: {', '.join(allowed)}", key=unknown[0]
-            )
+                f"unknown section [{unknown[0]}]; allowed sections: {', '.join(allowed)}, [[{CHALLENGER}]]",
+                key=unknown[0])
         found = {}
         for name, section_cls in sections().items():
             raw = data.get(name, {})
             if not isinstance(raw, dict):
                 raise ConfigError(f"[{name}] must be a table (a section), not {_type_name(raw)}", key=name)
             found[name] = _section_from_dict(section_cls, raw, name, base)
-        return cls(**found, source=source)
+        return cls(**found, source=source, challengers=_challengers(data.get(CHALLENGER, []), base))
 
     # -- writing -------------------------------------------------------------------------
 
     def to_dict(self, relative_to: Path | None = None) -> dict[str, Any]:
         """Plain TOML-able data. None values are left out; paths are strings."""
-        out: dict[str, Any] = {}
-        for name in sections():
-            section = getattr(self, name)
-            values = {}
-            for f in dataclasses.fields(section):
-                value = getattr(section, f.name)
-                if value is None:
-                    continue
-                if isinstance(value, Path):
-                    value = _path_text(value, relative_to)
-                elif isinstance(value, tuple):
-                    value = list(value)
-                values[f.name] = value
-            out[name] = values
+        out: dict[str, Any] = {name: _section_dict(getattr(self, name), relative_to) for name in sections()}
+        if self.challengers:
+            out[CHALLENGER] = [_section_dict(c, relative_to) for c in self.challengers]
         return out
 
     def to_toml(self, path: str | os.PathLike[str]) -> None:
@@ -278,6 +272,19 @@ class AuditConfig:
         if section in CORE_SECTIONS or section in ("report", "review"):
             return dataclasses.replace(self, **{section: new_section})
         return dataclasses.replace(self, analysis_sections={**self.analysis_sections, section: new_section})
+
+    def comparison_columns(self) -> tuple[str, ...]:
+        """The data columns the comparison reads that are no features: the challengers' outputs, the arm."""
+        section = self.analysis_sections.get("comparison")
+        arm = getattr(section, "arm", None)
+        return tuple(c for challenger in self.challengers for c in challenger.columns) + ((arm,) if arm else ())
+
+    def with_challengers(self, paths: list[Path], trusted: bool = False) -> AuditConfig:
+        """A copy with one more [[challenger]] per model file (`assay audit --challenger PATH`)."""
+        added = tuple(_section_from_dict(ChallengerConfig, {"path": str(Path(p).expanduser().resolve()),
+                                                            "trusted": trusted}, f"--challenger {p}", Path.cwd())
+                      for p in paths)
+        return dataclasses.replace(self, challengers=self.challengers + added)
 
     def with_overrides(self, assignments: list[str] | tuple[str, ...]) -> AuditConfig:
         """Apply `section.key=value` overrides (values parsed as TOML, else taken as text)."""
@@ -325,6 +332,30 @@ def parse_toml_value(text: str) -> Any:
 
 
 # -- validation ---------------------------------------------------------------------------
+
+
+def _challengers(raw: Any, base: Path) -> tuple[ChallengerConfig, ...]:
+    """[[challenger]] tables: each validated as a section named challenger.N (1-based)."""
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        raise ConfigError(f"[[{CHALLENGER}]] must be tables (one [[{CHALLENGER}]] header per challenger model), "
+                          f"not {_type_name(raw)}", key=CHALLENGER)
+    return tuple(_section_from_dict(ChallengerConfig, table, f"{CHALLENGER}.{i}", base)
+                 for i, table in enumerate(raw, start=1))
+
+
+def _section_dict(section: Any, relative_to: Path | None) -> dict[str, Any]:
+    """A section's TOML-able values: None left out, paths as text, tuples as lists."""
+    values = {}
+    for f in dataclasses.fields(section):
+        value = getattr(section, f.name)
+        if value is None:
+            continue
+        if isinstance(value, Path):
+            value = _path_text(value, relative_to)
+        elif isinstance(value, tuple):
+            value = list(value)
+        values[f.name] = value
+    return values
 
 
 def _path_fields(section_cls: type) -> set[str]:

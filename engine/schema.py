@@ -185,7 +185,7 @@ def iter_infer_schema(reference: pd.DataFrame | None, production: pd.DataFrame |
 
     forced = {c: ColumnKind.CATEGORICAL for c in cols.categorical} | {c: ColumnKind.NUMERICAL for c in cols.numerical}
     roles: dict[str, ColumnRole] = {}
-    for name in cols.ignore:
+    for name in (*cols.ignore, *config.comparison_columns()):  # a challenger's outputs and the arm: no features
         roles[name] = ColumnRole.IGNORED
     lower = {n.lower(): n for n in names}
     # An unset role is guessed; "" (or an empty list) says "none", so nothing is guessed.

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
+from assay.engine.comparison.config import ComparisonConfig
 from assay.engine.drift.config import DriftConfig
 from assay.engine.estimation.config import EstimationConfig
 from assay.engine.explain.config import ExplainConfig
@@ -33,7 +34,7 @@ class Need:
     """Something an analysis needs before it can run, and the reason its status gives when that is missing.
 
     `what` is one of the checks in engine/analyses/run.py (NEEDS): model_worked, model, predictions,
-    predictions_both, predicted_labels, task, target, sensitive, positive_label. In `reason`, {inputs} reads
+    predictions_both, predicted_labels, task, target, sensitive, positive_label, challengers. In `reason`, {inputs} reads
     "prediction columns only" or "data only" (what the audit has instead of a model)."""
 
     what: str
@@ -44,6 +45,7 @@ MODEL_WORKED = Need("model_worked", MODEL_FAILED)
 TASK = Need("task", "the task could not be inferred: set [task] type")
 PREDICTIONS = Need("predictions", "needs predictions (a model, or prediction / probability columns in the data)")
 SENSITIVE = Need("sensitive", "no sensitive columns: name them in [columns] sensitive")
+TARGET = Need("target", "no target column: name it in [columns] target")
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,7 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         calculator="assay.engine.performance.analysis:build",
         findings="assay.engine.performance.policy:performance_findings",
         to_json="assay.engine.performance.results:performance_to_dict", results="assay.engine.performance.results",
-        needs=(MODEL_WORKED, PREDICTIONS,
-               TASK, Need("target", "no target column: name it in [columns] target"))),
+        needs=(MODEL_WORKED, PREDICTIONS, TASK, TARGET)),
     AnalysisSpec(
         name="estimation", title="Estimated performance", section="estimation", weight=0.06, report_weight=5,
         config=EstimationConfig, message="Estimating performance without labels",
@@ -121,6 +122,17 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         needs=(MODEL_WORKED, Need("model", "explanations need a model; this audit has {inputs}")),
         off=("method", "none"), warms_model=True,
         model_crash="The model failed while being explained: no explanations"),
+    AnalysisSpec(
+        name="comparison", title="Champion and challengers", section="comparison", weight=0.05, report_weight=4,
+        config=ComparisonConfig, message="Comparing the challengers with the champion",
+        calculator="assay.engine.comparison.analysis:build",
+        findings="assay.engine.comparison.policy:comparison_findings",
+        to_json="assay.engine.comparison.results:comparison_to_dict", results="assay.engine.comparison.results",
+        needs=(Need("challengers", "no challenger and no A/B arm: add [[challenger]] tables to the audit "
+                                          "file, --challenger PATH, or [comparison] arm"),
+               MODEL_WORKED, Need("predictions", "needs the champion's predictions (a model, or prediction / "
+                                                 "probability columns)"),
+               TASK, TARGET)),
 )
 
 

@@ -65,6 +65,7 @@ NEEDS: dict[str, Callable[[AnalysisRun], bool]] = {  # Need.what -> whether the 
     "target": lambda run: bool(run.schema.names(ColumnRole.TARGET)),
     "sensitive": lambda run: bool(run.schema.names(ColumnRole.SENSITIVE)),
     "positive_label": lambda run: not (run.schema.task == "multiclass" and run.schema.positive_label is None),
+    "challengers": lambda run: bool(run.config.challengers) or bool(getattr(run.config.comparison, "arm", None)),
 }
 
 

@@ -45,8 +45,8 @@ def test_the_toy_gets_a_page_with_its_title_and_shortcut(toy_window):
     from assay.app.pages.result_page import FindingsPage
 
     keys = toy_window.page_keys
-    assert keys == ("setup", "overview", "quality", "performance", "estimation", "drift", "fairness", "explanations", "toy",
-                    "report", "history")
+    assert keys == ("setup", "overview", "quality", "performance", "estimation", "drift", "fairness", "explanations",
+                    "comparison", "toy", "report", "history")
     titles = [toy_window.page_list.item(i).text() for i in range(toy_window.page_list.count())]
     assert titles[keys.index("toy")] == "Toy check"
     assert type(toy_window.pages["toy"]) is FindingsPage  # no page module: the generic page

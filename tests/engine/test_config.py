@@ -137,3 +137,29 @@ def test_parse_toml_value():
     assert parse_toml_value("[1, 'a']") == [1, "a"]
     assert parse_toml_value("true") is True
     assert parse_toml_value("some text") == "some text"
+
+
+def test_challenger_tables_are_read_checked_and_written(tmp_path):
+    from assay.engine.config import AuditConfig
+    from assay.engine.errors import ConfigError
+
+    config = AuditConfig.from_dict({"challenger": [{"path": "b.skops", "name": "b"},
+                                                   {"probabilities": ["shadow"]}],
+                                    "comparison": {"arm": "arm", "margins": {"roc_auc": 0.02}}},
+                                   base_dir=tmp_path)
+    assert [c.label for c in config.challengers] == ["b", "shadow"]
+    assert config.challengers[0].path == tmp_path / "b.skops"
+    assert config.comparison.margin_of("roc_auc") == 0.02 and config.comparison.margin_of("f1") == 0.01
+    assert set(config.comparison_columns()) == {"shadow", "arm"}
+    config.to_toml(tmp_path / "audit.toml")
+    assert AuditConfig.from_toml(tmp_path / "audit.toml").challengers == config.challengers
+    with pytest.raises(ConfigError, match=r"challenger\.1\.path: a challenger needs a model file"):
+        AuditConfig.from_dict({"challenger": [{"name": "x"}]})
+    with pytest.raises(ConfigError, match=r"challenger\.2\.path: give a challenger's model file or its output"):
+        AuditConfig.from_dict({"challenger": [{"path": "a.skops"}, {"path": "b.skops", "prediction": "p"}]})
+    with pytest.raises(ConfigError, match=r"unknown key 'model' in \[challenger\.1\]"):
+        AuditConfig.from_dict({"challenger": [{"model": "a.skops"}]})
+    with pytest.raises(ConfigError, match=r"\[\[challenger\]\] must be tables"):
+        AuditConfig.from_dict({"challenger": {"path": "a.skops"}})
+    with pytest.raises(ConfigError, match=r"comparison\.margins\.auc: not a performance metric"):
+        AuditConfig.from_dict({"comparison": {"margins": {"auc": 0.01}}})
