@@ -167,7 +167,7 @@ def iter_streamed_audit(config: AuditConfig, executor: Executor | None = None
         inputs=inputs, versions=versions(), config=config.to_dict(), seed=config.audit.seed, started_at=started,
         finished_at=_now(), duration_s=seconds,
         compute=compute_provenance(getattr(executor, "name", "streamed"), compute.scheduler,
-                                   getattr(executor, "batches", None), reference.rows, production.rows, seconds,
+                                   getattr(executor, "batches", None), reference.rows, production.rows,
                                    getattr(executor, "workers", 1)))
     report = AuditReport(
         provenance=provenance, verdict=verdict(findings), findings=findings, schema=schema,
