@@ -28,11 +28,12 @@ from assay.engine.fairness.config import FairnessConfig
 from assay.engine.performance.config import PerformanceConfig
 from assay.engine.quality.config import QualityConfig
 from assay.engine.section import Section, at_least, fail
+from assay.engine.streaming.config import ComputeConfig
 
 # The analyses' sections live in their packages; these names stay importable from here for every reader.
-__all__ = ["AuditConfig", "AuditInfoConfig", "ChallengerConfig", "ColumnsConfig", "DataConfig", "DriftConfig",
-           "ExplainConfig", "FairnessConfig", "ModelConfig", "PerformanceConfig", "QualityConfig", "ReportConfig",
-           "ReviewConfig", "TaskConfig",
+__all__ = ["AuditConfig", "AuditInfoConfig", "ChallengerConfig", "ColumnsConfig", "ComputeConfig", "DataConfig",
+           "DriftConfig", "ExplainConfig", "FairnessConfig", "ModelConfig", "PerformanceConfig", "QualityConfig",
+           "ReportConfig", "ReviewConfig", "TaskConfig",
            "parse_toml_value", "sections"]
 
 Scalar = str | int | float | bool
@@ -138,7 +139,7 @@ def sections() -> dict[str, type[Section]]:
     """Every section of the audit file, in the file's order: the core ones, one per analysis (from the registry,
     read now so that an analysis added to it counts), then [report]."""
     return {**CORE_SECTIONS, **{spec.section: spec.config for spec in registry.ANALYSES}, "report": ReportConfig,
-            "review": ReviewConfig}
+            "review": ReviewConfig, "compute": ComputeConfig}
 
 
 def __getattr__(name: str) -> Any:
@@ -161,6 +162,7 @@ class AuditConfig:
     task: TaskConfig = field(default_factory=TaskConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     review: ReviewConfig = field(default_factory=ReviewConfig)
+    compute: ComputeConfig = field(default_factory=ComputeConfig)
     analysis_sections: dict[str, Section] = field(default_factory=dict)  # section name -> its dataclass
     source: Path | None = field(default=None, compare=False)  # the TOML file it came from, if any
     challengers: tuple[ChallengerConfig, ...] = ()  # [[challenger]]: models compared with the champion
@@ -170,13 +172,13 @@ class AuditConfig:
                  task: TaskConfig | None = None, report: ReportConfig | None = None,
                  review: ReviewConfig | None = None, analysis_sections: dict[str, Section] | None = None,
                  source: Path | None = None, challengers: tuple[ChallengerConfig, ...] = (),
-                 **by_section: Section) -> None:
+                 compute: ComputeConfig | None = None, **by_section: Section) -> None:
         """The analyses' sections may also be given by name: AuditConfig(drift=DriftConfig(...))."""
         unknown = sorted(set(by_section) - set(sections()))
         if unknown:
             raise TypeError(f"AuditConfig() got an unexpected keyword argument {unknown[0]!r}")
         core = {"audit": audit, "data": data, "model": model, "columns": columns, "task": task, "report": report,
-                "review": review}
+                "review": review, "compute": compute}
         for name, value in core.items():
             object.__setattr__(self, name, value if value is not None else sections()[name]())
         given = {**(analysis_sections or {}), **by_section}
@@ -269,7 +271,7 @@ class AuditConfig:
         merged.update(changes)
         raw = {k: (str(v) if isinstance(v, Path) else v) for k, v in merged.items() if v is not None}
         new_section = _section_from_dict(sections()[section], raw, section, Path.cwd())
-        if section in CORE_SECTIONS or section in ("report", "review"):
+        if section in CORE_SECTIONS or section in ("report", "review", "compute"):
             return dataclasses.replace(self, **{section: new_section})
         return dataclasses.replace(self, analysis_sections={**self.analysis_sections, section: new_section})
 

@@ -31,6 +31,8 @@ from assay.engine.progress import ProgressEvent, as_events, drain, scaled
 from assay.engine.review.apply import ReviewInput, apply_review, read_review
 from assay.engine.results import AnalysisStatus, AuditReport, Finding, PredictionSummary, Provenance
 from assay.engine.schema import ColumnRole, Schema, iter_infer_schema
+from assay.engine.streaming.pipeline import choose_path, iter_streamed_audit
+from assay.engine.streaming.provenance import compute_provenance
 from assay.engine.tables import Dataset, iter_load_dataset
 from assay.engine.version import assay_version
 
@@ -61,6 +63,8 @@ def iter_audit(config: AuditConfig, *, review: ReviewInput | None = None, _model
     a review file it could not read).
     """
     review = review if review is not None else read_review(config)
+    if choose_path(config) == "streamed":
+        return apply_review((yield from iter_streamed_audit(config)), review)
     runner = start_model(config, in_process=_model_in_process)
     try:
         return apply_review((yield from _audit(config, runner)), review)
@@ -268,6 +272,7 @@ def _provenance(run: AnalysisRun, model_input: InputInfo | None, started: str, c
         finished_at=_now(),
         duration_s=round(time.perf_counter() - clock, 3),
         model=_model_provenance(run.runner, model_input, run.model_error),
+        compute=compute_provenance("memory", "", None, len(run.reference.frame), len(run.production.frame), 1),
     )
 
 

@@ -68,6 +68,8 @@ class AnalysisSpec:
     skip: str = ""  # "module:function": skip(run, config) -> its skip reason or None, checked after needs and off
     early: bool = False  # needs nothing from the model: runs while the model process opens the model
     warms_model: bool = False  # the model process imports what it needs (shap) while the other analyses run
+    partials: str | None = None  # "module:function": stream(run: StreamRun) -> Generator[Pass | ProgressEvent, Any,
+    # its Result] (engine/streaming/run.py); None: it cannot stream, and a streamed audit skips it saying so
     model_crash: str = ""  # set: survives the model failing under it (status failed, finding model.failed with
     # this title) and its own CalculationError (status skipped, warn finding "<name>.failed"); unset: both stop
     # the audit
@@ -78,7 +80,7 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         name="quality", title="Data quality", section="quality", weight=0.07, report_weight=3,
         config=QualityConfig, message="Data quality of the reference", early=True,
         calculator="assay.engine.quality.analysis:build", findings="assay.engine.quality.policy:quality_findings",
-        results="assay.engine.quality.results"),
+        results="assay.engine.quality.results", partials="assay.engine.quality.partials:stream"),
     AnalysisSpec(
         name="performance", title="Performance", section="performance", weight=0.08, report_weight=6,
         config=PerformanceConfig, message="Performance on the reference",

@@ -14,6 +14,7 @@ from assay.engine.report.blocks import Column
 from assay.engine.report.identity import SHORT, TIMING_FIELDS
 from assay.engine.report.sections.common import Steps, listed
 from assay.engine.report.sections.cover import audit_date
+from assay.engine.streaming.provenance import describe_compute
 
 if TYPE_CHECKING:
     from assay.engine.input_files import InputInfo
@@ -72,6 +73,7 @@ def build(ctx: ReportContext) -> Steps:
         ("Started", audit_date(prov.started_at)),
         ("Finished", audit_date(prov.finished_at)),
         ("Duration", duration(prov.duration_s)),
+        ("Computed", describe_compute(prov.compute)),
         ("Report id", ctx.report_id),
         ("Document hash", document_digest(ctx.document_sha256)),
     ], key_width=0.16, mono_keys=("Report id", "Document hash")))
