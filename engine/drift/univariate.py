@@ -39,7 +39,8 @@ from assay.engine.drift.distributions import (DRAWN_LEVELS, SortedValues, catego
                                               numerical_distribution, quantile_ranks)
 from assay.engine.drift.encoding import (AlignedCodes, align_codes, category_codes, drift_kind, finite_values,
                                          float_values, sorted_parts, take)
-from assay.engine.drift.results import DriftChunkResult, DriftResult, Distribution, FeatureDrift, MultivariateResult
+from assay.engine.drift.results import (DomainClassifierResult, DriftChunkResult, DriftResult, Distribution, FeatureDrift,
+                                        MultivariateResult, ReconstructionResult)
 from assay.engine.drift.stattests import (EXACT_KS_MAX_N, REGISTRY, BinningConfig, DriftMethod, MethodResult, SortedSample,
                                     ks_from_distance)
 from assay.engine.errors import ConfigError
@@ -211,24 +212,19 @@ class DriftCalculator(Calculator[DriftResult]):
         notes, domain = [], None
         rows = (len(self._reference), len(production))
         if min(rows) < MIN_DOMAIN_ROWS:  # 3-fold cross-validation of a handful of rows says nothing
-            notes.append(f"Domain classifier not run: it needs at least {MIN_DOMAIN_ROWS} rows in each dataset "
-                         f"(reference {rows[0]:,}, production {rows[1]:,}).")
+            notes.append(too_few_rows_note(rows))
         else:
             domain = yield from scaled_fractions(
                 iter_domain_classifier(self._reference, production, numerical, categorical, self.config.domain_rows,
                                        self.config.permutations, self.seed), 0.75, 0.95, "Drift: domain classifier")
-            notes.append(f"Domain classifier: gradient boosting on {domain.rows_per_dataset:,} seeded rows per "
-                         f"dataset, 3-fold cross-validated ROC-AUC, p-value from {domain.permutations:,} permutations "
-                         f"of the held-out labels.")
+            notes.append(domain_note(domain))
         reconstruction = None
         if numerical or categorical:
             reconstruction = yield from scaled_fractions(
                 iter_reconstruction_drift(self._reference, production, numerical, categorical, chunking,
                                           reference_chunks, self.config.min_chunk_rows, self.seed),
                 0.95, 1.0, "Drift: PCA reconstruction error")
-            notes.append(f"PCA reconstruction: {reconstruction.components} components "
-                         f"({reconstruction.explained_variance:.0%} of the reference variance); band from "
-                         f"reference chunks (mean +- 3 sd).")
+            notes.append(reconstruction_note(reconstruction))
         return MultivariateResult(domain, reconstruction, tuple(notes))
 
     def _test_column(self, column: _Column, production: pd.DataFrame, chunks: tuple[Chunk, ...],
@@ -483,6 +479,21 @@ class DriftCalculator(Calculator[DriftResult]):
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def too_few_rows_note(rows: tuple[int, int]) -> str:
+    return (f"Domain classifier not run: it needs at least {MIN_DOMAIN_ROWS} rows in each dataset "
+            f"(reference {rows[0]:,}, production {rows[1]:,}).")
+
+
+def domain_note(domain: DomainClassifierResult) -> str:
+    return (f"Domain classifier: gradient boosting on {domain.rows_per_dataset:,} seeded rows per dataset, 3-fold "
+            f"cross-validated ROC-AUC, p-value from {domain.permutations:,} permutations of the held-out labels.")
+
+
+def reconstruction_note(reconstruction: ReconstructionResult) -> str:
+    return (f"PCA reconstruction: {reconstruction.components} components ({reconstruction.explained_variance:.0%} "
+            f"of the reference variance); band from reference chunks (mean +- 3 sd).")
 
 
 def untested(column: _Column, reason: str) -> FeatureDrift:
