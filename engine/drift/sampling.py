@@ -30,7 +30,7 @@ def seeded_rows(total: int, size: int, seed: int) -> np.ndarray:
 def row_keys(rows: np.ndarray, seed: int) -> np.ndarray:
     """A seeded 64-bit hash of each global row position (splitmix64's mixer: one to one, so no two rows tie)."""
     keys = np.asarray(rows, dtype=np.int64).astype(np.uint64)
-    keys += np.uint64(seed % (1 << 64)) * _GOLDEN  # (uint64 arithmetic wraps around)
+    keys += np.uint64(seed * int(_GOLDEN) % (1 << 64))  # (the array arithmetic wraps around)
     keys ^= keys >> np.uint64(30)
     keys *= _MIX[0]
     keys ^= keys >> np.uint64(27)
