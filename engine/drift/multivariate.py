@@ -252,6 +252,7 @@ class ReconstructionModel:
 
     def iter_fit_sample(self, sample: pd.DataFrame) -> Generator[None, None, ReconstructionModel]:
         """`iter_fit` on the reference's seeded sample (`seeded_rows(rows, PCA_MAX_ROWS, seed)`, in its order)."""
+        self.fit_rows = len(sample)
         numbers = np.column_stack([numeric_values(sample[c]) for c in self.numerical]) if self.numerical else None
         if numbers is not None:
             self.median = np.nanmedian(numbers, axis=0)
@@ -398,4 +399,5 @@ def reconstruction_result(model: ReconstructionModel, reference_errors: list[flo
         components=int(model.pca.n_components_), explained_variance=float(model.pca.explained_variance_ratio_.sum()),
         reference_error=reference_error, production_error=production_error,
         band=band, chunk_errors=tuple(chunk_errors), drifted=bool(production_error > band[1]),
+        fit_rows=model.fit_rows, rows_per_error=PCA_MAX_ROWS,
     )

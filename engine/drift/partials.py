@@ -44,7 +44,7 @@ from assay.engine.drift.univariate import (BUCKETED_METHODS, MAX_REFERENCE_CHUNK
                                            ColumnOutcome, DriftCalculator, _Column, bucketed_outcome,
                                            expected_band, settle_categorical, settle_numerical, test_counts,
                                            untested)
-from assay.engine.progress import ProgressEvent, drain
+from assay.engine.progress import ProgressEvent
 from assay.engine.streaming.passes import Pass
 
 if TYPE_CHECKING:
@@ -752,6 +752,7 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
         for name, numbers in pending.items():
             lacking = Lacking(numbers.buckets.count)
             outcome = _bucketed_outcome(numbers, parts, tested, lacking)
+            yield ProgressEvent("drift", 0.0, f"Drift: testing {name}")  # (a cancel stops here)
             if lacking.any():
                 asked[name] = lacking
             else:
@@ -792,6 +793,7 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
         else:
             outcome = _counted_outcome(column, counted, parts, tested, binning)
         result, chunk_tests = calculator.column_result(column, outcome)
+        yield ProgressEvent("drift", 0.0, f"Drift: testing {plan.name}")
         results.append(result)
         if chunk_tests is not None:
             over_time[result.feature] = chunk_tests
@@ -990,7 +992,7 @@ def _multivariate(features: list[FeatureDrift], ranges: dict[str, RangeState], c
                                 map_reconstruction_rows, merge_reconstruction_rows,
                                 ReconstructionContext(rows[role], parts[role], thresholds[role], seed, wanted))
 
-    def error(role: str, part: int | None) -> float:
+    def error(role: str, part: int | None) -> Generator[ProgressEvent, None, float]:
         found = kept[role]
         keys = row_keys(found.frame.index.to_numpy(), seed)
         if part is None:
@@ -998,12 +1000,17 @@ def _multivariate(features: list[FeatureDrift], ranges: dict[str, RangeState], c
         else:
             chosen = (found.part == part) & (keys <= thresholds[role][part + 1])
         frame = found.frame.iloc[np.flatnonzero(chosen)].sort_index()
-        return drain(model.iter_error(frame))
+        return (yield from _events(model.iter_error(frame), "Drift: PCA reconstruction error"))
 
-    reference_errors = [error("reference", j) for j in range(parts["reference"].count)]
-    chunk_errors = [error("production", j) if ok else None for j, ok in enumerate(tested)]
-    reconstruction = reconstruction_result(model, reference_errors, chunk_errors, error("production", None),
-                                           error("reference", None))
+    reference_errors = []
+    for j in range(parts["reference"].count):
+        reference_errors.append((yield from error("reference", j)))
+    chunk_errors = []
+    for j, ok in enumerate(tested):
+        chunk_errors.append((yield from error("production", j)) if ok else None)
+    production_error = yield from error("production", None)
+    reconstruction = reconstruction_result(model, reference_errors, chunk_errors, production_error,
+                                           (yield from error("reference", None)))
     notes.append(reconstruction_note(reconstruction))
     return MultivariateResult(domain, reconstruction, tuple(notes))
 
