@@ -15,7 +15,8 @@ Each pass reads the reference, then the production (`stream` yields one Pass per
    into. The in-memory functions of engine/drift/bucketed.py run on `StreamedPart`s, which answer from the
    gathered values and record any bucket they lack; a first run on the counts alone says which to gather, and
    the pass repeats while a question needs more (the histogram's edges depend on the quantiles found).
-4. "drift: reconstruction rows": the rows of each chunk's capped sample, for the PCA reconstruction errors.
+4. The rows of each chunk's capped sample, for the PCA reconstruction errors: kept by the first candidate-bucket
+   pass ("drift: reconstruction rows" when there is none).
 
 Counts merge exactly; the sums (wasserstein's offsets, the reference's mean and squared deviations) are added in
 row order batch by batch, which differs from numpy's pairwise sum over the whole column by rounding only
@@ -485,9 +486,17 @@ class GatherContext:
     rows: Rows
     parts: Parts
     wanted: dict[str, tuple[ColumnPlan, Buckets, np.ndarray]]  # name -> (column, buckets, buckets to gather)
+    reconstruction: ReconstructionContext | None = None  # the first such pass also keeps the reconstruction's rows
 
 
-def map_gather(batch: pd.DataFrame, context: GatherContext) -> dict[str, Gathered]:
+@dataclass
+class GatherState:
+    found: dict[str, Gathered]
+    reconstruction: ReconstructionRows | None
+
+
+def map_gather(batch: pd.DataFrame, context: GatherContext) -> GatherState:
+    rows = None if context.reconstruction is None else map_reconstruction_rows(batch, context.reconstruction)
     batch, positions = _rows(batch, context.rows)
     part = context.parts.assign(batch, positions)
     found = {}
@@ -496,16 +505,20 @@ def map_gather(batch: pd.DataFrame, context: GatherContext) -> dict[str, Gathere
         bucket = buckets.assign(values)
         hit = np.flatnonzero(np.append(wanted, False)[bucket])
         found[name] = Gathered(values[hit], bucket[hit], part[hit])
-    return found
+    return GatherState(found, rows)
 
 
-def merge_gather(a: dict[str, Gathered], b: dict[str, Gathered]) -> dict[str, Gathered]:
-    return {name: Gathered(*(np.concatenate([getattr(x, f), getattr(b[name], f)]) for f in ("values", "bucket",
-                                                                                          "part")))
-            for name, x in a.items()}
+def merge_gather(a: GatherState, b: GatherState) -> GatherState:
+    return GatherState({name: _joined(x, b.found[name]) for name, x in a.found.items()},
+                       None if a.reconstruction is None else merge_reconstruction_rows(a.reconstruction,
+                                                                                     b.reconstruction))
 
 
-# -- pass 4: the reconstruction's rows ------------------------------------------------------------------------
+def _joined(a: Gathered, b: Gathered) -> Gathered:
+    return Gathered(*(np.concatenate([getattr(a, f), getattr(b, f)]) for f in ("values", "bucket", "part")))
+
+
+# -- the reconstruction's rows ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -747,6 +760,11 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
         numbers.available = {role: np.zeros(numbers.buckets.count, dtype=bool) for role in ROLES}
         numbers.gathered = {role: Gathered(np.empty(0), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
                             for role in ROLES}
+    reconstruction = {role: ReconstructionContext(rows[role], parts[role], _thresholds(counted[role], rows[role],
+                                                                                parts[role]),
+                                                  seed, tuple(p.name for p in candidates if p.name in columns[role]))
+                      for role in ROLES} if cap else {}
+    kept: dict[str, ReconstructionRows | None] = {role: None for role in ROLES}
     for _round in range(GATHER_ROUNDS + 1):
         asked: dict[str, Lacking] = {}
         for name, numbers in pending.items():
@@ -769,13 +787,15 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
                 flags = asked[name].flags[role] & ~numbers.available[role]
                 numbers.available[role] = numbers.available[role] | flags
                 wanted[name] = (numbers.plan, numbers.buckets, flags)
+            rebuilding = reconstruction.get(role) if kept[role] is None else None  # (the first pass only)
             found = yield Pass("drift: candidate buckets", role,
-                               _needed_names(list(wanted), parts[role], columns[role]), map_gather, merge_gather,
-                               GatherContext(rows[role], parts[role], wanted))
-            for name, gathered in found.items():
-                before = pending[name].gathered[role]
-                pending[name].gathered[role] = Gathered(*(np.concatenate([getattr(before, f), getattr(gathered, f)])
-                                                          for f in ("values", "bucket", "part")))
+                               _needed_names(list(wanted) + list(rebuilding.columns if rebuilding else ()),
+                                             parts[role], columns[role]),
+                               map_gather, merge_gather, GatherContext(rows[role], parts[role], wanted, rebuilding))
+            if rebuilding is not None:
+                kept[role] = found.reconstruction
+            for name, gathered in found.found.items():
+                pending[name].gathered[role] = _joined(pending[name].gathered[role], gathered)
 
     # every column's result, in the in-memory order
     results, over_time = [], {}
@@ -804,8 +824,8 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
     drifted = tuple(r.feature for r in features if r.drifted)
     multivariate_result = None
     if multivariate and features:
-        multivariate_result = yield from _multivariate(features, ranges, counted, rows, parts, tested, config,
-                                                       columns, seed)
+        multivariate_result = yield from _multivariate(features, ranges, rows, parts, tested, config, columns,
+                                                       reconstruction, kept, seed)
     return DriftResult(
         features=tuple(results), share_drifted=len(drifted) / len(features) if features else 0.0,
         drifted_features=drifted, correction=config.correction, alpha=config.alpha, rule=config.rule,
@@ -951,11 +971,20 @@ def _methods(calculator: DriftCalculator, results: list[FeatureDrift], collected
     return tuple(lines)
 
 
-def _multivariate(features: list[FeatureDrift], ranges: dict[str, RangeState], counted: dict[str, CountState],
-                  rows: dict[str, Rows], parts: dict[str, Parts], tested: tuple[bool, ...], config: DriftConfig,
-                  columns: dict[str, set[str]], seed: int) -> Generator[Pass, Any, MultivariateResult]:
+def _thresholds(counted: CountState, rows: Rows, parts: Parts) -> np.ndarray:
+    """The largest row key of the reconstruction's capped samples: the whole, then each part."""
+    from assay.engine.drift.multivariate import PCA_MAX_ROWS
+
+    sizes = [rows.count] + [parts.plan.chunks[j].rows for j in parts.selected]
+    return np.array([key_threshold(k, size, PCA_MAX_ROWS) for k, size in zip(counted.keys, sizes)], dtype=np.uint64)
+
+
+def _multivariate(features: list[FeatureDrift], ranges: dict[str, RangeState], rows: dict[str, Rows],
+                  parts: dict[str, Parts], tested: tuple[bool, ...], config: DriftConfig, columns: dict[str, set[str]],
+                  reconstruction: dict[str, ReconstructionContext], kept: dict[str, ReconstructionRows | None],
+                  seed: int) -> Generator[Pass, Any, MultivariateResult]:
     """DriftCalculator._multivariate on the seeded samples gathered in the first pass and the reconstruction's
-    capped rows of each chunk."""
+    capped rows of each chunk (kept in the first candidate-bucket pass, else read in a pass of their own)."""
     from assay.engine.drift.multivariate import (PCA_MAX_ROWS, ReconstructionModel, domain_seeds,
                                                  iter_domain_classifier_on, reconstruction_result)
     from assay.engine.drift.univariate import domain_note, reconstruction_note, too_few_rows_note
@@ -979,18 +1008,13 @@ def _multivariate(features: list[FeatureDrift], ranges: dict[str, RangeState], c
     fit_rows = picked["reference"].loc[seeded_rows(counts[0], PCA_MAX_ROWS, seed)]
     model = yield from _events(ReconstructionModel(numerical, categorical, seed).iter_fit_sample(fit_rows),
                                "Drift: PCA fit")
-    wanted = tuple(numerical + categorical)
-    kept: dict[str, ReconstructionRows] = {}
-    thresholds: dict[str, np.ndarray] = {}
     for role in ROLES:
-        sizes = [rows[role].count] + [parts[role].plan.chunks[j].rows for j in parts[role].selected]
-        keys = counted[role].keys
-        thresholds[role] = np.array([key_threshold(k, size, PCA_MAX_ROWS) for k, size in zip(keys, sizes)],
-                                    dtype=np.uint64)
-        kept[role] = yield Pass("drift: reconstruction rows", role, _needed_names(list(wanted), parts[role],
-                                                                                 columns[role]),
-                                map_reconstruction_rows, merge_reconstruction_rows,
-                                ReconstructionContext(rows[role], parts[role], thresholds[role], seed, wanted))
+        if kept[role] is None:
+            context = reconstruction[role]
+            kept[role] = yield Pass("drift: reconstruction rows", role, _needed_names(list(context.columns),
+                                                                                     parts[role], columns[role]),
+                                    map_reconstruction_rows, merge_reconstruction_rows, context)
+    thresholds = {role: reconstruction[role].thresholds for role in ROLES}
 
     def error(role: str, part: int | None) -> Generator[ProgressEvent, None, float]:
         found = kept[role]
