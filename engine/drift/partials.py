@@ -2,15 +2,16 @@
 rows whose partial states merge exactly, then the same statistics from the merged states, by the same code.
 
 Each pass reads the reference, then the production (`stream` yields one Pass per Source):
-1. "drift: ranges": the rows; per numerical column its smallest and largest value, values present and missing,
-   their sum, and the values of every `sample_step`-th row (where `Buckets` puts its boundaries); the timestamp's
-   days (or its values, for a period column such as a year) counted, which give the chunks; the rows of the
-   multivariate checks' seeded samples (`engine.drift.sampling.seeded_rows`: the row count is known beforehand).
+1. "drift: ranges" (the numerical columns and the timestamp only): the rows; per numerical column its smallest
+   and largest value, values present and missing, their sum, and the values of every `sample_step`-th row (where
+   `Buckets` puts its boundaries); the timestamp's days (or its values, for a period column such as a year)
+   counted, which give the chunks.
 2. "drift: buckets": per numerical column tested by buckets (ks and wasserstein above 10,000 values, as in memory)
    its counts per bucket for the whole column, each production chunk and each reference chunk of the band, the
    sums of the values' offsets in their bucket (wasserstein), a value of each bucket and whether it holds other
    values; categories counted per chunk; the numerical columns of the other methods (which need every value
-   sorted) collected whole; the reconstruction sample's smallest row keys per chunk (`capped_rows`).
+   sorted) collected whole; the reconstruction sample's smallest row keys per chunk (`capped_rows`); the rows of
+   the multivariate checks' seeded samples (`engine.drift.sampling.seeded_rows`: the row counts say which).
 3. "drift: candidate buckets": the values of the buckets that the exact KS and Wasserstein and the drawing look
    into. The in-memory functions of engine/drift/bucketed.py run on `StreamedPart`s, which answer from the
    gathered values and record any bucket they lack; a first run on the counts alone says which to gather, and
@@ -125,7 +126,6 @@ class RangeState:
     rows: int
     numbers: dict[str, NumberRange]
     times: TimeCounts | None
-    picked: pd.DataFrame  # the multivariate samples' rows, indexed by position
 
 
 @dataclass(frozen=True)
@@ -134,8 +134,6 @@ class RangeContext:
     numerical: tuple[ColumnPlan, ...]
     timestamp: str | None
     step: int
-    picks: np.ndarray  # positions of the multivariate samples' rows, ascending
-    pick_columns: tuple[str, ...]
 
 
 def map_ranges(batch: pd.DataFrame, context: RangeContext) -> RangeState:
@@ -152,10 +150,7 @@ def map_ranges(batch: pd.DataFrame, context: RangeContext) -> RangeState:
             present=values.size - missing, missing=missing, total=float(np.nansum(values)),
             sample=sampled[~np.isnan(sampled)])
     times = _time_counts(batch[context.timestamp]) if context.timestamp else None
-    picked = np.isin(positions, context.picks)
-    frame = batch.iloc[np.flatnonzero(picked)][list(context.pick_columns)]
-    frame.index = positions[picked]
-    return RangeState(len(batch), numbers, times, frame)
+    return RangeState(len(batch), numbers, times)
 
 
 def _time_counts(series: pd.Series) -> TimeCounts:
@@ -186,7 +181,7 @@ def merge_ranges(a: RangeState, b: RangeState) -> RangeState:
         for key, count in b.times.counts.items():
             counts[key] = counts.get(key, 0) + count
         times = TimeCounts(a.times.kind, counts, a.times.missing + b.times.missing)
-    return RangeState(a.rows + b.rows, numbers, times, pd.concat([a.picked, b.picked]))
+    return RangeState(a.rows + b.rows, numbers, times)
 
 
 # -- chunks ---------------------------------------------------------------------------------------------------
@@ -335,6 +330,7 @@ class CountState:
     categories: dict[str, CategoryCounts]
     collected: dict[str, Collected]
     keys: list[np.ndarray] | None  # the smallest row keys of the whole, then of each part
+    picked: pd.DataFrame  # the multivariate samples' rows, indexed by position
     cap: int = 0  # how many keys each keeps
 
 
@@ -354,6 +350,8 @@ class CountContext:
     collected: tuple[ColumnPlan, ...]
     cap: int  # rows per part of the reconstruction sample (0: none taken)
     seed: int
+    picks: np.ndarray  # positions of the multivariate samples' rows (the row counts say which), ascending
+    pick_columns: tuple[str, ...]
 
 
 def map_counts(batch: pd.DataFrame, context: CountContext) -> CountState:
@@ -370,7 +368,10 @@ def map_counts(batch: pd.DataFrame, context: CountContext) -> CountState:
         found = row_keys(positions, context.seed)
         keys = [smallest_keys(found, context.cap)] + [smallest_keys(found[part == j], context.cap)
                                                       for j in range(parts)]
-    return CountState(buckets, categories, collected, keys, context.cap)
+    picked = np.isin(positions, context.picks)
+    frame = batch.iloc[np.flatnonzero(picked)][list(context.pick_columns)]
+    frame.index = positions[picked]
+    return CountState(buckets, categories, collected, keys, frame, context.cap)
 
 
 def _bucket_counts(values: np.ndarray, part: np.ndarray, parts: int, plan: BucketPlan) -> BucketCounts:
@@ -426,7 +427,7 @@ def merge_counts(a: CountState, b: CountState) -> CountState:
     keys = None
     if a.keys is not None:
         keys = [smallest_keys(np.concatenate([x, y]), a.cap) for x, y in zip(a.keys, b.keys)]
-    return CountState(buckets, categories, collected, keys, a.cap)
+    return CountState(buckets, categories, collected, keys, pd.concat([a.picked, b.picked]), a.cap)
 
 
 def _merge_buckets(a: BucketCounts, b: BucketCounts) -> BucketCounts:
@@ -692,11 +693,10 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
     # pass 1: ranges, time, the multivariate samples
     ranges = {}
     for role in ROLES:
-        ranges[role] = yield Pass("drift: ranges", role, _needed(present[role], timestamp, columns[role],
-                                                                   pick_columns[role]), map_ranges, merge_ranges,
+        ranges[role] = yield Pass("drift: ranges", role, _needed(numerical[role], timestamp, columns[role]),
+                                  map_ranges, merge_ranges,
                                   RangeContext(rows[role], numerical[role],
-                                               timestamp if timestamp in columns[role] else None, step,
-                                               picks[role], pick_columns[role]))
+                                               timestamp if timestamp in columns[role] else None, step))
     production_plan = plan_chunks(ranges["production"].times, rows["production"].count, config.chunk_by,
                                   config.chunk_size, timestamp)
     ref_plan, ref_selected = reference_plan(production_plan, ranges["reference"].times, rows["reference"].count,
@@ -741,8 +741,9 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
                                        b.scale_mean if role == "reference" else None))
                 for n, b in bucketed.items()}
         wanted_columns = tuple(collected_plan for collected_plan in collected if collected_plan.name in columns[role])
-        context = CountContext(rows[role], parts[role], mine, categorical[role], wanted_columns, cap, seed)
-        names = [*mine, *(c.name for c in categorical[role]), *(c.name for c in wanted_columns)]
+        context = CountContext(rows[role], parts[role], mine, categorical[role], wanted_columns, cap, seed,
+                               picks[role], pick_columns[role])
+        names = [*mine, *(c.name for c in categorical[role]), *(c.name for c in wanted_columns), *pick_columns[role]]
         counted[role] = yield Pass("drift: buckets", role, _needed_names(names, parts[role], columns[role]),
                                    map_counts, merge_counts, context)
     for numbers in bucketed.values():
@@ -824,7 +825,7 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
     drifted = tuple(r.feature for r in features if r.drifted)
     multivariate_result = None
     if multivariate and features:
-        multivariate_result = yield from _multivariate(features, ranges, rows, parts, tested, config, columns,
+        multivariate_result = yield from _multivariate(features, counted, rows, parts, tested, config, columns,
                                                        reconstruction, kept, seed)
     return DriftResult(
         features=tuple(results), share_drifted=len(drifted) / len(features) if features else 0.0,
@@ -866,9 +867,8 @@ def _picks(rows: dict[str, Rows], config: DriftConfig, seed: int) -> dict[str, n
             "production": np.sort(seeded_rows(rows["production"].count, config.domain_rows, prod_seed))}
 
 
-def _needed(plans: tuple[ColumnPlan, ...], timestamp: str | None, columns: set[str],
-            extra: tuple[str, ...]) -> tuple[str, ...]:
-    names = [p.name for p in plans if p.kind == "numerical"] + list(extra)
+def _needed(plans: tuple[ColumnPlan, ...], timestamp: str | None, columns: set[str]) -> tuple[str, ...]:
+    names = [p.name for p in plans]
     if timestamp in columns:
         names.append(timestamp)
     return tuple(dict.fromkeys(n for n in names if n in columns))
@@ -979,7 +979,7 @@ def _thresholds(counted: CountState, rows: Rows, parts: Parts) -> np.ndarray:
     return np.array([key_threshold(k, size, PCA_MAX_ROWS) for k, size in zip(counted.keys, sizes)], dtype=np.uint64)
 
 
-def _multivariate(features: list[FeatureDrift], ranges: dict[str, RangeState], rows: dict[str, Rows],
+def _multivariate(features: list[FeatureDrift], counted: dict[str, CountState], rows: dict[str, Rows],
                   parts: dict[str, Parts], tested: tuple[bool, ...], config: DriftConfig, columns: dict[str, set[str]],
                   reconstruction: dict[str, ReconstructionContext], kept: dict[str, ReconstructionRows | None],
                   seed: int) -> Generator[Pass, Any, MultivariateResult]:
@@ -994,7 +994,7 @@ def _multivariate(features: list[FeatureDrift], ranges: dict[str, RangeState], r
     counts = (rows["reference"].count, rows["production"].count)
     notes, domain = [], None
     ref_seed, prod_seed = domain_seeds(seed)
-    picked = {role: ranges[role].picked for role in ROLES}
+    picked = {role: counted[role].picked for role in ROLES}
     if min(counts) < MIN_DOMAIN_ROWS:
         notes.append(too_few_rows_note(counts))
     else:
