@@ -210,3 +210,26 @@ def test_census_drift_streamed_through_the_sources_equals_the_audit(census_audit
     assert [c.label for c in found.chunks] == ["2016", "2017", "2018"]
     assert {f.role for f in found.features} >= {"feature", "target", "prediction", "score"}
     assert same(expected, found) == []
+
+
+def test_a_streamed_audit_of_the_census_folder_gives_the_in_memory_drift(tmp_path):
+    """The whole streamed audit ([compute] path, production as a folder of one file per year) runs drift through the
+    registry's `partials` and gives the in-memory audit's drift and drift findings."""
+    if not EMPLOYMENT.is_dir():
+        pytest.skip("../shared/data/employment_ma is not beside the checkout")
+    frame = pd.read_parquet(EMPLOYMENT / "production.parquet")
+    folder = tmp_path / "production"
+    folder.mkdir()
+    for year, part in frame.groupby("year", sort=True):
+        part.to_parquet(folder / f"year-{year}.parquet")
+    ordered = tmp_path / "production.parquet"
+    pd.concat([part for _, part in frame.groupby("year", sort=True)]).to_parquet(ordered)
+
+    def audit(production):
+        return run_audit(AuditConfig().replace("data", reference=EMPLOYMENT / "reference.parquet", production=production)
+                         .replace("columns", target="employed", timestamp="year").replace("drift", permutations=200))
+
+    memory, streamed = audit(ordered), audit(folder)
+    assert memory.provenance.compute["path"] == "memory" and streamed.provenance.compute["path"] == "streamed"
+    assert same(memory.drift, streamed.drift) == []
+    assert [f for f in streamed.findings if f.analysis == "drift"] == [f for f in memory.findings if f.analysis == "drift"]
