@@ -10,7 +10,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from assay.engine import AuditConfig, run_audit
@@ -57,7 +57,8 @@ def in_memory(reference, production, config, schema):
 
 def streamed(reference, production, config, schema, cuts: dict[str, list[int]] | None = None, batch: int = 4096,
              tree: bool = True):
-    """The streamed drift on the two frames cut into batches at `cuts` (else every `batch` rows), each batch's
+    """The streamed drift on the two frames cut into batches at `cuts` (else every `batch` rows; a cut repeated or at
+    either end makes an empty batch), each batch's
     state merged as a balanced tree (`tree`) or one after the other; every Pass is pickled first (Dask sends it)."""
     frames = {"reference": reference.reset_index(drop=True), "production": production.reset_index(drop=True)}
     columns = {role: set(frame.columns) for role, frame in frames.items()}
@@ -72,7 +73,7 @@ def streamed(reference, production, config, schema, cuts: dict[str, list[int]] |
             step = pickle.loads(pickle.dumps(step))
             frame = frames[step.role] if step.columns is None else frames[step.role][list(step.columns)]
             edges = (cuts or {}).get(step.role) or list(range(batch, len(frame), batch))
-            bounds = [0, *sorted(set(e for e in edges if 0 < e < len(frame))), len(frame)]
+            bounds = [0, *sorted(e for e in edges if 0 <= e <= len(frame)), len(frame)]  # (repeats: empty batches)
             states = [step.map(frame.iloc[a:b], step.context) for a, b in zip(bounds, bounds[1:])]
             while len(states) > 1:
                 states = ([step.merge(states[i], states[i + 1]) for i in range(0, len(states) - 1, 2)]
@@ -132,8 +133,9 @@ def test_streamed_drift_equals_the_in_memory_drift(generated_case):
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
-@given(reference_cuts=st.lists(st.integers(1, 23_999), max_size=6),
-       production_cuts=st.lists(st.integers(1, 23_999), max_size=6), tree=st.booleans())
+@given(reference_cuts=st.lists(st.integers(0, 24_000), max_size=6),
+       production_cuts=st.lists(st.integers(0, 24_000), max_size=6), tree=st.booleans())
+@example(reference_cuts=[0, 5000, 5000, 24_000], production_cuts=[1], tree=False)  # empty batches among them
 def test_any_batching_gives_the_same_drift(generated_case, reference_cuts, production_cuts, tree):
     reference, production, config, schema, expected = generated_case
     found = streamed(reference, production, config, schema,
