@@ -740,7 +740,7 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
         mine = {n: (b.plan, BucketPlan(b.buckets, b.column.method.name == "wasserstein",
                                        b.scale_mean if role == "reference" else None))
                 for n, b in bucketed.items()}
-        wanted_columns = tuple(collected_plan for collected_plan in collected if collected_plan.name in columns[role])
+        wanted_columns = tuple(p for p in collected if p.name in columns[role])
         context = CountContext(rows[role], parts[role], mine, categorical[role], wanted_columns, cap, seed,
                                picks[role], pick_columns[role])
         names = [*mine, *(c.name for c in categorical[role]), *(c.name for c in wanted_columns), *pick_columns[role]]
@@ -801,9 +801,9 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
     # every column's result, in the in-memory order
     results, over_time = [], {}
     for plan in plans:
-        column = settled.get(plan.name) or _Column(plan.name, plan.role, plan.kind)
-        if plan.name not in settled:  # (an output absent from the reference is not a drift column)
+        if plan.name not in settled:  # (a column absent from the reference is not a drift column)
             continue
+        column = settled[plan.name]
         if column.skip or plan.name not in columns["production"]:
             results.append(untested(column, column.skip or "not in the production data"))
             continue
