@@ -103,7 +103,7 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         name="drift", title="Drift", section="drift", weight=0.23, report_weight=12,
         config=DriftConfig, message="Preparing drift tests on the reference",
         calculator="assay.engine.drift.analysis:build", findings="assay.engine.drift.policy:drift_findings",
-        results="assay.engine.drift.results"),
+        results="assay.engine.drift.results", partials="assay.engine.drift.partials:stream"),
     AnalysisSpec(
         name="fairness", title="Fairness", section="fairness", weight=0.045, report_weight=6,
         config=FairnessConfig, message="Group metrics and disparities",

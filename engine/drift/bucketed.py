@@ -32,6 +32,12 @@ SIGN = np.uint64(1 << 63)
 LOW_BITS = np.uint64((1 << 63) - 1)
 
 
+def sample_step(rows: int) -> int:
+    """Every this-many-th row of each column (rows: both columns' lengths, missing values included) is in the
+    sample that places the bucket boundaries."""
+    return max(1, rows // SAMPLE)
+
+
 def float_keys(values: np.ndarray) -> np.ndarray:
     """Unsigned integers that order like the float values (-0.0 and 0.0 get the same key; NaN is arbitrary)."""
     keys = np.add(values, 0.0).view(np.int64)  # a copy, with -0.0 made 0.0
@@ -58,7 +64,21 @@ class Buckets:
         highs = [np.fmax.reduce(c) for c in finite]
         low = min((x for x in lows if not np.isnan(x)), default=0.0)
         high = max((x for x in highs if not np.isnan(x)), default=0.0)
-        self.low, self.high = float(low), float(high)
+        step = sample_step(sum(c.size for c in finite))
+        sample = np.concatenate([c[::step] for c in finite]) if finite else np.empty(0)
+        self._place(float(low), float(high), sample[~np.isnan(sample)])
+
+    @classmethod
+    def of_summary(cls, low: float, high: float, sample: np.ndarray) -> "Buckets":
+        """The buckets `Buckets(columns)` makes, from the columns' smallest and largest values (0.0 for none) and
+        the values (NaN dropped) at every `sample_step(rows)`-th row of each column, in any order: what a
+        streamed pass gathers (engine/drift/partials.py)."""
+        buckets = cls.__new__(cls)
+        buckets._place(low, high, sample)
+        return buckets
+
+    def _place(self, low: float, high: float, sample: np.ndarray) -> None:
+        self.low, self.high = low, high
         # Between -tiny and tiny lie about 2,000 of the 4,000 binary orders of magnitude of floats: values that
         # small (relative to the largest) share one range, so that the ranges go where the values are.
         tiny = max(abs(self.low), abs(self.high)) * TINY
@@ -70,10 +90,7 @@ class Buckets:
         self.low_key, high_key = (int(k) for k in self._keys(np.array([low, high])))
         self.shift = max(0, (high_key - self.low_key).bit_length() - FINE_BITS)
         cells = ((high_key - self.low_key) >> self.shift) + 1
-        total = sum(c.size for c in finite)
-        step = max(1, total // SAMPLE)
-        sample = np.concatenate([c[::step] for c in finite]) if finite else np.empty(0)
-        sample = np.sort(self._cells(sample[~np.isnan(sample)]))
+        sample = np.sort(self._cells(sample))
         per_bucket = max(1, sample.size // BUCKETS)
         starts = sample[::per_bucket]  # the cells where buckets begin (the first at cell 0)
         if sample.size:  # a cell as heavy as a bucket (a value repeated often) gets a bucket of its own

@@ -90,11 +90,16 @@ def categorical_distribution(reference_counts: np.ndarray, values: AlignedCodes)
     """The shares of the SHOWN_CATEGORIES most frequent categories of both; `reference_counts` per label of
     `values` (0 for the production-only ones)."""
     present = values.codes[values.codes >= 0]
-    prod_counts = np.bincount(present, minlength=len(values.labels)).astype(float)
+    return counted_distribution(reference_counts, np.bincount(present, minlength=len(values.labels)).astype(float),
+                                values.labels)
+
+
+def counted_distribution(reference_counts: np.ndarray, prod_counts: np.ndarray, labels: list[str]) -> Distribution:
+    """`categorical_distribution` from the production's counts per label."""
     ref_share = reference_counts / max(reference_counts.sum(), 1)
     prod_share = prod_counts / max(prod_counts.sum(), 1)
     order = np.argsort(-(ref_share + prod_share), kind="stable")[:SHOWN_CATEGORIES]
-    return Distribution("categorical", categories=tuple(values.labels[i] for i in order),
+    return Distribution("categorical", categories=tuple(labels[i] for i in order),
                         reference_share=tuple(ref_share[order]), production_share=tuple(prod_share[order]),
                         new_in_production=tuple(bool(reference_counts[i] == 0) for i in order))
 

@@ -27,6 +27,7 @@ import pandas as pd
 from assay.engine.chunks import Chunking
 from assay.engine.drift.results import DomainClassifierResult, ReconstructionResult
 from assay.engine.drift.encoding import numeric_values, text_values
+from assay.engine.drift.sampling import capped_rows, seeded_rows
 from assay.engine.progress import drain, wait_in_thread
 
 T = TypeVar("T")
@@ -80,6 +81,23 @@ def iter_encode(frames: Sequence[pd.DataFrame], numerical: list[str], categorica
 def iter_domain_classifier(reference: pd.DataFrame, production: pd.DataFrame, numerical: list[str],
                            categorical: list[str], rows: int, permutations: int, seed: int
                            ) -> Generator[float, None, DomainClassifierResult]:
+    """The classifier on `rows` seeded rows of each dataset (`domain_samples`)."""
+    yield 0.0
+    ref_seed, prod_seed = domain_seeds(seed)
+    ref = reference.iloc[seeded_rows(len(reference), rows, ref_seed)]
+    yield 0.0  # a copy of every column of a wide frame
+    prod = production.iloc[seeded_rows(len(production), rows, prod_seed)]
+    return (yield from iter_domain_classifier_on(ref, prod, numerical, categorical, permutations, seed))
+
+
+def domain_seeds(seed: int) -> tuple[int, int]:
+    """The seeds of the domain classifier's reference and production samples (`seeded_rows`)."""
+    return seed, seed + 1
+
+
+def iter_domain_classifier_on(ref: pd.DataFrame, prod: pd.DataFrame, numerical: list[str], categorical: list[str],
+                              permutations: int, seed: int) -> Generator[float, None, DomainClassifierResult]:
+    """The classifier on the seeded samples `ref` and `prod` (in their sample order)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
@@ -87,10 +105,6 @@ def iter_domain_classifier(reference: pd.DataFrame, production: pd.DataFrame, nu
 
     yield 0.0  # the imports, the first time
     rng = np.random.default_rng(seed)
-    ref = reference.sample(min(rows, len(reference)), random_state=seed)
-    yield 0.0  # a copy of every column of a wide frame
-    prod = production.sample(min(rows, len(production)), random_state=seed + 1)
-    yield 0.0
     encoding = iter_encode([ref, prod], numerical, categorical, DOMAIN_MAX_CATEGORIES)
     (x_ref, x_prod), categorical_index = yield from _at(0.0, encoding)
     x = np.vstack([x_ref, x_prod])
@@ -234,7 +248,11 @@ class ReconstructionModel:
     def iter_fit(self, reference: pd.DataFrame) -> Generator[None, None, ReconstructionModel]:
         """Fit on a seeded sample of the reference, yielding after each categorical column's levels, after the
         standardisation, and while the SVD runs (see `fit_pca`)."""
-        sample = reference.sample(min(PCA_MAX_ROWS, len(reference)), random_state=self.seed)
+        return (yield from self.iter_fit_sample(reference.iloc[seeded_rows(len(reference), PCA_MAX_ROWS, self.seed)]))
+
+    def iter_fit_sample(self, sample: pd.DataFrame) -> Generator[None, None, ReconstructionModel]:
+        """`iter_fit` on the reference's seeded sample (`seeded_rows(rows, PCA_MAX_ROWS, seed)`, in its order)."""
+        self.fit_rows = len(sample)
         numbers = np.column_stack([numeric_values(sample[c]) for c in self.numerical]) if self.numerical else None
         if numbers is not None:
             self.median = np.nanmedian(numbers, axis=0)
@@ -337,7 +355,7 @@ def iter_reconstruction_drift(reference: pd.DataFrame, production: pd.DataFrame,
     capped = PCA_MAX_ROWS
 
     def chunk_error(frame: pd.DataFrame, rows: np.ndarray) -> Generator[float, None, float]:
-        rows = rows if rows.size <= capped else np.sort(np.random.default_rng(seed).choice(rows, capped, replace=False))
+        rows = capped_rows(rows, capped, seed)
         return (yield from _at(progress(), model.iter_error(frame, rows)))
 
     # every error to compute, in the order of the single pass before the steps; a yield after each, and
@@ -356,10 +374,6 @@ def iter_reconstruction_drift(reference: pd.DataFrame, production: pd.DataFrame,
         reference_errors.append((yield from chunk_error(reference, rows)))
         done += 1
         yield progress()
-    reference_errors = np.array(reference_errors)
-    mean = float(np.nanmean(reference_errors)) if reference_errors.size else float("nan")
-    sd = float(np.nanstd(reference_errors, ddof=1)) if reference_errors.size > 1 else 0.0
-    band = (mean - 3 * sd, mean + 3 * sd)
     chunk_errors = []
     for rows in production_parts:
         chunk_errors.append(None if rows is None else (yield from chunk_error(production, rows)))
@@ -370,8 +384,20 @@ def iter_reconstruction_drift(reference: pd.DataFrame, production: pd.DataFrame,
     done += 1
     yield progress()
     reference_error = yield from chunk_error(reference, np.arange(len(reference)))
+    return reconstruction_result(model, reference_errors, chunk_errors, production_error, reference_error)
+
+
+def reconstruction_result(model: ReconstructionModel, reference_errors: list[float],
+                          chunk_errors: list[float | None], production_error: float, reference_error: float
+                          ) -> ReconstructionResult:
+    """The result from the errors: the reference chunks' give the band (mean +- 3 sd)."""
+    found = np.array(reference_errors)
+    mean = float(np.nanmean(found)) if found.size else float("nan")
+    sd = float(np.nanstd(found, ddof=1)) if found.size > 1 else 0.0
+    band = (mean - 3 * sd, mean + 3 * sd)
     return ReconstructionResult(
         components=int(model.pca.n_components_), explained_variance=float(model.pca.explained_variance_ratio_.sum()),
         reference_error=reference_error, production_error=production_error,
         band=band, chunk_errors=tuple(chunk_errors), drifted=bool(production_error > band[1]),
+        fit_rows=model.fit_rows, rows_per_error=PCA_MAX_ROWS,
     )

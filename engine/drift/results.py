@@ -79,6 +79,8 @@ class ReconstructionResult:
     band: tuple[float, float]
     chunk_errors: tuple[float | None, ...] = ()
     drifted: bool = False
+    fit_rows: int = 0  # the seeded reference rows the PCA was fitted on
+    rows_per_error: int = 0  # each error (a chunk's, a dataset's) on at most this many seeded rows of it
 
 
 @dataclass(frozen=True)

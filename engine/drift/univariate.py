@@ -39,7 +39,8 @@ from assay.engine.drift.distributions import (DRAWN_LEVELS, SortedValues, catego
                                               numerical_distribution, quantile_ranks)
 from assay.engine.drift.encoding import (AlignedCodes, align_codes, category_codes, drift_kind, finite_values,
                                          float_values, sorted_parts, take)
-from assay.engine.drift.results import DriftChunkResult, DriftResult, Distribution, FeatureDrift, MultivariateResult
+from assay.engine.drift.results import (DomainClassifierResult, DriftChunkResult, DriftResult, Distribution, FeatureDrift,
+                                        MultivariateResult, ReconstructionResult)
 from assay.engine.drift.stattests import (EXACT_KS_MAX_N, REGISTRY, BinningConfig, DriftMethod, MethodResult, SortedSample,
                                     ks_from_distance)
 from assay.engine.errors import ConfigError
@@ -148,28 +149,16 @@ class DriftCalculator(Calculator[DriftResult]):
             return
         if column.kind == "numerical":  # counted here, sorted in the calculation's task for the column
             values = float_values(series)
-            column.missing_reference = int(np.count_nonzero(np.isnan(values)))
-            column.rows_reference = distinct = values.size - column.missing_reference  # (only 0 or not matters)
-        else:
-            codes, labels = category_codes(series)
-            column.missing_reference = int((codes < 0).sum())
-            counts = np.bincount(codes[codes >= 0], minlength=len(labels))
-            distinct = int(np.count_nonzero(counts))
-            if distinct > MAX_DISTINCT or (distinct > 1000 and distinct > MAX_DISTINCT_SHARE * len(series)):
-                column.skip = f"identifier-like: {distinct:,} distinct values; left out of drift tests"
-                return
-            order = np.argsort(-counts, kind="stable")
-            order = order[counts[order] > 0]
-            column.categories = [labels[i] for i in order]
-            column.reference_counts = counts[order].astype(float)
-            column.rows_reference = int(counts.sum())
+            missing = int(np.count_nonzero(np.isnan(values)))
+            settle_numerical(column, values.size - missing, missing, self.config)
+            return
+        codes, labels = category_codes(series)
+        counts = np.bincount(codes[codes >= 0], minlength=len(labels))
+        order = settle_categorical(column, labels, counts, int((codes < 0).sum()), len(series), self.config)
+        if order is not None:
             position = np.full(len(labels) + 1, -1, dtype=np.int32 if len(order) >= 2 ** 15 else np.int16)
             position[order] = np.arange(len(order))
             column.reference_codes = position[codes]  # code -1 (missing) picks the trailing -1
-        if distinct == 0:
-            column.skip = "no values in the reference data"
-            return
-        column.method, column.reason = choose_method(column.name, column.kind, distinct, self.config)
 
     # -- calculate -----------------------------------------------------------------------
 
@@ -223,24 +212,19 @@ class DriftCalculator(Calculator[DriftResult]):
         notes, domain = [], None
         rows = (len(self._reference), len(production))
         if min(rows) < MIN_DOMAIN_ROWS:  # 3-fold cross-validation of a handful of rows says nothing
-            notes.append(f"Domain classifier not run: it needs at least {MIN_DOMAIN_ROWS} rows in each dataset "
-                         f"(reference {rows[0]:,}, production {rows[1]:,}).")
+            notes.append(too_few_rows_note(rows))
         else:
             domain = yield from scaled_fractions(
                 iter_domain_classifier(self._reference, production, numerical, categorical, self.config.domain_rows,
                                        self.config.permutations, self.seed), 0.75, 0.95, "Drift: domain classifier")
-            notes.append(f"Domain classifier: gradient boosting on {domain.rows_per_dataset:,} seeded rows per "
-                         f"dataset, 3-fold cross-validated ROC-AUC, p-value from {domain.permutations:,} permutations "
-                         f"of the held-out labels.")
+            notes.append(domain_note(domain))
         reconstruction = None
         if numerical or categorical:
             reconstruction = yield from scaled_fractions(
                 iter_reconstruction_drift(self._reference, production, numerical, categorical, chunking,
                                           reference_chunks, self.config.min_chunk_rows, self.seed),
                 0.95, 1.0, "Drift: PCA reconstruction error")
-            notes.append(f"PCA reconstruction: {reconstruction.components} components "
-                         f"({reconstruction.explained_variance:.0%} of the reference variance); band from "
-                         f"reference chunks (mean +- 3 sd).")
+            notes.append(reconstruction_note(reconstruction))
         return MultivariateResult(domain, reconstruction, tuple(notes))
 
     def _test_column(self, column: _Column, production: pd.DataFrame, chunks: tuple[Chunk, ...],
@@ -248,14 +232,9 @@ class DriftCalculator(Calculator[DriftResult]):
                      ) -> tuple[FeatureDrift, ChunkTests | None]:
         """The whole-column test, and the tests per chunk with the band from the reference chunks (None when
         cancelled or not tested)."""
-        base = dict(feature=column.name, kind=column.kind or "", role=column.role,
-                    missing_reference=column.missing_reference)
         series = self._series(production, column.name, "production")
         if column.skip or series is None:
-            reason = column.skip or "not in the production data"
-            return FeatureDrift(**base, method="", statistic=None, p_value=None, p_value_adjusted=None,
-                                effect_size=None, threshold=0.0, drifted=False, tested=False,
-                                reason_not_tested=reason), None
+            return untested(column, column.skip or "not in the production data"), None
         if column.kind == "numerical":
             values = float_values(series)
             if self._bucketed(column, values):
@@ -264,10 +243,16 @@ class DriftCalculator(Calculator[DriftResult]):
                 outcome = self._test_sorted_parts(column, values, chunks, tested, reference_chunks, cancel)
         else:
             outcome = self._test_categories(column, series, chunks, tested, reference_chunks, cancel)
-        fields = dict(base, method=column.method.name, method_reason=column.reason,
-                      threshold=self._threshold(column.method), rows_reference=column.rows_reference,
-                      rows_production=outcome.rows, missing_production=outcome.missing,
-                      distribution=outcome.distribution)
+        return self.column_result(column, outcome, cancel.is_set())
+
+    def column_result(self, column: _Column, outcome: ColumnOutcome, cancelled: bool = False
+                      ) -> tuple[FeatureDrift, ChunkTests | None]:
+        """A tested column's row of the drift table (not yet judged), and its chunks' tests (None when cancelled)."""
+        fields = dict(feature=column.name, kind=column.kind or "", role=column.role,
+                      missing_reference=column.missing_reference, method=column.method.name,
+                      method_reason=column.reason, threshold=self._threshold(column.method),
+                      rows_reference=column.rows_reference, rows_production=outcome.rows,
+                      missing_production=outcome.missing, distribution=outcome.distribution)
         result = outcome.result
         if result is None:
             return FeatureDrift(**fields, statistic=None, p_value=None, p_value_adjusted=None, effect_size=None,
@@ -275,7 +260,7 @@ class DriftCalculator(Calculator[DriftResult]):
                                 ), None
         whole = FeatureDrift(**fields, statistic=result.statistic, p_value=result.p_value, p_value_adjusted=None,
                              effect_size=result.effect_size, drifted=False)
-        if cancel.is_set():
+        if cancelled:
             return whole, None
         return whole, outcome.chunks
 
@@ -290,19 +275,10 @@ class DriftCalculator(Calculator[DriftResult]):
                        tested: tuple[bool, ...], reference_chunks: list[np.ndarray]) -> ColumnOutcome:
         reference, production = bucketed_pair(float_values(self._series(self._reference, column.name, "reference")),
                                               values)
-        whole, reference_whole = production.part(None), reference.part(None)
-        for part in (whole, reference_whole):  # the drawing's quantiles: gathered with the test's buckets
-            part.want(part.ranks_buckets(quantile_ranks(part.size, DRAWN_LEVELS)[1]))
+        whole = production.part(None)
         chunk_parts = [production.part(c.indices) if ok else None for c, ok in zip(chunks, tested)]
-        band_parts = [reference.part(rows) for rows in reference_chunks]
-        parts = [whole] + [p for p in chunk_parts + band_parts if p is not None and p.size]
-        tests = bucketed_tests(column.method.name, reference_whole, parts, whole)
-        result = {id(p): r for p, (r, _) in zip(parts, tests)}
-        distribution = numerical_distribution(reference_whole, whole, tests[0][1])  # (parts[0] is the whole)
-        chunk_tests = ChunkTests(results=tuple(result.get(id(p)) for p in chunk_parts),
-                                 band=expected_band([result.get(id(p)) for p in band_parts]))
-        return ColumnOutcome(result=result[id(whole)], rows=whole.size, missing=values.size - whole.size,
-                             distribution=distribution, chunks=chunk_tests)
+        return bucketed_outcome(column.method.name, reference.part(None), whole, chunk_parts,
+                                [reference.part(rows) for rows in reference_chunks], values.size - whole.size)
 
     def _test_sorted_parts(self, column: _Column, values: np.ndarray, chunks: tuple[Chunk, ...],
                            tested: tuple[bool, ...], reference_chunks: list[np.ndarray],
@@ -383,8 +359,7 @@ class DriftCalculator(Calculator[DriftResult]):
         if present.size == 0:
             return None, 0, int(codes.size)
         prod_counts = np.bincount(present, minlength=len(values.labels)).astype(float)
-        ref_counts, prod_counts = pool_rare(self._reference_counts(column, values), prod_counts)
-        result = column.method.categorical(ref_counts, prod_counts, binning=self.binning)
+        result = test_counts(column, self._reference_counts(column, values), prod_counts, self.binning)
         return result, int(present.size), int(codes.size - present.size)
 
     @staticmethod
@@ -506,6 +481,60 @@ class DriftCalculator(Calculator[DriftResult]):
 # -- helpers ---------------------------------------------------------------------------------
 
 
+def too_few_rows_note(rows: tuple[int, int]) -> str:
+    return (f"Domain classifier not run: it needs at least {MIN_DOMAIN_ROWS} rows in each dataset "
+            f"(reference {rows[0]:,}, production {rows[1]:,}).")
+
+
+def domain_note(domain: DomainClassifierResult) -> str:
+    return (f"Domain classifier: gradient boosting on {domain.rows_per_dataset:,} seeded rows per dataset, 3-fold "
+            f"cross-validated ROC-AUC, p-value from {domain.permutations:,} permutations of the held-out labels.")
+
+
+def reconstruction_note(reconstruction: ReconstructionResult) -> str:
+    return (f"PCA reconstruction: {reconstruction.components} components ({reconstruction.explained_variance:.0%} "
+            f"of the reference variance); band from reference chunks (mean +- 3 sd).")
+
+
+def untested(column: _Column, reason: str) -> FeatureDrift:
+    return FeatureDrift(feature=column.name, kind=column.kind or "", role=column.role,
+                        missing_reference=column.missing_reference, method="", statistic=None, p_value=None,
+                        p_value_adjusted=None, effect_size=None, threshold=0.0, drifted=False, tested=False,
+                        reason_not_tested=reason)
+
+
+def settle_numerical(column: _Column, present: int, missing: int, config: DriftConfig) -> None:
+    """A numerical column's reference counts and method (the streamed path counts them in a pass)."""
+    column.missing_reference, column.rows_reference = missing, present
+    _settle_method(column, present, config)  # (only 0 values or not matters)
+
+
+def settle_categorical(column: _Column, labels: list[str], counts: np.ndarray, missing: int, rows: int,
+                       config: DriftConfig) -> np.ndarray | None:
+    """A categorical column's categories (most frequent first, ties in the order of `labels`), their reference
+    counts and the method, from the counts per label of its `rows` reference rows; the labels' order of the
+    categories, or None when the column is identifier-like."""
+    column.missing_reference = missing
+    distinct = int(np.count_nonzero(counts))
+    if distinct > MAX_DISTINCT or (distinct > 1000 and distinct > MAX_DISTINCT_SHARE * rows):
+        column.skip = f"identifier-like: {distinct:,} distinct values; left out of drift tests"
+        return None
+    order = np.argsort(-counts, kind="stable")
+    order = order[counts[order] > 0]
+    column.categories = [labels[i] for i in order]
+    column.reference_counts = counts[order].astype(float)
+    column.rows_reference = int(counts.sum())
+    _settle_method(column, distinct, config)
+    return order
+
+
+def _settle_method(column: _Column, distinct: int, config: DriftConfig) -> None:
+    if distinct == 0:
+        column.skip = "no values in the reference data"
+        return
+    column.method, column.reason = choose_method(column.name, column.kind, distinct, config)
+
+
 def choose_method(name: str, kind: str, distinct: int, config: DriftConfig) -> tuple[DriftMethod, str]:
     chosen = config.per_column.get(name, "auto")
     if chosen != "auto":
@@ -541,6 +570,13 @@ def expected_band(results: list[MethodResult | None]) -> tuple[float, float] | N
     return (max(mean - 3 * sd, 0.0), mean + 3 * sd)
 
 
+def test_counts(column: _Column, ref_counts: np.ndarray, prod_counts: np.ndarray, binning: BinningConfig
+                ) -> MethodResult:
+    """A categorical column's method on counts per label (the reference's, production's), rare ones pooled."""
+    ref_counts, prod_counts = pool_rare(ref_counts, prod_counts)
+    return column.method.categorical(ref_counts, prod_counts, binning=binning)
+
+
 def pool_rare(ref: np.ndarray, prod: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Categories seen fewer than RARE_COUNT times in both sets together are pooled into one."""
     rare = (ref + prod) < RARE_COUNT
@@ -558,8 +594,25 @@ def bucketed_pair(reference: np.ndarray, production: np.ndarray) -> tuple[Bucket
     return BucketedSample.of(reference, buckets), BucketedSample.of(production, buckets)
 
 
-def bucketed_tests(method: str, reference: Part, parts: list[Part], whole: Part | None = None
-                   ) -> list[tuple[MethodResult, float | None]]:
+def bucketed_outcome(method: str, reference_whole: Part, whole: Part, chunk_parts: list[Part | None],
+                     band_parts: list[Part], missing: int, scale: float | None = None) -> ColumnOutcome:
+    """A column tested by buckets: the whole production part, each tested chunk's part (None: not tested) and the
+    reference chunks' parts for the band, against the whole reference part; with its drawing. The in-memory path
+    and the streamed one (engine/drift/partials.py) both come here."""
+    for part in (whole, reference_whole):  # the drawing's quantiles: gathered with the test's buckets
+        part.want(part.ranks_buckets(quantile_ranks(part.size, DRAWN_LEVELS)[1]))
+    parts = [whole] + [p for p in chunk_parts + band_parts if p is not None and p.size]
+    tests = bucketed_tests(method, reference_whole, parts, whole, scale)
+    result = {id(p): r for p, (r, _) in zip(parts, tests)}
+    distribution = numerical_distribution(reference_whole, whole, tests[0][1])  # (parts[0] is the whole)
+    chunk_tests = ChunkTests(results=tuple(result.get(id(p)) for p in chunk_parts),
+                             band=expected_band([result.get(id(p)) for p in band_parts]))
+    return ColumnOutcome(result=result[id(whole)], rows=whole.size, missing=missing, distribution=distribution,
+                         chunks=chunk_tests)
+
+
+def bucketed_tests(method: str, reference: Part, parts: list[Part], whole: Part | None = None,
+                   scale: float | None = None) -> list[tuple[MethodResult, float | None]]:
     """(result, where the CDFs are farthest apart for KS) of `ks` or `wasserstein` for each part against the
     reference part, by buckets; the same values as the registry's functions on sorted samples. KS p-values are
     scipy's for `whole` and Kolmogorov's limit distribution for the other parts (the chunks)."""
@@ -567,9 +620,10 @@ def bucketed_tests(method: str, reference: Part, parts: list[Part], whole: Part 
     if method == "ks":
         return [(ks_from_distance(d, n, p.size, fast_p=p is not whole), where)
                 for p, (d, where) in zip(parts, ks_distances(reference, parts))]
-    values = reference.sample.values
-    scale = float(np.std(values if reference.rows is None and n == values.size else finite_values(
-        take(values, reference.rows))[0]))
+    if scale is None:  # the reference's standard deviation (given when the values are not at hand)
+        values = reference.sample.values
+        scale = float(np.std(values if reference.rows is None and n == values.size else finite_values(
+            take(values, reference.rows))[0]))
     found = []
     for distance in wasserstein_distances(reference, parts):
         value = distance / scale if scale > 0 else (0.0 if distance == 0 else float("inf"))

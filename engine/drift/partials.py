@@ -1,0 +1,1051 @@
+"""Drift streamed (issue #17): the in-memory drift analysis (engine/drift/univariate.py) as passes over batches of
+rows whose partial states merge exactly, then the same statistics from the merged states, by the same code.
+
+Each pass reads the reference, then the production (`stream` yields one Pass per Source):
+1. "drift: ranges" (the numerical columns and the timestamp only): the rows; per numerical column its smallest
+   and largest value, values present and missing, their sum, and the values of every `sample_step`-th row (where
+   `Buckets` puts its boundaries); the timestamp's days (or its values, for a period column such as a year)
+   counted, which give the chunks.
+2. "drift: buckets": per numerical column tested by buckets (ks and wasserstein above 10,000 values, as in memory)
+   its counts per bucket for the whole column, each production chunk and each reference chunk of the band, the
+   sums of the values' offsets in their bucket (wasserstein), a value of each bucket and whether it holds other
+   values; categories counted per chunk; the numerical columns of the other methods (which need every value
+   sorted) collected whole; the reconstruction sample's smallest row keys per chunk (`capped_rows`); the rows of
+   the multivariate checks' seeded samples (`engine.drift.sampling.seeded_rows`: the row counts say which).
+3. "drift: candidate buckets": the values of the buckets that the exact KS and Wasserstein and the drawing look
+   into. The in-memory functions of engine/drift/bucketed.py run on `StreamedPart`s, which answer from the
+   gathered values and record any bucket they lack; a first run on the counts alone says which to gather, and
+   the pass repeats while a question needs more (the histogram's edges depend on the quantiles found).
+4. The rows of each chunk's capped sample, for the PCA reconstruction errors: kept by the first candidate-bucket
+   pass ("drift: reconstruction rows" when there is none).
+
+Counts merge exactly; the sums (wasserstein's offsets, the reference's mean and squared deviations) are added in
+row order batch by batch, which differs from numpy's pairwise sum over the whole column by rounding only
+(relative 1e-15). Methods that need every value sorted (anderson, cramer_von_mises, energy, psi, kl_div,
+jensen_shannon, hellinger on numbers, and ks or wasserstein at 10,000 values or fewer) get their columns
+collected whole: 8 bytes a row and column, stated in the methods text.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from assay.engine.chunks import MAX_ROW_CHUNKS, PERIODS, _auto_period, _period_label, timestamps
+from assay.engine.drift.bucketed import BUCKETS, HEAVY, Buckets, Part, sample_step
+from assay.engine.drift.distributions import SortedValues, counted_distribution, numerical_distribution
+from assay.engine.drift.encoding import drift_kind, float_values
+from assay.engine.drift.results import DriftResult, FeatureDrift, MultivariateResult
+from assay.engine.drift.sampling import key_threshold, row_keys, seeded_rows, smallest_keys
+from assay.engine.drift.stattests import EXACT_KS_MAX_N, BinningConfig, SortedSample
+from assay.engine.drift.univariate import (BUCKETED_METHODS, MAX_REFERENCE_CHUNKS, MIN_DOMAIN_ROWS, ChunkTests,
+                                           ColumnOutcome, DriftCalculator, _Column, bucketed_outcome,
+                                           expected_band, settle_categorical, settle_numerical, test_counts,
+                                           untested)
+from assay.engine.progress import ProgressEvent
+from assay.engine.streaming.passes import Pass
+
+if TYPE_CHECKING:
+    from assay.engine.config import DriftConfig
+    from assay.engine.schema import Schema
+    from assay.engine.streaming.run import StreamRun
+
+ROLES = ("reference", "production")
+GATHER_ROUNDS = 6  # candidate-bucket passes at most (two in practice, three when a histogram edge needs values)
+
+
+# -- what the passes are told ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    name: str
+    role: str  # feature | prediction | score | target
+    kind: str | None  # numerical | categorical | None (identifier or free text: not tested)
+    classes: tuple[Any, ...] | None = None  # classification outputs: values written as the target's classes
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Which rows of a Source the drift reads: all (sample None) or `[drift] sample_rows` of them (ascending)."""
+
+    total: int
+    sample: np.ndarray | None = None
+
+    @property
+    def count(self) -> int:
+        return self.total if self.sample is None else int(self.sample.size)
+
+
+def _rows(batch: pd.DataFrame, rows: Rows) -> tuple[pd.DataFrame, np.ndarray]:
+    """(the batch's rows the drift reads, their positions among those rows): the global row positions, or the
+    positions in the seeded sample."""
+    index = np.arange(batch.index[0], batch.index[0] + len(batch)) if len(batch) else np.empty(0, dtype=np.int64)
+    if rows.sample is None:
+        return batch, index
+    at = np.searchsorted(rows.sample, index)
+    hit = at < rows.sample.size
+    hit[hit] = rows.sample[at[hit]] == index[hit]
+    return batch.iloc[np.flatnonzero(hit)], at[hit]
+
+
+def _series(batch: pd.DataFrame, column: ColumnPlan) -> pd.Series:
+    if column.classes is None:
+        return batch[column.name]
+    from assay.engine.labels import as_classes
+
+    return pd.Series(as_classes(batch[column.name], column.classes), index=batch.index, name=column.name)
+
+
+# -- pass 1: ranges, time, samples ----------------------------------------------------------------------------
+
+
+@dataclass
+class NumberRange:
+    low: float  # NaN: no value yet
+    high: float
+    present: int
+    missing: int
+    total: float  # sum of the values present
+    sample: np.ndarray  # the values at rows whose position is a multiple of the step (NaN dropped)
+
+
+@dataclass
+class TimeCounts:
+    kind: str  # "period" (datetimes: rows per day, as days since 1970) | "value" (rows per value)
+    counts: dict[Any, int]
+    missing: int
+
+
+@dataclass
+class RangeState:
+    rows: int
+    numbers: dict[str, NumberRange]
+    times: TimeCounts | None
+
+
+@dataclass(frozen=True)
+class RangeContext:
+    rows: Rows
+    numerical: tuple[ColumnPlan, ...]
+    timestamp: str | None
+    step: int
+
+
+def map_ranges(batch: pd.DataFrame, context: RangeContext) -> RangeState:
+    batch, positions = _rows(batch, context.rows)
+    numbers = {}
+    every = positions % context.step == 0
+    for column in context.numerical:
+        values = float_values(_series(batch, column))
+        missing = int(np.count_nonzero(np.isnan(values)))
+        sampled = values[every]
+        numbers[column.name] = NumberRange(
+            low=float(np.fmin.reduce(values)) if values.size else np.nan,
+            high=float(np.fmax.reduce(values)) if values.size else np.nan,
+            present=values.size - missing, missing=missing, total=float(np.nansum(values)),
+            sample=sampled[~np.isnan(sampled)])
+    times = _time_counts(batch[context.timestamp]) if context.timestamp else None
+    return RangeState(len(batch), numbers, times)
+
+
+def _time_counts(series: pd.Series) -> TimeCounts:
+    times = timestamps(series)
+    if times is None:  # period numbers (a year column): rows per value
+        values = series.to_numpy()
+        present = pd.notna(values)
+        found, counts = np.unique(values[present], return_counts=True)
+        return TimeCounts("value", dict(zip(found.tolist(), counts.tolist())), int((~present).sum()))
+    if getattr(times.dt, "tz", None) is not None:
+        times = times.dt.tz_convert(None)
+    present = times.notna().to_numpy()
+    days = times.to_numpy()[present].astype("datetime64[D]").astype(np.int64)
+    found, counts = np.unique(days, return_counts=True)
+    return TimeCounts("period", dict(zip(found.tolist(), counts.tolist())), int((~present).sum()))
+
+
+def merge_ranges(a: RangeState, b: RangeState) -> RangeState:
+    numbers = {}
+    for name, x in a.numbers.items():
+        y = b.numbers[name]
+        numbers[name] = NumberRange(low=float(np.fmin(x.low, y.low)), high=float(np.fmax(x.high, y.high)),
+                                    present=x.present + y.present, missing=x.missing + y.missing,
+                                    total=x.total + y.total, sample=np.concatenate([x.sample, y.sample]))
+    times = None
+    if a.times is not None:
+        counts = dict(a.times.counts)
+        for key, count in b.times.counts.items():
+            counts[key] = counts.get(key, 0) + count
+        times = TimeCounts(a.times.kind, counts, a.times.missing + b.times.missing)
+    return RangeState(a.rows + b.rows, numbers, times)
+
+
+# -- chunks ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChunkInfo:
+    """A chunk as the drift result reads it (engine.chunks.Chunk without its row positions)."""
+
+    label: str
+    rows: int
+    start: str | None = None
+    end: str | None = None
+
+
+@dataclass(frozen=True)
+class ChunkPlan:
+    """engine.chunks.make_chunks' chunks from counts, and each batch row's chunk."""
+
+    by: str
+    description: str
+    chunks: tuple[ChunkInfo, ...]
+    size: int = 0  # rows: rows per chunk
+    timestamp: str | None = None
+    keys: np.ndarray | None = None  # value: the values, sorted; period: the days, sorted
+    chunk_of: np.ndarray | None = None  # period: each day's chunk
+    rows_without_time: int = 0
+
+    def assign(self, batch: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
+        """Each row's chunk (-1: none)."""
+        if self.by == "rows":
+            return positions // self.size
+        series = batch[self.timestamp]
+        if self.by == "value":
+            return pd.Index(self.keys).get_indexer(series.to_numpy()).astype(np.int64)
+        times = timestamps(series)
+        if getattr(times.dt, "tz", None) is not None:
+            times = times.dt.tz_convert(None)
+        present = times.notna().to_numpy()
+        found = np.full(len(series), -1, dtype=np.int64)
+        days = times.to_numpy()[present].astype("datetime64[D]").astype(np.int64)
+        found[present] = self.chunk_of[np.searchsorted(self.keys, days)]
+        return found
+
+
+def plan_chunks(times: TimeCounts | None, rows: int, by: str, size: int, timestamp: str | None) -> ChunkPlan:
+    """What make_chunks(frame, timestamp, by, size) makes of a dataset of `rows` rows whose timestamp's counts
+    are `times` (None: no timestamp column)."""
+    if times is not None and by != "rows":
+        if times.kind == "value":
+            keys = np.array(sorted(times.counts))
+            chunks = []
+            for value in keys.tolist():
+                label = str(int(value)) if float(value).is_integer() else str(value)
+                chunks.append(ChunkInfo(label, times.counts[value], label, label))
+            return ChunkPlan("value", f"one chunk per value of {timestamp!r}", tuple(chunks), timestamp=timestamp,
+                             keys=keys, rows_without_time=times.missing)
+        if times.counts:
+            return _period_plan(times, by, timestamp)
+    fixed = by == "rows"
+    if not fixed and rows / size > MAX_ROW_CHUNKS:
+        size = math.ceil(rows / MAX_ROW_CHUNKS)
+    chunks = tuple(ChunkInfo(f"rows {s + 1:,}-{min(s + size, rows):,}", min(s + size, rows) - s)
+                   for s in range(0, rows, size))
+    return ChunkPlan("rows", f"fixed-size chunks of {size:,} rows in file order", chunks, size=size)
+
+
+def _period_plan(times: TimeCounts, by: str, timestamp: str) -> ChunkPlan:
+    days = np.array(sorted(times.counts), dtype=np.int64)
+    dates = pd.Series(pd.to_datetime(days.astype("datetime64[D]")))
+    if by == "auto":
+        by = _auto_period(dates)
+    periods = pd.PeriodIndex(dates.dt.to_period(PERIODS[by]))
+    ordered = sorted(periods.unique())
+    position = {period: i for i, period in enumerate(ordered)}
+    chunk_of = np.array([position[p] for p in periods], dtype=np.int64)
+    rows = np.bincount(chunk_of, weights=[times.counts[d] for d in days.tolist()], minlength=len(ordered))
+    chunks = tuple(ChunkInfo(_period_label(p, by), int(r), p.start_time.date().isoformat(),
+                             p.end_time.date().isoformat()) for p, r in zip(ordered, rows))
+    return ChunkPlan(by, f"calendar {by}s of the timestamp column", chunks, timestamp=timestamp, keys=days,
+                     chunk_of=chunk_of, rows_without_time=times.missing)
+
+
+def reference_plan(production: ChunkPlan, times: TimeCounts | None, rows: int, min_rows: int,
+                   timestamp: str | None) -> tuple[ChunkPlan, tuple[int, ...]]:
+    """DriftCalculator._reference_chunks from counts: the reference's chunking and the chunks of the band."""
+    by = production.by if production.by in PERIODS else "rows"
+    sizes = [c.rows for c in production.chunks] or [rows]
+    plan = plan_chunks(times, rows, by, max(int(np.median(sizes)), min_rows), timestamp)
+    kept = [j for j, c in enumerate(plan.chunks) if c.rows >= min_rows]
+    if len(kept) < 2:
+        plan = plan_chunks(None, rows, "rows", max(rows // 10, min_rows), None)
+        kept = [j for j, c in enumerate(plan.chunks) if c.rows >= min_rows]
+    return plan, tuple(kept[::max(1, len(kept) // MAX_REFERENCE_CHUNKS)])
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A Source's chunks as the drift's parts: production's chunks, or the reference's chunks of the band."""
+
+    plan: ChunkPlan
+    selected: tuple[int, ...]  # the chunks that are parts, in order
+
+    @property
+    def count(self) -> int:
+        return len(self.selected)
+
+    def assign(self, batch: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
+        """Each row's part (-1: none)."""
+        chunk = self.plan.assign(batch, positions)
+        part = np.full(len(self.plan.chunks) + 1, -1, dtype=np.int64)
+        part[list(self.selected)] = np.arange(len(self.selected))
+        return part[chunk]
+
+
+# -- pass 2: buckets, categories, collected columns, reconstruction keys --------------------------------------
+
+
+@dataclass
+class BucketCounts:
+    counts: np.ndarray  # (1 + parts, buckets): the whole column, then each part
+    sums: np.ndarray | None  # the same for the values' offsets above their bucket's lower edge (wasserstein)
+    value: np.ndarray  # a value of each bucket (the last met)
+    mixed: np.ndarray  # the bucket holds two different values
+    squares: float  # the squared deviations from the mean (the reference of a wasserstein column)
+
+
+@dataclass
+class CategoryCounts:
+    labels: list[str]  # in the order first met
+    first: list[Any]  # the first value met of each label (1 and "1" share a label, as in category_codes)
+    clash: bool  # two different values share a label: the labels are then ordered as text, as category_codes does
+    counts: np.ndarray  # (1 + parts, labels)
+    missing: int
+
+
+@dataclass
+class Collected:
+    values: np.ndarray
+    part: np.ndarray
+
+
+@dataclass
+class CountState:
+    buckets: dict[str, BucketCounts]
+    categories: dict[str, CategoryCounts]
+    collected: dict[str, Collected]
+    keys: list[np.ndarray] | None  # the smallest row keys of the whole, then of each part
+    picked: pd.DataFrame  # the multivariate samples' rows, indexed by position
+    cap: int = 0  # how many keys each keeps
+
+
+@dataclass(frozen=True)
+class BucketPlan:
+    buckets: Buckets
+    sums: bool
+    mean: float | None  # the reference's mean, for its standard deviation (wasserstein); None: not needed
+
+
+@dataclass(frozen=True)
+class CountContext:
+    rows: Rows
+    parts: Parts
+    bucketed: dict[str, tuple[ColumnPlan, BucketPlan]]
+    categorical: tuple[ColumnPlan, ...]
+    collected: tuple[ColumnPlan, ...]
+    cap: int  # rows per part of the reconstruction sample (0: none taken)
+    seed: int
+    picks: np.ndarray  # positions of the multivariate samples' rows (the row counts say which), ascending
+    pick_columns: tuple[str, ...]
+
+
+def map_counts(batch: pd.DataFrame, context: CountContext) -> CountState:
+    batch, positions = _rows(batch, context.rows)
+    part = context.parts.assign(batch, positions)
+    parts = context.parts.count
+    buckets = {name: _bucket_counts(float_values(_series(batch, column)), part, parts, plan)
+               for name, (column, plan) in context.bucketed.items()}
+    categories = {c.name: _category_counts(_series(batch, c), part, parts) for c in context.categorical}
+    collected = {c.name: Collected(np.array(float_values(_series(batch, c)), dtype=float), part)
+                 for c in context.collected}
+    keys = None
+    if context.cap:
+        found = row_keys(positions, context.seed)
+        keys = [smallest_keys(found, context.cap)] + [smallest_keys(found[part == j], context.cap)
+                                                      for j in range(parts)]
+    picked = np.isin(positions, context.picks)
+    frame = batch.iloc[np.flatnonzero(picked)][list(context.pick_columns)]
+    frame.index = positions[picked]
+    return CountState(buckets, categories, collected, keys, frame, context.cap)
+
+
+def _bucket_counts(values: np.ndarray, part: np.ndarray, parts: int, plan: BucketPlan) -> BucketCounts:
+    buckets = plan.buckets
+    width = buckets.count + 1  # (the last holds the missing values)
+    bucket = buckets.assign(values)
+    inside = part >= 0
+    cell = part[inside] * width + bucket[inside]
+    counts = np.concatenate([np.bincount(bucket, minlength=width),
+                             np.bincount(cell, minlength=parts * width)]).reshape(1 + parts, width)[:, :-1]
+    sums = None
+    if plan.sums:
+        offsets = values - np.take(np.append(buckets.lower, 0.0), bucket)
+        sums = np.concatenate([np.bincount(bucket, weights=offsets, minlength=width),
+                               np.bincount(cell, weights=offsets[inside], minlength=parts * width)]
+                              ).reshape(1 + parts, width)[:, :-1]
+    value = np.full(width, np.nan)
+    value[bucket] = values
+    equal = np.bincount(bucket, weights=values == value[bucket], minlength=width)
+    squares = 0.0
+    if plan.mean is not None:
+        present = values[~np.isnan(values)]
+        squares = float(np.sum((present - plan.mean) ** 2))
+    return BucketCounts(counts, sums, value[:-1], equal[:-1] < counts[0], squares)
+
+
+def _category_counts(series: pd.Series, part: np.ndarray, parts: int) -> CategoryCounts:
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    labels = [str(u) for u in uniques]
+    first = list(uniques)
+    clash = len(set(labels)) < len(labels)
+    if clash:  # values written alike share one label, with the first value met
+        seen: dict[str, int] = {}
+        mapping = np.array([seen.setdefault(label, len(seen)) for label in labels] + [-1], dtype=np.int64)
+        codes = mapping[codes]
+        first = [first[labels.index(label)] for label in seen]
+        labels = list(seen)
+    width = len(labels)
+    present = codes >= 0
+    inside = present & (part >= 0)
+    counts = np.concatenate([np.bincount(codes[present], minlength=width),
+                             np.bincount(part[inside] * width + codes[inside], minlength=parts * width)]
+                            ).reshape(1 + parts, width)
+    return CategoryCounts(labels, first, clash, counts, int((~present).sum()))
+
+
+def merge_counts(a: CountState, b: CountState) -> CountState:
+    buckets = {name: _merge_buckets(x, b.buckets[name]) for name, x in a.buckets.items()}
+    categories = {name: _merge_categories(x, b.categories[name]) for name, x in a.categories.items()}
+    collected = {name: Collected(np.concatenate([x.values, b.collected[name].values]),
+                                 np.concatenate([x.part, b.collected[name].part]))
+                 for name, x in a.collected.items()}
+    keys = None
+    if a.keys is not None:
+        keys = [smallest_keys(np.concatenate([x, y]), a.cap) for x, y in zip(a.keys, b.keys)]
+    return CountState(buckets, categories, collected, keys, pd.concat([a.picked, b.picked]), a.cap)
+
+
+def _merge_buckets(a: BucketCounts, b: BucketCounts) -> BucketCounts:
+    in_a, in_b = a.counts[0] > 0, b.counts[0] > 0
+    mixed = a.mixed | b.mixed | (in_a & in_b & (a.value != b.value))
+    return BucketCounts(a.counts + b.counts, None if a.sums is None else a.sums + b.sums,
+                        np.where(in_b, b.value, a.value), mixed, a.squares + b.squares)
+
+
+def _merge_categories(a: CategoryCounts, b: CategoryCounts) -> CategoryCounts:
+    position = {label: i for i, label in enumerate(a.labels)}
+    labels, first, clash = list(a.labels), list(a.first), a.clash or b.clash
+    mapping = []
+    for label, value in zip(b.labels, b.first):
+        if label in position:
+            clash = clash or not _same_value(first[position[label]], value)
+        else:
+            position[label] = len(labels)
+            labels.append(label)
+            first.append(value)
+        mapping.append(position[label])
+    counts = np.zeros((a.counts.shape[0], len(labels)), dtype=np.int64)
+    counts[:, :len(a.labels)] += a.counts
+    counts[:, np.array(mapping, dtype=np.int64)] += b.counts  # (b's labels are distinct)
+    return CategoryCounts(labels, first, clash, counts, a.missing + b.missing)
+
+
+def _same_value(x: Any, y: Any) -> bool:
+    try:
+        return bool(type(x) is type(y) and x == y) or bool(
+            isinstance(x, (int, float, np.number)) and isinstance(y, (int, float, np.number)) and x == y)
+    except (TypeError, ValueError):
+        return False
+
+
+def ordered_labels(counts: CategoryCounts) -> tuple[list[str], np.ndarray]:
+    """(labels in category_codes' order, the counts' columns in that order): first met, or as text when two
+    values share a label."""
+    if not counts.clash:
+        return counts.labels, np.arange(len(counts.labels))
+    order = np.argsort(np.array(counts.labels, dtype=object), kind="stable")
+    return [counts.labels[i] for i in order], order
+
+
+# -- pass 3: candidate buckets --------------------------------------------------------------------------------
+
+
+@dataclass
+class Gathered:
+    values: np.ndarray  # in row order
+    bucket: np.ndarray
+    part: np.ndarray
+
+
+@dataclass(frozen=True)
+class GatherContext:
+    rows: Rows
+    parts: Parts
+    wanted: dict[str, tuple[ColumnPlan, Buckets, np.ndarray]]  # name -> (column, buckets, buckets to gather)
+    reconstruction: ReconstructionContext | None = None  # the first such pass also keeps the reconstruction's rows
+
+
+@dataclass
+class GatherState:
+    found: dict[str, Gathered]
+    reconstruction: ReconstructionRows | None
+
+
+def map_gather(batch: pd.DataFrame, context: GatherContext) -> GatherState:
+    rows = None if context.reconstruction is None else map_reconstruction_rows(batch, context.reconstruction)
+    batch, positions = _rows(batch, context.rows)
+    part = context.parts.assign(batch, positions)
+    found = {}
+    for name, (column, buckets, wanted) in context.wanted.items():
+        values = float_values(_series(batch, column))
+        bucket = buckets.assign(values)
+        hit = np.flatnonzero(np.append(wanted, False)[bucket])
+        found[name] = Gathered(values[hit], bucket[hit], part[hit])
+    return GatherState(found, rows)
+
+
+def merge_gather(a: GatherState, b: GatherState) -> GatherState:
+    return GatherState({name: _joined(x, b.found[name]) for name, x in a.found.items()},
+                       None if a.reconstruction is None else merge_reconstruction_rows(a.reconstruction,
+                                                                                     b.reconstruction))
+
+
+def _joined(a: Gathered, b: Gathered) -> Gathered:
+    return Gathered(*(np.concatenate([getattr(a, f), getattr(b, f)]) for f in ("values", "bucket", "part")))
+
+
+# -- the reconstruction's rows ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReconstructionContext:
+    rows: Rows
+    parts: Parts
+    thresholds: np.ndarray  # the largest row key kept: the whole, then each part
+    seed: int
+    columns: tuple[str, ...]
+
+
+@dataclass
+class ReconstructionRows:
+    frame: pd.DataFrame  # indexed by position
+    part: np.ndarray
+
+
+def map_reconstruction_rows(batch: pd.DataFrame, context: ReconstructionContext) -> ReconstructionRows:
+    batch, positions = _rows(batch, context.rows)
+    part = context.parts.assign(batch, positions)
+    keys = row_keys(positions, context.seed)
+    keep = (keys <= context.thresholds[0]) | ((part >= 0) & (keys <= context.thresholds[1:][np.maximum(part, 0)]))
+    frame = batch.iloc[np.flatnonzero(keep)][list(context.columns)]
+    frame.index = positions[keep]
+    return ReconstructionRows(frame, part[keep])
+
+
+def merge_reconstruction_rows(a: ReconstructionRows, b: ReconstructionRows) -> ReconstructionRows:
+    return ReconstructionRows(pd.concat([a.frame, b.frame]), np.concatenate([a.part, b.part]))
+
+
+# -- parts that answer from counts and gathered values --------------------------------------------------------
+
+
+@dataclass
+class StreamedSample:
+    """What `Part` reads of a BucketedSample, from the merged counts."""
+
+    buckets: Buckets
+    single: np.ndarray | None
+    value: np.ndarray | None
+
+
+class Lacking:
+    """The buckets a run of the tests asked for and were not gathered, per side."""
+
+    def __init__(self, size: int) -> None:
+        self.flags = {role: np.zeros(size, dtype=bool) for role in ROLES}
+
+    def any(self) -> bool:
+        return any(f.any() for f in self.flags.values())
+
+
+class StreamedPart(Part):
+    """A part (the whole column or a chunk) from its counts per bucket and the values gathered of some buckets.
+    Asked for a bucket not gathered, it records it in `lacking` and answers with the bucket's lower edge in place
+    of each value (a result then discarded): one run on the counts alone says which buckets to gather."""
+
+    def __init__(self, sample: StreamedSample, counts: np.ndarray, sums: np.ndarray | None, gathered: Gathered,
+                 available: np.ndarray, part: int | None, lacking: np.ndarray) -> None:
+        super().__init__(sample, None, counts)
+        self._sums, self._available, self._lacking = sums, available, lacking
+        mine = slice(None) if part is None else gathered.part == part
+        self._mine = (gathered.values[mine], gathered.bucket[mine])
+        self._sorted: np.ndarray | None = None
+
+    def offset_sums(self) -> np.ndarray:
+        return self._sums
+
+    def _fill(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(values, buckets) standing in for the wanted buckets not gathered: a bucket of one value holds that
+        value; the others are recorded as lacking and hold their lower edge."""
+        missing = np.flatnonzero(wanted & ~self._available & (self.counts > 0))
+        single = self.sample.single[missing] if self.sample.single is not None else np.zeros(missing.size, bool)
+        self._lacking[missing[~single]] = True
+        fill = np.where(single, self.sample.value[missing] if self.sample.value is not None else 0.0,
+                        self.sample.buckets.lower[missing])
+        return np.repeat(fill, self.counts[missing]), np.repeat(missing, self.counts[missing])
+
+    def gather(self, wanted: np.ndarray, keep: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        if self._sorted is None:
+            self._sorted = np.sort(self._mine[0])
+        filled, _ = self._fill(wanted)
+        values = np.sort(np.concatenate([self._sorted, filled])) if filled.size else self._sorted
+        flags = wanted | self._available
+        kept = np.where(flags, self.counts, 0)
+        return values, np.cumsum(kept) - kept
+
+    def values_in(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        values, bucket = self._mine
+        hit = wanted[bucket]
+        filled, filled_bucket = self._fill(wanted)
+        return np.concatenate([values[hit], filled]), np.concatenate([bucket[hit], filled_bucket])
+
+
+def streamed_sample(buckets: Buckets, merged: BucketCounts) -> StreamedSample:
+    """BucketedSample.of's `single` and `value`: known only when a bucket is heavy."""
+    counts = merged.counts[0]
+    if counts.size and counts.max() > HEAVY * counts.sum() / BUCKETS:
+        return StreamedSample(buckets, ~merged.mixed & (counts > 0), merged.value)
+    return StreamedSample(buckets, None, None)
+
+
+# -- the driver -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Numbers:
+    """A bucketed numerical column between passes."""
+
+    column: _Column
+    plan: ColumnPlan
+    buckets: Buckets
+    scale_mean: float | None
+    missing: int  # production values missing
+    merged: dict[str, BucketCounts] = field(default_factory=dict)
+    gathered: dict[str, Gathered] = field(default_factory=dict)
+    available: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def stream(run: StreamRun) -> Generator[Pass, Any, DriftResult]:
+    """The drift of a streamed audit: the passes over run.reference and run.production, the same DriftResult as
+    the in-memory calculator's (engine/drift/analysis.py:build)."""
+    columns = {role: set(run.source(role).columns) for role in ROLES}
+    rows = {role: run.source(role).rows for role in ROLES}
+    plans = drift_columns(run.schema, columns, run.model is not None)
+    return (yield from iter_drift(run.schema, run.config.drift, run.config.audit.seed, rows, columns, plans))
+
+
+def drift_columns(schema: Schema, columns: dict[str, set[str]], from_model: bool) -> tuple[ColumnPlan, ...]:
+    """The feature columns, then the target and (audits of predictions given as columns) the prediction and
+    scores, as engine.predictions.drift_outputs lists them. A model's own outputs are not streamed here: they
+    come from the model batch by batch (stream-model's with_predictions), and drift leaves them out."""
+    from assay.engine.schema import ColumnRole
+
+    plans = [ColumnPlan(c.name, "feature", drift_kind(c.kind)) for c in schema.analysed if c.in_reference]
+    classification = schema.task in ("binary", "multiclass")
+    classes = tuple(schema.classes) if classification else None
+    kind = "categorical" if classification else "numerical"
+
+    def both(name: str | None) -> bool:
+        return bool(name) and all(name in found for found in columns.values())
+
+    target = schema.first(ColumnRole.TARGET)
+    if both(target):
+        plans.append(ColumnPlan(target, "target", kind, classes))
+    prediction = schema.first(ColumnRole.PREDICTION)
+    if not from_model and both(prediction):
+        plans.append(ColumnPlan(prediction, "prediction", kind, classes))
+    if not from_model:
+        plans += [ColumnPlan(name, "score", "numerical") for name in schema.names(ColumnRole.PROBABILITY)
+                  if both(name)]
+    return tuple(plans)
+
+
+def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str, int],
+               columns: dict[str, set[str]], plans: tuple[ColumnPlan, ...]) -> Generator[Pass, Any, DriftResult]:
+    """The passes and the result, for Sources of `totals` rows holding `columns` (role -> names)."""
+    calculator = DriftCalculator(schema, config, (), seed)
+    binning = BinningConfig(config.psi_bins, config.psi_smoothing)
+    rows = {role: _sampled_rows(totals[role], config.sample_rows, seed) for role in ROLES}
+    timestamp = schema.timestamp
+    present = {role: tuple(p for p in plans if p.name in columns[role]) for role in ROLES}
+    numerical = {role: tuple(p for p in present[role] if p.kind == "numerical") for role in ROLES}
+    candidates = [p for p in plans if p.role == "feature" and p.kind is not None]
+    picks, pick_columns = _picks(rows, config, seed), {}
+    for role in ROLES:
+        pick_columns[role] = tuple(p.name for p in candidates if p.name in columns[role] and config.multivariate)
+    step = sample_step(sum(rows[role].count for role in ROLES))
+
+    # pass 1: ranges, time, the multivariate samples
+    ranges = {}
+    for role in ROLES:
+        ranges[role] = yield Pass("drift: ranges", role, _needed(numerical[role], timestamp, columns[role]),
+                                  map_ranges, merge_ranges,
+                                  RangeContext(rows[role], numerical[role],
+                                               timestamp if timestamp in columns[role] else None, step))
+    production_plan = plan_chunks(ranges["production"].times, rows["production"].count, config.chunk_by,
+                                  config.chunk_size, timestamp)
+    ref_plan, ref_selected = reference_plan(production_plan, ranges["reference"].times, rows["reference"].count,
+                                            config.min_chunk_rows, timestamp)
+    parts = {"production": Parts(production_plan, tuple(range(len(production_plan.chunks)))),
+             "reference": Parts(ref_plan, ref_selected)}
+    tested = tuple(c.rows >= config.min_chunk_rows for c in production_plan.chunks)
+
+    # the reference's side of each column: counts, method, and how it is tested
+    settled: dict[str, _Column] = {}
+    bucketed: dict[str, _Numbers] = {}
+    collected: list[ColumnPlan] = []
+    for plan in present["reference"]:
+        column = settled[plan.name] = _Column(plan.name, plan.role, plan.kind)
+        if plan.kind is None:
+            column.skip = "identifier or free-text column: not tested for drift"
+        elif plan.kind == "numerical":
+            found = ranges["reference"].numbers[plan.name]
+            settle_numerical(column, found.present, found.missing, config)
+            if column.skip or plan.name not in columns["production"]:
+                continue
+            prod = ranges["production"].numbers[plan.name]
+            if (column.method.name in BUCKETED_METHODS and prod.present > 0
+                    and max(prod.present, found.present) > EXACT_KS_MAX_N):
+                low = np.fmin(found.low, prod.low)
+                high = np.fmax(found.high, prod.high)
+                buckets = Buckets.of_summary(0.0 if np.isnan(low) else float(low),
+                                             0.0 if np.isnan(high) else float(high),
+                                             np.concatenate([found.sample, prod.sample]))
+                mean = found.total / found.present if column.method.name == "wasserstein" else None
+                bucketed[plan.name] = _Numbers(column, plan, buckets, mean, prod.missing)
+            else:
+                collected.append(plan)
+    categorical = {role: tuple(p for p in present[role] if p.kind == "categorical") for role in ROLES}
+    multivariate = config.multivariate
+    cap = _pca_cap() if multivariate else 0
+
+    # pass 2: counts
+    counted = {}
+    for role in ROLES:
+        mine = {n: (b.plan, BucketPlan(b.buckets, b.column.method.name == "wasserstein",
+                                       b.scale_mean if role == "reference" else None))
+                for n, b in bucketed.items()}
+        wanted_columns = tuple(p for p in collected if p.name in columns[role])
+        context = CountContext(rows[role], parts[role], mine, categorical[role], wanted_columns, cap, seed,
+                               picks[role], pick_columns[role])
+        names = [*mine, *(c.name for c in categorical[role]), *(c.name for c in wanted_columns), *pick_columns[role]]
+        counted[role] = yield Pass("drift: buckets", role, _needed_names(names, parts[role], columns[role]),
+                                   map_counts, merge_counts, context)
+    for numbers in bucketed.values():
+        numbers.merged = {role: counted[role].buckets[numbers.plan.name] for role in ROLES}
+    for plan in categorical["reference"]:
+        column = settled[plan.name]
+        found = counted["reference"].categories[plan.name]
+        labels, order = ordered_labels(found)
+        settle_categorical(column, labels, found.counts[0][order], found.missing, rows["reference"].count, config)
+
+    # pass 3: candidate buckets, as long as the tests ask for buckets not gathered
+    outcomes: dict[str, ColumnOutcome] = {}
+    pending = dict(bucketed)
+    for numbers in pending.values():
+        numbers.available = {role: np.zeros(numbers.buckets.count, dtype=bool) for role in ROLES}
+        numbers.gathered = {role: Gathered(np.empty(0), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+                            for role in ROLES}
+    reconstruction = {role: ReconstructionContext(rows[role], parts[role], _thresholds(counted[role], rows[role],
+                                                                                parts[role]),
+                                                  seed, tuple(p.name for p in candidates if p.name in columns[role]))
+                      for role in ROLES} if cap else {}
+    kept: dict[str, ReconstructionRows | None] = {role: None for role in ROLES}
+    for _round in range(GATHER_ROUNDS + 1):
+        asked: dict[str, Lacking] = {}
+        for name, numbers in pending.items():
+            lacking = Lacking(numbers.buckets.count)
+            outcome = _bucketed_outcome(numbers, parts, tested, lacking)
+            yield ProgressEvent("drift", 0.0, f"Drift: testing {name}")  # (a cancel stops here)
+            if lacking.any():
+                asked[name] = lacking
+            else:
+                outcomes[name] = outcome
+        pending = {name: pending[name] for name in asked}
+        if not pending:
+            break
+        if _round == GATHER_ROUNDS:
+            raise RuntimeError(f"drift: the candidate buckets of {', '.join(pending)} were still asked for after "
+                               f"{GATHER_ROUNDS} passes")
+        for role in ROLES:
+            wanted = {}
+            for name, numbers in pending.items():
+                flags = asked[name].flags[role] & ~numbers.available[role]
+                numbers.available[role] = numbers.available[role] | flags
+                wanted[name] = (numbers.plan, numbers.buckets, flags)
+            rebuilding = reconstruction.get(role) if kept[role] is None else None  # (the first pass only)
+            found = yield Pass("drift: candidate buckets", role,
+                               _needed_names(list(wanted) + list(rebuilding.columns if rebuilding else ()),
+                                             parts[role], columns[role]),
+                               map_gather, merge_gather, GatherContext(rows[role], parts[role], wanted, rebuilding))
+            if rebuilding is not None:
+                kept[role] = found.reconstruction
+            for name, gathered in found.found.items():
+                pending[name].gathered[role] = _joined(pending[name].gathered[role], gathered)
+
+    # every column's result, in the in-memory order
+    results, over_time = [], {}
+    for plan in plans:
+        if plan.name not in settled:  # (a column absent from the reference is not a drift column)
+            continue
+        column = settled[plan.name]
+        if column.skip or plan.name not in columns["production"]:
+            results.append(untested(column, column.skip or "not in the production data"))
+            continue
+        if plan.name in outcomes:
+            outcome = outcomes[plan.name]
+        elif plan.kind == "numerical":
+            outcome = _sorted_outcome(column, counted, parts, tested, binning)
+        else:
+            outcome = _counted_outcome(column, counted, parts, tested, binning)
+        result, chunk_tests = calculator.column_result(column, outcome)
+        yield ProgressEvent("drift", 0.0, f"Drift: testing {plan.name}")
+        results.append(result)
+        if chunk_tests is not None:
+            over_time[result.feature] = chunk_tests
+    results = calculator._judge(results)
+    chunking = _Chunking(production_plan.chunks, production_plan.by, production_plan.description)
+    results, chunk_results = calculator._over_time(results, over_time, chunking, tested)
+    features = [r for r in results if r.role == "feature" and r.tested]
+    drifted = tuple(r.feature for r in features if r.drifted)
+    multivariate_result = None
+    if multivariate and features:
+        multivariate_result = yield from _multivariate(features, counted, rows, parts, tested, config, columns,
+                                                       reconstruction, kept, seed)
+    return DriftResult(
+        features=tuple(results), share_drifted=len(drifted) / len(features) if features else 0.0,
+        drifted_features=drifted, correction=config.correction, alpha=config.alpha, rule=config.rule,
+        chunking=production_plan.description, chunks=chunk_results, sampled_rows=config.sample_rows,
+        methods=_methods(calculator, results, collected), multivariate=multivariate_result)
+
+
+@dataclass(frozen=True)
+class _Chunking:
+    chunks: tuple[ChunkInfo, ...]
+    by: str
+    description: str
+
+
+def _sampled_rows(total: int, sample_rows: int, seed: int) -> Rows:
+    """DriftCalculator._sample's rows: a seeded sample of `sample_rows` when the dataset is larger."""
+    if sample_rows and total > sample_rows:
+        return Rows(total, np.sort(np.random.default_rng(seed).choice(total, sample_rows, replace=False)))
+    return Rows(total)
+
+
+def _pca_cap() -> int:
+    from assay.engine.drift.multivariate import PCA_MAX_ROWS
+
+    return PCA_MAX_ROWS
+
+
+def _picks(rows: dict[str, Rows], config: DriftConfig, seed: int) -> dict[str, np.ndarray]:
+    """The positions of the multivariate samples' rows: the domain classifier's in both, PCA's fit in the
+    reference."""
+    if not config.multivariate:
+        return {role: np.empty(0, dtype=np.int64) for role in ROLES}
+    from assay.engine.drift.multivariate import domain_seeds
+
+    ref_seed, prod_seed = domain_seeds(seed)
+    return {"reference": np.union1d(seeded_rows(rows["reference"].count, config.domain_rows, ref_seed),
+                                    seeded_rows(rows["reference"].count, _pca_cap(), seed)),
+            "production": np.sort(seeded_rows(rows["production"].count, config.domain_rows, prod_seed))}
+
+
+def _needed(plans: tuple[ColumnPlan, ...], timestamp: str | None, columns: set[str]) -> tuple[str, ...]:
+    names = [p.name for p in plans]
+    if timestamp in columns:
+        names.append(timestamp)
+    return tuple(dict.fromkeys(n for n in names if n in columns))
+
+
+def _needed_names(names: list[str], parts: Parts, columns: set[str]) -> tuple[str, ...]:
+    found = list(names)
+    if parts.plan.timestamp:
+        found.append(parts.plan.timestamp)
+    return tuple(dict.fromkeys(n for n in found if n in columns))
+
+
+def _bucketed_outcome(numbers: _Numbers, parts: dict[str, Parts], tested: tuple[bool, ...], lacking: Lacking
+                      ) -> ColumnOutcome:
+    """The in-memory `bucketed_outcome` on StreamedParts (a run whose `lacking` is not empty is discarded)."""
+    sides = {}
+    for role in ROLES:
+        merged = numbers.merged[role]
+        sample = streamed_sample(numbers.buckets, merged)
+
+        def part(j: int | None, role=role, merged=merged, sample=sample) -> StreamedPart:
+            row = 0 if j is None else j + 1
+            return StreamedPart(sample, merged.counts[row], None if merged.sums is None else merged.sums[row],
+                                numbers.gathered[role], numbers.available[role], j, lacking.flags[role])
+
+        sides[role] = part
+    ref, prod = sides["reference"], sides["production"]
+    scale = None
+    if numbers.scale_mean is not None:
+        merged = numbers.merged["reference"]
+        scale = float(np.sqrt(merged.squares / max(int(merged.counts[0].sum()), 1)))
+    whole = prod(None)
+    chunk_parts = [prod(j) if ok else None for j, ok in enumerate(tested)]
+    band_parts = [ref(j) for j in range(parts["reference"].count)]
+    return bucketed_outcome(numbers.column.method.name, ref(None), whole, chunk_parts, band_parts, numbers.missing,
+                            scale)
+
+
+def _sorted_outcome(column: _Column, counted: dict[str, CountState], parts: dict[str, Parts],
+                    tested: tuple[bool, ...], binning: BinningConfig) -> ColumnOutcome:
+    """DriftCalculator._test_sorted_parts on the collected values."""
+    def sorted_finite(values: np.ndarray) -> np.ndarray:
+        return np.sort(values[~np.isnan(values)])
+
+    ref, prod = counted["reference"].collected[column.name], counted["production"].collected[column.name]
+    reference = sorted_finite(ref.values)
+
+    def test(values: np.ndarray, fast_p: bool):
+        if values.size == 0:
+            return None
+        return column.method.numerical(SortedSample(reference), SortedSample(values), binning=binning, fast_p=fast_p)
+
+    band = expected_band([test(sorted_finite(ref.values[ref.part == j]), True)
+                          for j in range(parts["reference"].count)])
+    whole = sorted_finite(prod.values)
+    found = [test(sorted_finite(prod.values[prod.part == j]), True) if ok else None for j, ok in enumerate(tested)]
+    return ColumnOutcome(result=test(whole, False), rows=int(whole.size), missing=int(prod.values.size - whole.size),
+                         distribution=numerical_distribution(SortedValues(reference), SortedValues(whole)),
+                         chunks=ChunkTests(results=tuple(found), band=band))
+
+
+def _counted_outcome(column: _Column, counted: dict[str, CountState], parts: dict[str, Parts],
+                     tested: tuple[bool, ...], binning: BinningConfig) -> ColumnOutcome:
+    """DriftCalculator._test_categories on the counts."""
+    ref, prod = counted["reference"].categories[column.name], counted["production"].categories[column.name]
+    position = {label: i for i, label in enumerate(column.categories)}
+    labels, order = ordered_labels(prod)
+    new = sorted(label for label in labels if label not in position)
+    aligned = column.categories + new
+    at = {label: i for i, label in enumerate(aligned)}
+    where = np.array([at[label] for label in prod.labels], dtype=np.int64)
+    prod_counts = np.zeros((prod.counts.shape[0], len(aligned)))
+    prod_counts[:, where] = prod.counts
+    ref_counts = np.concatenate([column.reference_counts, np.zeros(len(new))])
+
+    def test(counts: np.ndarray):
+        return None if counts.sum() == 0 else test_counts(column, ref_counts, counts, binning)
+
+    found = [test(prod_counts[j + 1]) if ok else None for j, ok in enumerate(tested)]
+    ref_at = np.array([position.get(label, -1) for label in ref.labels], dtype=np.int64)
+    band_results = []
+    for j in range(parts["reference"].count):
+        chunk = np.zeros(len(column.categories))
+        kept = ref_at >= 0
+        chunk[ref_at[kept]] = ref.counts[j + 1][kept]
+        band_results.append(None if chunk.sum() == 0 else test_counts(column, column.reference_counts, chunk,
+                                                                        binning))
+    rows = int(prod.counts[0].sum())
+    return ColumnOutcome(result=test(prod_counts[0]), rows=rows, missing=prod.missing,
+                         distribution=counted_distribution(ref_counts, prod_counts[0], aligned),
+                         chunks=ChunkTests(results=tuple(found), band=expected_band(band_results)))
+
+
+def _methods(calculator: DriftCalculator, results: list[FeatureDrift], collected: list[ColumnPlan]
+             ) -> tuple[str, ...]:
+    lines = list(calculator._methods_text(results))
+    if collected:
+        lines.append("Streamed: " + ", ".join(p.name for p in collected) + " tested on every value collected "
+                     "(their method needs the values sorted); the other numerical columns by buckets, exactly.")
+    return tuple(lines)
+
+
+def _thresholds(counted: CountState, rows: Rows, parts: Parts) -> np.ndarray:
+    """The largest row key of the reconstruction's capped samples: the whole, then each part."""
+    from assay.engine.drift.multivariate import PCA_MAX_ROWS
+
+    sizes = [rows.count] + [parts.plan.chunks[j].rows for j in parts.selected]
+    return np.array([key_threshold(k, size, PCA_MAX_ROWS) for k, size in zip(counted.keys, sizes)], dtype=np.uint64)
+
+
+def _multivariate(features: list[FeatureDrift], counted: dict[str, CountState], rows: dict[str, Rows],
+                  parts: dict[str, Parts], tested: tuple[bool, ...], config: DriftConfig, columns: dict[str, set[str]],
+                  reconstruction: dict[str, ReconstructionContext], kept: dict[str, ReconstructionRows | None],
+                  seed: int) -> Generator[Pass, Any, MultivariateResult]:
+    """DriftCalculator._multivariate on the seeded samples gathered in the first pass and the reconstruction's
+    capped rows of each chunk (kept in the first candidate-bucket pass, else read in a pass of their own)."""
+    from assay.engine.drift.multivariate import (PCA_MAX_ROWS, ReconstructionModel, domain_seeds,
+                                                 iter_domain_classifier_on, reconstruction_result)
+    from assay.engine.drift.univariate import domain_note, reconstruction_note, too_few_rows_note
+
+    numerical = [f.feature for f in features if f.kind == "numerical"]
+    categorical = [f.feature for f in features if f.kind == "categorical"]
+    counts = (rows["reference"].count, rows["production"].count)
+    notes, domain = [], None
+    ref_seed, prod_seed = domain_seeds(seed)
+    picked = {role: counted[role].picked for role in ROLES}
+    if min(counts) < MIN_DOMAIN_ROWS:
+        notes.append(too_few_rows_note(counts))
+    else:
+        ref = picked["reference"].loc[seeded_rows(counts[0], config.domain_rows, ref_seed)]
+        prod = picked["production"].loc[seeded_rows(counts[1], config.domain_rows, prod_seed)]
+        domain = yield from _events(iter_domain_classifier_on(ref, prod, numerical, categorical, config.permutations,
+                                                              seed), "Drift: domain classifier")
+        notes.append(domain_note(domain))
+    if not (numerical or categorical):
+        return MultivariateResult(domain, None, tuple(notes))
+    fit_rows = picked["reference"].loc[seeded_rows(counts[0], PCA_MAX_ROWS, seed)]
+    model = yield from _events(ReconstructionModel(numerical, categorical, seed).iter_fit_sample(fit_rows),
+                               "Drift: PCA fit")
+    for role in ROLES:
+        if kept[role] is None:
+            context = reconstruction[role]
+            kept[role] = yield Pass("drift: reconstruction rows", role, _needed_names(list(context.columns),
+                                                                                     parts[role], columns[role]),
+                                    map_reconstruction_rows, merge_reconstruction_rows, context)
+    thresholds = {role: reconstruction[role].thresholds for role in ROLES}
+
+    def error(role: str, part: int | None) -> Generator[ProgressEvent, None, float]:
+        found = kept[role]
+        keys = row_keys(found.frame.index.to_numpy(), seed)
+        if part is None:
+            chosen = keys <= thresholds[role][0]
+        else:
+            chosen = (found.part == part) & (keys <= thresholds[role][part + 1])
+        frame = found.frame.iloc[np.flatnonzero(chosen)].sort_index()
+        return (yield from _events(model.iter_error(frame), "Drift: PCA reconstruction error"))
+
+    reference_errors = []
+    for j in range(parts["reference"].count):
+        reference_errors.append((yield from error("reference", j)))
+    chunk_errors = []
+    for j, ok in enumerate(tested):
+        chunk_errors.append((yield from error("production", j)) if ok else None)
+    production_error = yield from error("production", None)
+    reconstruction = reconstruction_result(model, reference_errors, chunk_errors, production_error,
+                                           (yield from error("reference", None)))
+    notes.append(reconstruction_note(reconstruction))
+    return MultivariateResult(domain, reconstruction, tuple(notes))
+
+
+
+def _events(steps: Generator[Any, None, Any], message: str) -> Generator[ProgressEvent, None, Any]:
+    """A multivariate step's progress as events (iter_stream passes them on), so that a cancel stops it between
+    two of them; returns what `steps` returns."""
+    try:
+        while True:
+            next(steps)
+            yield ProgressEvent("drift", 0.0, message)
+    except StopIteration as stop:
+        return stop.value

@@ -1,0 +1,237 @@
+"""Drift streamed (engine/drift/partials.py) equals the in-memory drift (engine/drift/univariate.py): every
+statistic within 1e-12 (relative), every count exactly, whatever the batching; on generated data and on the census
+data (reference 2015, production 2016-2018), through stream-core's sources and executor."""
+from __future__ import annotations
+
+import dataclasses
+import math
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from assay.engine import AuditConfig, run_audit
+from assay.engine.drift.partials import drift_columns, iter_drift, stream
+from assay.engine.drift.sampling import capped_rows, row_keys, seeded_rows
+from assay.engine.drift.univariate import DriftCalculator
+from assay.engine.schema import infer_schema
+from assay.engine.streaming.executor import InProcessExecutor
+from assay.engine.streaming.passes import Pass
+from assay.engine.streaming.run import StreamRun, iter_stream
+from assay.engine.streaming.sources import open_source
+from assay.engine.progress import drain
+from tests.conftest import EMPLOYMENT, write_audit
+
+TOLERANCE = 1e-12
+
+
+def differences(a, b, path: str = "") -> list[tuple]:
+    """Where two results differ: floats beyond TOLERANCE (relative), anything else at all."""
+    if dataclasses.is_dataclass(a) and dataclasses.is_dataclass(b):
+        return [d for f in dataclasses.fields(a) for d in differences(getattr(a, f.name), getattr(b, f.name),
+                                                                       f"{path}.{f.name}")]
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        if len(a) != len(b):
+            return [(path, len(a), len(b))]
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in differences(x, y, f"{path}[{i}]")]
+    if isinstance(a, float) and isinstance(b, float):
+        if a == b or (math.isnan(a) and math.isnan(b)) or abs(a - b) <= TOLERANCE * max(abs(a), abs(b)):
+            return []
+        return [(path, a, b)]
+    return [] if type(a) is type(b) and a == b else [(path, a, b)]
+
+
+def same(expected, found) -> list[tuple]:
+    """`differences`, but for the line the streamed methods text adds when it collected columns whole."""
+    extra = found.methods[len(expected.methods):]
+    assert all(line.startswith("Streamed: ") for line in extra)
+    return differences(expected, dataclasses.replace(found, methods=found.methods[:len(expected.methods)]))
+
+
+def in_memory(reference, production, config, schema):
+    return DriftCalculator(schema, config.drift, (), config.audit.seed).fit(reference).calculate(production)
+
+
+def streamed(reference, production, config, schema, cuts: dict[str, list[int]] | None = None, batch: int = 4096,
+             tree: bool = True):
+    """The streamed drift on the two frames cut into batches at `cuts` (else every `batch` rows; a cut repeated or at
+    either end makes an empty batch), each batch's
+    state merged as a balanced tree (`tree`) or one after the other; every Pass is pickled first (Dask sends it)."""
+    frames = {"reference": reference.reset_index(drop=True), "production": production.reset_index(drop=True)}
+    columns = {role: set(frame.columns) for role, frame in frames.items()}
+    steps = iter_drift(schema, config.drift, config.audit.seed, {role: len(f) for role, f in frames.items()},
+                       columns, drift_columns(schema, columns, False))
+    step = next(steps)
+    try:
+        while True:
+            if not isinstance(step, Pass):
+                step = next(steps)
+                continue
+            step = pickle.loads(pickle.dumps(step))
+            frame = frames[step.role] if step.columns is None else frames[step.role][list(step.columns)]
+            edges = (cuts or {}).get(step.role) or list(range(batch, len(frame), batch))
+            bounds = [0, *sorted(e for e in edges if 0 <= e <= len(frame)), len(frame)]  # (repeats: empty batches)
+            states = [step.map(frame.iloc[a:b], step.context) for a, b in zip(bounds, bounds[1:])]
+            while len(states) > 1:
+                states = ([step.merge(states[i], states[i + 1]) for i in range(0, len(states) - 1, 2)]
+                          + states[len(states) - len(states) % 2:]) if tree else [step.merge(states[0], states[1]),
+                                                                                *states[2:]]
+            step = steps.send(states[0])
+    except StopIteration as stop:
+        return stop.value
+
+
+def generated(seed: int = 0, rows: int = 24_000, production_rows: int | None = None):
+    rng = np.random.default_rng(seed)
+
+    def frame(n: int, shift: float, year: int) -> pd.DataFrame:
+        when = pd.date_range(f"{year}-01-01", periods=365, freq="D")
+        ties = rng.integers(0, 6, n).astype(float)  # heavy buckets of one value
+        ties[rng.random(n) < 0.05] = np.nan
+        return pd.DataFrame({
+            "normal": rng.normal(shift, 1, n), "ties": ties, "skewed": rng.gamma(2, 1 + shift, n),
+            "outliers": np.where(rng.random(n) < 0.001, 1e300, rng.normal(size=n)),
+            "colour": rng.choice(["red", "green", "blue", "grey"], n, p=[0.4, 0.3, 0.2 + shift / 10, 0.1 - shift / 10]),
+            "code": rng.choice([f"c{i}" for i in range(30 + int(shift * 10))], n),
+            "flag": rng.random(n) < 0.3 + shift / 5,
+            "when": np.sort(rng.choice(when, n)),
+        })
+
+    reference = frame(rows, 0.0, 2024)
+    reference.loc[::11, "normal"] = np.nan
+    production = frame(production_rows or rows, 0.3, 2025)
+    production.loc[::13, "colour"] = None
+    return reference, production
+
+
+def configured(**drift) -> AuditConfig:
+    return (AuditConfig().replace("columns", timestamp="when")
+            .replace("drift", **({"per_column": {"skewed": "wasserstein"}, "permutations": 200} | drift)))
+
+
+@pytest.fixture(scope="module")
+def generated_case():
+    reference, production = generated()
+    config = configured()
+    schema = infer_schema(reference, production, config)
+    return reference, production, config, schema, in_memory(reference, production, config, schema)
+
+
+def test_streamed_drift_equals_the_in_memory_drift(generated_case):
+    reference, production, config, schema, expected = generated_case
+    found = streamed(reference, production, config, schema, batch=5000)
+    assert same(expected, found) == []
+    assert found.multivariate.domain_classifier is not None and found.multivariate.reconstruction is not None
+    by = {f.feature: f for f in found.features}
+    assert by["normal"].method == "ks" and by["skewed"].method == "wasserstein" and by["colour"].method == "chi2"
+    assert by["normal"].drifted and len(found.chunks) == 12
+    assert by["colour"].missing_production == production["colour"].isna().sum()  # counts: exactly
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(reference_cuts=st.lists(st.integers(0, 24_000), max_size=6),
+       production_cuts=st.lists(st.integers(0, 24_000), max_size=6), tree=st.booleans())
+@example(reference_cuts=[0, 5000, 5000, 24_000], production_cuts=[1], tree=False)  # empty batches among them
+def test_any_batching_gives_the_same_drift(generated_case, reference_cuts, production_cuts, tree):
+    reference, production, config, schema, expected = generated_case
+    found = streamed(reference, production, config, schema,
+                     cuts={"reference": reference_cuts, "production": production_cuts or [1]}, tree=tree)
+    assert same(expected, found) == []
+
+
+@pytest.mark.parametrize("drift", [
+    {"chunk_by": "rows", "chunk_size": 3000},  # chunks of rows; every method on every value collected
+    {"numerical_method": "psi", "categorical_method": "tvd", "multivariate": False},
+    {"per_column": {"normal": "anderson", "ties": "energy"}, "multivariate": False},
+    {"sample_rows": 9000, "multivariate": False},  # a seeded sample of each dataset, as in memory
+])
+def test_streamed_drift_equals_the_in_memory_drift_for_other_settings(drift):
+    reference, production = generated(1, rows=14_000, production_rows=16_000)
+    config = configured(**drift)
+    schema = infer_schema(reference, production, config)
+    assert same(in_memory(reference, production, config, schema),
+                streamed(reference, production, config, schema, batch=3333)) == []
+
+
+def test_small_columns_and_a_period_column_stream_alike():
+    """Columns of 10,000 values or fewer are tested on sorted values in memory (collected whole when streamed); a
+    numeric timestamp (a year) chunks by value."""
+    rng = np.random.default_rng(3)
+    reference = pd.DataFrame({"x": rng.normal(size=900), "k": rng.choice(["a", "b"], 900),
+                              "year": rng.choice([2020, 2021], 900)})
+    production = pd.DataFrame({"x": rng.normal(0.4, 1, 1100), "k": rng.choice(["a", "b", "c"], 1100),
+                               "year": rng.choice([2022, 2023, 2024], 1100)})
+    config = AuditConfig().replace("columns", timestamp="year").replace("drift", permutations=100)
+    schema = infer_schema(reference, production, config)
+    expected = in_memory(reference, production, config, schema)
+    assert [c.label for c in expected.chunks] == ["2022", "2023", "2024"]
+    assert same(expected, streamed(reference, production, config, schema, batch=97)) == []
+
+
+def test_seeded_samples_do_not_depend_on_the_batching():
+    frame = pd.DataFrame({"a": np.arange(12_000)})
+    assert (frame.sample(5000, random_state=4).index.to_numpy() == seeded_rows(12_000, 5000, 4)).all()
+    assert seeded_rows(20_000_000, 100, 4).size == 100  # above the permutation's size: a draw of the sample only
+    rows = np.arange(50_000)
+    keys = row_keys(rows, 7)
+    assert np.unique(keys).size == rows.size  # one to one
+    kept = capped_rows(rows, 1000, 7)
+    assert kept.size == 1000 and (np.diff(kept) > 0).all()
+    halves = np.concatenate([capped_rows(rows[:20_000], 1000, 7), capped_rows(rows[20_000:], 1000, 7)])
+    assert (capped_rows(halves, 1000, 7) == kept).all()  # the smallest keys of the parts' smallest: the same
+
+
+@pytest.fixture(scope="module")
+def census_audit(tmp_path_factory):
+    if not EMPLOYMENT.is_dir():
+        pytest.skip("../shared/data/employment_ma is not beside the checkout")
+    return write_audit(
+        tmp_path_factory.mktemp("census"),
+        data={"reference": str(EMPLOYMENT / "reference.parquet"), "production": str(EMPLOYMENT / "production.parquet")},
+        columns={"target": "employed", "prediction": "prediction", "probabilities": ["predicted_probability"],
+                 "timestamp": "year"},
+        drift={"permutations": 200},
+    )
+
+
+def test_census_drift_streamed_through_the_sources_equals_the_audit(census_audit):
+    """Reference 2015 against production 2016-2018, chunked by year: the streamed drift (stream-core's sources and
+    in-process executor, batches of 30,000 rows) equals the in-memory audit's drift, outputs included."""
+    config = AuditConfig.from_toml(census_audit)
+    report = run_audit(config)
+    expected = report.drift
+    executor = InProcessExecutor(batch_rows=30_000)
+    run = StreamRun(config=config, schema=report.schema, reference=open_source(config.data.reference, "reference"),
+                    production=open_source(config.data.production, "production"), executor=executor)
+    found = drain(iter_stream(stream(run), run, "drift", 0.0, 1.0))
+    assert executor.batches > 10
+    assert [c.label for c in found.chunks] == ["2016", "2017", "2018"]
+    assert {f.role for f in found.features} >= {"feature", "target", "prediction", "score"}
+    assert same(expected, found) == []
+
+
+def test_a_streamed_audit_of_the_census_folder_gives_the_in_memory_drift(tmp_path):
+    """The whole streamed audit ([compute] path, production as a folder of one file per year) runs drift through the
+    registry's `partials` and gives the in-memory audit's drift and drift findings."""
+    if not EMPLOYMENT.is_dir():
+        pytest.skip("../shared/data/employment_ma is not beside the checkout")
+    frame = pd.read_parquet(EMPLOYMENT / "production.parquet")
+    folder = tmp_path / "production"
+    folder.mkdir()
+    for year, part in frame.groupby("year", sort=True):
+        part.to_parquet(folder / f"year-{year}.parquet")
+    ordered = tmp_path / "production.parquet"
+    pd.concat([part for _, part in frame.groupby("year", sort=True)]).to_parquet(ordered)
+
+    def audit(production):
+        return run_audit(AuditConfig().replace("data", reference=EMPLOYMENT / "reference.parquet", production=production)
+                         .replace("columns", target="employed", timestamp="year").replace("drift", permutations=200))
+
+    memory, streamed = audit(ordered), audit(folder)
+    assert memory.provenance.compute["path"] == "memory" and streamed.provenance.compute["path"] == "streamed"
+    assert same(memory.drift, streamed.drift) == []
+    assert [f for f in streamed.findings if f.analysis == "drift"] == [f for f in memory.findings if f.analysis == "drift"]
