@@ -1,6 +1,7 @@
 """Progress events: the audit generator yields them; the CLI and the GUI show them."""
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ class ProgressEvent:
     stage: str
     fraction: float
     message: str = ""
+    rows_done: int | None = None  # a streamed pass: the rows read so far (of the Source it reads)
+    rows_per_second: float | None = None
 
 
 def drain(steps: Generator[object, None, T], on_step: Callable[[Any], None] | None = None) -> T:
@@ -39,7 +42,7 @@ def scaled(events: Generator[ProgressEvent, None, T], start: float, end: float) 
     try:
         event = next(events)
         while True:
-            yield ProgressEvent(event.stage, start + span * min(max(event.fraction, 0.0), 1.0), event.message)
+            yield dataclasses.replace(event, fraction=start + span * min(max(event.fraction, 0.0), 1.0))
             event = next(events)
     except StopIteration as stop:
         return stop.value

@@ -63,6 +63,8 @@ class AnalysisSpec:
     off: tuple[str, object] | None = None  # (key, value) of its section that turns it off, e.g. ("method", "none")
     early: bool = False  # needs nothing from the model: runs while the model process opens the model
     warms_model: bool = False  # the model process imports what it needs (shap) while the other analyses run
+    partials: str | None = None  # "module:function": stream(run: StreamRun) -> Generator[Pass | ProgressEvent, Any,
+    # its Result] (engine/streaming/run.py); None: it cannot stream, and a streamed audit skips it saying so
     model_crash: str = ""  # set: survives the model failing under it (status failed, finding model.failed with
     # this title) and its own CalculationError (status skipped, warn finding "<name>.failed"); unset: both stop
     # the audit

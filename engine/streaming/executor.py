@@ -1,0 +1,85 @@
+"""Who runs a Pass over a Source: the Executor protocol and the in-process executor (fragments in row order,
+batches, map, merge), which yields StreamProgress after each batch. Closing its generator cancels between two
+batches (a batch is a fraction of a second of work). engine/streaming/dask_executor.py runs the same Pass on a
+Dask cluster with the same result."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pandas as pd
+
+from assay.engine.errors import CalculationError
+from assay.engine.streaming.passes import Pass
+from assay.engine.streaming.sources import Source, empty_frame, read_fragment
+from assay.engine.tables import TABLE_BATCH_ROWS
+
+Predictor = Callable[[pd.DataFrame, str], pd.DataFrame]  # (batch, role) -> the batch with the prediction columns
+
+
+@dataclass(frozen=True)
+class StreamProgress:
+    rows_done: int
+    rows_total: int
+    rows_per_second: float
+    label: str
+
+
+class Executor(Protocol):
+    def run(self, source: Source, step: Pass) -> Generator[StreamProgress, None, Any]: ...
+
+    def close(self) -> None: ...
+
+
+class InProcessExecutor:
+    """Runs each Pass in this process: the Source's fragments in row order, each read in batches of `batch_rows`.
+
+    `predictor` adds the model's prediction columns to a batch for a Pass `with_predictions` (engine/predictions
+    wires it). `batches` counts the batches mapped, for the report's provenance.
+    """
+
+    name = "streamed"
+
+    def __init__(self, batch_rows: int = TABLE_BATCH_ROWS, predictor: Predictor | None = None) -> None:
+        self.batch_rows = batch_rows
+        self.predictor = predictor
+        self.batches = 0
+        self.workers = 1
+
+    def run(self, source: Source, step: Pass) -> Generator[StreamProgress, None, Any]:
+        clock = time.perf_counter()
+        state, done = None, 0
+        for fragment in source.fragments:
+            batches = read_fragment(fragment, step.columns, self.batch_rows)
+            try:
+                for batch in batches:
+                    partial = map_batch(step, batch, source.role, self.predictor)
+                    state = partial if state is None else step.merge(state, partial)
+                    self.batches += 1
+                    done += len(batch)
+                    yield progress(step, done, source.rows, clock)
+            finally:
+                batches.close()
+        if state is None:  # no rows: the state of an empty batch
+            state = map_batch(step, empty_frame(source, step.columns), source.role, self.predictor)
+        return state
+
+    def close(self) -> None:
+        pass
+
+
+def map_batch(step: Pass, batch: pd.DataFrame, role: str, predictor: Predictor | None) -> Any:
+    """The Pass's map over one batch, after the predictions are added when the Pass asks for them."""
+    if step.with_predictions:
+        if predictor is None:
+            raise CalculationError(f"{step.name}: needs the model's predictions, and this audit streams without a "
+                                   f"model")
+        batch = predictor(batch, role)
+    return step.map(batch, step.context)
+
+
+def progress(step: Pass, done: int, total: int, clock: float) -> StreamProgress:
+    elapsed = max(time.perf_counter() - clock, 1e-9)
+    return StreamProgress(rows_done=done, rows_total=total, rows_per_second=done / elapsed, label=step.name)
