@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from assay.engine.model_files import LoadedModel
-from assay.engine.predictions import PredictionSet, iter_predict, predictions_from_columns
+from assay.engine.predictions import PredictionSet, iter_predict, model_input_columns, predictions_from_columns
 from assay.engine.progress import drain
 from assay.engine.schema import ColumnRole, Schema
 
@@ -35,6 +35,19 @@ class PredictionSource:
     from_model: bool
     classes: tuple[Any, ...] = ()  # the model's classes (from_model)
     scores: int = 0  # score columns the model writes: 0 (labels only), 1 (binary), k (multiclass)
+    inputs: tuple[str, ...] = ()  # the model's input columns: a pass with the model's predictions reads them
+
+    @property
+    def labels(self) -> str | None:
+        """Where the predicted labels come from (None: scores only), so that an analysis' needs read a
+        PredictionSource as they read a PredictionSet."""
+        if self.from_model:
+            return PREDICTED
+        prediction = self.schema.first(ColumnRole.PREDICTION)
+        if prediction:
+            return prediction
+        probabilities = self.schema.names(ColumnRole.PROBABILITY)
+        return "threshold" if self.schema.task == "binary" and len(probabilities) == 1 else None
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -56,17 +69,26 @@ class PredictionSource:
         return PredictionSet(labels, scores, self.classes)
 
 
-def source_of_columns(schema: Schema, threshold: float) -> PredictionSource | None:
-    """The data's own predictions, or None when the data has no prediction nor probability column."""
+def sources_of_columns(schema: Schema, threshold: float, columns: dict[str, tuple[str, ...]]
+                       ) -> dict[str, PredictionSource] | None:
+    """The data's own predictions per dataset (`columns`: role -> the columns its Source has), as the
+    in-memory audit finds them: a dataset without a prediction nor a probability column has none."""
     source = PredictionSource(schema=schema, threshold=threshold, from_model=False, classes=schema.classes)
-    return source if source.columns else None
+    found = {role: source for role, names in columns.items() if set(source.columns) & set(names)}
+    return found or None
+
+
+def sources_of_model(model: LoadedModel, schema: Schema, threshold: float) -> dict[str, PredictionSource]:
+    """The model's predictions for both datasets (a ModelPredictor writes them into each batch)."""
+    source = source_of_model(model, schema, threshold)
+    return {"reference": source, "production": source}
 
 
 def source_of_model(model: LoadedModel, schema: Schema, threshold: float) -> PredictionSource:
     has_proba = "predict_proba" in (model.methods or ()) and schema.task in ("binary", "multiclass")
     width = 0 if not has_proba else 1 if schema.task == "binary" else len(model.classes or ())
     return PredictionSource(schema=schema, threshold=threshold, from_model=True, classes=tuple(model.classes or ()),
-                            scores=width)
+                            scores=width, inputs=tuple(model_input_columns(model, schema)))
 
 
 class ModelPredictor:
@@ -96,3 +118,14 @@ def with_prediction_columns(batch: pd.DataFrame, found: PredictionSet, width: in
     added = pd.DataFrame(columns, index=batch.index)
     return pd.concat([batch, added], axis=1)
 
+
+
+def stream_predictions(schema: Schema, threshold: float, columns: dict[str, tuple[str, ...]],
+                       model: LoadedModel | None = None, runner: Any = None
+                       ) -> tuple[dict[str, PredictionSource] | None, ModelPredictor | None]:
+    """A streamed audit's predictions (StreamRun.predictions: role -> PredictionSource) and the executor's
+    predictor: the model's when it opened (run in `runner`, its isolated process), else the data's columns
+    (`columns`: role -> the columns of its Source)."""
+    if model is not None:
+        return sources_of_model(model, schema, threshold), ModelPredictor(model, runner, schema, threshold)
+    return sources_of_columns(schema, threshold, columns), None

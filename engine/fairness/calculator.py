@@ -44,7 +44,7 @@ class FairnessCalculator(Calculator[FairnessResult]):
     # -- lifecycle -----------------------------------------------------------------------
 
     def _fit(self, reference: pd.DataFrame) -> None:
-        self._edges = {c: G.band_edges(reference[c], self.config.bands.get(c)) for c in self._numeric_sensitive()}
+        self.edges = {c: G.band_edges(reference[c], self.config.bands.get(c)) for c in self.numeric_sensitive()}
         self._reference_frame = reference
 
     def _calculate(self, production: pd.DataFrame) -> Generator[float, None, FairnessResult]:
@@ -69,14 +69,19 @@ class FairnessCalculator(Calculator[FairnessResult]):
                     if side == "production":
                         raise
                     raise CalculationError(f"{self.title} failed on the reference data: {exc}") from exc
-        self._reference, out = sides["reference"], sides["production"]
         reference = self._reference_frame
         proxies = yield from self.proxies(reference.iloc[sample_rows(len(reference), self.seed)])
         yield 1.0
+        return self.result(sides["reference"], sides["production"], proxies)
+
+    def result(self, reference: dict[str, AttributeFairness], production: dict[str, AttributeFairness],
+               proxies: list[Proxy]) -> FairnessResult:
+        """The result from both datasets' attributes and the proxies."""
+        self._reference = reference
         inputs = set(self.model_inputs or ())
         return FairnessResult(
-            task=self.schema.task or "", reference=self._reference, production=out,
-            changes=tuple(self._changes(self._reference, out)), proxies=tuple(proxies),
+            task=self.schema.task or "", reference=reference, production=production,
+            changes=tuple(self._changes(reference, production)), proxies=tuple(proxies),
             sensitive_inputs=tuple(c for c in self.sensitive if c in inputs),
             policy={"max_demographic_parity_difference": self.config.max_demographic_parity_difference,
                     "min_disparate_impact_ratio": self.config.min_disparate_impact_ratio,
@@ -87,22 +92,22 @@ class FairnessCalculator(Calculator[FairnessResult]):
 
     # -- one attribute on one dataset ----------------------------------------------------
 
-    def _numeric_sensitive(self) -> list[str]:
+    def numeric_sensitive(self) -> list[str]:
         names = {c for a in self.attributes for c in a}
         return [c.name for c in self.schema.columns if c.name in names and c.kind == ColumnKind.NUMERICAL]
 
-    def _labels(self, frame: pd.DataFrame, attribute: tuple[str, ...]) -> np.ndarray | None:
+    def labels(self, frame: pd.DataFrame, attribute: tuple[str, ...]) -> np.ndarray | None:
         parts = []
         for column in attribute:
             if column not in frame.columns:
                 return None
-            parts.append(G.group_labels(frame[column], column in self._edges, self._edges.get(column, ())))
+            parts.append(G.group_labels(frame[column], column in self.edges, self.edges.get(column, ())))
         return G.intersect(parts) if len(parts) > 1 else parts[0]
 
     def _attribute(self, frame: pd.DataFrame, side: str, attribute: tuple[str, ...]
                    ) -> Generator[None, None, AttributeFairness]:
         """One attribute's groups on one dataset; yields between its steps (ATTRIBUTE_STEPS at most)."""
-        labels = self._labels(frame, attribute)
+        labels = self.labels(frame, attribute)
         yield
         tally = None if labels is None else self.tally(labels, frame, self.predictions.get(side))
         yield
@@ -304,7 +309,7 @@ class FairnessCalculator(Calculator[FairnessResult]):
         for sensitive in self.sensitive:
             if sensitive not in sample.columns:
                 continue
-            groups = G.group_labels(sample[sensitive], sensitive in self._edges, self._edges.get(sensitive, ()))
+            groups = G.group_labels(sample[sensitive], sensitive in self.edges, self.edges.get(sensitive, ()))
             if inputs is not None and sensitive in inputs:
                 found.append(Proxy(sensitive, sensitive, "the sensitive column itself", 1.0, True))
             for column in self.schema.columns:
