@@ -16,7 +16,10 @@ from assay.engine.errors import CalculationError
 from assay.engine.explain.calculator import background_positions, explained_positions
 from assay.engine.fairness.tally import confusion, merge_tallies, tally_classification, tally_regression
 from assay.engine.isolation.local import LocalModel
-from assay.engine.isolation.process import ModelProcess
+from assay.engine.isolation.process import ModelProcess, start_model
+from assay.engine.pipeline import _prediction_status, _summary
+from assay.engine.progress import drain
+from assay.engine.streamed_model import iter_streamed_predictions
 from assay.engine.prediction_batches import PREDICTED, SCORE, ModelPredictor
 from assay.engine.row_gathering import RowsWanted, gather_map, gather_merge, gathered_frame
 from tests.conftest import write_audit
@@ -197,3 +200,34 @@ def test_a_seeded_sample_is_the_same_rows_whatever_the_batching(data):
         merged = gather_merge(merged, part)
     pd.testing.assert_frame_equal(gathered_frame(merged), frame.iloc[positions][["v"]])
     assert np.array_equal(background_positions(rows, 60, 3), background_positions(rows, 60, 3))
+
+
+# -- the model's stage of the streamed audit -------------------------------------------------------------------
+
+
+def _streamed_predictions(run, runner):
+    streamed = dataclasses.replace(streamed_run(run, 3000), runner=runner, model=None, predictions=None)
+    return drain(iter_streamed_predictions(streamed, 0.0, 1.0))
+
+
+def test_the_streamed_audit_opens_the_model_in_its_process_and_summarises_its_predictions(demo_run):
+    runner = start_model(demo_run.config)
+    try:
+        found = _streamed_predictions(demo_run, runner)
+        assert isinstance(runner, ModelProcess) and found.run.model is not None
+        assert found.run.executor.predictor is not None
+        expected_status, expected_findings = _prediction_status(demo_run)
+        assert found.status == expected_status and found.findings == expected_findings
+        assert found.summary == _summary(demo_run.predictions, demo_run.schema, "model")
+        assert found.summary.rows_production == len(demo_run.production.frame)
+    finally:
+        runner.close()
+
+
+def test_given_labels_against_the_scores_streamed_as_in_memory(employment_audit):
+    run = in_memory_run(employment_audit, performance={"threshold": 0.3})
+    found = _streamed_predictions(run, None)
+    expected_status, expected_findings = _prediction_status(run)
+    assert found.status == expected_status
+    assert found.findings == expected_findings and found.findings  # at 0.3 the given labels differ: a warning
+    assert found.summary == _summary(run.predictions, run.schema, "columns")
