@@ -30,7 +30,8 @@ from assay.engine.predictions import PredictionSet, iter_predict, positive_rate,
 from assay.engine.progress import ProgressEvent, as_events, drain, scaled
 from assay.engine.results import AnalysisStatus, AuditReport, Finding, PredictionSummary, Provenance
 from assay.engine.schema import ColumnRole, Schema, iter_infer_schema
-from assay.engine.streaming.pipeline import choose_path, compute_provenance, iter_streamed_audit
+from assay.engine.streaming.pipeline import choose_path, iter_streamed_audit
+from assay.engine.streaming.provenance import compute_provenance
 from assay.engine.tables import Dataset, iter_load_dataset
 from assay.engine.version import assay_version
 

@@ -21,7 +21,7 @@ import pandas as pd
 from assay.engine.analyses import registry
 from assay.engine.analyses.run import Outcome, failed_outcome, skip_reason
 from assay.engine.config import AuditConfig
-from assay.engine.errors import CalculationError, InputError
+from assay.engine.errors import CalculationError, ConfigError, InputError
 from assay.engine.isolation.process import start_model
 from assay.engine.findings import sort_findings, verdict
 from assay.engine.input_files import InputInfo, iter_sha256
@@ -30,9 +30,11 @@ from assay.engine.progress import ProgressEvent, as_events, scaled_fractions
 from assay.engine.results import AnalysisStatus, AuditReport, Provenance
 from assay.engine.schema import infer_schema
 from assay.engine.streaming.executor import Executor, InProcessExecutor
+from assay.engine.streaming.provenance import compute_provenance
 from assay.engine.streaming.run import StreamRun, iter_stream
 from assay.engine.streaming.sources import Source, is_collection, open_source, read_fragment
 from assay.engine.streamed_model import iter_streamed_predictions
+from assay.engine.tables import Dataset
 
 OPENED = 0.05  # progress once both Sources are open
 HASHED = 0.12  # the input files' SHA-256 computed
@@ -104,6 +106,32 @@ def sample_frame(source: Source, rows: int, seed: int) -> pd.DataFrame:
     return frame
 
 
+def make_executor(config: AuditConfig) -> Executor:
+    """The executor [compute] asks for: in this process, or on the Dask cluster at `scheduler`
+    (engine/streaming/dask_executor.py)."""
+    compute = config.compute
+    if not compute.scheduler:
+        return InProcessExecutor(batch_rows=compute.batch_rows)
+    try:
+        from assay.engine.streaming.dask_executor import DaskExecutor
+    except ImportError as exc:
+        raise ConfigError(f"[compute] scheduler = {compute.scheduler!r}: this build of Assay cannot run on a Dask "
+                          f"cluster ({exc}); leave scheduler empty to stream in this process",
+                          key="compute.scheduler") from exc
+    return DaskExecutor(compute.scheduler)
+
+
+def sample_dataset(location: str | Path, role: str, rows: int = 20_000, seed: int = 0) -> Dataset:
+    """A seeded sample of a folder's or a glob's rows as a Dataset (`sampled` when it is not all of them): what the
+    app shows of the columns before the audit streams them all."""
+    source = open_source(location, role)
+    frame = sample_frame(source, rows, seed).reset_index(drop=True)
+    detail = f"{FORMAT_NAMES[source.format]}, {len(source.paths):,} file{'s' if len(source.paths) > 1 else ''}"
+    info = InputInfo(role=role, path=str(location), sha256="", rows=source.rows, columns=len(source.columns),
+                     format=source.format, detail=detail)
+    return Dataset(frame=frame, info=info, sampled=len(frame) < source.rows)
+
+
 def iter_streamed_audit(config: AuditConfig, executor: Executor | None = None
                         ) -> Generator[ProgressEvent, None, AuditReport]:
     """The audit over the inputs read in batches; returns the AuditReport. Closing it cancels within a batch."""
@@ -132,7 +160,7 @@ def _iter_audit(config: AuditConfig, executor: Executor | None, runner: Any, sta
     yield ProgressEvent("schema", HASHED, "Inferring column kinds and roles from a sample")
     sample = {s.role: sample_frame(s, compute.sample_rows, config.audit.seed) for s in (reference, production)}
     schema = infer_schema(sample["reference"], sample["production"], config)
-    executor = executor if executor is not None else InProcessExecutor(batch_rows=compute.batch_rows)
+    executor = executor if executor is not None else make_executor(config)
     run = StreamRun(config=config, schema=schema, reference=reference, production=production, executor=executor,
                     sample=sample, seed=config.audit.seed, runner=runner)
     specs = registry.ANALYSES
@@ -176,14 +204,6 @@ def _iter_audit(config: AuditConfig, executor: Executor | None, runner: Any, sta
         predictions=predicted.summary, model_error=run.model_error)
     yield ProgressEvent("done", 1.0, f"Audit finished: {report.verdict}")
     return report
-
-
-def compute_provenance(path: str, scheduler: str, batches: int | None, reference_rows: int, production_rows: int,
-                       seconds: float, workers: int | None) -> dict[str, Any]:
-    """provenance.compute in the JSON: which path ran, on what, in how many batches and how long."""
-    return {"path": path, "scheduler": scheduler, "batches": batches,
-            "rows": {"reference": reference_rows, "production": production_rows}, "seconds": seconds,
-            "workers": workers}
 
 
 def _iter_analysis(spec: registry.AnalysisSpec, run: StreamRun, start: float, end: float
