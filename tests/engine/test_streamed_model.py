@@ -5,6 +5,7 @@ columns, and on generated multiclass and regression data; tallies and gathered s
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 
 import numpy as np
 import pandas as pd
@@ -12,19 +13,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assay.engine.config import AuditConfig
 from assay.engine.errors import CalculationError
 from assay.engine.explain.calculator import background_positions, explained_positions
 from assay.engine.fairness.tally import confusion, merge_tallies, tally_classification, tally_regression
 from assay.engine.isolation.local import LocalModel
 from assay.engine.isolation.process import ModelProcess, start_model
-from assay.engine.pipeline import _prediction_status, _summary
+from assay.engine.pipeline import _prediction_status, _summary, run_audit
 from assay.engine.progress import drain
 from assay.engine.streamed_model import iter_streamed_predictions
 from assay.engine.prediction_batches import PREDICTED, SCORE, ModelPredictor
 from assay.engine.prediction_cache import PredictionCache
 from assay.engine.predictions import PredictionSet
 from assay.engine.row_gathering import RowsWanted, gather_map, gather_merge, gathered_frame
+from misbehaving_models import Misbehaving
 from tests.conftest import write_audit
+from tests.engine.test_isolation import audit as isolation_audit
 from tests.engine.streamed_model_runs import (as_json, assert_same, in_memory_result, in_memory_run, opened_in,
                                               streamed_result, streamed_run)
 
@@ -250,3 +254,32 @@ def test_given_labels_against_the_scores_streamed_as_in_memory(employment_audit)
     assert found.status == expected_status
     assert found.findings == expected_findings and found.findings  # at 0.3 the given labels differ: a warning
     assert found.summary == _summary(run.predictions, run.schema, "columns")
+
+
+def _streamed(config):
+    return AuditConfig.from_dict({**config.to_dict(), "compute": {"path": "streamed"}})
+
+
+def test_a_model_failing_in_a_streamed_audit_is_named_and_the_rest_carries_on(tmp_path, monkeypatch):
+    """The same message as in memory (rows counted in the dataset), the model analyses skipped, quality kept."""
+    import assay.engine.predictions
+
+    monkeypatch.setattr(assay.engine.predictions, "BATCH_ROWS", 500)
+    report = run_audit(_streamed(isolation_audit(tmp_path, Misbehaving("raise", 3))))
+    statuses = {a.name: a.status for a in report.analyses}
+    assert report.provenance.compute["path"] == "streamed"
+    assert statuses["predictions"] == "failed" and statuses["quality"] == "ran"
+    assert statuses["performance"] == statuses["fairness"] == statuses["explanations"] == "skipped"
+    assert "the model failed to predict on the production data (rows 1-500): ValueError: this model cannot " \
+           "predict on these rows" in report.model_error
+    assert next(f for f in report.findings if f.id == "model.failed").detail == report.model_error
+    assert not [p for p in multiprocessing.active_children() if p.name == "assay-model"]
+
+
+def test_a_model_crashing_while_explained_in_a_streamed_audit_leaves_the_other_results(tmp_path):
+    """The model predicts each row once (two requests), then crashes building the explainer: as in memory."""
+    report = run_audit(_streamed(isolation_audit(tmp_path, Misbehaving("segfault", 2), explain="auto")))
+    statuses = {a.name: a.status for a in report.analyses}
+    assert statuses["explanations"] == "failed" and statuses["predictions"] == "ran"
+    assert report.performance is not None and report.fairness is not None and report.explanations is None
+    assert "segmentation fault) while preparing the explainer" in report.model_error
