@@ -266,8 +266,7 @@ def _provenance(run: AnalysisRun, model_input: InputInfo | None, started: str, c
         finished_at=_now(),
         duration_s=round(time.perf_counter() - clock, 3),
         model=_model_provenance(run.runner, model_input, run.model_error),
-        compute=compute_provenance("memory", "", None, len(run.reference.frame), len(run.production.frame),
-                                   round(time.perf_counter() - clock, 3), 1),
+        compute=compute_provenance("memory", "", None, len(run.reference.frame), len(run.production.frame), 1),
     )
 
 

@@ -195,7 +195,7 @@ def _iter_audit(config: AuditConfig, executor: Executor | None, runner: Any, sta
         seed=config.audit.seed, started_at=started, finished_at=_now(), duration_s=seconds,
         model=_model_provenance(runner, model_input, run.model_error),
         compute=compute_provenance(getattr(executor, "name", "streamed"), compute.scheduler,
-                                   getattr(executor, "batches", None), reference.rows, production.rows, seconds,
+                                   getattr(executor, "batches", None), reference.rows, production.rows,
                                    getattr(executor, "workers", 1)))
     report = AuditReport(
         provenance=provenance, verdict=verdict(findings), findings=findings, schema=schema,

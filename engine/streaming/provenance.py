@@ -1,5 +1,6 @@
 """provenance.compute: which path an audit ran on (in memory, streamed in batches, on a Dask cluster), its rows,
-batches, workers and seconds; and the line the PDF and the app show for it (light: the app imports it)."""
+batches and workers; and the line the PDF and the app show for it (light: the app imports it). Its run time is
+provenance.duration_s: a time here would change the report id (integrity.results_sha256) from one run to the next."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,11 +10,10 @@ PATH_WORDS = {"memory": "in memory (tables read whole)", "streamed": "streamed (
 
 
 def compute_provenance(path: str, scheduler: str, batches: int | None, reference_rows: int, production_rows: int,
-                       seconds: float, workers: int | None) -> dict[str, Any]:
+                       workers: int | None) -> dict[str, Any]:
     """provenance.compute in the JSON."""
     return {"path": path, "scheduler": scheduler, "batches": batches,
-            "rows": {"reference": reference_rows, "production": production_rows}, "seconds": seconds,
-            "workers": workers}
+            "rows": {"reference": reference_rows, "production": production_rows}, "workers": workers}
 
 
 def describe_compute(compute: dict[str, Any] | None, rows: bool = True) -> str:
