@@ -5,7 +5,8 @@ by issue #16 (commit 0081ebe: the demo's labels are numbers, not text), plus iss
 section's defaults, and its status: skipped, since every chunk of the demo's production has labels), plus issue
 #20's additions (every finding's "status", the "review" block and the empty [review] section in
 provenance.config), plus issue #19's `comparison` (its [comparison] section in the config, its status "skipped":
-the demo has no challenger, and `"comparison": null`) — with what legitimately differs between two runs
+the demo has no challenger, and `"comparison": null`), plus issue #17's `[compute]` defaults, `provenance.compute`
+(the path that ran: "memory") and the reconstruction's sample sizes (`fit_rows`, `rows_per_error`) — with what legitimately differs between two runs
 taken out: the run times, the integrity digests (they hash the times and paths), the library versions, the
 folder the demo was written to, and the model file's SHA-256 (skops writes a fresh zip each time).
 
