@@ -30,13 +30,14 @@ from assay.engine.section import Section, at_least, fail
 
 # The analyses' sections live in their packages; these names stay importable from here for every reader.
 __all__ = ["AuditConfig", "AuditInfoConfig", "ColumnsConfig", "DataConfig", "DriftConfig", "ExplainConfig",
-           "FairnessConfig", "ModelConfig", "PerformanceConfig", "QualityConfig", "ReportConfig", "TaskConfig",
+           "FairnessConfig", "MlflowConfig", "ModelConfig", "PerformanceConfig", "QualityConfig", "ReportConfig", "TaskConfig",
            "parse_toml_value", "sections"]
 
 Scalar = str | int | float | bool
 
 TASK_TYPES = ("auto", "binary", "multiclass", "regression")
 MIN_MODEL_MEMORY_MB = 1024
+MLFLOW_ADDRESSES = ("models:/", "runs:/")  # [model] path may be one (engine/integrations/mlflow_models.py)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,19 @@ class TaskConfig(Section):
 
 
 @dataclass(frozen=True)
+class MlflowConfig(Section):
+    """[mlflow]: the MLflow store that `models:/` and `runs:/` model addresses resolve against and audit runs are
+    logged to (`--mlflow`). A folder (relative to the audit file) or a URI such as sqlite:///mlflow.db."""
+
+    tracking_uri: str | None = None
+    experiment: str = "assay"
+
+    def validate(self, section: str) -> None:
+        if not self.experiment.strip():
+            raise fail(section, "experiment", "must name an MLflow experiment, such as \"assay\"")
+
+
+@dataclass(frozen=True)
 class ReportConfig(Section):
     """[report]: the PDF audit report."""
 
@@ -120,6 +134,7 @@ CORE_SECTIONS: dict[str, type[Section]] = {
     "model": ModelConfig,
     "columns": ColumnsConfig,
     "task": TaskConfig,
+    "mlflow": MlflowConfig,
 }
 
 
@@ -147,6 +162,7 @@ class AuditConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     columns: ColumnsConfig = field(default_factory=ColumnsConfig)
     task: TaskConfig = field(default_factory=TaskConfig)
+    mlflow: MlflowConfig = field(default_factory=MlflowConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     analysis_sections: dict[str, Section] = field(default_factory=dict)  # section name -> its dataclass
     source: Path | None = field(default=None, compare=False)  # the TOML file it came from, if any
@@ -155,12 +171,13 @@ class AuditConfig:
                  model: ModelConfig | None = None, columns: ColumnsConfig | None = None,
                  task: TaskConfig | None = None, report: ReportConfig | None = None,
                  analysis_sections: dict[str, Section] | None = None, source: Path | None = None,
-                 **by_section: Section) -> None:
+                 mlflow: MlflowConfig | None = None, **by_section: Section) -> None:
         """The analyses' sections may also be given by name: AuditConfig(drift=DriftConfig(...))."""
         unknown = sorted(set(by_section) - set(sections()))
         if unknown:
             raise TypeError(f"AuditConfig() got an unexpected keyword argument {unknown[0]!r}")
-        core = {"audit": audit, "data": data, "model": model, "columns": columns, "task": task, "report": report}
+        core = {"audit": audit, "data": data, "model": model, "columns": columns, "task": task, "report": report,
+                "mlflow": mlflow}
         for name, value in core.items():
             object.__setattr__(self, name, value if value is not None else sections()[name]())
         given = {**(analysis_sections or {}), **by_section}
@@ -383,6 +400,8 @@ def _coerce_one(value: Any, option: Any, key: str, base: Path) -> Any:
     if option is Path:
         if not isinstance(value, (str, Path)) or str(value) == "":
             raise ConfigError(f"{key}: expected a file path (text), got {_type_name(value)} {value!r}", key=key)
+        if isinstance(value, str) and value.startswith(MLFLOW_ADDRESSES):
+            return Path(value)  # an MLflow model address, kept as written: resolved when the model opens
         path = Path(value).expanduser()
         return path if path.is_absolute() else (base / path).resolve()
     if option is bool:

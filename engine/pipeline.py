@@ -23,6 +23,7 @@ from assay.engine.config import AuditConfig
 from assay.engine.errors import CalculationError, ConfigError, InputError, ModelOpenError, ModelProcessError
 from assay.engine.findings import sort_findings, verdict
 from assay.engine.input_files import InputInfo, sha256_file
+from assay.engine.integrations.mlflow_store import mlflow_tracking_uri
 from assay.engine.isolation.process import start_model, waiting
 from assay.engine.label_agreement import disagreement_findings
 from assay.engine.model_files import LoadedModel, check_model_columns, check_model_file
@@ -195,11 +196,12 @@ def _begin_opening(config: AuditConfig, runner: ModelProcess
     path = config.model.path
     try:
         file = check_model_file(path, trusted=config.model.trusted, trusted_types=config.model.trusted_types,
-                                sha256=config.model.sha256)
+                                sha256=config.model.sha256, tracking_uri=mlflow_tracking_uri(config))
     except ModelOpenError as exc:
         runner.close()
+        path = exc.path or path  # the file inside an MLflow model folder
         return InputInfo("model", str(path), sha256_file(path), format="skops"), str(exc), None
-    return InputInfo("model", str(path), file.sha256, format=file.format), None, runner.begin_open(file)
+    return InputInfo("model", str(file.path), file.sha256, format=file.report_format), None, runner.begin_open(file)
 
 
 def _finish_opening(runner: ModelProcess, opening: Opening, info: InputInfo, at: float
@@ -318,6 +320,8 @@ def _model_provenance(runner: ModelProcess | LocalModel | None, model_input: Inp
     found = {"type": model.type_name if model else None, "format": model_input.format, "path": model_input.path,
              "sha256": model_input.sha256, "parameters": model.params if model else {},
              "expected_columns": list(model.expected_columns) if model and model.expected_columns else None}
+    if model is not None and model.mlflow:
+        found["mlflow"] = model.mlflow
     if model_error:
         found["error"] = model_error
     return found
