@@ -14,7 +14,7 @@ from collections.abc import Callable, Generator
 from datetime import datetime, timezone
 from importlib import metadata
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assay.engine.analyses import registry
 from assay.engine.analyses.registry import AnalysisSpec
@@ -31,7 +31,7 @@ from assay.engine.predictions import PredictionSet, iter_predict, positive_rate,
 from assay.engine.progress import ProgressEvent, as_events, drain, scaled
 from assay.engine.results import AnalysisStatus, AuditReport, Finding, PredictionSummary, Provenance
 from assay.engine.schema import ColumnRole, Schema, iter_infer_schema
-from assay.engine.tables import Dataset, iter_load_dataset
+from assay.engine.tables import Dataset, iter_dataset_from_frame, iter_load_dataset
 from assay.engine.version import assay_version
 
 if TYPE_CHECKING:
@@ -48,27 +48,29 @@ VERSIONED = ("assay", "numpy", "pandas", "pyarrow", "scikit-learn", "scipy", "sk
              "fairlearn", "reportlab", "matplotlib")
 
 
-def iter_audit(config: AuditConfig, *, _model_in_process: bool = False
+def iter_audit(config: AuditConfig, *, frames: dict[str, Any] | None = None, _model_in_process: bool = False
                ) -> Generator[ProgressEvent, None, AuditReport]:
     """The audit as a generator of ProgressEvents that returns the AuditReport; closing it cancels the audit.
 
     The model (if any) is opened and run in a separate process, started first so that its imports overlap
     with reading the data, and killed when the audit ends, fails or is cancelled. `_model_in_process` runs
     the model in this process instead: only for the benchmark that measures what the isolation costs.
+    `frames` ("reference", "production": pandas DataFrames) stand in for [data]'s files (the notebook API).
     """
     runner = start_model(config, in_process=_model_in_process)
     try:
-        return (yield from _audit(config, runner))
+        return (yield from _audit(config, runner, frames or {}))
     finally:
         if runner is not None:
             runner.close()
 
 
-def _audit(config: AuditConfig, runner: ModelProcess | LocalModel | None) -> Generator[ProgressEvent, None, AuditReport]:
+def _audit(config: AuditConfig, runner: ModelProcess | LocalModel | None, frames: dict[str, Any]
+           ) -> Generator[ProgressEvent, None, AuditReport]:
     started = _now()
     clock = time.perf_counter()
-    reference = yield from _load(_required(config.data.reference, "data.reference"), "reference", 0.0, 0.06)
-    production = yield from _load(_required(config.data.production, "data.production"), "production", 0.06, 0.12)
+    reference = yield from _load(config.data.reference, "reference", 0.0, 0.06, frames.get("reference"))
+    production = yield from _load(config.data.production, "production", 0.06, 0.12, frames.get("production"))
     _check_datasets(reference, production)
 
     model_input, model_error, opening = None, None, None
@@ -150,9 +152,12 @@ def _required(path, key: str):
     return path
 
 
-def _load(path, role: str, start: float, end: float) -> Generator[ProgressEvent, None, Dataset]:
-    """Read one table in batches; the load's progress is its bytes (or rows) read."""
-    steps = iter_load_dataset(path, role)
+def _load(path, role: str, start: float, end: float, frame: Any = None) -> Generator[ProgressEvent, None, Dataset]:
+    """Read one table in batches (or take the DataFrame given); the load's progress is its bytes (or rows) read."""
+    if frame is not None:
+        steps = iter_dataset_from_frame(frame, role)
+    else:
+        steps = iter_load_dataset(_required(path, f"data.{role}"), role)
     return (yield from scaled(as_events(steps, "load", f"Reading the {role} data"), start, end))
 
 
