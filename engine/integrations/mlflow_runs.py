@@ -53,6 +53,7 @@ def open_experiment(uri: str, experiment: str, key: str = "--mlflow") -> MlflowT
 
 def log_audit_run(target: MlflowTarget, report: dict[str, Any], artifacts: list[Path]) -> str:
     """Log one audit (its JSON form, AuditReport.to_dict()) as a finished run; return the run's id."""
+    import_mlflow(f"--mlflow {target.tracking_uri}")
     from mlflow import MlflowClient
     from mlflow.entities import LoggedModelInput, Metric, Param, RunTag
 

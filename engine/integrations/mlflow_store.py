@@ -16,7 +16,9 @@ FILE_STORE_ENV = "MLFLOW_ALLOW_FILE_STORE"
 
 
 def import_mlflow(what: str) -> Any:
-    """The mlflow module, or a ConfigError saying how to install it; `what` says what needed it."""
+    """The mlflow module, or a ConfigError saying how to install it; `what` says what needed it. MLflow's usage
+    telemetry is switched off first: Assay sends nothing anywhere (README, No network)."""
+    os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
     try:
         import mlflow
     except ImportError as exc:
@@ -43,7 +45,7 @@ def tracking_uri(value: str | None, base: Path | None) -> str | None:
 def using_store(uri: str) -> Iterator[None]:
     """MLflow's default tracking and registry URIs set to `uri` for a while: parts of MLflow (a logged model's
     artifacts behind a models:/ address) read the defaults rather than the URIs they are given."""
-    import mlflow
+    mlflow = import_mlflow(f"the MLflow store {uri}")
 
     before = (os.environ.get("MLFLOW_TRACKING_URI"), os.environ.get("MLFLOW_REGISTRY_URI"))
     tracking = mlflow.get_tracking_uri() if mlflow.is_tracking_uri_set() else None
