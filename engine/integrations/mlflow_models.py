@@ -71,9 +71,9 @@ def read_mlmodel(folder: Path, *, source: str, **origin: Any) -> MlflowModel:
     """Read an MLflow model folder's MLmodel file (no code from the model runs)."""
     mlmodel = folder / MLMODEL
     if not mlmodel.is_file():
-        raise InputError(f"{source}: the folder has no {MLMODEL} file, so it is not an MLflow model folder; give "
-                         f"the folder mlflow.sklearn.save_model wrote (it holds {MLMODEL}), or the model file "
-                         f"itself (.skops, .joblib, .pkl).", folder)
+        raise InputError(f"{source}: is a folder without an {MLMODEL} file, so not an MLflow model folder; choose "
+                         f"the model file inside it (.skops, .joblib, .pkl), or the folder mlflow.sklearn.save_model "
+                         f"wrote (it holds {MLMODEL}).", folder)
     import yaml  # PyYAML: installed with dask (a core dependency) and with MLflow
 
     try:

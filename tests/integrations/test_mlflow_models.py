@@ -91,7 +91,7 @@ BAD = {  # [model] path -> what the one line on stderr must say
     "an address that does not resolve": (lambda m, f: "models:/credit/9", ["models:/credit/9", "does not resolve"]),
     "a run that does not exist": (lambda m, f: "runs:/0123456789abcdef/model", ["runs:/0123456789abcdef/model",
                                                                                 "does not resolve"]),
-    "a folder without MLmodel": (lambda m, f: str(f), ["{folder}", "no MLmodel file"]),
+    "a folder without MLmodel": (lambda m, f: str(f), ["{folder}", "is a folder without an MLmodel file"]),
     "a flavour Assay cannot run": (lambda m, f: _unsupported_flavour(f), ["pytorch", "flavour", "not one Assay can run"]),
 }
 
