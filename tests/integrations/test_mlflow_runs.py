@@ -72,3 +72,16 @@ def test_mlflow_without_a_store_or_with_a_refused_one_exits_2_before_the_audit(m
                      env={"MLFLOW_ALLOW_FILE_STORE": "false"})
     assert result.returncode == 2 and "MLFLOW_ALLOW_FILE_STORE=true" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "store").exists()
+
+
+def test_a_sqlite_store_without_sqlalchemy_says_what_to_install(tmp_path, allow_file_store):
+    import importlib.util
+
+    from assay.engine.errors import ConfigError
+    from assay.engine.integrations.mlflow_runs import open_experiment
+
+    pytest.importorskip("mlflow")
+    if importlib.util.find_spec("sqlalchemy") is not None:
+        pytest.skip("SQLAlchemy is installed here: MLflow opens SQLite stores")
+    with pytest.raises(ConfigError, match=r"--mlflow sqlite:///.*needs SQLAlchemy and Alembic.*pip install sqlalchemy"):
+        open_experiment(f"sqlite:///{tmp_path / 'mlflow.db'}", "assay")
