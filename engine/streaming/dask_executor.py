@@ -1,0 +1,177 @@
+"""DaskExecutor: the streamed passes on a dask.distributed cluster (issue 17, item 3).
+
+The same contract as the in-process executor (executor.py): `run(source, step)` is a generator of
+StreamProgress that returns the pass's merged state, equal to InProcessExecutor's. One task per Fragment: the
+worker reads the fragment's batches with `read_fragment` (the same batches, at the same batch size, as in
+process), maps each and merges them in row order; the client then merges the fragments' states as a balanced
+tree in row order (passes.merge_all).
+Since a Pass's merge is associative and exact, the grouping does not change the result.
+
+`DaskExecutor("local")` starts a LocalCluster of two worker processes on the loopback address (no dashboard,
+nothing listening beyond 127.0.0.1); `DaskExecutor("tcp://host:port")` connects to an existing scheduler, whose
+workers must have the same version of Assay installed. A scheduler that does not answer within
+CONNECT_TIMEOUT_S is a ConfigError naming the address. A worker that dies takes its tasks with it: the
+scheduler gives them to another worker (up to its `allowed-failures`, 3 by default) and a task that raises is
+retried TASK_RETRIES times; when a fragment cannot be done, one CalculationError says which fragment and why.
+Closing `run`'s generator (a cancel) cancels every task not yet done.
+"""
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Generator
+from typing import Any
+
+from assay.engine.errors import AssayError, CalculationError, ConfigError
+from assay.engine.streaming.executor import Predictor, StreamProgress, map_batch, progress
+from assay.engine.streaming.passes import Pass, merge_all
+from assay.engine.streaming.sources import Fragment, Source, empty_frame, read_fragment
+from assay.engine.tables import TABLE_BATCH_ROWS
+
+CONNECT_TIMEOUT_S = 8.0  # a scheduler that does not answer: the error comes within 10 s of asking
+TASK_RETRIES = 2  # a task that raises (a file briefly unreadable on a shared disk) runs again this often
+LOCAL_WORKERS = 2
+WAIT_S = 0.2  # run() yields at least this often, finished tasks or not: a cancel (closing the generator) lands
+ADDRESS = re.compile(r"^(tcp|tls)://[^\s/:]+:\d{1,5}$")
+
+
+def check_scheduler_address(address: str, key: str = "compute.scheduler") -> str:
+    """The scheduler setting as given, or a ConfigError naming `key` and the forms it takes."""
+    address = address.strip()
+    if address == "local" or ADDRESS.match(address):
+        return address
+    raise ConfigError(f"{key}: {address!r} is not a scheduler address; give \"local\" (two worker processes on "
+                      f"this machine) or the address of a running dask scheduler such as \"tcp://host:8786\"",
+                      key=key)
+
+
+class DaskExecutor:
+    """Runs each Pass as one Dask task per fragment; see the module's docstring.
+
+    `predictor` adds the model's prediction columns to a batch for a Pass `with_predictions`, as for the in-process
+    executor, but runs on the workers: it must be picklable (and open the model in an isolated process of the
+    worker's own). `batches` counts the batches mapped, for the report's provenance."""
+
+    name = "dask"
+
+    def __init__(self, address: str, batch_rows: int = TABLE_BATCH_ROWS, predictor: Predictor | None = None,
+                 connect_timeout_s: float = CONNECT_TIMEOUT_S, retries: int = TASK_RETRIES) -> None:
+        from distributed import Client
+
+        self.address = check_scheduler_address(address)
+        self.batch_rows = batch_rows
+        self.predictor = predictor
+        self.retries = retries
+        self.batches = 0
+        self._cluster = None
+        if self.address == "local":
+            from distributed import LocalCluster
+
+            self._cluster = LocalCluster(n_workers=LOCAL_WORKERS, threads_per_worker=1, processes=True,
+                                         host="127.0.0.1", dashboard_address=None)
+            try:
+                self.client = Client(self._cluster, timeout=connect_timeout_s)
+            except BaseException:
+                self._cluster.close()
+                raise
+        else:
+            try:
+                self.client = Client(self.address, timeout=connect_timeout_s)
+            except (OSError, TimeoutError) as exc:
+                raise ConfigError(
+                    f"compute.scheduler: the Dask scheduler at {self.address} did not answer within "
+                    f"{connect_timeout_s:g} s ({' '.join(str(exc).split())}); check the address and that the "
+                    f"scheduler is running, or set [compute] scheduler = \"local\"", key="compute.scheduler",
+                ) from None
+
+    @property
+    def scheduler(self) -> str:
+        """The scheduler's address as the report records it ("local" for a LocalCluster)."""
+        return self.address
+
+    @property
+    def workers(self) -> int:
+        """How many workers the scheduler has now."""
+        return len(self.client.scheduler_info().get("workers", {}))
+
+    def run(self, source: Source, step: Pass) -> Generator[StreamProgress, None, Any]:
+        from distributed import wait
+
+        fragments = source.fragments
+        clock = time.perf_counter()
+        yield progress(step, 0, source.rows, clock)
+        # The pass (its context: fitted reference state, bucket edges) travels to the cluster once, as a task of its
+        # own that the scheduler can run again when the worker holding it dies (scattered data would be lost).
+        shared = self.client.submit(given, step, pure=False, retries=self.retries)
+        futures = [self.client.submit(map_fragment, fragment, shared, self.batch_rows, source.role, self.predictor,
+                                      pure=False, retries=self.retries) for fragment in fragments]
+        states: list[Any] = [None] * len(futures)
+        pending = dict(zip((future.key for future in futures), range(len(futures))))
+        rows_done = 0
+        try:
+            while pending:
+                try:
+                    done = wait([futures[i] for i in pending.values()], timeout=WAIT_S,
+                                return_when="FIRST_COMPLETED").done
+                except TimeoutError:  # none finished yet: the same count again, so that a cancel lands within WAIT_S
+                    done = ()
+                for future in done:
+                    index = pending.pop(future.key)
+                    states[index], batches = _result(future, fragments[index])
+                    self.batches += batches
+                    rows_done += fragments[index].rows
+                yield progress(step, rows_done, source.rows, clock)
+        finally:
+            if pending:  # cancelled or failed: nothing of this pass keeps running on the cluster
+                self.client.cancel([futures[i] for i in pending.values()], force=True)
+            self.client.cancel([shared], force=True)
+        states = [state for state in states if state is not None]  # fragments without rows
+        if not states:  # no rows: the state of an empty batch, as in process
+            return map_batch(step, empty_frame(source, step.columns), source.role, self.predictor)
+        return merge_all(step, states)
+
+    def close(self) -> None:
+        try:
+            self.client.close()
+        finally:
+            if self._cluster is not None:
+                self._cluster.close()
+
+    def __enter__(self) -> DaskExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def given(value: Any) -> Any:
+    return value
+
+
+def map_fragment(fragment: Fragment, step: Pass, batch_rows: int, role: str, predictor: Predictor | None
+                 ) -> tuple[Any, int]:
+    """On a worker: the merged state of one fragment's batches in row order (None for a fragment without rows),
+    and how many batches it read."""
+    state, batches = None, 0
+    for batch in read_fragment(fragment, step.columns, batch_rows):
+        partial = map_batch(step, batch, role, predictor)
+        state = partial if state is None else step.merge(state, partial)
+        batches += 1
+    return state, batches
+
+
+def _result(future: Any, fragment: Fragment) -> tuple[Any, int]:
+    """A finished task's state and batch count, or the one error that ends the pass: an Assay error raised on the worker as it
+    was (a file that cannot be read names it), anything else naming the fragment."""
+    if future.status == "finished":
+        return future.result()
+    exc = future.exception()
+    if isinstance(exc, AssayError):
+        raise exc
+    where = f"{fragment.path}" + (f", row group {fragment.row_group}" if fragment.row_group is not None else "")
+    kind = type(exc).__name__
+    if kind == "KilledWorker":
+        raise CalculationError(f"{where}: every Dask worker that tried this part of the data died while running it; "
+                               f"the audit could not finish. Check the workers' memory and logs")
+    raise CalculationError(f"{where}: the Dask task failed on its worker ({kind}: {exc}); the audit could not "
+                           f"finish")

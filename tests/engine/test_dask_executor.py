@@ -1,0 +1,126 @@
+"""DaskExecutor on a real LocalCluster (two worker processes on 127.0.0.1): the same merged states as the
+in-process executor, progress by fragment, a dead scheduler address, workers that die, and cancel."""
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from assay.engine.errors import CalculationError, ConfigError
+from assay.engine.streaming.dask_executor import DaskExecutor, check_scheduler_address
+from assay.engine.streaming.executor import InProcessExecutor
+from assay.engine.streaming.passes import Pass
+from assay.engine.streaming.sources import open_source
+from tests.engine import dask_passes
+
+BATCH_ROWS = 4_000
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    import dask
+    import distributed  # noqa: F401  (its defaults enter dask.config first: the `with` below restores them)
+
+    # one worker death per task is forgiven (the default is 3): the test of an audit that cannot finish stays short
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        executor = DaskExecutor("local", batch_rows=BATCH_ROWS)
+    yield executor
+    executor.close()
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """Three Parquet files of unequal sizes, in row groups of 15,000 rows: 11 fragments."""
+    folder = tmp_path_factory.mktemp("parts")
+    start = 0
+    for index, rows in enumerate((40_000, 7_000, 61_000)):
+        table = dask_passes.make_table(rows, seed=index)
+        pq.write_table(pa.Table.from_pandas(table, preserve_index=False), folder / f"part-{index}.parquet",
+                       row_group_size=15_000)
+        start += rows
+    return folder
+
+
+def profile_pass(map_function=dask_passes.profile, context=None) -> Pass:
+    return Pass(name="profile", role="production", columns=("count", "value", "category"), map=map_function,
+                merge=dask_passes.merge_profiles, context=context)
+
+
+def drain(steps):
+    events = []
+    while True:
+        try:
+            events.append(next(steps))
+        except StopIteration as stop:
+            return stop.value, events
+
+
+def test_local_cluster_merges_like_the_in_process_executor(cluster, folder):
+    source = open_source(folder, "production")
+    expected, _ = drain(InProcessExecutor(batch_rows=BATCH_ROWS).run(source, profile_pass()))
+    merged, events = drain(cluster.run(source, profile_pass()))
+    assert merged == expected
+    assert merged["ranges"] == [(0, source.rows)]  # every row once, in row order
+    assert cluster.workers == 2
+    done = [event.rows_done for event in events]
+    assert done == sorted(done) and done[0] == 0 and done[-1] == source.rows
+    fragment_rows = {fragment.rows for fragment in source.fragments}
+    assert all(b - a in fragment_rows or b - a > max(fragment_rows) for a, b in zip(done, done[1:]) if b > a)
+    assert all(event.rows_total == source.rows and event.label == "profile" for event in events)
+    assert events[-1].rows_per_second > 0
+
+
+def test_a_worker_that_dies_is_retried(cluster, folder, tmp_path):
+    source = open_source(folder, "production")
+    expected, _ = drain(InProcessExecutor(batch_rows=BATCH_ROWS).run(source, profile_pass()))
+    marker = tmp_path / "died"
+    merged, _ = drain(cluster.run(source, profile_pass(dask_passes.profile_dying_once, str(marker))))
+    assert marker.exists()  # a worker did die
+    assert merged == expected
+
+
+def test_an_audit_that_cannot_finish_is_one_error_naming_the_fragment(cluster, folder):
+    source = open_source(folder, "production")
+    with pytest.raises(CalculationError, match=r"part-\d\.parquet, row group \d+: every Dask worker that tried .* died"):
+        drain(cluster.run(source, profile_pass(dask_passes.profile_dying_always)))
+    merged, _ = drain(cluster.run(source, profile_pass()))  # the cluster works on: the nannies restarted the workers
+    assert merged["rows"] == source.rows
+
+
+def test_closing_the_run_cancels_its_tasks(cluster, folder):
+    import time
+
+    source = open_source(folder, "production")
+    steps = cluster.run(source, profile_pass(dask_passes.profile_slowly, 0.5))
+    first = next(steps)
+    assert first.rows_done == 0
+    steps.close()
+    deadline = time.monotonic() + 30  # a guard against a hang, not a timing: the tasks go long before
+    while time.monotonic() < deadline and cluster.client.run_on_scheduler(_tasks_on_scheduler):
+        time.sleep(0.05)
+    assert cluster.client.run_on_scheduler(_tasks_on_scheduler) == 0
+
+
+def _tasks_on_scheduler(dask_scheduler) -> int:
+    return len(dask_scheduler.tasks)
+
+
+def test_a_scheduler_that_does_not_answer_is_a_config_error_naming_it():
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    with pytest.raises(ConfigError, match=f"scheduler at {address} did not answer within 2 s") as caught:
+        DaskExecutor(address, connect_timeout_s=2)
+    assert caught.value.key == "compute.scheduler"
+
+
+@pytest.mark.parametrize("address", ["localhost:8786", "tcp://host", "http://host:8786", "tcp://a b:1", ""])
+def test_a_malformed_scheduler_address_is_refused_before_connecting(address):
+    with pytest.raises(ConfigError, match="compute.scheduler: .* is not a scheduler address"):
+        check_scheduler_address(address)
+    assert check_scheduler_address(" tcp://10.0.0.5:8786 ") == "tcp://10.0.0.5:8786"
+    assert check_scheduler_address("local") == "local"
