@@ -47,12 +47,13 @@ def model_input_columns(model: LoadedModel, schema: Schema) -> list[str]:
 
 
 def iter_predict(model: LoadedModel, frame: pd.DataFrame, schema: Schema, label: str, runner: Any = None,
-                 threshold: float = 0.5) -> Generator[float, None, PredictionSet]:
+                 threshold: float = 0.5, first_row: int = 0) -> Generator[float, None, PredictionSet]:
     """Predict in batches of BATCH_ROWS, yielding the fraction done between batches (and while the model works).
 
     `runner` holds the model: the audit's ModelProcess, or by default a LocalModel around `model.model`.
     Every batch is one request; the rows go to the model and its labels and probabilities come back.
-    Binary with probabilities: the labels are the positive-class probability at `threshold`.
+    Binary with probabilities: the labels are the positive-class probability at `threshold`. `first_row`: the
+    position of the frame's first row in its dataset (a streamed batch's), for the messages.
     """
     from assay.engine.isolation.local import LocalModel
     from assay.engine.isolation.process import exception_name, waiting
@@ -69,7 +70,7 @@ def iter_predict(model: LoadedModel, frame: pd.DataFrame, schema: Schema, label:
         batch = features.iloc[start:start + BATCH_ROWS]
         if len(batch) == 0:
             break
-        rows = f"rows {start + 1}-{start + len(batch)}"
+        rows = f"rows {first_row + start + 1}-{first_row + start + len(batch)}"
         try:
             steps = runner.call("predict", batch, has_proba, what=f"predicting the {label} data, {rows}")
             batch_labels, batch_scores = yield from waiting(steps, done)

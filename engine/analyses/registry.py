@@ -82,6 +82,7 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         calculator="assay.engine.performance.analysis:build",
         findings="assay.engine.performance.policy:performance_findings",
         to_json="assay.engine.performance.results:performance_to_dict", results="assay.engine.performance.results",
+        partials="assay.engine.performance.partials:stream",
         needs=(MODEL_WORKED, Need("predictions", "needs predictions (a model, or prediction / probability columns in "
                                                  "the data)"),
                TASK, Need("target", "no target column: name it in [columns] target"))),
@@ -95,6 +96,7 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         config=FairnessConfig, message="Group metrics and disparities",
         calculator="assay.engine.fairness.analysis:build", findings="assay.engine.fairness.policy:fairness_findings",
         to_json="assay.engine.fairness.results:fairness_to_dict", results="assay.engine.fairness.results",
+        partials="assay.engine.fairness.partials:stream",
         needs=(SENSITIVE, MODEL_WORKED,
                Need("predictions_both", "needs predictions in both datasets (a model, or prediction columns)"),
                Need("predicted_labels", "needs predicted labels (a prediction column, or one probability column for "
@@ -106,7 +108,7 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         name="explanations", title="Explanations", section="explain", weight=0.015, report_weight=6,
         config=ExplainConfig, message="Explaining the model (SHAP)",
         calculator="assay.engine.explain.analysis:build", findings="assay.engine.explain.policy:explanation_findings",
-        results="assay.engine.explain.results",
+        results="assay.engine.explain.results", partials="assay.engine.explain.partials:stream",
         needs=(MODEL_WORKED, Need("model", "explanations need a model; this audit has {inputs}")),
         off=("method", "none"), warms_model=True,
         model_crash="The model failed while being explained: no explanations"),

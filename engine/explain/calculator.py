@@ -47,16 +47,19 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
                                 self._positive_index(), what="preparing the explainer")
 
     def _fit(self, reference: pd.DataFrame) -> None:
-        rng = np.random.default_rng(self.seed)
-        size = min(self.config.background_rows, len(reference))
-        self.notes = []
-        if size < self.config.background_rows:
-            self.notes.append(f"the reference has {len(reference):,} rows, fewer than the {self.config.background_rows}"
-                              f" background rows asked for: all are used")
-        self._background = reference[self.inputs].iloc[np.sort(rng.choice(len(reference), size, replace=False))]
+        positions = background_positions(len(reference), self.config.background_rows, self.seed)
+        self.set_background(reference[self.inputs].iloc[positions], len(reference))
         self._reference = reference
 
-    def _prepare(self) -> Generator[tuple[float, str], None, None]:
+    def set_background(self, background: pd.DataFrame, reference_rows: int) -> None:
+        """The background rows (the reference's rows at background_positions) of a reference of that many rows."""
+        self.notes = []
+        if len(background) < self.config.background_rows:
+            self.notes.append(f"the reference has {reference_rows:,} rows, fewer than the "
+                              f"{self.config.background_rows} background rows asked for: all are used")
+        self._background = background
+
+    def prepare(self) -> Generator[tuple[float, str], None, None]:
         """Build the explainer next to the model (shap's import and set-up there), yielding while it works."""
         background, size = self._background, len(self._background)
         self.rows = self.config.rows
@@ -86,14 +89,30 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
         return None
 
     def _calculate(self, production: pd.DataFrame) -> Generator[float, None, ExplanationsResult]:
-        yield from self._prepare()
-        reference_rows, ref_failed, ref_error = yield from self._explain(self._reference, "reference", 0.0, 0.4)
-        production_rows, prod_failed, prod_error = yield from self._explain(production, "production", 0.4, 0.8)
+        yield from self.prepare()
+        samples, labels = {}, {}
+        for side, frame in (("reference", self._reference), ("production", production)):
+            positions = explained_positions(len(frame), self.rows, self.seed, side)
+            samples[side] = frame.iloc[positions].set_axis(positions)
+            predicted = self.predictions.get(side)
+            labels[side] = (np.asarray(predicted.labels)[positions] if predicted is not None and
+                            predicted.labels is not None else None)
+        return (yield from self.explain_samples(samples, labels))
+
+    def explain_samples(self, samples: dict[str, pd.DataFrame], labels: dict[str, np.ndarray | None]
+                        ) -> Generator[float, None, ExplanationsResult]:
+        """The result from each dataset's sample of rows (at explained_positions, indexed by those positions) and
+        their predicted labels (None: no labels), once the explainer is prepared."""
+        reference_rows, ref_failed, ref_error = yield from self._explain(samples["reference"], labels["reference"],
+                                                                         "reference", 0.0, 0.4)
+        production_rows, prod_failed, prod_error = yield from self._explain(
+            samples["production"], labels["production"], "production", 0.4, 0.8)
         columns = self.explainer.columns
         ref_values, prod_values = np.asarray(reference_rows.values), np.asarray(production_rows.values)
         importance = {"reference": _importance(columns, ref_values), "production": _importance(columns, prod_values)}
         drift = self._attribution_drift(columns, ref_values, prod_values)
-        permutation, agreement, note = yield from self._cross_check(production, production_rows, importance)
+        permutation, agreement, note = yield from self._cross_check(samples["production"], production_rows,
+                                                                    importance)
         yield 1.0
         return ExplanationsResult(
             method=self.explainer.method, method_reason=self.explainer.reason,
@@ -109,10 +128,10 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
 
     # -- attributions --------------------------------------------------------------------
 
-    def _explain(self, frame: pd.DataFrame, side: str, start: float, end: float):
-        rng = np.random.default_rng(self.seed + (1 if side == "production" else 0))
-        rows = np.sort(rng.choice(len(frame), min(self.rows, len(frame)), replace=False))
-        inputs = frame[self.inputs]
+    def _explain(self, sample: pd.DataFrame, labels: np.ndarray | None, side: str, start: float, end: float):
+        """Attributions of the sample's rows, a chunk of rows per request (a chunk that fails: row by row)."""
+        rows = np.arange(len(sample))
+        inputs = sample[self.inputs]
         values, outputs, kept, failed = [], [], [], 0
         step = self.config.chunk_rows
         what = f"explaining the {side} rows"
@@ -147,21 +166,19 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
         error = float(np.max(np.abs(self.explainer.base_value + matrix.sum(axis=1) - output)))
         if failed:
             self.notes.append(f"{failed:,} {side} rows could not be explained and were left out")
-        return self._rows(frame, side, index, matrix, output), failed, error
+        return self._rows(sample, labels, index, matrix, output), failed, error
 
-    def _rows(self, frame: pd.DataFrame, side: str, index: np.ndarray, matrix: np.ndarray, output: np.ndarray
-              ) -> RowAttributions:
+    def _rows(self, sample: pd.DataFrame, labels: np.ndarray | None, index: np.ndarray, matrix: np.ndarray,
+              output: np.ndarray) -> RowAttributions:
         target = self.schema.first(ColumnRole.TARGET)
-        labels = tuple(frame[target].iloc[index].tolist()) if target and target in frame.columns else ()
-        predicted = self.predictions.get(side)
-        predictions = tuple(np.asarray(predicted.labels)[index].tolist()) if predicted is not None and \
-            predicted.labels is not None else ()
-        features = frame[self.inputs].iloc[index]
+        truth = tuple(sample[target].iloc[index].tolist()) if target and target in sample.columns else ()
+        predictions = tuple(labels[index].tolist()) if labels is not None else ()
+        features = sample[self.inputs].iloc[index]
         return RowAttributions(
-            columns=tuple(self.inputs), row_index=tuple(int(i) for i in index),
+            columns=tuple(self.inputs), row_index=tuple(int(i) for i in sample.index[index]),
             values=tuple(map(tuple, matrix.tolist())), base_value=self.explainer.base_value,
             output=tuple(output.tolist()), features=tuple(map(tuple, features.astype(object).to_numpy().tolist())),
-            labels=labels, predictions=predictions)
+            labels=truth, predictions=predictions)
 
     # -- comparisons ---------------------------------------------------------------------
 
@@ -196,7 +213,7 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
         target = self.schema.first(ColumnRole.TARGET)
         if not target or target not in production.columns:
             return None, None, "no labels in production: permutation importance needs them"
-        sample = production.iloc[list(rows.row_index)]
+        sample = production.loc[list(rows.row_index)]  # the explained rows of the sample, by position
         sample = sample[sample[target].notna()]
         if len(sample) < 20:
             return None, None, "too few labelled production rows for permutation importance"
@@ -211,6 +228,18 @@ class ExplanationCalculator(Calculator[ExplanationsResult]):
         agreement = float(spearmanr(shap_order, [permutation[c] for c in self.inputs]).statistic)
         return permutation, agreement, (f"scikit-learn permutation importance ({scoring}, "
                                         f"{self.config.permutation_repeats} repeats) on {len(sample):,} production rows")
+
+
+def background_positions(rows: int, wanted: int, seed: int) -> np.ndarray:
+    """The reference rows the explainer integrates over: a seeded draw that depends on the number of rows alone
+    (so a streamed audit gathers the same rows)."""
+    return np.sort(np.random.default_rng(seed).choice(rows, min(wanted, rows), replace=False))
+
+
+def explained_positions(rows: int, wanted: int, seed: int, side: str) -> np.ndarray:
+    """The rows explained on one dataset: a seeded draw that depends on the number of rows alone."""
+    rng = np.random.default_rng(seed + (1 if side == "production" else 0))
+    return np.sort(rng.choice(rows, min(wanted, rows), replace=False))
 
 
 def _drifted(p_adjusted: float | None, low: float | None, high: float | None) -> bool:

@@ -15,9 +15,9 @@ from assay.engine.errors import AssayError, CalculationError, ConfigError
 from assay.engine.fairness import groups as G
 from assay.engine.fairness import metrics as M
 from assay.engine.fairness.proxies import correlation_ratio, cramers_v, sample_rows
+from assay.engine.fairness.tally import (GroupTally, confusion, tally_classification, tally_regression)
 from assay.engine.fairness.results import (LABEL_FREE, RATES, AttributeFairness, DisparityChange, Estimate, FairnessResult,
                                      GroupMetrics, Proxy)
-from assay.engine.labels import matches
 from assay.engine.predictions import PredictionSet
 from assay.engine.schema import ColumnKind, ColumnRole, Schema
 
@@ -44,7 +44,7 @@ class FairnessCalculator(Calculator[FairnessResult]):
     # -- lifecycle -----------------------------------------------------------------------
 
     def _fit(self, reference: pd.DataFrame) -> None:
-        self._edges = {c: G.band_edges(reference[c], self.config.bands.get(c)) for c in self._numeric_sensitive()}
+        self.edges = {c: G.band_edges(reference[c], self.config.bands.get(c)) for c in self.numeric_sensitive()}
         self._reference_frame = reference
 
     def _calculate(self, production: pd.DataFrame) -> Generator[float, None, FairnessResult]:
@@ -69,13 +69,19 @@ class FairnessCalculator(Calculator[FairnessResult]):
                     if side == "production":
                         raise
                     raise CalculationError(f"{self.title} failed on the reference data: {exc}") from exc
-        self._reference, out = sides["reference"], sides["production"]
-        proxies = yield from self._proxies(self._reference_frame)
+        reference = self._reference_frame
+        proxies = yield from self.proxies(reference.iloc[sample_rows(len(reference), self.seed)])
         yield 1.0
+        return self.result(sides["reference"], sides["production"], proxies)
+
+    def result(self, reference: dict[str, AttributeFairness], production: dict[str, AttributeFairness],
+               proxies: list[Proxy]) -> FairnessResult:
+        """The result from both datasets' attributes and the proxies."""
+        self._reference = reference
         inputs = set(self.model_inputs or ())
         return FairnessResult(
-            task=self.schema.task or "", reference=self._reference, production=out,
-            changes=tuple(self._changes(self._reference, out)), proxies=tuple(proxies),
+            task=self.schema.task or "", reference=reference, production=production,
+            changes=tuple(self._changes(reference, production)), proxies=tuple(proxies),
             sensitive_inputs=tuple(c for c in self.sensitive if c in inputs),
             policy={"max_demographic_parity_difference": self.config.max_demographic_parity_difference,
                     "min_disparate_impact_ratio": self.config.min_disparate_impact_ratio,
@@ -86,48 +92,43 @@ class FairnessCalculator(Calculator[FairnessResult]):
 
     # -- one attribute on one dataset ----------------------------------------------------
 
-    def _numeric_sensitive(self) -> list[str]:
+    def numeric_sensitive(self) -> list[str]:
         names = {c for a in self.attributes for c in a}
         return [c.name for c in self.schema.columns if c.name in names and c.kind == ColumnKind.NUMERICAL]
 
-    def _labels(self, frame: pd.DataFrame, attribute: tuple[str, ...]) -> np.ndarray | None:
+    def labels(self, frame: pd.DataFrame, attribute: tuple[str, ...]) -> np.ndarray | None:
         parts = []
         for column in attribute:
             if column not in frame.columns:
                 return None
-            parts.append(G.group_labels(frame[column], column in self._edges, self._edges.get(column, ())))
+            parts.append(G.group_labels(frame[column], column in self.edges, self.edges.get(column, ())))
         return G.intersect(parts) if len(parts) > 1 else parts[0]
 
     def _attribute(self, frame: pd.DataFrame, side: str, attribute: tuple[str, ...]
                    ) -> Generator[None, None, AttributeFairness]:
         """One attribute's groups on one dataset; yields between its steps (ATTRIBUTE_STEPS at most)."""
-        name = G.attribute_name(attribute)
-        labels = self._labels(frame, attribute)
+        labels = self.labels(frame, attribute)
         yield
-        if labels is None:
-            return AttributeFairness(name, None, "", (), {}, notes=(f"{name}: not in the {side} data",))
-        preds = self.predictions.get(side)
+        tally = None if labels is None else self.tally(labels, frame, self.predictions.get(side))
+        yield
+        return (yield from self.judged(G.attribute_name(attribute), side, tally))
+
+    def tally(self, labels: np.ndarray, frame: pd.DataFrame, preds: PredictionSet) -> GroupTally:
+        """The attribute's group tally on `frame` (a dataset, or a batch of one), given its rows' group labels."""
         target = self.schema.first(ColumnRole.TARGET)
         y_true = frame[target] if target and target in frame.columns else None
         if self.schema.task == "regression":
-            return self._regression(name, labels, preds, y_true)
-        positive = self.schema.positive_label
-        y_pred = matches(preds.labels, positive)
-        has_labels = y_true is not None and y_true.notna().any()
-        notes = []
-        keep = np.ones(len(labels), dtype=bool)
-        if has_labels and y_true.isna().any():
-            keep = y_true.notna().to_numpy()
-            notes.append(f"{int((~keep).sum()):,} rows without a label left out")
-        predicted = pd.Series(preds.labels, copy=False).notna().to_numpy()
-        if not predicted.all():
-            notes.append(f"{int((keep & ~predicted).sum()):,} rows without a predicted label left out")
-            keep &= predicted
-        labels, y_pred = labels[keep], y_pred[keep]
-        truth = matches(y_true.to_numpy()[keep], positive) if has_labels else np.zeros(len(labels), dtype=bool)
-        names, codes = _group_codes(labels)
-        yield
-        counts = M.confusion_counts(codes, truth, y_pred, len(names))
+            return tally_regression(labels, y_true, preds.labels)
+        return tally_classification(labels, y_true, preds.labels, self.schema.positive_label)
+
+    def judged(self, name: str, side: str, tally: GroupTally | None) -> Generator[None, None, AttributeFairness]:
+        """One attribute's fairness on one dataset from its group tally (None: the attribute is not in the data)."""
+        if tally is None:
+            return AttributeFairness(name, None, "", (), {}, notes=(f"{name}: not in the {side} data",))
+        if tally.regression:
+            return self._regression(name, tally)
+        found = confusion(tally)
+        names, counts, has_labels, notes = found.names, found.counts, found.has_labels, list(found.notes)
         sizes = counts.sum(axis=1)
         small = sizes < self.config.min_group_size
         eligible = ~small
@@ -263,28 +264,24 @@ class FairnessCalculator(Calculator[FairnessResult]):
             out[name] = {g: (p, q) for g, p, q in zip(others, values, adjusted)}
         return out
 
-    def _regression(self, name: str, labels: np.ndarray, preds: PredictionSet, y_true: pd.Series | None
-                    ) -> AttributeFairness:
-        from fairlearn.metrics import MetricFrame
-        from sklearn.metrics import mean_absolute_error
-
-        prediction = np.asarray(preds.labels, dtype=float)
-        has_labels = y_true is not None and y_true.notna().all()
-        metrics = {"mean_prediction": lambda t, p: float(np.mean(p))}
-        if has_labels:
-            metrics |= {"mean_target": lambda t, p: float(np.mean(t)), "mae": mean_absolute_error}
-        truth = y_true.to_numpy(dtype=float) if has_labels else prediction
-        frame = MetricFrame(metrics=metrics, y_true=truth, y_pred=prediction,
-                            sensitive_features=pd.Series(labels, name="group")).by_group
-        names, codes = _group_codes(labels)
-        sizes = np.bincount(codes, minlength=len(names))
+    def _regression(self, name: str, tally: GroupTally) -> AttributeFairness:
+        """Group means of the predictions (and, when every row has a target, of the targets and the absolute
+        errors), as fairlearn's MetricFrame gives them, from the tally's sums."""
+        rows, missing = tally.counts[:, 0], tally.counts[:, 1]
+        has_labels = tally.target and not missing.sum()
+        columns = ("mean_prediction", "mean_target", "mae") if has_labels else ("mean_prediction",)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = tally.sums[:, :len(columns)] / rows[:, None]
+        order = np.argsort(-rows, kind="stable")
+        names = [str(tally.groups[g]) for g in order]
+        sizes, means = rows[order], means[order]
         small = sizes < self.config.min_group_size
         groups = tuple(GroupMetrics(n, int(sizes[i]), float(sizes[i] / sizes.sum()), bool(small[i]),
-                                    {m: Estimate(_num(frame.loc[n, m])) for m in frame.columns}, {})
+                                    {m: Estimate(_num(means[i, j])) for j, m in enumerate(columns)}, {})
                        for i, n in enumerate(names))
-        eligible = [n for n, s in zip(names, small) if not s]
-        disparities = {f"{m}_difference": Estimate(_num(frame.loc[eligible, m].max() - frame.loc[eligible, m].min()))
-                       for m in frame.columns} if len(eligible) >= 2 else {}
+        eligible = ~small
+        disparities = {f"{m}_difference": Estimate(_num(means[eligible, j].max() - means[eligible, j].min()))
+                       for j, m in enumerate(columns)} if eligible.sum() >= 2 else {}
         return AttributeFairness(name, None, "", groups, disparities,
                                  notes=("regression: differences between group means; no intervals",))
 
@@ -305,15 +302,14 @@ class FairnessCalculator(Calculator[FairnessResult]):
                             else estimate.ci_low > before.value))
                 yield DisparityChange(name, disparity, before.value, estimate.value, bool(worse and outside))
 
-    def _proxies(self, reference: pd.DataFrame) -> Generator[float, None, list[Proxy]]:
-        rows = sample_rows(len(reference), self.seed)
-        sample = reference.iloc[rows]
+    def proxies(self, sample: pd.DataFrame) -> Generator[float, None, list[Proxy]]:
+        """Proxies on the reference's seeded sample of rows (proxies.sample_rows)."""
         inputs = set(self.model_inputs) if self.model_inputs is not None else None
         found = []
         for sensitive in self.sensitive:
             if sensitive not in sample.columns:
                 continue
-            groups = G.group_labels(sample[sensitive], sensitive in self._edges, self._edges.get(sensitive, ()))
+            groups = G.group_labels(sample[sensitive], sensitive in self.edges, self.edges.get(sensitive, ()))
             if inputs is not None and sensitive in inputs:
                 found.append(Proxy(sensitive, sensitive, "the sensitive column itself", 1.0, True))
             for column in self.schema.columns:
@@ -349,15 +345,6 @@ class FairnessCalculator(Calculator[FairnessResult]):
             f"Proxies: inputs whose Cramér's V (categorical) or correlation ratio (numerical) with a sensitive "
             f"column reaches {c.proxy_threshold}, on up to 50,000 reference rows.",
         )
-
-
-def _group_codes(labels: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """Groups ordered by size (largest first) and each row's group index."""
-    uniques, codes, counts = np.unique(labels.astype(str), return_inverse=True, return_counts=True)
-    order = np.argsort(-counts, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    return [str(uniques[i]) for i in order], rank[codes]
 
 
 def _num(value) -> float | None:
