@@ -65,8 +65,12 @@ class DaskExecutor:
         self.batches = 0
         self._cluster = None
         if self.address == "local":
+            import dask
             from distributed import LocalCluster
 
+            # Not daemonic: a worker starts the model's isolated process for the passes that need predictions. Set
+            # for this process, not for a block: a nanny reads it again whenever it restarts a worker that died.
+            dask.config.set({"distributed.worker.daemon": False})
             self._cluster = LocalCluster(n_workers=LOCAL_WORKERS, threads_per_worker=1, processes=True,
                                          host="127.0.0.1", dashboard_address=None)
             try:
@@ -130,7 +134,25 @@ class DaskExecutor:
             return map_batch(step, empty_frame(source, step.columns), source.role, self.predictor)
         return merge_all(step, states)
 
+    def close_models(self) -> None:
+        """Stop the model processes the predictor started on the workers, and forget the predictor."""
+        from assay.engine.streaming.worker_model import close_worker_models
+
+        if self.predictor is None:
+            return
+        self.predictor = None
+        try:
+            self.client.run(close_worker_models)
+        except (OSError, TimeoutError):  # the cluster is gone already: so are its workers' model processes
+            pass
+
     def close(self) -> None:
+        try:
+            self.close_models()  # the workers' model processes go with the audit
+        finally:
+            self._close_client()
+
+    def _close_client(self) -> None:
         try:
             self.client.close()
         finally:

@@ -57,6 +57,18 @@ def profile_slowly(batch: pd.DataFrame, seconds: float) -> dict:
     return profile(batch, None)
 
 
+def predicted(batch: pd.DataFrame, context: object) -> dict:
+    """The rows' positions and every prediction column the predictor added, as arrays."""
+    from assay.engine.prediction_batches import PREDICTED
+
+    added = [name for name in batch.columns if name.startswith(PREDICTED[:len("__assay_")])]
+    return {"rows": batch.index.to_numpy(), **{name: batch[name].to_numpy() for name in added}}
+
+
+def concatenated(a: dict, b: dict) -> dict:
+    return {key: np.concatenate([a[key], b[key]]) for key in a}
+
+
 def make_table(rows: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     return pd.DataFrame({"count": rng.integers(-1000, 1000, rows), "value": rng.normal(size=rows),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -124,3 +125,49 @@ def test_a_malformed_scheduler_address_is_refused_before_connecting(address):
         check_scheduler_address(address)
     assert check_scheduler_address(" tcp://10.0.0.5:8786 ") == "tcp://10.0.0.5:8786"
     assert check_scheduler_address("local") == "local"
+
+
+def test_the_model_predicts_on_the_workers_in_their_own_model_process(cluster, demo_audit, tmp_path):
+    """The demo's model on the workers, each opening it in an isolated process of its own under the audit's trust
+    decision, gives every batch the prediction columns the model gives it in this process."""
+    from assay.engine.config import AuditConfig
+    from assay.engine.isolation.local import LocalModel
+    from assay.engine.model_files import check_model_file
+    from assay.engine.prediction_batches import ModelPredictor
+    from assay.engine.progress import drain as finish
+    from assay.engine.schema import iter_infer_schema
+    from assay.engine.streaming.worker_model import WorkerPredictor
+    from assay.engine.tables import load_dataset
+
+    config = AuditConfig.from_toml(demo_audit)
+    path = tmp_path / "production.parquet"  # in row groups of 5,000 rows: several fragments, for both workers
+    pq.write_table(pq.read_table(config.data.production), path, row_group_size=5_000)
+    frames = [load_dataset(config.data.reference, "reference").frame, load_dataset(path, "production").frame]
+    schema = finish(iter_infer_schema(*frames, config))
+    file = check_model_file(config.model.path, trusted=config.model.trusted, trusted_types=config.model.trusted_types)
+    runner = LocalModel()
+    here = ModelPredictor(finish(runner.begin_open(file)), runner, schema, config.performance.threshold)
+    step = Pass(name="predictions", role="production", columns=None, map=dask_passes.predicted,
+                merge=dask_passes.concatenated, with_predictions=True)
+    source = open_source(path, "production")
+    assert len(source.fragments) > 2
+    expected, _ = drain(InProcessExecutor(BATCH_ROWS, here).run(source, step))
+    cluster.predictor = WorkerPredictor(file=file, schema=schema, threshold=config.performance.threshold,
+                                        timeout_s=config.model.timeout_s, memory_limit_mb=config.model.memory_limit_mb)
+    try:
+        found, _ = drain(cluster.run(source, step))
+        model_processes = cluster.client.run(_model_processes)
+    finally:
+        cluster.close_models()
+    assert found.keys() == expected.keys() and len(found["rows"]) == source.rows
+    for key in expected:
+        assert np.array_equal(found[key], expected[key]), key
+    # one model process per worker that predicted (both, unless one was still restarting), kept for its next tasks
+    assert 1 <= sum(model_processes.values()) <= 2 and set(model_processes.values()) <= {0, 1}
+    assert sum(cluster.client.run(_model_processes).values()) == 0  # and closed with the executor's models
+
+
+def _model_processes() -> int:
+    from assay.engine.streaming import worker_model
+
+    return len(worker_model._opened)
