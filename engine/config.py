@@ -27,9 +27,10 @@ from assay.engine.fairness.config import FairnessConfig
 from assay.engine.performance.config import PerformanceConfig
 from assay.engine.quality.config import QualityConfig
 from assay.engine.section import Section, at_least, fail
+from assay.engine.streaming.config import ComputeConfig
 
 # The analyses' sections live in their packages; these names stay importable from here for every reader.
-__all__ = ["AuditConfig", "AuditInfoConfig", "ColumnsConfig", "DataConfig", "DriftConfig", "ExplainConfig",
+__all__ = ["AuditConfig", "AuditInfoConfig", "ColumnsConfig", "ComputeConfig", "DataConfig", "DriftConfig", "ExplainConfig",
            "FairnessConfig", "ModelConfig", "PerformanceConfig", "QualityConfig", "ReportConfig", "TaskConfig",
            "parse_toml_value", "sections"]
 
@@ -126,7 +127,8 @@ CORE_SECTIONS: dict[str, type[Section]] = {
 def sections() -> dict[str, type[Section]]:
     """Every section of the audit file, in the file's order: the core ones, one per analysis (from the registry,
     read now so that an analysis added to it counts), then [report]."""
-    return {**CORE_SECTIONS, **{spec.section: spec.config for spec in registry.ANALYSES}, "report": ReportConfig}
+    return {**CORE_SECTIONS, **{spec.section: spec.config for spec in registry.ANALYSES}, "report": ReportConfig,
+            "compute": ComputeConfig}
 
 
 def __getattr__(name: str) -> Any:
@@ -148,6 +150,7 @@ class AuditConfig:
     columns: ColumnsConfig = field(default_factory=ColumnsConfig)
     task: TaskConfig = field(default_factory=TaskConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    compute: ComputeConfig = field(default_factory=ComputeConfig)
     analysis_sections: dict[str, Section] = field(default_factory=dict)  # section name -> its dataclass
     source: Path | None = field(default=None, compare=False)  # the TOML file it came from, if any
 
@@ -155,12 +158,13 @@ class AuditConfig:
                  model: ModelConfig | None = None, columns: ColumnsConfig | None = None,
                  task: TaskConfig | None = None, report: ReportConfig | None = None,
                  analysis_sections: dict[str, Section] | None = None, source: Path | None = None,
-                 **by_section: Section) -> None:
+                 compute: ComputeConfig | None = None, **by_section: Section) -> None:
         """The analyses' sections may also be given by name: AuditConfig(drift=DriftConfig(...))."""
         unknown = sorted(set(by_section) - set(sections()))
         if unknown:
             raise TypeError(f"AuditConfig() got an unexpected keyword argument {unknown[0]!r}")
-        core = {"audit": audit, "data": data, "model": model, "columns": columns, "task": task, "report": report}
+        core = {"audit": audit, "data": data, "model": model, "columns": columns, "task": task, "report": report,
+                "compute": compute}
         for name, value in core.items():
             object.__setattr__(self, name, value if value is not None else sections()[name]())
         given = {**(analysis_sections or {}), **by_section}
@@ -263,7 +267,7 @@ class AuditConfig:
         merged.update(changes)
         raw = {k: (str(v) if isinstance(v, Path) else v) for k, v in merged.items() if v is not None}
         new_section = _section_from_dict(sections()[section], raw, section, Path.cwd())
-        if section in CORE_SECTIONS or section == "report":
+        if section in CORE_SECTIONS or section in ("report", "compute"):
             return dataclasses.replace(self, **{section: new_section})
         return dataclasses.replace(self, analysis_sections={**self.analysis_sections, section: new_section})
 

@@ -30,6 +30,7 @@ from assay.engine.predictions import PredictionSet, iter_predict, positive_rate,
 from assay.engine.progress import ProgressEvent, as_events, drain, scaled
 from assay.engine.results import AnalysisStatus, AuditReport, Finding, PredictionSummary, Provenance
 from assay.engine.schema import ColumnRole, Schema, iter_infer_schema
+from assay.engine.streaming.pipeline import choose_path, compute_provenance, iter_streamed_audit
 from assay.engine.tables import Dataset, iter_load_dataset
 from assay.engine.version import assay_version
 
@@ -55,6 +56,8 @@ def iter_audit(config: AuditConfig, *, _model_in_process: bool = False
     with reading the data, and killed when the audit ends, fails or is cancelled. `_model_in_process` runs
     the model in this process instead: only for the benchmark that measures what the isolation costs.
     """
+    if choose_path(config) == "streamed":
+        return (yield from iter_streamed_audit(config))
     runner = start_model(config, in_process=_model_in_process)
     try:
         return (yield from _audit(config, runner))
@@ -262,6 +265,8 @@ def _provenance(run: AnalysisRun, model_input: InputInfo | None, started: str, c
         finished_at=_now(),
         duration_s=round(time.perf_counter() - clock, 3),
         model=_model_provenance(run.runner, model_input, run.model_error),
+        compute=compute_provenance("memory", "", None, len(run.reference.frame), len(run.production.frame),
+                                   round(time.perf_counter() - clock, 3), 1),
     )
 
 

@@ -74,6 +74,7 @@ class Provenance:
     finished_at: str = ""
     duration_s: float = 0.0
     model: dict[str, Any] | None = None  # type, format, parameters
+    compute: dict[str, Any] | None = None  # which path ran: engine/streaming/pipeline.py compute_provenance
 
 
 @dataclass(frozen=True, init=False)

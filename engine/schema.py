@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -120,14 +120,12 @@ def infer_kind(series: pd.Series) -> tuple[ColumnKind, bool]:
         # three distinct values among the first thousand settle "not boolean" without hashing a million
         head = values.iloc[:1000].unique()
         unique = head if len(head) > 2 else values.unique()
-        if len(unique) <= 2 and set(np.asarray(unique, dtype=float).tolist()) <= {0.0, 1.0}:
-            return ColumnKind.BOOLEAN, False
-        if _looks_like_year(series, values):
-            return ColumnKind.DATETIME, False
-        if (pd.api.types.is_integer_dtype(series) and len(values) >= 20 and _looks_like_id(str(series.name))
-                and values.nunique() == len(values)):
-            return ColumnKind.IDENTIFIER, False
-        return ColumnKind.NUMERICAL, False
+        array = values.to_numpy(dtype=float) if str(series.name).lower() in YEAR_NAMES and len(values) else None
+        return numbers_kind(str(series.name), integer=pd.api.types.is_integer_dtype(series), present=len(values),
+                            distinct=unique, all_distinct=lambda: values.nunique() == len(values),
+                            whole=array is not None and bool(np.all(np.mod(array, 1) == 0)),
+                            low=float(array.min()) if array is not None else None,
+                            high=float(array.max()) if array is not None else None), False
     if len(values) == 0:
         return ColumnKind.CATEGORICAL, False
     text = values.astype(str)
@@ -153,12 +151,20 @@ def infer_kind(series: pd.Series) -> tuple[ColumnKind, bool]:
     return ColumnKind.CATEGORICAL, False
 
 
-def _looks_like_year(series: pd.Series, values: pd.Series) -> bool:
-    """Whole numbers between 1800 and 2200 in a column named like a year: a period, not a quantity."""
-    if str(series.name).lower() not in YEAR_NAMES or len(values) == 0:
-        return False
-    array = values.to_numpy(dtype=float)
-    return bool(np.all(np.mod(array, 1) == 0) and array.min() >= 1800 and array.max() <= 2200)
+def numbers_kind(name: str, *, integer: bool, present: int, distinct: Any, all_distinct: Callable[[], bool],
+                 whole: bool, low: float | None, high: float | None) -> ColumnKind:
+    """The kind of a column of numbers from what is known of its values present (not missing): how many, its
+    distinct values when there are at most two (else any three or more of them), whether all are distinct, and
+    (for a column named like a year) whether all are whole and their least and greatest. What infer_kind reads from
+    a whole column, and a streamed audit from the column's merged partial state."""
+    if len(distinct) <= 2 and set(np.asarray(distinct, dtype=float).tolist()) <= {0.0, 1.0}:
+        return ColumnKind.BOOLEAN
+    # whole numbers between 1800 and 2200 in a column named like a year: a period, not a quantity
+    if name.lower() in YEAR_NAMES and present and whole and low >= 1800 and high <= 2200:
+        return ColumnKind.DATETIME
+    if integer and present >= 20 and _looks_like_id(name) and all_distinct():
+        return ColumnKind.IDENTIFIER
+    return ColumnKind.NUMERICAL
 
 
 def _looks_like_id(name: str) -> bool:

@@ -75,7 +75,7 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         name="quality", title="Data quality", section="quality", weight=0.07, report_weight=3,
         config=QualityConfig, message="Data quality of the reference", early=True,
         calculator="assay.engine.quality.analysis:build", findings="assay.engine.quality.policy:quality_findings",
-        results="assay.engine.quality.results"),
+        results="assay.engine.quality.results", partials="assay.engine.quality.partials:stream"),
     AnalysisSpec(
         name="performance", title="Performance", section="performance", weight=0.08, report_weight=6,
         config=PerformanceConfig, message="Performance on the reference",

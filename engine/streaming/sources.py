@@ -261,7 +261,8 @@ def _unify(schemas: dict[Path, pa.Schema], partitions: dict, role: str) -> tuple
                 fields[field.name], owner[field.name] = field, path
             elif not pa.types.is_null(field.type) and not _same_type(known.type, field.type):
                 raise InputError(
-                    f"{path}: column {field.name!r} is {field.type} there but {known.type} in {owner[field.name]}; "
+                    f"{path}: column {field.name!r} is {_type_words(field.type)} there but {_type_words(known.type)} "
+                    f"in {owner[field.name]}; "
                     f"the {role} files must agree on each column's type: export them again with one type.",
                     path, field.name)
     first = next(iter(partitions.values()))
@@ -284,6 +285,17 @@ def _same_type(a: pa.DataType, b: pa.DataType) -> bool:
         return pa.string() if pa.types.is_large_string(t) else t
 
     return plain(a) == plain(b)
+
+
+def _type_words(kind: pa.DataType) -> str:
+    """A column type as the message names it: "text (large_string)", "numbers (double)"."""
+    plain = kind.value_type if pa.types.is_dictionary(kind) else kind
+    for test, words in ((pa.types.is_string, "text"), (pa.types.is_large_string, "text"),
+                        (pa.types.is_floating, "numbers"), (pa.types.is_integer, "whole numbers"),
+                        (pa.types.is_boolean, "true/false"), (pa.types.is_temporal, "dates or times")):
+        if test(plain):
+            return f"{words} ({kind})"
+    return str(kind)
 
 
 def _check_names(names: list[str], path: Path) -> None:

@@ -31,6 +31,8 @@ def normalised(report: dict, folder: Path) -> dict:
             entry.pop("sha256")
     if out["provenance"].get("model"):
         out["provenance"]["model"].pop("sha256", None)
+    if out["provenance"].get("compute"):
+        out["provenance"]["compute"].pop("seconds", None)
     return out
 
 

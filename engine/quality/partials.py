@@ -1,0 +1,395 @@
+"""Data quality as mergeable partial states: every statistic of QualityResult from one pass over each dataset's
+batches (numpy and pandas' hash tables, no loop over rows, no text conversion of whole columns), merged exactly
+in row order; the in-memory calculator runs the same functions on the whole table as one batch.
+
+Per column and dataset: the rows, the missing and infinite values, the distinct values present (kept exactly, so
+the count is exact; memory grows with the distinct values), the least and greatest values (finite, and present),
+whether all are whole numbers; for categories, the production values the reference never had, counted by their
+text (only each batch's distinct values are converted to text) with the row where each first appeared, so that
+the most frequent come out in the order pandas' value_counts gives.
+
+Duplicate rows: a 64-bit hash of each row (pandas' hash_pandas_object). Rows with equal values have equal hashes,
+so every duplicate is among the rows whose hash occurs more than once (the candidates); two different rows may
+share a hash, so the count is not taken from the hashes: the candidate rows are read again (a second pass, only
+when there are candidates) and compared by value with pandas' `duplicated`, which gives the exact count.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from assay.engine.labels import keys
+from assay.engine.quality.results import ColumnQuality, QualityResult
+from assay.engine.schema import ColumnInfo, ColumnKind, ColumnRole, Schema, infer_kind, numbers_kind
+from assay.engine.streaming.passes import Pass
+
+if TYPE_CHECKING:
+    from assay.engine.streaming.run import StreamRun
+
+TOP_UNSEEN = 20
+CATEGORY_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """What to measure in one column (picklable: a Pass's context)."""
+
+    name: str
+    categories: bool  # count values by their text (categorical or boolean kind)
+    labels: bool  # text by label (a target's or prediction's: engine/labels.py), else as str
+    known: frozenset[str] | None = None  # production: the reference's texts (None: the reference has no such column)
+
+
+@dataclass
+class ColumnState:
+    rows: int = 0
+    missing: int = 0
+    infinite: int = 0
+    numeric: bool = False  # the column's dtype holds numbers (pandas' is_numeric_dtype)
+    uniques: list[np.ndarray] = field(default_factory=list)  # distinct values present, as pieces (see _union)
+    finite: int = 0
+    finite_low: float | None = None
+    finite_high: float | None = None
+    present_low: float | None = None  # least and greatest present value, infinities included
+    present_high: float | None = None
+    whole: bool = True  # every present value is a whole number
+    below: int = 0  # production: finite values below / above the reference's finite range (context's bounds)
+    above: int = 0
+    unseen: dict[str, tuple[int, tuple[int, int]]] = field(default_factory=dict)  # text -> (count, first row)
+    unseen_rows: int = 0
+
+
+@dataclass
+class TableState:
+    rows: int
+    columns: dict[str, ColumnState]
+    hashes: list[np.ndarray]  # each batch's row hashes, in row order
+
+
+@dataclass(frozen=True)
+class QualityContext:
+    plans: tuple[ColumnPlan, ...]
+    bounds: dict[str, tuple[float, float]] = field(default_factory=dict)  # production: reference finite ranges
+
+
+def plans_for(schema: Schema, reference: TableState | None = None) -> tuple[ColumnPlan, ...]:
+    """The columns to measure; with the reference's state, the production plans (the reference's texts)."""
+    plans = []
+    for info in schema.columns:
+        plan = ColumnPlan(name=info.name, categories=info.kind in CATEGORY_KINDS,
+                          labels=info.role in (ColumnRole.TARGET, ColumnRole.PREDICTION))
+        if reference is not None and plan.categories and info.name in reference.columns:
+            plan = dataclasses.replace(plan, known=frozenset(_texts(_distinct(reference.columns[info.name]), plan)))
+        plans.append(plan)
+    return tuple(plans)
+
+
+def production_context(schema: Schema, reference: TableState) -> QualityContext:
+    bounds = {name: (state.finite_low, state.finite_high) for name, state in reference.columns.items()
+              if state.numeric and state.finite}
+    return QualityContext(plans=plans_for(schema, reference), bounds=bounds)
+
+
+# -- map and merge ---------------------------------------------------------------------------------------------
+
+
+def map_batch(batch: pd.DataFrame, context: QualityContext) -> TableState:
+    """The partial state of one batch (its index numbers its rows in the whole table)."""
+    start = int(batch.index[0]) if len(batch) else 0
+    columns = {plan.name: _map_column(batch[plan.name], plan, context, start)
+               for plan in context.plans if plan.name in batch.columns}
+    return TableState(rows=len(batch), columns=columns, hashes=[row_hashes(batch)])
+
+
+def merge(a: TableState, b: TableState) -> TableState:
+    """`a`'s rows before `b`'s. Exact and associative."""
+    columns = {name: _merge_column(a.columns[name], b.columns[name]) for name in a.columns}
+    return TableState(rows=a.rows + b.rows, columns=columns, hashes=a.hashes + b.hashes)
+
+
+def _map_column(series: pd.Series, plan: ColumnPlan, context: QualityContext, start: int) -> ColumnState:
+    state = ColumnState(rows=len(series), numeric=pd.api.types.is_numeric_dtype(series))
+    missing = series.isna().to_numpy()
+    state.missing = int(missing.sum())
+    if plan.categories and plan.known is not None:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        state.uniques = [_plain(uniques)]
+        _count_unseen(state, codes, uniques, plan, start)
+    else:
+        state.uniques = [_plain(pd.unique(series[~missing].to_numpy()) if state.missing else
+                                pd.unique(series.to_numpy()))]
+    if state.numeric:
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        if pd.api.types.is_float_dtype(series):
+            state.infinite = int(np.isinf(values).sum())
+        present = values[~np.isnan(values)]
+        finite = present[np.isfinite(present)] if state.infinite else present
+        state.finite = len(finite)
+        if len(finite):
+            state.finite_low, state.finite_high = float(finite.min()), float(finite.max())
+            bounds = context.bounds.get(plan.name)
+            if bounds is not None:
+                state.below = int((finite < bounds[0]).sum())
+                state.above = int((finite > bounds[1]).sum())
+        if len(present):
+            state.present_low, state.present_high = float(present.min()), float(present.max())
+            with np.errstate(invalid="ignore"):  # infinities are not whole
+                state.whole = bool(np.all(np.mod(present, 1) == 0))
+    return state
+
+
+def _count_unseen(state: ColumnState, codes: np.ndarray, uniques: Any, plan: ColumnPlan, start: int) -> None:
+    """The values of the batch whose text the reference never had: counts by text, and where each first appeared
+    (this batch's first row, then the rank of its first appearance in the batch)."""
+    if not len(uniques):
+        return
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    for rank, (text, count) in enumerate(zip(_texts(uniques, plan), counts)):
+        if text in plan.known or not count:
+            continue
+        seen = state.unseen.get(text)
+        state.unseen[text] = (int(count), (start, rank)) if seen is None else (seen[0] + int(count), seen[1])
+        state.unseen_rows += int(count)
+
+
+def _merge_column(a: ColumnState, b: ColumnState) -> ColumnState:
+    unseen = dict(a.unseen)
+    for text, (count, first) in b.unseen.items():
+        seen = unseen.get(text)
+        unseen[text] = (count, first) if seen is None else (seen[0] + count, min(seen[1], first))
+    return ColumnState(
+        rows=a.rows + b.rows, missing=a.missing + b.missing, infinite=a.infinite + b.infinite,
+        numeric=a.numeric or b.numeric, uniques=_union(a.uniques, b.uniques), finite=a.finite + b.finite,
+        finite_low=_least(a.finite_low, b.finite_low), finite_high=_greatest(a.finite_high, b.finite_high),
+        present_low=_least(a.present_low, b.present_low), present_high=_greatest(a.present_high, b.present_high),
+        whole=a.whole and b.whole, below=a.below + b.below, above=a.above + b.above, unseen=unseen,
+        unseen_rows=a.unseen_rows + b.unseen_rows)
+
+
+def _least(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _greatest(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _plain(values: Any) -> np.ndarray:
+    """Distinct values as a numpy array (text and categories as objects)."""
+    return np.asarray(values.astype(object) if isinstance(values, pd.Categorical) else values,
+                      dtype=None if isinstance(values, np.ndarray) else object)
+
+
+def _union(a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:
+    """The distinct values of both, as pieces: merged into one once the small pieces outweigh the largest, so each
+    value is hashed a logarithmic number of times whatever the number of batches."""
+    pieces = a + b
+    sizes = sorted(len(p) for p in pieces)
+    if len(pieces) > 1 and sum(sizes[:-1]) >= sizes[-1]:
+        return [pd.unique(np.concatenate(pieces))]
+    return pieces
+
+
+def _distinct(state: ColumnState) -> np.ndarray:
+    pieces = state.uniques
+    return pieces[0] if len(pieces) == 1 else pd.unique(np.concatenate(pieces)) if pieces else np.array([])
+
+
+def _texts(values: Any, plan: ColumnPlan) -> list[str]:
+    """Distinct values as the text they are compared by: a target's or prediction's by label, others as str."""
+    series = pd.Series(values, copy=False)
+    if plan.labels:
+        return list(keys(series))
+    return list(series.astype(str))
+
+
+# -- duplicate rows --------------------------------------------------------------------------------------------
+
+
+def row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash of each row's values; a column of unhashable cells (lists from Parquet) by their text."""
+    if frame.shape[1] == 0:
+        return np.zeros(len(frame), dtype=np.uint64)
+    try:
+        return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    except TypeError:
+        return pd.util.hash_pandas_object(_hashable(frame), index=False).to_numpy()
+
+
+def _hashable(frame: pd.DataFrame) -> pd.DataFrame:
+    out = {}
+    for name in frame.columns:
+        column = frame[name]
+        try:
+            pd.util.hash_pandas_object(column, index=False)
+        except TypeError:
+            column = column.astype(str)
+        out[name] = column
+    return pd.DataFrame(out, index=frame.index)
+
+
+def candidate_rows(hashes: list[np.ndarray]) -> np.ndarray:
+    """The rows (positions in the table) whose hash occurs more than once, in row order."""
+    if not hashes:
+        return np.array([], dtype=np.int64)
+    values = np.concatenate(hashes)
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    repeated = np.zeros(len(values), dtype=bool)
+    same = ordered[1:] == ordered[:-1]
+    repeated[1:] |= same
+    repeated[:-1] |= same
+    return np.sort(order[repeated])
+
+
+def count_duplicates(rows: pd.DataFrame) -> int:
+    """Rows equal in every column to an earlier row (pandas' `duplicated`), among the candidate rows."""
+    if rows.empty:
+        return 0
+    try:
+        return int(rows.duplicated().sum())
+    except TypeError:  # unhashable cells (lists in Parquet): compare their text
+        return int(rows.astype(str).duplicated().sum())
+
+
+def take_rows(batch: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """A Pass's map: the batch's rows among `rows` (global row numbers, sorted)."""
+    if not len(batch):
+        return batch
+    first, last = np.searchsorted(rows, [batch.index[0], batch.index[-1] + 1])
+    return batch.loc[rows[first:last]]
+
+
+def concat_rows(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat([a, b]) if len(b) else a
+
+
+# -- the result ------------------------------------------------------------------------------------------------
+
+
+def column_quality(info: ColumnInfo, ref: ColumnState | None, prod: ColumnState | None,
+                   kind_production: ColumnKind | None) -> ColumnQuality:
+    """One column's quality from its merged states; `kind_production` is the production column's kind."""
+    values: dict = {"name": info.name, "kind": info.kind.value, "role": info.role.value,
+                    "mixed_types": info.mixed_types}
+    if ref is not None and prod is not None and prod.rows:
+        if kind_production is not None and kind_production != info.kind and prod.missing < prod.rows \
+                and ref.missing < ref.rows:
+            values["kind_production"] = kind_production.value
+    for label, state in (("reference", ref), ("production", prod)):
+        if state is None:
+            continue
+        distinct = len(_distinct(state))
+        values[f"missing_{label}"] = state.missing / state.rows if state.rows else None
+        values[f"distinct_{label}"] = distinct
+        values[f"constant_{label}"] = state.rows > 1 and distinct <= 1 and state.missing < state.rows
+        values[f"infinite_{label}"] = state.infinite
+    if ref is None or prod is None:
+        return ColumnQuality(**values)
+    if info.kind == ColumnKind.NUMERICAL and ref.numeric and prod.numeric:
+        if ref.finite:
+            values["reference_min"], values["reference_max"] = ref.finite_low, ref.finite_high
+            if prod.finite:
+                values["out_of_range"] = (prod.below + prod.above) / prod.finite
+    elif info.kind in CATEGORY_KINDS:
+        if prod.rows:
+            values["unseen_share"] = prod.unseen_rows / prod.rows
+        ranked = sorted(prod.unseen.items(), key=lambda item: (-item[1][0], item[1][1]))[:TOP_UNSEEN]
+        values["unseen_categories"] = tuple((text, count) for text, (count, _) in ranked)
+    return ColumnQuality(**values)
+
+
+def production_kind(state: ColumnState, name: str, dtype_kind: Any) -> ColumnKind:
+    """The kind infer_kind gives a column of numbers, from its merged state."""
+    distinct = _distinct(state)
+    present = state.rows - state.missing
+    return numbers_kind(name, integer=pd.api.types.is_integer_dtype(dtype_kind), present=present,
+                        distinct=distinct if len(distinct) <= 2 else distinct[:3],
+                        all_distinct=lambda: len(distinct) == present, whole=state.whole,
+                        low=state.present_low, high=state.present_high)
+
+
+def kinds_of_production(schema: Schema, production: TableState, dtypes: dict[str, Any],
+                        texts: pd.DataFrame | None) -> dict[str, ColumnKind]:
+    """Each production column's kind: columns of numbers from the merged state (exact), others from their dtype
+    or, for text, by infer_kind over `texts` (the whole production table in memory, a seeded sample streamed)."""
+    found = {}
+    for info in schema.columns:
+        if info.name not in production.columns or info.name not in dtypes:
+            continue
+        dtype = dtypes[info.name]
+        numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+        if numeric:
+            found[info.name] = production_kind(production.columns[info.name], info.name, dtype)
+        elif texts is not None and info.name in texts.columns:
+            found[info.name] = infer_kind(texts[info.name])[0]
+    return found
+
+
+def quality_result(schema: Schema, reference: TableState, production: TableState,
+                   reference_columns: list[str], production_columns: list[str], kinds: dict[str, ColumnKind],
+                   duplicates_reference: int, duplicates_production: int) -> QualityResult:
+    columns = tuple(column_quality(info, reference.columns.get(info.name), production.columns.get(info.name),
+                                   kinds.get(info.name)) for info in schema.columns)
+    return QualityResult(
+        rows_reference=reference.rows, rows_production=production.rows, columns=columns,
+        missing_in_production=tuple(c for c in reference_columns if c not in production_columns),
+        extra_in_production=tuple(c for c in production_columns if c not in reference_columns),
+        duplicates_reference=duplicates_reference, duplicates_production=duplicates_production)
+
+
+# -- streamed --------------------------------------------------------------------------------------------------
+
+
+def stream(run: StreamRun) -> Generator[Pass, Any, QualityResult]:
+    """Quality over the run's Sources: one pass over each, and a pass over the candidate duplicate rows of a
+    dataset that has any."""
+    schema = run.schema
+    reference = yield Pass(name="quality", role="reference", columns=None, map=map_batch, merge=merge,
+                           context=QualityContext(plans=plans_for(schema)))
+    duplicates_reference = yield from _stream_duplicates(reference, "reference")
+    production = yield Pass(name="quality", role="production", columns=None, map=map_batch, merge=merge,
+                            context=production_context(schema, reference))
+    duplicates_production = yield from _stream_duplicates(production, "production")
+    dtypes = _dtypes(run.production)
+    sample = (run.sample or {}).get("production")
+    kinds = kinds_of_production(schema, production, dtypes, sample)
+    return quality_result(schema, reference, production, list(run.reference.columns), list(run.production.columns),
+                          kinds, duplicates_reference, duplicates_production)
+
+
+def _stream_duplicates(state: TableState, role: str) -> Generator[Pass, Any, int]:
+    rows = candidate_rows(state.hashes)
+    state.hashes = []
+    if not len(rows):
+        return 0
+    found = yield Pass(name="quality: duplicate rows", role=role, columns=None, map=take_rows, merge=concat_rows,
+                       context=rows)
+    return count_duplicates(found)
+
+
+def _dtypes(source: Any) -> dict[str, Any]:
+    from assay.engine.streaming.sources import empty_frame
+
+    return dict(empty_frame(source).dtypes)
+
+
+# -- in memory -------------------------------------------------------------------------------------------------
+
+
+def table_state(frame: pd.DataFrame, context: QualityContext) -> TableState:
+    """The whole table's state in one batch (its rows numbered from 0)."""
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0 or frame.index.step != 1:
+        frame = frame.reset_index(drop=True)
+    return map_batch(frame, context)
+
+
+def frame_duplicates(frame: pd.DataFrame, state: TableState) -> int:
+    rows = candidate_rows(state.hashes)
+    state.hashes = []
+    return count_duplicates(frame.iloc[rows]) if len(rows) else 0

@@ -1,0 +1,205 @@
+"""The streamed audit: which path an audit takes ([compute] path), and the audit over Sources read in batches.
+
+`choose_path(config)` is "memory" (today's engine/pipeline.py: both tables read whole) or "streamed". "auto" streams
+when an input is a folder or a glob, or when the tables would need more than [compute] memory_limit_mb in memory.
+The streamed audit opens both Sources (refusing files that disagree on a column's type, or are truncated, before
+any analysis), infers the schema from a seeded sample of each, runs every analysis whose AnalysisSpec names its
+`partials` through the executor, and skips the others saying why. Nothing is written here: a bad input stops the
+audit before the report exists.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from assay.engine.analyses import registry
+from assay.engine.analyses.run import Outcome, skip_reason
+from assay.engine.config import AuditConfig
+from assay.engine.errors import InputError
+from assay.engine.findings import sort_findings, verdict
+from assay.engine.input_files import InputInfo, iter_sha256
+from assay.engine.memory import available_memory
+from assay.engine.progress import ProgressEvent, as_events, scaled_fractions
+from assay.engine.results import AnalysisStatus, AuditReport, Provenance
+from assay.engine.schema import infer_schema
+from assay.engine.streaming.executor import Executor, InProcessExecutor
+from assay.engine.streaming.run import StreamRun, iter_stream
+from assay.engine.streaming.sources import Source, is_collection, open_source, read_fragment
+
+OPENED = 0.05  # progress once both Sources are open
+HASHED = 0.12  # the input files' SHA-256 computed
+SAMPLED = 0.15  # the schema inferred from the samples
+ANALYSED = 0.99
+SAMPLE_SPREAD = 4  # the sample's rows are drawn from whole fragments holding this many times as many rows
+FORMAT_NAMES = {"parquet": "Parquet", "feather": "Feather", "csv": "CSV"}
+CANNOT_STREAM = "cannot run on streamed data yet; set [compute] path = \"memory\" to run it on tables read whole"
+NO_PREDICTIONS = ("the streamed path does not compute predictions yet: set [compute] path = \"memory\" for "
+                  "performance, fairness and explanations; the analyses of the data alone ran in batches")
+
+
+def choose_path(config: AuditConfig) -> str:
+    """"memory" or "streamed" for this audit ([compute] path; "auto" decides by the inputs)."""
+    compute = config.compute
+    if compute.scheduler:
+        return "streamed"
+    if compute.path != "auto":
+        return compute.path
+    locations = [p for p in (config.data.reference, config.data.production) if p is not None]
+    if any(is_collection(p) for p in locations):
+        return "streamed"
+    limit = compute.memory_limit_mb * 1e6 if compute.memory_limit_mb else _quarter_of_memory()
+    return "streamed" if limit is not None and sum(map(estimated_bytes, locations)) > limit else "memory"
+
+
+def estimated_bytes(location: str | Path) -> float:
+    """About how much memory a file takes read whole: a Parquet file's uncompressed size from its footer, else its
+    size on disk (CSV takes about as much as pandas objects as on disk). 0 for a file that cannot be read (the
+    loader then says what is wrong with it)."""
+    path = Path(location)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            parquet = handle.read(4) == b"PAR1"
+        if parquet:
+            import pyarrow.parquet as pq
+
+            meta = pq.ParquetFile(path).metadata
+            return float(sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)))
+    except Exception:  # noqa: BLE001 - a damaged or missing file: the loader names it
+        return 0.0
+    return float(size)
+
+
+def _quarter_of_memory() -> float | None:
+    available = available_memory()
+    return available / 4 if available is not None else None
+
+
+def sample_frame(source: Source, rows: int, seed: int) -> pd.DataFrame:
+    """A seeded sample of about `rows` rows of the Source, in row order: all of them when it has no more; else
+    whole fragments in a seeded random order until they hold SAMPLE_SPREAD times `rows`, and `rows` of their rows
+    drawn at random. The same Source and seed give the same sample whatever the batch size."""
+    if source.rows <= rows:
+        chosen = list(source.fragments)
+    else:
+        rng = np.random.default_rng([seed, 17])
+        chosen, held = [], 0
+        for i in rng.permutation(len(source.fragments)):
+            chosen.append(source.fragments[i])
+            held += source.fragments[i].rows
+            if held >= SAMPLE_SPREAD * rows:
+                break
+        chosen.sort(key=lambda f: f.start)
+    frames = [batch for fragment in chosen for batch in read_fragment(fragment)]
+    frame = pd.concat(frames) if frames else pd.DataFrame(columns=list(source.columns))
+    if len(frame) > rows:
+        keep = np.sort(np.random.default_rng([seed, 18]).choice(len(frame), rows, replace=False))
+        frame = frame.iloc[keep]
+    return frame
+
+
+def iter_streamed_audit(config: AuditConfig, executor: Executor | None = None
+                        ) -> Generator[ProgressEvent, None, AuditReport]:
+    """The audit over the inputs read in batches; returns the AuditReport. Closing it cancels within a batch."""
+    from assay.engine.pipeline import _now, _required, _spans, versions
+
+    started, clock = _now(), time.perf_counter()
+    compute = config.compute
+    yield ProgressEvent("load", 0.0, "Opening the reference data")
+    reference = open_source(_required(config.data.reference, "data.reference"), "reference")
+    yield ProgressEvent("load", OPENED / 2, "Opening the production data")
+    production = open_source(_required(config.data.production, "data.production"), "production")
+    _check_sources(reference, production)
+    inputs = yield from _iter_inputs((reference, production), OPENED, HASHED)
+    yield ProgressEvent("schema", HASHED, "Inferring column kinds and roles from a sample")
+    sample = {s.role: sample_frame(s, compute.sample_rows, config.audit.seed) for s in (reference, production)}
+    schema = infer_schema(sample["reference"], sample["production"], config)
+    executor = executor if executor is not None else InProcessExecutor(batch_rows=compute.batch_rows)
+    run = StreamRun(config=config, schema=schema, reference=reference, production=production, executor=executor,
+                    sample=sample, seed=config.audit.seed)
+    specs = registry.ANALYSES
+    spans, _ = _spans(specs)
+    low, high = min(a for a, _ in spans.values()), max(b for _, b in spans.values())
+    stretch = (ANALYSED - SAMPLED) / max(high - low, 1e-9)
+    outcomes: dict[str, Outcome] = {}
+    try:
+        for spec in specs:
+            start, end = (SAMPLED + (s - low) * stretch for s in spans[spec.name])
+            outcomes[spec.name] = yield from _iter_analysis(spec, run, start, end)
+    finally:
+        executor.close()
+    findings = sort_findings([f for outcome in outcomes.values() for f in outcome.findings])
+    yield ProgressEvent("findings", ANALYSED, "Grading findings")
+    seconds = round(time.perf_counter() - clock, 3)
+    provenance = Provenance(
+        inputs=inputs, versions=versions(), config=config.to_dict(), seed=config.audit.seed, started_at=started,
+        finished_at=_now(), duration_s=seconds,
+        compute=compute_provenance(getattr(executor, "name", "streamed"), compute.scheduler,
+                                   getattr(executor, "batches", None), reference.rows, production.rows, seconds,
+                                   getattr(executor, "workers", 1)))
+    report = AuditReport(
+        provenance=provenance, verdict=verdict(findings), findings=findings, schema=schema,
+        analyses=(AnalysisStatus("predictions", "skipped", NO_PREDICTIONS),
+                  *(outcomes[spec.name].status for spec in specs)),
+        results={spec.name: outcomes[spec.name].result for spec in specs}, title=config.audit.title)
+    yield ProgressEvent("done", 1.0, f"Audit finished: {report.verdict}")
+    return report
+
+
+def compute_provenance(path: str, scheduler: str, batches: int | None, reference_rows: int, production_rows: int,
+                       seconds: float, workers: int | None) -> dict[str, Any]:
+    """provenance.compute in the JSON: which path ran, on what, in how many batches and how long."""
+    return {"path": path, "scheduler": scheduler, "batches": batches,
+            "rows": {"reference": reference_rows, "production": production_rows}, "seconds": seconds,
+            "workers": workers}
+
+
+def _iter_analysis(spec: registry.AnalysisSpec, run: StreamRun, start: float, end: float
+                   ) -> Generator[ProgressEvent, None, Outcome]:
+    reason = skip_reason(spec, run)
+    if reason is None and not spec.partials:
+        reason = f"{spec.title} {CANNOT_STREAM}"
+    if reason is not None:
+        return Outcome(AnalysisStatus(spec.name, "skipped", reason))
+    section = getattr(run.config, spec.section)
+    yield ProgressEvent(spec.name, start, spec.message or spec.title)
+    result = yield from iter_stream(registry.load(spec.partials)(run), run, spec.name, start, end)
+    return Outcome(AnalysisStatus(spec.name, "ran"), result, list(registry.load(spec.findings)(result, section)))
+
+
+def _check_sources(reference: Source, production: Source) -> None:
+    for source in (reference, production):
+        if source.rows == 0:
+            raise InputError(f"{source.location}: the {source.role} data has no rows; export it again with data.",
+                             source.location)
+    if not set(reference.columns) & set(production.columns):
+        raise InputError(
+            f"{production.location}: no column in common with the reference data {reference.location}; check that "
+            f"both come from the same source (reference columns: {', '.join(reference.columns[:8])}).",
+            production.location)
+
+
+def _iter_inputs(sources: tuple[Source, ...], start: float, end: float
+                 ) -> Generator[ProgressEvent, None, tuple[InputInfo, ...]]:
+    """Each input file's provenance with its SHA-256 (`assay verify` checks them): one entry per file."""
+    files = [(source, path) for source in sources for path in source.paths]
+    total = max(sum(Path(p).stat().st_size for _, p in files), 1)
+    done, found = 0, []
+    for source, path in files:
+        size = Path(path).stat().st_size
+        steps = scaled_fractions(iter_sha256(Path(path)), start + (end - start) * done / total,
+                                 start + (end - start) * (done + size) / total)
+        digest = yield from as_events(steps, "load", f"Hashing the {source.role} data")
+        done += size
+        rows = sum(f.rows for f in source.fragments if f.path == path)
+        several = len(source.paths) > 1
+        detail = FORMAT_NAMES[source.format] + (f", file {source.paths.index(path) + 1} of {len(source.paths)} of "
+                                                f"{source.location}" if several else "") + ", read in batches"
+        found.append(InputInfo(role=source.role, path=path, sha256=digest, rows=rows, columns=len(source.columns),
+                               format=source.format, detail=detail))
+    return tuple(found)
