@@ -30,6 +30,7 @@ from assay.engine.predictions import PredictionSet, iter_predict, positive_rate,
 from assay.engine.progress import ProgressEvent, as_events, drain, scaled
 from assay.engine.results import AnalysisStatus, AuditReport, Finding, PredictionSummary, Provenance
 from assay.engine.schema import ColumnRole, Schema, iter_infer_schema
+from assay.engine.streaming.dask_executor import open_executor
 from assay.engine.streaming.pipeline import choose_path, compute_provenance, iter_streamed_audit
 from assay.engine.tables import Dataset, iter_load_dataset
 from assay.engine.version import assay_version
@@ -57,7 +58,11 @@ def iter_audit(config: AuditConfig, *, _model_in_process: bool = False
     the model in this process instead: only for the benchmark that measures what the isolation costs.
     """
     if choose_path(config) == "streamed":
-        return (yield from iter_streamed_audit(config))
+        executor = yield from open_executor(config.compute)  # a Dask cluster: before any input is read
+        try:
+            return (yield from iter_streamed_audit(config, executor))
+        finally:
+            executor.close()
     runner = start_model(config, in_process=_model_in_process)
     try:
         return (yield from _audit(config, runner))

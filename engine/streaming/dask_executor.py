@@ -17,32 +17,32 @@ Closing `run`'s generator (a cancel) cancels every task not yet done.
 """
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Generator
 from typing import Any
 
 from assay.engine.errors import AssayError, CalculationError, ConfigError
-from assay.engine.streaming.executor import Predictor, StreamProgress, map_batch, progress
+from assay.engine.progress import ProgressEvent
+from assay.engine.streaming.config import ComputeConfig, check_scheduler
+from assay.engine.streaming.executor import Executor, InProcessExecutor, Predictor, StreamProgress, map_batch, progress
 from assay.engine.streaming.passes import Pass, merge_all
 from assay.engine.streaming.sources import Fragment, Source, empty_frame, read_fragment
 from assay.engine.tables import TABLE_BATCH_ROWS
 
-CONNECT_TIMEOUT_S = 8.0  # a scheduler that does not answer: the error comes within 10 s of asking
+CONNECT_TIMEOUT_S = 4.0  # a scheduler that does not answer: `assay audit` says so within 10 s of its start
 TASK_RETRIES = 2  # a task that raises (a file briefly unreadable on a shared disk) runs again this often
 LOCAL_WORKERS = 2
 WAIT_S = 0.2  # run() yields at least this often, finished tasks or not: a cancel (closing the generator) lands
-ADDRESS = re.compile(r"^(tcp|tls)://[^\s/:]+:\d{1,5}$")
 
 
-def check_scheduler_address(address: str, key: str = "compute.scheduler") -> str:
-    """The scheduler setting as given, or a ConfigError naming `key` and the forms it takes."""
-    address = address.strip()
-    if address == "local" or ADDRESS.match(address):
-        return address
-    raise ConfigError(f"{key}: {address!r} is not a scheduler address; give \"local\" (two worker processes on "
-                      f"this machine) or the address of a running dask scheduler such as \"tcp://host:8786\"",
-                      key=key)
+def open_executor(compute: ComputeConfig) -> Generator[ProgressEvent, None, Executor]:
+    """The executor of a streamed audit: a DaskExecutor when [compute] scheduler is set (started or connected
+    first, so that a scheduler that does not answer stops the audit before any input is read), else in process."""
+    if not compute.scheduler:
+        return InProcessExecutor(batch_rows=compute.batch_rows)
+    yield ProgressEvent("load", 0.0, "Starting a Dask cluster on this machine (2 worker processes)"
+                        if compute.scheduler == "local" else f"Connecting to the Dask scheduler at {compute.scheduler}")
+    return DaskExecutor(compute.scheduler, batch_rows=compute.batch_rows)
 
 
 class DaskExecutor:
@@ -58,7 +58,8 @@ class DaskExecutor:
                  connect_timeout_s: float = CONNECT_TIMEOUT_S, retries: int = TASK_RETRIES) -> None:
         from distributed import Client
 
-        self.address = check_scheduler_address(address)
+        check_scheduler(address)
+        self.address = address
         self.batch_rows = batch_rows
         self.predictor = predictor
         self.retries = retries
@@ -81,27 +82,29 @@ class DaskExecutor:
         else:
             try:
                 self.client = Client(self.address, timeout=connect_timeout_s)
-            except (OSError, TimeoutError) as exc:
+            except (OSError, TimeoutError):  # refused, unreachable or silent: Dask tries again until the timeout
                 raise ConfigError(
                     f"compute.scheduler: the Dask scheduler at {self.address} did not answer within "
-                    f"{connect_timeout_s:g} s ({' '.join(str(exc).split())}); check the address and that the "
-                    f"scheduler is running, or set [compute] scheduler = \"local\"", key="compute.scheduler",
-                ) from None
+                    f"{connect_timeout_s:g} s; check the address and that the scheduler is running, or set "
+                    f"[compute] scheduler = \"local\"", key="compute.scheduler") from None
+            try:
+                self.client.wait_for_workers(1, timeout=connect_timeout_s)
+            except (OSError, TimeoutError):
+                self.client.close()
+                raise ConfigError(f"compute.scheduler: the Dask scheduler at {self.address} has no workers (none "
+                                  f"joined within {connect_timeout_s:g} s); start workers for it, or set [compute] "
+                                  f"scheduler = \"local\"", key="compute.scheduler") from None
+        self._closed = False
+        self.workers = self._count_workers()  # the most the passes found (the report's provenance.compute.workers)
 
-    @property
-    def scheduler(self) -> str:
-        """The scheduler's address as the report records it ("local" for a LocalCluster)."""
-        return self.address
-
-    @property
-    def workers(self) -> int:
-        """How many workers the scheduler has now."""
+    def _count_workers(self) -> int:
         return len(self.client.scheduler_info().get("workers", {}))
 
     def run(self, source: Source, step: Pass) -> Generator[StreamProgress, None, Any]:
         from distributed import wait
 
         fragments = source.fragments
+        self.workers = max(self.workers, self._count_workers())
         clock = time.perf_counter()
         yield progress(step, 0, source.rows, clock)
         # The pass (its context: fitted reference state, bucket edges) travels to the cluster once, as a task of its
@@ -147,6 +150,9 @@ class DaskExecutor:
             pass
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         try:
             self.close_models()  # the workers' model processes go with the audit
         finally:
@@ -195,5 +201,8 @@ def _result(future: Any, fragment: Fragment) -> tuple[Any, int]:
     if kind == "KilledWorker":
         raise CalculationError(f"{where}: every Dask worker that tried this part of the data died while running it; "
                                f"the audit could not finish. Check the workers' memory and logs")
+    if kind == "ModuleNotFoundError":
+        raise CalculationError(f"{where}: the Dask worker cannot import what the audit runs ({exc}); install the "
+                               f"same version of Assay on the workers as here")
     raise CalculationError(f"{where}: the Dask task failed on its worker ({kind}: {exc}); the audit could not "
                            f"finish")

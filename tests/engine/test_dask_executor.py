@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from assay.engine.errors import CalculationError, ConfigError
-from assay.engine.streaming.dask_executor import DaskExecutor, check_scheduler_address
+from assay.engine.config import AuditConfig
+from assay.engine.streaming.dask_executor import DaskExecutor
 from assay.engine.streaming.executor import InProcessExecutor
 from assay.engine.streaming.passes import Pass
 from assay.engine.streaming.sources import open_source
@@ -74,6 +75,50 @@ def test_local_cluster_merges_like_the_in_process_executor(cluster, folder):
     assert events[-1].rows_per_second > 0
 
 
+def test_a_streamed_audit_on_the_cluster_writes_the_in_process_json(cluster, folder, tmp_path):
+    """The data-only audit of a folder, streamed on the LocalCluster: the same JSON as streamed in process, but for
+    the provenance, which says which path ran and on how many workers."""
+    import json
+
+    from assay.engine.pipeline import iter_audit
+    from assay.engine.progress import drain as finish
+    from assay.engine.streaming.pipeline import iter_streamed_audit
+
+    reference = tmp_path / "reference.parquet"
+    pq.write_table(pa.Table.from_pandas(dask_passes.make_table(30_000, seed=9), preserve_index=False), reference)
+    config = AuditConfig.from_dict({"data": {"reference": str(reference), "production": str(folder)},
+                                    "compute": {"batch_rows": BATCH_ROWS}})
+    in_process = json.loads(finish(iter_audit(config)).to_json())
+    on_cluster = json.loads(finish(iter_streamed_audit(config.replace("compute", scheduler="local"),
+                                                       KeptOpen(cluster))).to_json())
+    compute = on_cluster.pop("provenance")["compute"]
+    assert in_process.pop("provenance")["compute"]["path"] == "streamed"
+    on_cluster.pop("integrity", None), in_process.pop("integrity", None)
+    assert on_cluster == in_process
+    assert on_cluster["analyses"]["quality"]["status"] == "ran" and on_cluster["quality"]  # the streamed analyses ran
+    assert compute["path"] == "dask" and compute["scheduler"] == "local" and compute["workers"] == 2
+    assert compute["rows"] == {"reference": 30_000, "production": 108_000} and compute["batches"] > 11
+
+
+class KeptOpen:
+    """The module's cluster, for an audit that closes its executor at the end."""
+
+    def __init__(self, executor: DaskExecutor) -> None:
+        self.executor = executor
+        self.name, self.workers = executor.name, executor.workers
+        self.batches_before = executor.batches
+
+    @property
+    def batches(self) -> int:
+        return self.executor.batches - self.batches_before
+
+    def run(self, source, step):
+        return self.executor.run(source, step)
+
+    def close(self) -> None:
+        pass
+
+
 def test_a_worker_that_dies_is_retried(cluster, folder, tmp_path):
     source = open_source(folder, "production")
     expected, _ = drain(InProcessExecutor(batch_rows=BATCH_ROWS).run(source, profile_pass()))
@@ -119,12 +164,15 @@ def test_a_scheduler_that_does_not_answer_is_a_config_error_naming_it():
     assert caught.value.key == "compute.scheduler"
 
 
-@pytest.mark.parametrize("address", ["localhost:8786", "tcp://host", "http://host:8786", "tcp://a b:1", ""])
+@pytest.mark.parametrize("address", ["localhost:8786", "tcp://host", "http://host:8786", "tcp://a b:1",
+                                     " tcp://host:8786"])
 def test_a_malformed_scheduler_address_is_refused_before_connecting(address):
     with pytest.raises(ConfigError, match="compute.scheduler: .* is not a scheduler address"):
-        check_scheduler_address(address)
-    assert check_scheduler_address(" tcp://10.0.0.5:8786 ") == "tcp://10.0.0.5:8786"
-    assert check_scheduler_address("local") == "local"
+        DaskExecutor(address)
+    with pytest.raises(ConfigError, match="compute.scheduler: .* is not a scheduler address"):
+        AuditConfig.from_dict({"compute": {"scheduler": address}})
+    for good in ("", "local", "tcp://10.0.0.5:8786", "tls://scheduler.example:8786"):
+        assert AuditConfig.from_dict({"compute": {"scheduler": good}}).compute.scheduler == good
 
 
 def test_the_model_predicts_on_the_workers_in_their_own_model_process(cluster, demo_audit, tmp_path):
