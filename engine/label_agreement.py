@@ -36,8 +36,32 @@ class LabelAgreement:
         return self.differ / self.rows if self.rows else 0.0
 
 
-def label_agreement(dataset: str, predictions: PredictionSet, positive: Any, threshold: float
-                    ) -> LabelAgreement | None:
+@dataclass(frozen=True)
+class ScoreLabels:
+    """Rows with both a given label and a score, per distinct score (ascending): how many are labelled positive
+    and how many not, and how many differ from score >= threshold. Two of them (batches) add up exactly."""
+
+    values: np.ndarray
+    positives: np.ndarray
+    negatives: np.ndarray
+    differ: int
+
+    @property
+    def rows(self) -> int:
+        return int(self.positives.sum() + self.negatives.sum())
+
+    def __add__(self, other: ScoreLabels) -> ScoreLabels:
+        values, inverse = np.unique(np.concatenate([self.values, other.values]), return_inverse=True)
+        inverse = inverse.reshape(-1)
+
+        def added(a, b):
+            return np.bincount(inverse, weights=np.concatenate([a, b]), minlength=values.size)
+
+        return ScoreLabels(values, added(self.positives, other.positives), added(self.negatives, other.negatives),
+                           self.differ + other.differ)
+
+
+def score_labels(predictions: PredictionSet, positive: Any, threshold: float) -> ScoreLabels | None:
     """The given labels against the positive-class scores, or None when there are not both (or not binary)."""
     if not predictions.labels_given or predictions.labels is None or predictions.scores is None:
         return None
@@ -45,21 +69,42 @@ def label_agreement(dataset: str, predictions: PredictionSet, positive: Any, thr
     if scores.ndim != 1:
         return None
     present = pd.Series(predictions.labels, copy=False).notna().to_numpy() & np.isfinite(scores)
-    if not present.any():
-        return None
     scores = scores[present]
     is_positive = matches(predictions.labels, positive)[present]
-    differ = int(np.count_nonzero((scores >= threshold) != is_positive))
-    best, agreeing = best_threshold(scores, is_positive, threshold)
-    return LabelAgreement(dataset, int(scores.size), differ, threshold, best, agreeing / scores.size)
+    return _table(scores, is_positive, int(np.count_nonzero((scores >= threshold) != is_positive)))
+
+
+def label_agreement(dataset: str, predictions: PredictionSet, positive: Any, threshold: float
+                    ) -> LabelAgreement | None:
+    """The given labels against the positive-class scores, or None when there are not both (or not binary)."""
+    table = score_labels(predictions, positive, threshold)
+    return agreement(dataset, table, threshold) if table is not None else None
+
+
+def agreement(dataset: str, table: ScoreLabels, threshold: float) -> LabelAgreement | None:
+    """A dataset's agreement from its table (None: no row has both a label and a score)."""
+    if not table.rows:
+        return None
+    best, agreeing = best_in_table(table, threshold)
+    return LabelAgreement(dataset, table.rows, table.differ, threshold, best, agreeing / table.rows)
 
 
 def best_threshold(scores: np.ndarray, is_positive: np.ndarray, near: float) -> tuple[float, int]:
     """The threshold t among the distinct scores (and +inf: nothing positive) for which `scores >= t` agrees
     with `is_positive` on the most rows, and that count; of equally good ones, the nearest to `near`."""
+    return best_in_table(_table(scores, is_positive, 0), near)
+
+
+def _table(scores: np.ndarray, is_positive: np.ndarray, differ: int) -> ScoreLabels:
     values, inverse = np.unique(scores, return_inverse=True)
     positives = np.bincount(inverse.reshape(-1), weights=is_positive, minlength=values.size)
     negatives = np.bincount(inverse.reshape(-1), minlength=values.size) - positives
+    return ScoreLabels(values, positives, negatives, differ)
+
+
+def best_in_table(table: ScoreLabels, near: float) -> tuple[float, int]:
+    """best_threshold from a table of labels per distinct score."""
+    values, positives, negatives = table.values, table.positives, table.negatives
     # at t = values[i]: the positives scoring values[i] or more, and the negatives scoring less
     positive_at_or_above = np.cumsum(positives[::-1])[::-1]
     negative_below = np.concatenate([[0.0], np.cumsum(negatives)[:-1]])
@@ -77,6 +122,11 @@ def disagreement_findings(predictions: dict[str, PredictionSet] | None, schema: 
         return []
     found = [a for dataset in ("reference", "production") if dataset in predictions
              for a in [label_agreement(dataset, predictions[dataset], schema.positive_label, threshold)] if a]
+    return agreement_findings(found, schema, threshold)
+
+
+def agreement_findings(found: list[LabelAgreement], schema: Schema, threshold: float) -> list[Finding]:
+    """The warning from each dataset's agreement (the in-memory and the streamed audit alike)."""
     if not any(a.share > MAX_DISAGREEMENT for a in found):
         return []
     column = schema.first(ColumnRole.PREDICTION)

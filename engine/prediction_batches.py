@@ -50,6 +50,11 @@ class PredictionSource:
         return "threshold" if self.schema.task == "binary" and len(probabilities) == 1 else None
 
     @property
+    def labels_given(self) -> bool:
+        """The labels are a prediction column's, audited as given (as PredictionSet.labels_given)."""
+        return not self.from_model and self.schema.first(ColumnRole.PREDICTION) is not None
+
+    @property
     def columns(self) -> tuple[str, ...]:
         """The data columns a pass reads for the predictions (none for the model's: the predictor adds them)."""
         if self.from_model:

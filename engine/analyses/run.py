@@ -97,15 +97,20 @@ def iter_analysis(spec: AnalysisSpec, run: AnalysisRun, start: float, end: float
         yield from scaled(as_events(calculator.iter_fit(run.reference.frame), spec.name, message), start, fitted)
         result = yield from scaled(calculator.iter_calculate(run.production.frame), fitted, end)
         findings = list(load(spec.findings)(result, section))
-    except ModelProcessError as exc:  # the model crashed, hung or ran out of memory: the rest stands
-        if not spec.model_crash:
-            raise
+    except CalculationError as exc:
+        return failed_outcome(spec, exc)
+    return Outcome(AnalysisStatus(spec.name, "ran"), result, findings)
+
+
+def failed_outcome(spec: AnalysisSpec, exc: CalculationError) -> Outcome:
+    """The outcome of an analysis that survives the model failing under it (`spec.model_crash`; else `exc` is
+    raised again): the model crashed, hung or ran out of memory (failed, the rest stands), or the analysis could
+    not be computed (e.g. an unsupported model: skipped, saying so)."""
+    if not spec.model_crash:
+        raise exc
+    if isinstance(exc, ModelProcessError):
         return Outcome(AnalysisStatus(spec.name, "failed", str(exc)), model_error=str(exc),
                        findings=[Finding("model.failed", spec.name, "fail", spec.model_crash, str(exc))])
-    except CalculationError as exc:  # e.g. an unsupported model: say so, and the rest of the audit stands
-        if not spec.model_crash:
-            raise
-        return Outcome(AnalysisStatus(spec.name, "skipped", str(exc)),
-                       findings=[Finding(f"{spec.name}.failed", spec.name, "warn", f"{spec.title} could not be "
-                                                                                   f"computed", str(exc))])
-    return Outcome(AnalysisStatus(spec.name, "ran"), result, findings)
+    return Outcome(AnalysisStatus(spec.name, "skipped", str(exc)),
+                   findings=[Finding(f"{spec.name}.failed", spec.name, "warn", f"{spec.title} could not be computed",
+                                     str(exc))])

@@ -9,6 +9,7 @@ audit before the report exists.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Generator
 from pathlib import Path
@@ -18,9 +19,10 @@ import numpy as np
 import pandas as pd
 
 from assay.engine.analyses import registry
-from assay.engine.analyses.run import Outcome, skip_reason
+from assay.engine.analyses.run import Outcome, failed_outcome, skip_reason
 from assay.engine.config import AuditConfig
-from assay.engine.errors import InputError
+from assay.engine.errors import CalculationError, InputError
+from assay.engine.isolation.process import start_model
 from assay.engine.findings import sort_findings, verdict
 from assay.engine.input_files import InputInfo, iter_sha256
 from assay.engine.memory import available_memory
@@ -30,6 +32,7 @@ from assay.engine.schema import infer_schema
 from assay.engine.streaming.executor import Executor, InProcessExecutor
 from assay.engine.streaming.run import StreamRun, iter_stream
 from assay.engine.streaming.sources import Source, is_collection, open_source, read_fragment
+from assay.engine.streamed_model import iter_streamed_predictions
 
 OPENED = 0.05  # progress once both Sources are open
 HASHED = 0.12  # the input files' SHA-256 computed
@@ -38,8 +41,6 @@ ANALYSED = 0.99
 SAMPLE_SPREAD = 4  # the sample's rows are drawn from whole fragments holding this many times as many rows
 FORMAT_NAMES = {"parquet": "Parquet", "feather": "Feather", "csv": "CSV"}
 CANNOT_STREAM = "cannot run on streamed data yet; set [compute] path = \"memory\" to run it on tables read whole"
-NO_PREDICTIONS = ("the streamed path does not compute predictions yet: set [compute] path = \"memory\" for "
-                  "performance, fairness and explanations; the analyses of the data alone ran in batches")
 
 
 def choose_path(config: AuditConfig) -> str:
@@ -106,9 +107,21 @@ def sample_frame(source: Source, rows: int, seed: int) -> pd.DataFrame:
 def iter_streamed_audit(config: AuditConfig, executor: Executor | None = None
                         ) -> Generator[ProgressEvent, None, AuditReport]:
     """The audit over the inputs read in batches; returns the AuditReport. Closing it cancels within a batch."""
-    from assay.engine.pipeline import _now, _required, _spans, versions
+    from assay.engine.pipeline import _now
 
     started, clock = _now(), time.perf_counter()
+    runner = start_model(config)  # the model's own process, started first as in memory (engine/streamed_model.py)
+    try:
+        return (yield from _iter_audit(config, executor, runner, started, clock))
+    finally:
+        if runner is not None:
+            runner.close()
+
+
+def _iter_audit(config: AuditConfig, executor: Executor | None, runner: Any, started: str, clock: float
+                ) -> Generator[ProgressEvent, None, AuditReport]:
+    from assay.engine.pipeline import PREDICTING, _model_provenance, _now, _required, _spans, versions
+
     compute = config.compute
     yield ProgressEvent("load", 0.0, "Opening the reference data")
     reference = open_source(_required(config.data.reference, "data.reference"), "reference")
@@ -121,32 +134,46 @@ def iter_streamed_audit(config: AuditConfig, executor: Executor | None = None
     schema = infer_schema(sample["reference"], sample["production"], config)
     executor = executor if executor is not None else InProcessExecutor(batch_rows=compute.batch_rows)
     run = StreamRun(config=config, schema=schema, reference=reference, production=production, executor=executor,
-                    sample=sample, seed=config.audit.seed)
+                    sample=sample, seed=config.audit.seed, runner=runner)
     specs = registry.ANALYSES
-    spans, _ = _spans(specs)
+    spans, opened = _spans(specs)
     low, high = min(a for a, _ in spans.values()), max(b for _, b in spans.values())
     stretch = (ANALYSED - SAMPLED) / max(high - low, 1e-9)
     outcomes: dict[str, Outcome] = {}
     try:
         for spec in specs:
+            if not spec.early:
+                continue
             start, end = (SAMPLED + (s - low) * stretch for s in spans[spec.name])
             outcomes[spec.name] = yield from _iter_analysis(spec, run, start, end)
+        at = SAMPLED + (opened - low) * stretch
+        predicted = yield from iter_streamed_predictions(run, at, at + PREDICTING * stretch)
+        run, model_input, found = predicted.run, predicted.model_input, predicted.findings
+        for spec in specs:
+            if spec.early:
+                continue
+            start, end = (SAMPLED + (s - low) * stretch for s in spans[spec.name])
+            outcome = outcomes[spec.name] = yield from _iter_analysis(spec, run, start, end)
+            if outcome.model_error:  # the model failed under this analysis; those after it go without the model
+                runner.close()
+                run = dataclasses.replace(run, model_error=outcome.model_error)
     finally:
         executor.close()
-    findings = sort_findings([f for outcome in outcomes.values() for f in outcome.findings])
+    findings = sort_findings(found + [f for outcome in outcomes.values() for f in outcome.findings])
     yield ProgressEvent("findings", ANALYSED, "Grading findings")
     seconds = round(time.perf_counter() - clock, 3)
     provenance = Provenance(
-        inputs=inputs, versions=versions(), config=config.to_dict(), seed=config.audit.seed, started_at=started,
-        finished_at=_now(), duration_s=seconds,
+        inputs=inputs + ((model_input,) if model_input else ()), versions=versions(), config=config.to_dict(),
+        seed=config.audit.seed, started_at=started, finished_at=_now(), duration_s=seconds,
+        model=_model_provenance(runner, model_input, run.model_error),
         compute=compute_provenance(getattr(executor, "name", "streamed"), compute.scheduler,
                                    getattr(executor, "batches", None), reference.rows, production.rows, seconds,
                                    getattr(executor, "workers", 1)))
     report = AuditReport(
         provenance=provenance, verdict=verdict(findings), findings=findings, schema=schema,
-        analyses=(AnalysisStatus("predictions", "skipped", NO_PREDICTIONS),
-                  *(outcomes[spec.name].status for spec in specs)),
-        results={spec.name: outcomes[spec.name].result for spec in specs}, title=config.audit.title)
+        analyses=(predicted.status, *(outcomes[spec.name].status for spec in specs)),
+        results={spec.name: outcomes[spec.name].result for spec in specs}, title=config.audit.title,
+        predictions=predicted.summary, model_error=run.model_error)
     yield ProgressEvent("done", 1.0, f"Audit finished: {report.verdict}")
     return report
 
@@ -168,7 +195,10 @@ def _iter_analysis(spec: registry.AnalysisSpec, run: StreamRun, start: float, en
         return Outcome(AnalysisStatus(spec.name, "skipped", reason))
     section = getattr(run.config, spec.section)
     yield ProgressEvent(spec.name, start, spec.message or spec.title)
-    result = yield from iter_stream(registry.load(spec.partials)(run), run, spec.name, start, end)
+    try:
+        result = yield from iter_stream(registry.load(spec.partials)(run), run, spec.name, start, end)
+    except CalculationError as exc:  # the model failed under an analysis that survives it (as in memory)
+        return failed_outcome(spec, exc)
     return Outcome(AnalysisStatus(spec.name, "ran"), result, list(registry.load(spec.findings)(result, section)))
 
 

@@ -2,6 +2,7 @@
 process), and one analysis run on each: the streamed model analyses' tests compare the two."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -43,6 +44,13 @@ def in_memory_run(audit: Path, runner=None, **changes) -> AnalysisRun:
         predictions = _predictions_from_columns(reference, production, schema, threshold)
     return AnalysisRun(config=config, schema=schema, reference=reference, production=production,
                        predictions=predictions, model=model, runner=runner)
+
+
+def opened_in(run: AnalysisRun, runner) -> AnalysisRun:
+    """The same run with its model opened in `runner` (a ModelProcess: the model isolated), as the audit opens it."""
+    config = run.config
+    file = check_model_file(config.model.path, trusted=config.model.trusted, trusted_types=config.model.trusted_types)
+    return dataclasses.replace(run, model=drain(runner.begin_open(file)), runner=runner)
 
 
 def streamed_run(run: AnalysisRun, batch_rows: int) -> StreamRun:
