@@ -31,7 +31,8 @@ from assay.engine.progress import ProgressEvent, as_events, drain, scaled
 from assay.engine.results import AnalysisStatus, AuditReport, Finding, PredictionSummary, Provenance
 from assay.engine.schema import ColumnRole, Schema, iter_infer_schema
 from assay.engine.streaming.dask_executor import open_executor
-from assay.engine.streaming.pipeline import choose_path, compute_provenance, iter_streamed_audit
+from assay.engine.streaming.pipeline import choose_path, iter_streamed_audit
+from assay.engine.streaming.provenance import compute_provenance
 from assay.engine.tables import Dataset, iter_load_dataset
 from assay.engine.version import assay_version
 
@@ -58,7 +59,7 @@ def iter_audit(config: AuditConfig, *, _model_in_process: bool = False
     the model in this process instead: only for the benchmark that measures what the isolation costs.
     """
     if choose_path(config) == "streamed":
-        executor = yield from open_executor(config.compute)  # a Dask cluster: before any input is read
+        executor = yield from open_executor(config.compute, config.model)  # a Dask cluster: before reading inputs
         try:
             return (yield from iter_streamed_audit(config, executor))
         finally:

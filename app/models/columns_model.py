@@ -39,6 +39,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QHead
 from assay.app import theme
 from assay.engine.config import AuditConfig, ColumnsConfig
 from assay.engine.errors import ConfigError, InputError
+from assay.engine.streaming.pipeline import sample_dataset
+from assay.engine.streaming.sources import is_collection
 from assay.engine.tables import Dataset, load_dataset
 from assay.engine.schema import ColumnKind, ColumnRole, Schema, infer_kind, infer_schema
 
@@ -87,7 +89,10 @@ def read_and_inspect(to_load: dict[str, Path], frames: dict[str, pd.DataFrame | 
     loaded, errors = {}, {}
     for slot, path in to_load.items():
         try:
-            loaded[slot] = (path, load_dataset(path, slot, sample_bytes=SAMPLE_BYTES))
+            if is_collection(path):  # a folder or a glob of files: a seeded sample of their rows
+                loaded[slot] = (path, sample_dataset(path, slot))
+            else:
+                loaded[slot] = (path, load_dataset(path, slot, sample_bytes=SAMPLE_BYTES))
         except InputError as exc:
             errors[slot] = exc
     current = dict(frames) | {slot: dataset.frame for slot, (_, dataset) in loaded.items()}

@@ -14,6 +14,7 @@ from assay.app.models.table import RECORD_ROLE, FilterProxyModel
 from assay.app.pages.common import EmptyState, FilterBox, muted_label, table_view, title_label
 from assay.app.steps import Steps, drain
 from assay.app.theme import SEVERITY_FILL, SEVERITY_ON_FILL
+from assay.engine.streaming.provenance import describe_compute
 
 if TYPE_CHECKING:
     from assay.engine.results import AuditReport, Finding
@@ -179,5 +180,5 @@ def _run_line(report: AuditReport) -> str:
     elif report.predictions is not None:
         parts.append("predictions read from the data")
     when = p.finished_at.replace("T", " ").replace("+00:00", " UTC") if p.finished_at else ""
-    ran = f"Ran {when} in {p.duration_s:.1f} s" if when else ""
+    ran = f"Ran {when} in {p.duration_s:.1f} s, {describe_compute(p.compute, rows=False)}" if when else ""
     return "\n".join(line for line in (" · ".join(parts), ran) if line)

@@ -73,6 +73,7 @@ class FileRow(QWidget):
 
     path_chosen = Signal(str)  # typed, browsed or dropped; "" means cleared
     browse_clicked = Signal()
+    folder_clicked = Signal()  # a data row: choose a folder of files (read in batches by the audit)
 
     def __init__(self, label: str, placeholder: str, accepts_models: bool, clearable: bool, label_width: int):
         super().__init__()
@@ -96,7 +97,16 @@ class FileRow(QWidget):
         grid.setVerticalSpacing(2)
         grid.addWidget(name, 0, 0)
         grid.addWidget(self.edit, 0, 1)
-        grid.addWidget(self.browse_button, 0, 2)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(4)
+        buttons.addWidget(self.browse_button)
+        if not accepts_models:
+            self.folder_button = QPushButton("Folder\u2026")
+            self.folder_button.setToolTip("Choose a folder of Parquet, Feather or CSV files (hive-partitioned or "
+                                          "not): the audit reads them in batches")
+            self.folder_button.clicked.connect(self.folder_clicked)
+            buttons.addWidget(self.folder_button)
+        grid.addLayout(buttons, 0, 2)
         self.clear_button = QPushButton("Clear")
         self.clear_button.clicked.connect(lambda: self.path_chosen.emit(""))
         policy = self.clear_button.sizePolicy()
@@ -227,9 +237,9 @@ class SetupPage(QWidget):
 
     def _build_files(self) -> QGroupBox:
         width = self.fontMetrics().horizontalAdvance("Production data") + 12
-        drop = " \u2014 browse or drop a file here"
+        drop = " \u2014 browse or drop a file or folder here"
         self._rows = {
-            "reference": FileRow("Reference data", "What the model was validated on: CSV, Parquet or Feather" + drop,
+            "reference": FileRow("Reference data", "What the model was validated on: CSV, Parquet, Feather" + drop,
                                  False, False, width),
             "production": FileRow("Production data", "What the model sees now" + drop, False, False, width),
             "model": FileRow("Model", "Optional: .skops, .joblib or .pkl" + drop, True, True, width),
@@ -240,6 +250,7 @@ class SetupPage(QWidget):
             row.setObjectName(f"file_{slot}")
             row.path_chosen.connect(lambda text, s=slot: self.set_path(s, text or None))
             row.browse_clicked.connect(lambda s=slot: self._browse(s))
+            row.folder_clicked.connect(lambda s=slot: self._browse_folder(s))
             layout.addWidget(row)
         layout.addStretch(1)
         return files
@@ -502,6 +513,14 @@ class SetupPage(QWidget):
                  "model": "Choose the model"}[slot]
         wanted = MODEL_FILTER if slot == "model" else TABLE_FILTER
         path, _ = QFileDialog.getOpenFileName(self, title, folder, f"{wanted};;All files (*)")
+        if path:
+            self.set_path(slot, path)
+
+    def _browse_folder(self, slot: str) -> None:
+        current = self._pending.get(slot) or getattr(self._config.data, slot)
+        near = current or self._config.data.reference or self._config.data.production or self._config.source
+        start = str(near if near and near.is_dir() else near.parent) if near else str(Path.home())
+        path = QFileDialog.getExistingDirectory(self, f"Choose a folder of {slot} data files", start)
         if path:
             self.set_path(slot, path)
 

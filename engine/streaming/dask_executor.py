@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay.engine.errors import AssayError, CalculationError, ConfigError
 from assay.engine.progress import ProgressEvent
@@ -29,20 +29,24 @@ from assay.engine.streaming.passes import Pass, merge_all
 from assay.engine.streaming.sources import Fragment, Source, empty_frame, read_fragment
 from assay.engine.tables import TABLE_BATCH_ROWS
 
+if TYPE_CHECKING:
+    from assay.engine.config import ModelConfig
+
 CONNECT_TIMEOUT_S = 4.0  # a scheduler that does not answer: `assay audit` says so within 10 s of its start
 TASK_RETRIES = 2  # a task that raises (a file briefly unreadable on a shared disk) runs again this often
 LOCAL_WORKERS = 2
 WAIT_S = 0.2  # run() yields at least this often, finished tasks or not: a cancel (closing the generator) lands
 
 
-def open_executor(compute: ComputeConfig) -> Generator[ProgressEvent, None, Executor]:
+def open_executor(compute: ComputeConfig, model: ModelConfig | None = None
+                  ) -> Generator[ProgressEvent, None, Executor]:
     """The executor of a streamed audit: a DaskExecutor when [compute] scheduler is set (started or connected
     first, so that a scheduler that does not answer stops the audit before any input is read), else in process."""
     if not compute.scheduler:
         return InProcessExecutor(batch_rows=compute.batch_rows)
     yield ProgressEvent("load", 0.0, "Starting a Dask cluster on this machine (2 worker processes)"
                         if compute.scheduler == "local" else f"Connecting to the Dask scheduler at {compute.scheduler}")
-    return DaskExecutor(compute.scheduler, batch_rows=compute.batch_rows)
+    return DaskExecutor(compute.scheduler, batch_rows=compute.batch_rows, model=model)
 
 
 class DaskExecutor:
@@ -55,12 +59,14 @@ class DaskExecutor:
     name = "dask"
 
     def __init__(self, address: str, batch_rows: int = TABLE_BATCH_ROWS, predictor: Predictor | None = None,
-                 connect_timeout_s: float = CONNECT_TIMEOUT_S, retries: int = TASK_RETRIES) -> None:
+                 connect_timeout_s: float = CONNECT_TIMEOUT_S, retries: int = TASK_RETRIES,
+                 model: ModelConfig | None = None) -> None:
         from distributed import Client
 
         check_scheduler(address)
         self.address = address
         self.batch_rows = batch_rows
+        self.model = model  # [model]: the trust and limits under which the workers open the model
         self.predictor = predictor
         self.retries = retries
         self.batches = 0
@@ -96,6 +102,21 @@ class DaskExecutor:
                                   f"scheduler = \"local\"", key="compute.scheduler") from None
         self._closed = False
         self.workers = self._count_workers()  # the most the passes found (the report's provenance.compute.workers)
+
+    @property
+    def predictor(self) -> Predictor | None:
+        return self._predictor
+
+    @predictor.setter
+    def predictor(self, predictor: Predictor | None) -> None:
+        """The streamed audit hands every executor the predictor of the audit's own model process; here it becomes
+        a WorkerPredictor, which opens the same file (same SHA-256, same trust) on each worker."""
+        from assay.engine.prediction_batches import ModelPredictor
+        from assay.engine.streaming.worker_model import for_workers
+
+        if isinstance(predictor, ModelPredictor):
+            predictor = for_workers(predictor, self.model)
+        self._predictor = predictor
 
     def _count_workers(self) -> int:
         return len(self.client.scheduler_info().get("workers", {}))
@@ -143,7 +164,7 @@ class DaskExecutor:
 
         if self.predictor is None:
             return
-        self.predictor = None
+        self._predictor = None
         try:
             self.client.run(close_worker_models)
         except (OSError, TimeoutError):  # the cluster is gone already: so are its workers' model processes

@@ -30,9 +30,11 @@ from assay.engine.progress import ProgressEvent, as_events, scaled_fractions
 from assay.engine.results import AnalysisStatus, AuditReport, Provenance
 from assay.engine.schema import infer_schema
 from assay.engine.streaming.executor import Executor, InProcessExecutor
+from assay.engine.streaming.provenance import compute_provenance
 from assay.engine.streaming.run import StreamRun, iter_stream
 from assay.engine.streaming.sources import Source, is_collection, open_source, read_fragment
 from assay.engine.streamed_model import iter_streamed_predictions
+from assay.engine.tables import Dataset
 
 OPENED = 0.05  # progress once both Sources are open
 HASHED = 0.12  # the input files' SHA-256 computed
@@ -102,6 +104,17 @@ def sample_frame(source: Source, rows: int, seed: int) -> pd.DataFrame:
         keep = np.sort(np.random.default_rng([seed, 18]).choice(len(frame), rows, replace=False))
         frame = frame.iloc[keep]
     return frame
+
+
+def sample_dataset(location: str | Path, role: str, rows: int = 20_000, seed: int = 0) -> Dataset:
+    """A seeded sample of a folder's or a glob's rows as a Dataset (`sampled` when it is not all of them): what the
+    app shows of the columns before the audit streams them all."""
+    source = open_source(location, role)
+    frame = sample_frame(source, rows, seed).reset_index(drop=True)
+    detail = f"{FORMAT_NAMES[source.format]}, {len(source.paths):,} file{'s' if len(source.paths) > 1 else ''}"
+    info = InputInfo(role=role, path=str(location), sha256="", rows=source.rows, columns=len(source.columns),
+                     format=source.format, detail=detail)
+    return Dataset(frame=frame, info=info, sampled=len(frame) < source.rows)
 
 
 def iter_streamed_audit(config: AuditConfig, executor: Executor | None = None
@@ -176,14 +189,6 @@ def _iter_audit(config: AuditConfig, executor: Executor | None, runner: Any, sta
         predictions=predicted.summary, model_error=run.model_error)
     yield ProgressEvent("done", 1.0, f"Audit finished: {report.verdict}")
     return report
-
-
-def compute_provenance(path: str, scheduler: str, batches: int | None, reference_rows: int, production_rows: int,
-                       seconds: float, workers: int | None) -> dict[str, Any]:
-    """provenance.compute in the JSON: which path ran, on what, in how many batches and how long."""
-    return {"path": path, "scheduler": scheduler, "batches": batches,
-            "rows": {"reference": reference_rows, "production": production_rows}, "seconds": seconds,
-            "workers": workers}
 
 
 def _iter_analysis(spec: registry.AnalysisSpec, run: StreamRun, start: float, end: float

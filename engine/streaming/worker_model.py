@@ -18,13 +18,16 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from assay.engine.errors import CalculationError
 from assay.engine.model_files import ModelFile, check_model_file
 from assay.engine.schema import Schema
+
+if TYPE_CHECKING:
+    from assay.engine.config import ModelConfig
 
 _lock = threading.Lock()
 _opened: dict[tuple, tuple[Any, Any, threading.Lock]] = {}  # key -> (ModelProcess, LoadedModel, its lock)
@@ -72,6 +75,19 @@ class WorkerPredictor:
             runner.close()
             raise
         return runner, model
+
+
+def for_workers(predictor: Any, model: ModelConfig | None) -> WorkerPredictor:
+    """The WorkerPredictor of the audit's in-process ModelPredictor: the trust decision made again here on the same
+    file, pinned to the SHA-256 the audit's model process opened (it runs no code from the file), with [model]'s
+    timeout and memory limit."""
+    from assay.engine.config import ModelConfig
+
+    model = model or ModelConfig()
+    info = predictor.model.info
+    file = check_model_file(info.path, trusted=model.trusted, trusted_types=model.trusted_types, sha256=info.sha256)
+    return WorkerPredictor(file=file, schema=predictor.schema, threshold=predictor.threshold,
+                           timeout_s=model.timeout_s, memory_limit_mb=model.memory_limit_mb)
 
 
 def close_worker_models() -> int:

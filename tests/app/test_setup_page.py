@@ -386,3 +386,22 @@ def test_a_large_file_is_sampled_for_the_columns_and_says_so(page, qtbot, errors
     summary = page.findChild(QLabel, "columns_summary") or page._summary
     assert f"reference first {shown:,} rows" in summary.text() and "production 4 rows" in summary.text()
     assert summary.text().endswith("the audit reads every row")
+
+
+def test_a_folder_of_parquet_files_is_read_as_a_data_input(page, qtbot, errors, tmp_path, monkeypatch):
+    """The Folder… button chooses a folder; its files' columns fill the table from a seeded sample."""
+    from PySide6.QtWidgets import QFileDialog
+
+    folder = tmp_path / "production"
+    folder.mkdir()
+    for i in range(3):
+        pd.DataFrame({"amount": [1.5 * i, 2.0, 3.0], "region": ["n", "s", "e"]}).to_parquet(folder / f"p-{i}.parquet")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kwargs: str(folder))
+    row = page.findChild(FileRow, "file_production")
+    with qtbot.waitSignal(page.columns_updated, timeout=WAIT):
+        row.folder_button.click()
+    assert page.config().data.production == folder and not errors
+    assert {r.name for r in page.findChild(QTableView).model().sourceModel().rows()} >= {"amount", "region"}
+    assert not hasattr(page.findChild(FileRow, "file_model"), "folder_button")
+    page.resize(1100, 700)
+    page.grab().save("/tmp/stream-core-setup-folder.png")

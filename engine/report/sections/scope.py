@@ -11,9 +11,11 @@ from reportlab.platypus import Flowable
 from assay.engine.report import formats as F
 from assay.engine.report import styles as S
 from assay.engine.report.blocks import Column
+from assay.engine.integrity import NESTED_TIMING_FIELDS
 from assay.engine.report.identity import SHORT, TIMING_FIELDS
 from assay.engine.report.sections.common import Steps, listed
 from assay.engine.report.sections.cover import audit_date
+from assay.engine.streaming.provenance import describe_compute
 
 if TYPE_CHECKING:
     from assay.engine.input_files import InputInfo
@@ -72,13 +74,15 @@ def build(ctx: ReportContext) -> Steps:
         ("Started", audit_date(prov.started_at)),
         ("Finished", audit_date(prov.finished_at)),
         ("Duration", duration(prov.duration_s)),
+        ("Computed", describe_compute(prov.compute)),
         ("Report id", ctx.report_id),
         ("Document hash", document_digest(ctx.document_sha256)),
     ], key_width=0.16, mono_keys=("Report id", "Document hash")))
     story.append(b.small(
         "Report id: the SHA-256 of the audit's JSON results, recorded in the JSON report (assay audit --json) as "
         "integrity.results_sha256: its canonical JSON (keys sorted, no spaces, UTF-8), leaving out the integrity "
-        "block and the timing fields " + ", ".join(f"provenance.{f}" for f in TIMING_FIELDS)
+        "block and the timing fields " + ", ".join([f"provenance.{f}" for f in TIMING_FIELDS]
+                                                   + [f"provenance.{a}.{b}" for a, b in NESTED_TIMING_FIELDS])
         + ". It covers the findings, the verdict, every analysis, the configuration and the SHA-256 of each input "
         f"file above. The same results always give the same id; footers show its first {SHORT} digits. Document hash: "
         "the SHA-256 of the same JSON with the timing fields (integrity.document_sha256). Check a JSON report, and the input files "

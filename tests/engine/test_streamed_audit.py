@@ -1,0 +1,103 @@
+"""The streamed audit: which path [compute] chooses, the census data streamed as a folder gives the in-memory
+quality, the schema's sample is seeded, and closing the audit stops the read between two batches."""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from assay.engine.config import AuditConfig
+from assay.engine.pipeline import iter_audit, run_audit
+from assay.engine.progress import drain
+from assay.engine.streaming.executor import InProcessExecutor
+from assay.engine.streaming.pipeline import choose_path, iter_streamed_audit, sample_frame
+from assay.engine.streaming.sources import open_source
+
+from tests.conftest import EMPLOYMENT
+
+
+def _config(reference, production, **compute) -> AuditConfig:
+    config = AuditConfig().replace("data", reference=reference, production=production)
+    return config.replace("compute", **compute) if compute else config
+
+
+@pytest.fixture
+def files(tmp_path):
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"x": rng.normal(size=3000), "c": rng.choice(["a", "b"], 3000)})
+    frame.to_parquet(tmp_path / "a.parquet", index=False, row_group_size=500)
+    (tmp_path / "parts").mkdir()
+    frame.iloc[:1000].to_parquet(tmp_path / "parts" / "p-0.parquet", index=False)
+    frame.iloc[1000:].to_parquet(tmp_path / "parts" / "p-1.parquet", index=False)
+    return tmp_path
+
+
+def test_the_path_follows_compute_and_the_inputs(files):
+    single = files / "a.parquet"
+    assert choose_path(_config(single, single)) == "memory"
+    assert choose_path(_config(single, files / "parts")) == "streamed"
+    assert choose_path(_config(single, str(files / "parts" / "*.parquet"))) == "streamed"
+    assert choose_path(_config(single, single, path="streamed")) == "streamed"
+    assert choose_path(_config(single, files / "parts", path="memory")) == "memory"
+    assert choose_path(_config(single, single, memory_limit_mb=0)) == "memory"
+    tiny = _config(single, single, memory_limit_mb=1)
+    assert choose_path(tiny) == "memory"  # 3,000 rows are far below a megabyte
+    big = files / "big.parquet"
+    pd.DataFrame({"x": np.arange(400_000, dtype=float)}).to_parquet(big)
+    assert choose_path(_config(big, big, memory_limit_mb=1)) == "streamed"
+
+
+def test_the_sample_is_seeded_and_all_rows_when_few(files):
+    source = open_source(files / "a.parquet", "reference")
+    whole = sample_frame(source, 5000, seed=0)
+    assert len(whole) == 3000 and list(whole.index) == list(range(3000))
+    a, b = sample_frame(source, 700, seed=1), sample_frame(source, 700, seed=1)
+    pd.testing.assert_frame_equal(a, b)
+    assert len(a) == 700 and a.index.is_monotonic_increasing
+    assert not sample_frame(source, 700, seed=2).index.equals(a.index)
+
+
+def test_the_census_data_as_a_folder_gives_the_in_memory_quality(tmp_path):
+    if not EMPLOYMENT.is_dir():
+        pytest.skip("../shared/data/employment_ma is not beside the checkout")
+    folder = tmp_path / "production"
+    folder.mkdir()
+    frame = pd.read_parquet(EMPLOYMENT / "production.parquet")
+    for year, part in frame.groupby("year", sort=True):
+        part.to_parquet(folder / f"year-{year}.parquet")
+    sorted_file = tmp_path / "sorted.parquet"
+    pd.concat([p for _, p in frame.groupby("year", sort=True)]).to_parquet(sorted_file)
+    memory = run_audit(_config(EMPLOYMENT / "reference.parquet", sorted_file).replace("columns", target="employed"))
+    streamed = run_audit(_config(EMPLOYMENT / "reference.parquet", folder).replace("columns", target="employed"))
+    assert memory.provenance.compute["path"] == "memory" and streamed.provenance.compute["path"] == "streamed"
+    assert streamed.quality == memory.quality
+    assert [f for f in streamed.findings if f.analysis == "quality"] == \
+        [f for f in memory.findings if f.analysis == "quality"]
+    skipped = {a.name: a.reason for a in streamed.analyses if a.status == "skipped"}
+    assert "predictions" in skipped
+
+
+def test_closing_the_streamed_audit_stops_between_two_batches(files):
+    executor = InProcessExecutor(batch_rows=50)
+    steps = iter_streamed_audit(_config(files / "a.parquet", files / "parts", path="streamed"), executor)
+    seen = []
+    for event in steps:
+        if event.rows_done is not None:
+            seen.append(event)
+            if len(seen) == 3:
+                break
+    steps.close()
+    assert executor.batches == 3
+    assert seen[-1].rows_per_second > 0 and "rows/s" in seen[-1].message
+
+
+def test_iter_audit_streams_a_glob(files):
+    report = drain(iter_audit(_config(files / "a.parquet", str(files / "parts" / "p-*.parquet"))))
+    assert report.provenance.compute["rows"] == {"reference": 3000, "production": 3000}
+    assert report.quality.duplicates_production == 0 and report.quality.rows_production == 3000
+    copy = files / "copy"
+    shutil.copytree(files / "parts", copy)
+    again = run_audit(_config(files / "a.parquet", copy))
+    assert again.quality == report.quality
