@@ -11,7 +11,8 @@ figure:
 - `floor`: pyarrow reads every column of every row group of both folders once (no pandas): the time the
   streamed audit is compared with (target: at most 3x);
 - `streamed`: `assay audit` with `[compute] path = "streamed"` (data only: no model, target or predictions);
-- `memory`: the same audit on the in-memory path, when the datasets fit (`--memory-max-rows`);
+- `memory`: the same audit on the in-memory path, when the datasets fit (`--memory-max-rows`), of the same rows
+  copied into one file per dataset (the in-memory path reads files);
 - `dask`: the streamed audit with `--scheduler local` (a LocalCluster of 2 worker processes on 127.0.0.1).
 The JSON reports are compared number by number (the provenance, timings and hashes left out): the in-memory
 and Dask reports against the streamed one.
@@ -102,11 +103,30 @@ def _schema():
     return _schema.value
 
 
-def write_audit(folder: Path, reference: Path, production: Path) -> Path:
+def single_file(folder: Path) -> Path:
+    """The folder's rows as one Parquet file beside it (the in-memory path reads files, not folders), copied a row
+    group at a time with pyarrow; kept while the folder's sizes match."""
+    import pyarrow.parquet as pq
+
+    path = folder.with_suffix(".parquet")
+    stamp = folder.with_suffix(".json")
+    sizes = (folder / "_sizes.json").read_text()
+    if path.exists() and stamp.exists() and stamp.read_text() == sizes:
+        return path
+    with pq.ParquetWriter(path, schema=_schema(), compression="snappy") as writer:
+        for part in sorted(folder.glob("*.parquet")):
+            parquet = pq.ParquetFile(part)
+            for group in range(parquet.num_row_groups):
+                writer.write_table(parquet.read_row_group(group))
+    stamp.write_text(sizes)
+    return path
+
+
+def write_audit(folder: Path, reference: Path, production: Path, name: str = "audit.toml") -> Path:
     """A data-only audit of the two folders: no model, and no column taken for a target or predictions."""
     import tomli_w
 
-    path = folder / "audit.toml"
+    path = folder / name
     path.write_text(tomli_w.dumps({
         "audit": {"title": "Scale benchmark", "seed": 0},
         "data": {"reference": str(reference), "production": str(production)},
@@ -232,18 +252,22 @@ def run(args: argparse.Namespace) -> dict:
     make_folder(reference, "reference", args.reference_rows, args.row_group_rows, args.file_rows)
     make_folder(production, "production", args.production_rows, args.row_group_rows, args.file_rows)
     audit = write_audit(data, reference, production)
-    on_disk = sum(path.stat().st_size for path in data.rglob("*.parquet"))
+    on_disk = sum(path.stat().st_size for folder in (reference, production) for path in folder.glob("*.parquet"))
     python = sys.executable
     audit_command = [python, "-m", "assay", "audit", str(audit), "--quiet"]
     phases = {"floor": [python, str(Path(__file__).resolve()), "--floor", str(reference), str(production)],
               "streamed": [*audit_command, "--json", str(data / "streamed.json"),
                            "--set", 'compute.path="streamed"'],
-              "memory": [*audit_command, "--json", str(data / "memory.json"), "--set", 'compute.path="memory"'],
+              "memory": [],
               "dask": [*audit_command, "--json", str(data / "dask.json"), "--set", 'compute.path="streamed"',
                        "--scheduler", "local"]}
     rows = args.reference_rows + args.production_rows
     if rows > args.memory_max_rows:
         phases.pop("memory")
+    else:  # the same rows as one file per dataset
+        files = write_audit(data, single_file(reference), single_file(production), "audit-files.toml")
+        phases["memory"] = [python, "-m", "assay", "audit", str(files), "--quiet", "--json", str(data / "memory.json"),
+                            "--set", 'compute.path="memory"']
     if args.no_dask:
         phases.pop("dask")
     result = dict(reference_rows=args.reference_rows, production_rows=args.production_rows,
