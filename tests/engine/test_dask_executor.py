@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from assay.engine.errors import CalculationError, ConfigError
+from assay.engine.progress import drain as finish
 from assay.engine.config import AuditConfig
 from assay.engine.streaming.dask_executor import DaskExecutor
 from assay.engine.streaming.executor import InProcessExecutor
@@ -51,19 +52,16 @@ def profile_pass(map_function=dask_passes.profile, context=None) -> Pass:
                 merge=dask_passes.merge_profiles, context=context)
 
 
-def drain(steps):
+def run_pass(steps):
+    """What a pass returns, and the progress it yielded."""
     events = []
-    while True:
-        try:
-            events.append(next(steps))
-        except StopIteration as stop:
-            return stop.value, events
+    return finish(steps, events.append), events
 
 
 def test_local_cluster_merges_like_the_in_process_executor(cluster, folder):
     source = open_source(folder, "production")
-    expected, _ = drain(InProcessExecutor(batch_rows=BATCH_ROWS).run(source, profile_pass()))
-    merged, events = drain(cluster.run(source, profile_pass()))
+    expected, _ = run_pass(InProcessExecutor(batch_rows=BATCH_ROWS).run(source, profile_pass()))
+    merged, events = run_pass(cluster.run(source, profile_pass()))
     assert merged == expected
     assert merged["ranges"] == [(0, source.rows)]  # every row once, in row order
     assert cluster.workers == 2
@@ -81,7 +79,6 @@ def test_a_streamed_audit_on_the_cluster_writes_the_in_process_json(cluster, fol
     import json
 
     from assay.engine.pipeline import iter_audit
-    from assay.engine.progress import drain as finish
     from assay.engine.streaming.pipeline import iter_streamed_audit
 
     reference = tmp_path / "reference.parquet"
@@ -121,9 +118,9 @@ class KeptOpen:
 
 def test_a_worker_that_dies_is_retried(cluster, folder, tmp_path):
     source = open_source(folder, "production")
-    expected, _ = drain(InProcessExecutor(batch_rows=BATCH_ROWS).run(source, profile_pass()))
+    expected, _ = run_pass(InProcessExecutor(batch_rows=BATCH_ROWS).run(source, profile_pass()))
     marker = tmp_path / "died"
-    merged, _ = drain(cluster.run(source, profile_pass(dask_passes.profile_dying_once, str(marker))))
+    merged, _ = run_pass(cluster.run(source, profile_pass(dask_passes.profile_dying_once, str(marker))))
     assert marker.exists()  # a worker did die
     assert merged == expected
 
@@ -131,8 +128,8 @@ def test_a_worker_that_dies_is_retried(cluster, folder, tmp_path):
 def test_an_audit_that_cannot_finish_is_one_error_naming_the_fragment(cluster, folder):
     source = open_source(folder, "production")
     with pytest.raises(CalculationError, match=r"part-\d\.parquet, row group \d+: every Dask worker that tried .* died"):
-        drain(cluster.run(source, profile_pass(dask_passes.profile_dying_always)))
-    merged, _ = drain(cluster.run(source, profile_pass()))  # the cluster works on: the nannies restarted the workers
+        run_pass(cluster.run(source, profile_pass(dask_passes.profile_dying_always)))
+    merged, _ = run_pass(cluster.run(source, profile_pass()))  # the cluster works on: the nannies restarted the workers
     assert merged["rows"] == source.rows
 
 
@@ -182,7 +179,6 @@ def test_the_model_predicts_on_the_workers_in_their_own_model_process(cluster, d
     from assay.engine.isolation.local import LocalModel
     from assay.engine.model_files import check_model_file
     from assay.engine.prediction_batches import ModelPredictor
-    from assay.engine.progress import drain as finish
     from assay.engine.schema import iter_infer_schema
     from assay.engine.streaming.worker_model import WorkerPredictor
     from assay.engine.tables import load_dataset
@@ -199,11 +195,12 @@ def test_the_model_predicts_on_the_workers_in_their_own_model_process(cluster, d
                 merge=dask_passes.concatenated, with_predictions=True)
     source = open_source(path, "production")
     assert len(source.fragments) > 2
-    expected, _ = drain(InProcessExecutor(BATCH_ROWS, here).run(source, step))
-    cluster.predictor = WorkerPredictor(file=file, schema=schema, threshold=config.performance.threshold,
-                                        timeout_s=config.model.timeout_s, memory_limit_mb=config.model.memory_limit_mb)
+    expected, _ = run_pass(InProcessExecutor(BATCH_ROWS, here).run(source, step))
+    cluster.model = config.model
+    cluster.predictor = here  # what the streamed audit hands every executor: here it becomes a WorkerPredictor
+    assert isinstance(cluster.predictor, WorkerPredictor) and cluster.predictor.file == file
     try:
-        found, _ = drain(cluster.run(source, step))
+        found, _ = run_pass(cluster.run(source, step))
         model_processes = cluster.client.run(_model_processes)
     finally:
         cluster.close_models()
@@ -219,3 +216,23 @@ def _model_processes() -> int:
     from assay.engine.streaming import worker_model
 
     return len(worker_model._opened)
+
+
+def test_a_worker_whose_model_file_differs_from_the_trusted_one_does_not_open_it(demo_audit):
+    """The trust travels pinned to the file's SHA-256: a worker's copy that differs is refused, naming both hashes,
+    before anything is opened."""
+    import dataclasses
+
+    from assay.engine.config import AuditConfig
+    from assay.engine.errors import InputError
+    from assay.engine.model_files import check_model_file
+    from assay.engine.streaming import worker_model
+
+    config = AuditConfig.from_toml(demo_audit)
+    file = check_model_file(config.model.path, trusted=config.model.trusted, trusted_types=config.model.trusted_types)
+    other = dataclasses.replace(file, sha256="0" * 64)
+    predictor = worker_model.WorkerPredictor(file=other, schema=None, threshold=0.5)
+    with pytest.raises(InputError, match=f"changed since it was trusted \\(expected SHA-256 {'0' * 64}, found "
+                                         f"{file.sha256}\\)"):
+        predictor(None, "production")
+    assert not worker_model._opened
