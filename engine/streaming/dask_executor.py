@@ -75,6 +75,12 @@ class DaskExecutor:
             import dask
             from distributed import LocalCluster
 
+            import logging
+
+            from assay.engine.streaming.worker_model import QuietWorker
+
+            # The scheduler and the nannies run in this process: the audit's own messages say what went wrong.
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)
             # Not daemonic: a worker starts the model's isolated process for the passes that need predictions. Set
             # for this process, not for a block: a nanny reads it again whenever it restarts a worker that died.
             dask.config.set({"distributed.worker.daemon": False})
@@ -82,6 +88,7 @@ class DaskExecutor:
                                          host="127.0.0.1", dashboard_address=None)
             try:
                 self.client = Client(self._cluster, timeout=connect_timeout_s)
+                self.client.register_plugin(QuietWorker())
             except BaseException:
                 self._cluster.close()
                 raise

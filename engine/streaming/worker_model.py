@@ -11,7 +11,7 @@ engine/prediction_batches.py's ModelPredictor writes them, so the numbers equal 
 A daemonic worker process may not start child processes, so the workers must run with
 `distributed.worker.daemon: false` (DaskExecutor("local") starts them so; for a cluster of your own, set
 DASK_DISTRIBUTED__WORKER__DAEMON=False where the workers start). `close_worker_models` (run on every worker when
-the executor closes) stops the model processes.
+the executor closes) stops the model processes. QuietWorker sets up the audit's own LocalCluster workers.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from distributed import WorkerPlugin
 
 from assay.engine.errors import CalculationError
 from assay.engine.model_files import ModelFile, check_model_file
@@ -88,6 +89,21 @@ def for_workers(predictor: Any, model: ModelConfig | None) -> WorkerPredictor:
     file = check_model_file(info.path, trusted=model.trusted, trusted_types=model.trusted_types, sha256=info.sha256)
     return WorkerPredictor(file=file, schema=predictor.schema, threshold=predictor.threshold,
                            timeout_s=model.timeout_s, memory_limit_mb=model.memory_limit_mb)
+
+
+class QuietWorker(WorkerPlugin):
+    """Set up on each worker of the audit's own LocalCluster (and again on a worker restarted after dying): Ctrl+C
+    is the audit's to handle (it cancels the tasks and closes the cluster), and Dask's log lines stay out of the
+    terminal, where `assay audit` prints one line for what stopped it."""
+
+    name = "assay-quiet-worker"
+
+    def setup(self, worker: Any) -> None:
+        import logging
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
 
 
 def close_worker_models() -> int:
