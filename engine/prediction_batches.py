@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from assay.engine.model_files import LoadedModel
+from assay.engine.prediction_cache import PredictionCache
 from assay.engine.predictions import PredictionSet, iter_predict, model_input_columns, predictions_from_columns
 from assay.engine.progress import drain
 from assay.engine.schema import ColumnRole, Schema
@@ -101,14 +102,22 @@ class ModelPredictor:
     `with_predictions`. `runner` is the audit's ModelProcess (or a LocalModel); a failure raises as in the
     in-memory path (CalculationError naming the model and the rows, ModelProcessError when the process dies)."""
 
-    def __init__(self, model: LoadedModel, runner: Any, schema: Schema, threshold: float) -> None:
+    def __init__(self, model: LoadedModel, runner: Any, schema: Schema, threshold: float,
+                 rows: dict[str, int] | None = None) -> None:
+        """`rows`: role -> the dataset's rows, to keep the predictions for later passes (engine/prediction_cache.py;
+        None: predict every time)."""
         self.model, self.runner, self.schema, self.threshold = model, runner, schema, threshold
         self.source = source_of_model(model, schema, threshold)
+        self.cache = PredictionCache(rows, self.source.classes) if rows else None
 
     def __call__(self, batch: pd.DataFrame, role: str) -> pd.DataFrame:
         first = int(batch.index[0]) if len(batch) else 0
-        found = drain(iter_predict(self.model, batch, self.schema, role, self.runner, self.threshold,
-                                   first_row=first))
+        found = self.cache.get(role, first, len(batch)) if self.cache is not None else None
+        if found is None:
+            found = drain(iter_predict(self.model, batch, self.schema, role, self.runner, self.threshold,
+                                       first_row=first))
+            if self.cache is not None:
+                self.cache.put(role, first, found)
         return with_prediction_columns(batch, found, self.source.scores)
 
 
@@ -126,11 +135,11 @@ def with_prediction_columns(batch: pd.DataFrame, found: PredictionSet, width: in
 
 
 def stream_predictions(schema: Schema, threshold: float, columns: dict[str, tuple[str, ...]],
-                       model: LoadedModel | None = None, runner: Any = None
+                       model: LoadedModel | None = None, runner: Any = None, rows: dict[str, int] | None = None
                        ) -> tuple[dict[str, PredictionSource] | None, ModelPredictor | None]:
     """A streamed audit's predictions (StreamRun.predictions: role -> PredictionSource) and the executor's
-    predictor: the model's when it opened (run in `runner`, its isolated process), else the data's columns
-    (`columns`: role -> the columns of its Source)."""
+    predictor: the model's when it opened (run in `runner`, its isolated process; `rows`: role -> the dataset's
+    rows, to predict each row once), else the data's columns (`columns`: role -> the columns of its Source)."""
     if model is not None:
-        return sources_of_model(model, schema, threshold), ModelPredictor(model, runner, schema, threshold)
+        return sources_of_model(model, schema, threshold), ModelPredictor(model, runner, schema, threshold, rows)
     return sources_of_columns(schema, threshold, columns), None

@@ -102,9 +102,9 @@ def iter_streamed_predictions(run: StreamRun, start: float, end: float
     if model is None and model_error is not None:
         predictions, predictor = None, None
     else:
-        predictions, predictor = stream_predictions(schema, threshold, {s.role: s.columns for s in
-                                                                        (run.reference, run.production)},
-                                                    model, runner)
+        sources = (run.reference, run.production)
+        predictions, predictor = stream_predictions(schema, threshold, {s.role: s.columns for s in sources}, model,
+                                                    runner, rows={s.role: s.rows for s in sources})
     if hasattr(run.executor, "predictor"):
         run.executor.predictor = predictor
     run = dataclasses.replace(run, predictions=predictions, model=model, model_error=model_error)

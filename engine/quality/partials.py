@@ -25,7 +25,7 @@ import pandas as pd
 
 from assay.engine.labels import keys
 from assay.engine.quality.results import ColumnQuality, QualityResult
-from assay.engine.schema import ColumnInfo, ColumnKind, ColumnRole, Schema, infer_kind, numbers_kind
+from assay.engine.schema import YEAR_NAMES, ColumnInfo, ColumnKind, ColumnRole, Schema, infer_kind, numbers_kind
 from assay.engine.streaming.passes import Pass
 
 if TYPE_CHECKING:
@@ -55,9 +55,9 @@ class ColumnState:
     finite: int = 0
     finite_low: float | None = None
     finite_high: float | None = None
-    present_low: float | None = None  # least and greatest present value, infinities included
-    present_high: float | None = None
-    whole: bool = True  # every present value is a whole number
+    present_low: float | None = None  # a column named like a year: its least and greatest present value,
+    present_high: float | None = None  # infinities included
+    whole: bool = True  # a column named like a year: every present value is a whole number
     below: int = 0  # production: finite values below / above the reference's finite range (context's bounds)
     above: int = 0
     unseen: dict[str, tuple[int, tuple[int, int]]] = field(default_factory=dict)  # text -> (count, first row)
@@ -136,7 +136,7 @@ def _map_column(series: pd.Series, plan: ColumnPlan, context: QualityContext, st
             if bounds is not None:
                 state.below = int((finite < bounds[0]).sum())
                 state.above = int((finite > bounds[1]).sum())
-        if len(present):
+        if len(present) and plan.name.lower() in YEAR_NAMES:  # only a year's kind reads them (numbers_kind)
             state.present_low, state.present_high = float(present.min()), float(present.max())
             with np.errstate(invalid="ignore"):  # infinities are not whole
                 state.whole = bool(np.all(np.mod(present, 1) == 0))

@@ -21,7 +21,7 @@ import pandas as pd
 from assay.engine.analyses import registry
 from assay.engine.analyses.run import Outcome, failed_outcome, skip_reason
 from assay.engine.config import AuditConfig
-from assay.engine.errors import CalculationError, InputError
+from assay.engine.errors import CalculationError, ConfigError, InputError
 from assay.engine.isolation.process import start_model
 from assay.engine.findings import sort_findings, verdict
 from assay.engine.input_files import InputInfo, iter_sha256
@@ -106,6 +106,21 @@ def sample_frame(source: Source, rows: int, seed: int) -> pd.DataFrame:
     return frame
 
 
+def make_executor(config: AuditConfig) -> Executor:
+    """The executor [compute] asks for: in this process, or on the Dask cluster at `scheduler`
+    (engine/streaming/dask_executor.py)."""
+    compute = config.compute
+    if not compute.scheduler:
+        return InProcessExecutor(batch_rows=compute.batch_rows)
+    try:
+        from assay.engine.streaming.dask_executor import DaskExecutor
+    except ImportError as exc:
+        raise ConfigError(f"[compute] scheduler = {compute.scheduler!r}: this build of Assay cannot run on a Dask "
+                          f"cluster ({exc}); leave scheduler empty to stream in this process",
+                          key="compute.scheduler") from exc
+    return DaskExecutor(compute.scheduler, batch_rows=compute.batch_rows, model=config.model)
+
+
 def sample_dataset(location: str | Path, role: str, rows: int = 20_000, seed: int = 0) -> Dataset:
     """A seeded sample of a folder's or a glob's rows as a Dataset (`sampled` when it is not all of them): what the
     app shows of the columns before the audit streams them all."""
@@ -145,7 +160,7 @@ def _iter_audit(config: AuditConfig, executor: Executor | None, runner: Any, sta
     yield ProgressEvent("schema", HASHED, "Inferring column kinds and roles from a sample")
     sample = {s.role: sample_frame(s, compute.sample_rows, config.audit.seed) for s in (reference, production)}
     schema = infer_schema(sample["reference"], sample["production"], config)
-    executor = executor if executor is not None else InProcessExecutor(batch_rows=compute.batch_rows)
+    executor = executor if executor is not None else make_executor(config)
     run = StreamRun(config=config, schema=schema, reference=reference, production=production, executor=executor,
                     sample=sample, seed=config.audit.seed, runner=runner)
     specs = registry.ANALYSES

@@ -53,14 +53,16 @@ def opened_in(run: AnalysisRun, runner) -> AnalysisRun:
     return dataclasses.replace(run, model=drain(runner.begin_open(file)), runner=runner)
 
 
-def streamed_run(run: AnalysisRun, batch_rows: int) -> StreamRun:
-    """The same audit streamed in batches of `batch_rows` rows, with the in-memory run's schema and model."""
+def streamed_run(run: AnalysisRun, batch_rows: int, cached: bool = False) -> StreamRun:
+    """The same audit streamed in batches of `batch_rows` rows, with the in-memory run's schema and model
+    (`cached`: the model's predictions kept for the later passes, as the streamed audit keeps them)."""
     config = run.config
     reference = open_source(config.data.reference, "reference")
     production = open_source(config.data.production, "production")
     predictions, predictor = stream_predictions(run.schema, config.performance.threshold,
                                                 {s.role: s.columns for s in (reference, production)},
-                                                run.model, run.runner)
+                                                run.model, run.runner,
+                                                {s.role: s.rows for s in (reference, production)} if cached else None)
     return StreamRun(config=config, schema=run.schema, reference=reference, production=production,
                      executor=InProcessExecutor(batch_rows, predictor), predictions=predictions, model=run.model,
                      runner=run.runner, seed=config.audit.seed)

@@ -21,6 +21,8 @@ from assay.engine.pipeline import _prediction_status, _summary
 from assay.engine.progress import drain
 from assay.engine.streamed_model import iter_streamed_predictions
 from assay.engine.prediction_batches import PREDICTED, SCORE, ModelPredictor
+from assay.engine.prediction_cache import PredictionCache
+from assay.engine.predictions import PredictionSet
 from assay.engine.row_gathering import RowsWanted, gather_map, gather_merge, gathered_frame
 from tests.conftest import write_audit
 from tests.engine.streamed_model_runs import (as_json, assert_same, in_memory_result, in_memory_run, opened_in,
@@ -45,10 +47,12 @@ def test_demo_streamed_through_the_model_process_equals_in_memory(demo_run, demo
     the model in its own process, opened under the same trust checks."""
     process = ModelProcess(demo_run.config.model.path)
     try:
-        run = streamed_run(opened_in(demo_run, process), 2500)
+        run = streamed_run(opened_in(demo_run, process), 2500, cached=True)
         assert run.runner is process
         for name in MODEL_ANALYSES:
             assert_same(as_json(name, streamed_result(run, name)), demo_in_memory[name], name)
+            # performance's passes kept every prediction: fairness and explanations read them
+            assert run.executor.predictor.cache.get("production", 0, 12_000) is not None
         assert run.executor.batches >= 2 * 12_000 // 2500
     finally:
         process.close()
@@ -111,6 +115,21 @@ def test_generated_multiclass_and_regression_streamed_equal_in_memory(tmp_path, 
     streamed = streamed_run(run, 700)
     for name in ("performance", "fairness"):
         assert_same(as_json(name, streamed_result(streamed, name)), as_json(name, in_memory_result(run, name)), name)
+
+
+def test_the_cache_serves_a_batch_only_when_every_row_is_kept():
+    cache = PredictionCache({"production": 10, "reference": 4}, (0, 1))
+    cache.put("production", 2, PredictionSet(np.array([1, 0, 1]), np.array([0.9, 0.1, 0.7]), (0, 1)))
+    assert cache.get("production", 2, 4) is None and cache.get("production", 0, 3) is None
+    found = cache.get("production", 3, 2)
+    np.testing.assert_array_equal(found.labels, [0, 1])
+    np.testing.assert_array_equal(found.scores, [0.1, 0.7])
+    assert found.labels.dtype == np.int64 and found.classes == (0, 1)
+    cache.put("reference", 0, PredictionSet(np.array(["yes", "no"], dtype=object), None))  # text: not kept
+    assert cache.get("reference", 0, 2) is None
+    cache.put("production", 5, PredictionSet(np.array([0.5]), np.array([0.5])))  # another type: the role dropped
+    assert cache.get("production", 3, 2) is None
+    cache.close()
 
 
 class _Failing:
