@@ -166,8 +166,11 @@ def tree_rss(root: int) -> int:
 def measure(command: list[str], timeout: float) -> dict:
     """Run `command`; its wall time, exit code, the last lines of its stderr and the peak resident set of its
     process tree."""
+    import resource
+
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
@@ -191,7 +194,10 @@ def measure(command: list[str], timeout: float) -> dict:
         done.set()
         sampler.join()
     seconds = time.perf_counter() - started
-    return dict(command=" ".join(command), seconds=seconds, exit_code=process.returncode, peak_rss=peak[0],
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the process tree's CPU time: on a shared machine the
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)  # wall time says little alone
+    return dict(command=" ".join(command), seconds=seconds, cpu_seconds=cpu, exit_code=process.returncode,
+                peak_rss=peak[0],
                 load_start=load, load_end=os.getloadavg()[0], stdout_tail=out.strip().splitlines()[-3:],
                 stderr_tail=err.strip().splitlines()[-5:])
 
@@ -286,6 +292,9 @@ def run(args: argparse.Namespace) -> dict:
         if measured["exit_code"] not in (0, 1):
             print("  " + "\n  ".join(measured["stderr_tail"]), file=sys.stderr)
     streamed = data / "streamed.json"
+    if streamed.exists():  # what the figures cover: the analyses this engine streams
+        analyses = json.loads(streamed.read_text())["analyses"]
+        result["analyses_ran"] = [name for name, status in analyses.items() if status["status"] == "ran"]
     for phase in ("memory", "dask"):
         if streamed.exists() and (data / f"{phase}.json").exists():
             result["compared"][phase] = compare(streamed, data / f"{phase}.json")
@@ -320,19 +329,22 @@ def table(entry: dict) -> list[str]:
              f"{entry['columns']} columns, {entry['bytes_on_disk'] / 1e9:.2f} GB of Parquet (row groups of "
              f"{entry['row_group_rows']:,} rows, {entry['file_rows']:,} rows per file); {entry['run_at']}, "
              f"{entry['engine']}.", "",
-             "| phase | seconds | x floor | peak MiB | exit | load |", "|---|---:|---:|---:|---:|---|"]
+             "| phase | seconds | x floor | CPU s | peak MiB | exit | load |", "|---|---:|---:|---:|---:|---:|---|"]
     # the floor's seconds are its read alone; an audit's are its whole command (interpreter start included)
     names = {"floor": "pyarrow read floor (every column once)", "streamed": "streamed audit (data only)",
              "memory": "in-memory audit", "dask": "LocalCluster (2 worker processes)"}
     for phase, measured in phases.items():
         if phase not in ran:
-            lines.append(f"| {names[phase]} | failed: {' '.join(measured['stderr_tail'][-1:])} | | | "
+            lines.append(f"| {names[phase]} | failed: {' '.join(measured['stderr_tail'][-1:])} | | | | "
                          f"{measured['exit_code']} | |")
             continue
         ratio = f"{measured['seconds'] / floor:.1f}" if floor and phase != "floor" else ""
-        lines.append(f"| {names[phase]} | {measured['seconds']:.1f} | {ratio} | {measured['peak_rss'] / 2**20:,.0f} "
+        cpu = f"{measured['cpu_seconds']:.0f}" if "cpu_seconds" in measured else "not measured"
+        lines.append(f"| {names[phase]} | {measured['seconds']:.1f} | {ratio} | {cpu} | {measured['peak_rss'] / 2**20:,.0f} "
                      f"| {measured['exit_code']} | {measured['load_start']:.1f}-{measured['load_end']:.1f} |")
     lines.append("")
+    if "analyses_ran" in entry:
+        lines.append(f"- analyses that ran (streamed JSON): {', '.join(entry['analyses_ran']) or 'none'}")
     for phase, compared in entry.get("compared", {}).items():
         verdict = ("identical" if compared["identical"] else
                    f"{compared['differing']} differ (largest relative difference "
