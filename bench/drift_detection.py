@@ -169,14 +169,17 @@ def column_plans() -> list[Plan]:
 
 def make_data(rows: int, seed: int, production_rows: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Reference and production frames (column order interleaved so that the planted columns are not first)."""
+    reference = make_frame("reference", rows, np.random.default_rng([seed, 0]))
+    production = make_frame("production", production_rows or rows, np.random.default_rng([seed, 1]))
+    return reference, production
+
+
+def make_frame(role: str, rows: int, rng: np.random.Generator) -> pd.DataFrame:
+    """One dataset's 25 columns ("reference" or "production" distributions), in the fixed interleaved order;
+    bench/scale.py writes large ones a block at a time with one generator per block."""
     plans = column_plans()
     order = np.random.default_rng(12345).permutation(len(plans))  # fixed layout whatever the seed
-    rng_ref = np.random.default_rng([seed, 0])
-    rng_prod = np.random.default_rng([seed, 1])
-    m = production_rows or rows
-    reference = pd.DataFrame({plans[i].name: plans[i].reference(rng_ref, rows) for i in order})
-    production = pd.DataFrame({plans[i].name: plans[i].production(rng_prod, m) for i in order})
-    return reference, production
+    return pd.DataFrame({plans[i].name: getattr(plans[i], role)(rng, rows) for i in order})
 
 
 # -- decision rules ------------------------------------------------------------------------------

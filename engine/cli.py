@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "reviewed_by)")
     audit.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
                        help="override a key of the audit file, e.g. --set task.type='\"binary\"' (repeatable)")
+    audit.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run the streamed audit on a Dask cluster: \"local\" (two worker processes on this "
+                            "machine) or a scheduler's address such as tcp://host:8786 ([compute] scheduler)")
     audit.add_argument("--trust-model", action="store_true",
                        help="open a pickle/joblib model or accept a skops file's untrusted types (also for the "
                             "--challenger files)")
@@ -166,6 +169,8 @@ def _audit(args: argparse.Namespace) -> int:
             config = config.replace("model", trusted=True)
         if args.challengers:
             config = config.with_challengers(args.challengers, trusted=args.trust_model)
+        if args.scheduler is not None:
+            config = config.replace("compute", scheduler=args.scheduler)
         prestart(config)  # the model process's interpreter and imports overlap with the engine's imports
         from assay.engine.pipeline import iter_audit
         if args.json is not None:

@@ -32,6 +32,7 @@ from assay.engine.progress import ProgressEvent, as_events, drain, scaled
 from assay.engine.review.apply import ReviewInput, apply_review, read_review
 from assay.engine.results import AnalysisStatus, AuditReport, Finding, PredictionSummary, Provenance
 from assay.engine.schema import ColumnRole, Schema, iter_infer_schema
+from assay.engine.streaming.dask_executor import open_executor
 from assay.engine.streaming.pipeline import choose_path, iter_streamed_audit
 from assay.engine.streaming.provenance import compute_provenance
 from assay.engine.tables import Dataset, iter_dataset_from_frame, iter_load_dataset
@@ -67,7 +68,11 @@ def iter_audit(config: AuditConfig, *, review: ReviewInput | None = None, frames
     """
     review = review if review is not None else read_review(config)
     if not frames and choose_path(config) == "streamed":
-        return apply_review((yield from iter_streamed_audit(config)), review)
+        executor = yield from open_executor(config.compute, config.model)  # a Dask cluster: before reading inputs
+        try:
+            return apply_review((yield from iter_streamed_audit(config, executor)), review)
+        finally:
+            executor.close()
     runner = start_model(config, in_process=_model_in_process)
     try:
         return apply_review((yield from _audit(config, runner, frames or {})), review)

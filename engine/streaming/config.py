@@ -2,10 +2,13 @@
 (light: the audit file's reader imports it at start-up)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
-from assay.engine.section import Section, at_least
+from assay.engine.section import Section, at_least, fail
+
+SCHEDULER_ADDRESS = re.compile(r"^(tcp|tls)://[^\s/:]+:\d{1,5}$")  # scheduler = "tcp://host:8786"
 
 
 @dataclass(frozen=True)
@@ -24,3 +27,12 @@ class ComputeConfig(Section):
 
     def validate(self, section: str) -> None:
         at_least(self, section, {"batch_rows": 1, "memory_limit_mb": 0, "sample_rows": 1})
+        check_scheduler(self.scheduler, section)
+
+
+def check_scheduler(address: str, section: str = "compute") -> None:
+    """"" (no cluster), "local" or a scheduler's address; anything else is a ConfigError naming the key."""
+    if address and address != "local" and not SCHEDULER_ADDRESS.match(address):
+        raise fail(section, "scheduler", f"{address!r} is not a scheduler address; give \"local\" (two worker "
+                   f"processes on this machine) or the address of a running dask scheduler such as "
+                   f"\"tcp://host:8786\"")

@@ -118,7 +118,7 @@ def make_executor(config: AuditConfig) -> Executor:
         raise ConfigError(f"[compute] scheduler = {compute.scheduler!r}: this build of Assay cannot run on a Dask "
                           f"cluster ({exc}); leave scheduler empty to stream in this process",
                           key="compute.scheduler") from exc
-    return DaskExecutor(compute.scheduler)
+    return DaskExecutor(compute.scheduler, batch_rows=compute.batch_rows, model=config.model)
 
 
 def sample_dataset(location: str | Path, role: str, rows: int = 20_000, seed: int = 0) -> Dataset:
