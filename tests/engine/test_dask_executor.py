@@ -78,14 +78,13 @@ def test_a_streamed_audit_on_the_cluster_writes_the_in_process_json(cluster, fol
     the provenance, which says which path ran and on how many workers."""
     import json
 
-    from assay.engine.pipeline import iter_audit
     from assay.engine.streaming.pipeline import iter_streamed_audit
 
     reference = tmp_path / "reference.parquet"
     pq.write_table(pa.Table.from_pandas(dask_passes.make_table(30_000, seed=9), preserve_index=False), reference)
     config = AuditConfig.from_dict({"data": {"reference": str(reference), "production": str(folder)},
                                     "compute": {"batch_rows": BATCH_ROWS}})
-    in_process = json.loads(finish(iter_audit(config)).to_json())
+    in_process = json.loads(finish(iter_streamed_audit(config)).to_json())  # both before the review is applied
     on_cluster = json.loads(finish(iter_streamed_audit(config.replace("compute", scheduler="local"),
                                                        KeptOpen(cluster))).to_json())
     compute = on_cluster.pop("provenance")["compute"]
