@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assay.engine.findings import count_graded
+
 DATA_DIR_ENV = "ASSAY_DATA_DIR"
 FILE_NAME = "history.sqlite"
 SCHEMA = """
@@ -75,12 +77,12 @@ class History:
 
     def record(self, data: dict[str, Any], audit_file: Path | None) -> Run:
         """Keep one run: `data` is the JSON report (AuditReport.to_dict())."""
-        counted = [f for f in data.get("findings") or [] if f.get("status", "open") != "waived"]
+        counts = count_graded((f["severity"], f.get("status", "open")) for f in data.get("findings") or [])
         metrics = headline_metrics(data)
         title = str(data.get("title") or "")
         row = (audit_key(audit_file, title), title, data["integrity"]["results_sha256"],
                str(data["provenance"].get("finished_at") or ""), str(data["verdict"]),
-               sum(f["severity"] == "fail" for f in counted), sum(f["severity"] == "warn" for f in counted),
+               counts.failed, counts.warnings,
                json.dumps(metrics), zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8")))
         with closing(self._connect()) as connection, connection:
             cursor = connection.execute(
