@@ -12,6 +12,7 @@ from assay.engine.review.signoff import sign_off
 from tests.report.conftest import audit, build
 from assay.engine.findings import count_findings
 from assay.engine.report.sections.common import title_of
+from assay.engine.report.sections.summary import GROUPS
 from tests.report.pdf_tools import flat, pages_text, text
 from tests.report.test_pdf_consistency import row
 
@@ -54,6 +55,9 @@ def test_waivers_and_the_decision_are_in_the_pdf(data_only_report, tmp_path):
     found = count_findings(report.findings_for(first.analysis))
     assert found.waived >= 1
     row(lines, title_of(first.analysis), "ran", str(found.failed), str(found.warnings), str(found.waived))
+    group = [f for f in report.findings if f.severity == first.severity]  # its group's heading counts it apart
+    heading = dict(GROUPS)[first.severity]
+    assert f"{heading} ({sum(f.status != 'waived' for f in group)}, 1 waived)" in summary
     last = flat(pages[-1])
     assert "The reviewer's decision" in last and "approved with conditions" in last
     assert "J. Reviewer, Model validation" in last and "Retrain next quarter." in last

@@ -58,7 +58,9 @@ def build(ctx: ReportContext) -> Steps:
         found = [f for f in report.findings if f.severity == severity]
         if not found:
             continue
-        story += b.h2(f"{title} ({len(found)})", f"summary-{severity}")
+        group = count_findings(found)
+        waived = f", {group.waived} waived" if group.waived else ""
+        story += b.h2(f"{title} ({len(found) - group.waived}{waived})", f"summary-{severity}")
         rows = []
         for f in found:
             key = section_key(f.analysis)
