@@ -93,6 +93,10 @@ def test_waive_a_finding_from_the_overview_with_the_keyboard(qtbot, reviewed):
     assert "1 waived" in state
     summary = next(row[3] for row in section_rows(report, None, None) if row[0] == "Executive summary")
     assert counts_text(counts) in summary
+    window.go_to("report")
+    window.resize(1280, 860)
+    window.grab().save("/tmp/review-report-waived.png")
+    window.go_to("overview")
     window.grab().save("/tmp/review-overview.png")
 
     dialog = window.review_finding(finding)  # and back to open: the waiver is removed
