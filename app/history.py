@@ -2,8 +2,9 @@
 user data folder — platformdirs' user_data_dir, or $ASSAY_DATA_DIR, which tests point at a temporary folder.
 
 One row per run: the audit it belongs to (its file, resolved; or its title when it has no file), the report id,
-when it finished, its verdict, its failed and warning counts, its headline metrics (performance in production)
-and the whole JSON report, compressed, so that any two runs can be compared (engine/review/diff.py). No Qt here.
+when it finished, its verdict, its failed and warning counts (waived findings not counted), its headline metrics
+(performance in production) with their intervals (a column added later: older rows have none), and the whole JSON
+report, compressed, so that any two runs can be compared (engine/review/diff.py). No Qt here.
 """
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import os
 import sqlite3
 import zlib
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from assay.engine.findings import count_graded
 
 DATA_DIR_ENV = "ASSAY_DATA_DIR"
 FILE_NAME = "history.sqlite"
@@ -33,6 +36,7 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE INDEX IF NOT EXISTS runs_by_audit ON runs (audit, finished_at);
 """
+ADDED_COLUMNS = {"intervals": "TEXT NOT NULL DEFAULT '{}'"}  # a history written before them gains them on opening
 
 
 def data_dir() -> Path:
@@ -56,6 +60,7 @@ class Run:
     failed: int
     warnings: int
     metrics: dict[str, float]
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)  # by metric: (low, high), where stored
 
 
 def audit_key(audit_file: Path | None, title: str) -> str:
@@ -71,24 +76,30 @@ class History:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=10)
         connection.executescript(SCHEMA)
+        present = {row[1] for row in connection.execute("PRAGMA table_info(runs)")}
+        for name, kind in ADDED_COLUMNS.items():
+            if name not in present:
+                connection.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
         return connection
 
     def record(self, data: dict[str, Any], audit_file: Path | None) -> Run:
         """Keep one run: `data` is the JSON report (AuditReport.to_dict())."""
-        counted = [f for f in data.get("findings") or [] if f.get("status", "open") != "waived"]
+        counts = count_graded((f["severity"], f.get("status", "open")) for f in data.get("findings") or [])
         metrics = headline_metrics(data)
+        intervals = headline_intervals(data)
         title = str(data.get("title") or "")
         row = (audit_key(audit_file, title), title, data["integrity"]["results_sha256"],
                str(data["provenance"].get("finished_at") or ""), str(data["verdict"]),
-               sum(f["severity"] == "fail" for f in counted), sum(f["severity"] == "warn" for f in counted),
-               json.dumps(metrics), zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8")))
+               counts.failed, counts.warnings,
+               json.dumps(metrics), zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8")),
+               json.dumps(intervals))
         with closing(self._connect()) as connection, connection:
             cursor = connection.execute(
-                "INSERT INTO runs (audit, title, report_id, finished_at, verdict, failed, warnings, metrics, report) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+                "INSERT INTO runs (audit, title, report_id, finished_at, verdict, failed, warnings, metrics, report, "
+                "intervals) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
             run_id = int(cursor.lastrowid)
         return Run(id=run_id, audit=row[0], title=title, report_id=row[2], finished_at=row[3], verdict=row[4],
-                   failed=row[5], warnings=row[6], metrics=metrics)
+                   failed=row[5], warnings=row[6], metrics=metrics, intervals=_pairs(intervals))
 
     def runs(self, audit: str) -> list[Run]:
         """The runs of one audit, oldest first."""
@@ -96,10 +107,11 @@ class History:
             return []
         with closing(self._connect()) as connection:
             rows = connection.execute(
-                "SELECT id, audit, title, report_id, finished_at, verdict, failed, warnings, metrics FROM runs "
+                "SELECT id, audit, title, report_id, finished_at, verdict, failed, warnings, metrics, intervals FROM runs "
                 "WHERE audit = ? ORDER BY finished_at, id", (audit,)).fetchall()
         return [Run(id=r[0], audit=r[1], title=r[2], report_id=r[3], finished_at=r[4], verdict=r[5], failed=r[6],
-                    warnings=r[7], metrics=json.loads(r[8])) for r in rows]
+                    warnings=r[7], metrics=json.loads(r[8]),
+                    intervals=_pairs(json.loads(r[9]))) for r in rows]
 
     def report(self, run_id: int) -> dict[str, Any]:
         """The JSON report of one run."""
@@ -112,6 +124,20 @@ class History:
 
 def headline_metrics(data: dict[str, Any]) -> dict[str, float]:
     """The production metrics of the performance analysis, by name (those with a value)."""
+    return {name: m["value"] for name, m in _production_metrics(data).items() if m.get("value") is not None}
+
+
+def headline_intervals(data: dict[str, Any]) -> dict[str, list[float]]:
+    """The intervals of those metrics, by name: [ci_low, ci_high] (those with both ends)."""
+    return {name: [m["ci_low"], m["ci_high"]] for name, m in _production_metrics(data).items()
+            if m.get("value") is not None and m.get("ci_low") is not None and m.get("ci_high") is not None}
+
+
+def _pairs(intervals: dict[str, list[float]]) -> dict[str, tuple[float, float]]:
+    return {name: (float(low), float(high)) for name, (low, high) in intervals.items()}
+
+
+def _production_metrics(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     performance = data.get("performance") or {}
     metrics = (performance.get("production") or {}).get("metrics") or {}
-    return {name: m["value"] for name, m in metrics.items() if isinstance(m, dict) and m.get("value") is not None}
+    return {name: m for name, m in metrics.items() if isinstance(m, dict)}

@@ -21,6 +21,8 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from assay.app.history import DATA_DIR_ENV
+
 TIMEOUT_S = 900  # the demo audit takes seconds; a slow CI machine under load gets generous room
 EXIT_OK, EXIT_FAILED, EXIT_NO_DISPLAY = 0, 1, 2
 
@@ -42,6 +44,7 @@ def run_selftest(keep: Path | None = None) -> int:
             return EXIT_NO_DISPLAY
         os.environ.setdefault("ASSAY_SETTINGS_DIR", str(folder / "settings"))  # never touch the user's settings
         os.environ.setdefault("ASSAY_STATE_DIR", str(folder / "state"))  # nor their autosave
+        os.environ.setdefault(DATA_DIR_ENV, str(folder / "data"))  # nor their audit history
         from assay.app.platform_check import startup_problem
 
         problem = startup_problem()

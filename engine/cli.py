@@ -439,13 +439,11 @@ def _print_summary(report, console, quiet: bool) -> None:
     from rich.markup import escape  # reasons and findings quote audit-file keys such as [columns] sensitive
     from rich.table import Table
 
+    from assay.engine.findings import count_findings, counts_text
+
     colours = {"pass": "green", "warn": "yellow", "fail": "red"}
-    counted = [f for f in report.findings if f.status != "waived"]
-    counts = {s: sum(f.severity == s for f in counted) for s in ("fail", "warn")}
-    waived = len(report.findings) - len(counted)
     console.print(f"[bold {colours[report.verdict]}]Verdict: {report.verdict.upper()}[/] "
-                  f"({counts['fail']} failed, {counts['warn']} warnings"
-                  + (f", {waived} waived" if waived else "") + ")")
+                  f"({counts_text(count_findings(report.findings))})")
     _print_review(report, console)
     if quiet:
         return

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from assay.engine.results import SEVERITIES, Finding
+from assay.engine.review.waivers import counts_for_verdict
 
 
 def grade(value: float | None, warn: float, fail: float) -> str:
@@ -29,3 +31,33 @@ def verdict(findings: Iterable[Finding]) -> str:
 def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     """Most severe first; then by analysis and id, so the order is stable."""
     return tuple(sorted(findings, key=lambda f: (-SEVERITIES.index(f.severity), f.analysis, f.id)))
+
+
+@dataclass(frozen=True)
+class FindingCounts:
+    """Findings counted as the verdict counts them: failed, warnings and notes not waived by the reviewer
+    (an expired waiver counts again); the waived ones, whatever their severity, apart."""
+
+    failed: int
+    warnings: int
+    notes: int
+    waived: int
+
+
+def count_findings(findings: Iterable[Finding]) -> FindingCounts:
+    return count_graded((f.severity, f.status) for f in findings)
+
+
+def counts_text(counts: FindingCounts) -> str:
+    """'2 failed, 1 warnings, 1 waived': the waived part only when the reviewer waived something."""
+    return (f"{counts.failed} failed, {counts.warnings} warning{'s' if counts.warnings != 1 else ''}"
+            + (f", {counts.waived} waived" if counts.waived else ""))
+
+
+def count_graded(graded: Iterable[tuple[str, str]]) -> FindingCounts:
+    """`graded`: (severity, status) pairs — of Finding records, or of a JSON report's findings."""
+    counts = {"fail": 0, "warn": 0, "pass": 0, "waived": 0}
+    for severity, status in graded:
+        counts[severity if counts_for_verdict(status) else "waived"] += 1
+    return FindingCounts(failed=counts["fail"], warnings=counts["warn"], notes=counts["pass"],
+                         waived=counts["waived"])

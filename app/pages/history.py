@@ -1,16 +1,19 @@
-"""History: every run of the open audit on this computer (app/history.py), oldest first — when, the verdict, the
-failed findings and warnings, the headline metrics — and what changed between any two of them."""
+"""History: every run of the open audit on this computer (app/history.py), oldest first — a plot over time of the
+headline metrics (with their intervals) and each run's verdict (app/plots/history.py), a table of when, the
+verdict, the failed findings and warnings and the headline metrics — and what changed between any two runs."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QPlainTextEdit, QPushButton,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPlainTextEdit,
+                               QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from assay.app.history import History, Run
 from assay.app.pages.common import muted_label, title_label
+from assay.app.plots.history import RunHistoryPlot
 from assay.app.theme import severity_colour
 
-METRICS_SHOWN = 4  # headline metrics as columns: the first ones the runs have
+METRICS_SHOWN = 4  # headline metrics as columns and lines: the first ones the runs have
+ALL_METRICS = "All headline metrics"
 
 
 class HistoryPage(QWidget):
@@ -19,10 +22,12 @@ class HistoryPage(QWidget):
         self.history = history or History()
         self.audit: str | None = None
         self.run_list: list[Run] = []
+        self.metrics: list[str] = []
         self.title = title_label("History")
-        self.subtitle = muted_label("Every run of this audit on this computer, oldest first. Select two runs and "
-                                    "compare them: findings new and resolved, metrics that changed significantly, "
-                                    "drift, inputs and configuration.")
+        self.subtitle = muted_label("Every run of this audit on this computer, oldest first: its headline metrics "
+                                    "over time (with their intervals), each run's marker in the colour of its "
+                                    "verdict. Select two runs in the table and compare them: findings new and "
+                                    "resolved, metrics that changed significantly, drift, inputs and configuration.")
         self.subtitle.setWordWrap(True)
         self.table = QTableWidget(0, 0)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -37,6 +42,26 @@ class HistoryPage(QWidget):
         self.changes.setReadOnly(True)
         self.changes.setPlaceholderText("Select two runs (Ctrl+click) and compare them.")
         self.empty = muted_label("No run of this audit yet: each audit you run is kept here.")
+        self.plot = RunHistoryPlot()
+        self.plot.setMinimumHeight(220)
+        self.metric_choice = QComboBox()
+        self.metric_choice.setToolTip("The headline metrics drawn: all together, or one (metrics on different "
+                                      "scales read better one at a time)")
+        self.metric_choice.currentIndexChanged.connect(self._draw_plot)
+        metric_label = QLabel("&Metric:")
+        metric_label.setBuddy(self.metric_choice)
+        choice = QHBoxLayout()
+        choice.addWidget(metric_label)
+        choice.addWidget(self.metric_choice)
+        choice.addStretch(1)
+        self.over_time = QWidget()
+        over_time = QVBoxLayout(self.over_time)
+        over_time.setContentsMargins(0, 0, 0, 0)
+        over_time.addLayout(choice)
+        over_time.addWidget(self.plot, 1)
+        runs = QWidget()
+        runs_layout = QVBoxLayout(runs)
+        runs_layout.setContentsMargins(0, 0, 0, 0)
         buttons = QHBoxLayout()
         buttons.addWidget(self.compare_button)
         buttons.addStretch(1)
@@ -46,9 +71,15 @@ class HistoryPage(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
         layout.addWidget(self.empty)
-        layout.addWidget(self.table, 3)
-        layout.addLayout(buttons)
-        layout.addWidget(self.changes, 2)
+        runs_layout.addWidget(self.table, 1)
+        runs_layout.addLayout(buttons)
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split.setChildrenCollapsible(False)
+        for widget, stretch in ((self.over_time, 5), (runs, 3), (self.changes, 2)):
+            self.split.addWidget(widget)
+            self.split.setStretchFactor(self.split.indexOf(widget), stretch)
+        self.split.setSizes([420, 260, 120])
+        layout.addWidget(self.split, 1)
 
     def show_audit(self, audit: str | None) -> None:
         """Show the runs of `audit` (app/history.py's audit_key), newest last."""
@@ -74,10 +105,23 @@ class HistoryPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
+        self.metrics = metrics
+        self.metric_choice.blockSignals(True)
+        chosen = self.metric_choice.currentText()
+        self.metric_choice.clear()
+        self.metric_choice.addItems([ALL_METRICS, *metrics] if len(metrics) > 1 else metrics)
+        self.metric_choice.setCurrentIndex(max(self.metric_choice.findText(chosen), 0))
+        self.metric_choice.blockSignals(False)
+        self.metric_choice.setEnabled(len(metrics) > 1)
+        self._draw_plot()
         self.empty.setVisible(not self.run_list)
-        self.table.setVisible(bool(self.run_list))
+        self.split.setVisible(bool(self.run_list))
         self.changes.clear()
         self._on_selection()
+
+    def _draw_plot(self) -> None:
+        chosen = self.metric_choice.currentText()
+        self.plot.set_runs(self.run_list, self.metrics if chosen in ("", ALL_METRICS) else [chosen])
 
     def selected_runs(self) -> list[Run]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})

@@ -16,6 +16,7 @@ from assay.app.models.table import RECORD_ROLE, FilterProxyModel
 from assay.app.pages.common import EmptyState, FilterBox, muted_label, table_view, title_label
 from assay.app.steps import Steps, drain
 from assay.app.theme import SEVERITY_FILL, SEVERITY_ON_FILL
+from assay.engine.findings import count_findings
 from assay.engine.streaming.provenance import describe_compute
 
 if TYPE_CHECKING:
@@ -127,14 +128,13 @@ class OverviewPage(QWidget):
                                    f"color: {SEVERITY_ON_FILL[report.verdict]};")
         self.verdict.setToolTip(VERDICT_TEXT.get(report.verdict, ""))
         self.verdict_text.setText(VERDICT_TEXT.get(report.verdict, ""))
-        counted = [f for f in report.findings if getattr(f, "status", "open") != "waived"]
-        fails = sum(f.severity == "fail" for f in counted)
-        warns = sum(f.severity == "warn" for f in counted)
+        counts = count_findings(report.findings)
         ran = sum(a.status == "ran" for a in report.analyses)
         skipped = [a for a in report.analyses if a.status == "skipped"]
-        parts = [_plural(fails, "failed finding"), _plural(warns, "warning"), f"{ran} analyses ran"]
-        if len(counted) < len(report.findings):
-            parts.insert(2, f"{len(report.findings) - len(counted)} waived")
+        parts = [_plural(counts.failed, "failed finding"), _plural(counts.warnings, "warning"),
+                 f"{ran} analyses ran"]
+        if counts.waived:
+            parts.insert(2, f"{counts.waived} waived")
         self.review_note.setText(review_note(report))
         self.review_note.setVisible(bool(self.review_note.text()))
         if skipped:

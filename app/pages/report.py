@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormL
 from assay.app.pages.common import Card, muted_label, title_label
 from assay.app.theme import severity_colour
 from assay.engine.analyses import registry
+from assay.engine.findings import count_findings, counts_text
 
 if TYPE_CHECKING:
     from assay.app.settings import AppSettings
@@ -386,9 +387,8 @@ class ReportPage(QWidget):
             self.report_id.setText(f"Report id {identity[:16]}…")
             self.report_id.setToolTip(f"SHA-256 of the audit's JSON results (integrity.results_sha256 in the JSON "
                                       f"report; assay verify REPORT.json checks it): {identity}")
-            counts = {s: sum(f.severity == s for f in self.report.findings) for s in ("fail", "warn")}
             self.state.setText(f"{self.report.title}: verdict {self.report.verdict.upper()}, "
-                               f"{counts['fail']} failed, {counts['warn']} warnings.")
+                               f"{counts_text(count_findings(self.report.findings))}.")
         self.export_button.setToolTip("Write the PDF audit report (Ctrl+E)" if has_report else NO_AUDIT)
         self.export_available_changed.emit(self.can_export)
 
@@ -580,20 +580,19 @@ def section_rows(report: AuditReport | None, settings: ReportConfig | None,
         if status is None or status.status != "ran":
             reason = status.reason if status is not None and status.reason else "no result"
             return f"not run: {reason} (the section says so)", "warn"
-        found = report.findings_for(name)
-        fails, warns = sum(f.severity == "fail" for f in found), sum(f.severity == "warn" for f in found)
-        parts = [f"{fails} failed"] if fails else []
-        parts += [f"{warns} warning{'s' if warns != 1 else ''}"] if warns else []
+        found = count_findings(report.findings_for(name))
+        parts = [f"{found.failed} failed"] if found.failed else []
+        parts += [f"{found.warnings} warning{'s' if found.warnings != 1 else ''}"] if found.warnings else []
+        parts += [f"{found.waived} waived"] if found.waived else []
         return "ran" + (f" · {', '.join(parts)}" if parts else " · no finding"), (
-            "fail" if fails else "warn" if warns else "pass")
+            "fail" if found.failed else "warn" if found.warnings else "pass")
 
     rows: list[tuple[str, str, str | None, str]] = []
     if report is not None:
         verdict = report.verdict
-        counts = {s: sum(f.severity == s for f in report.findings) for s in ("fail", "warn")}
         summary_state = f"verdict {verdict.upper()}"
-        summary_detail = (f"the verdict and all {len(report.findings)} findings ({counts['fail']} failed, "
-                          f"{counts['warn']} warnings), one line each, linked to their sections")
+        summary_detail = (f"the verdict and all {len(report.findings)} findings "
+                          f"({counts_text(count_findings(report.findings))}), one line each, linked to their sections")
         inputs = len(report.provenance.inputs)
         columns = len(report.schema.columns)
         scope_state = f"{inputs} input{'s' if inputs != 1 else ''}, {columns} columns"

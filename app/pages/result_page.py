@@ -27,6 +27,7 @@ from assay.app.models.table import FilterProxyModel
 from assay.app.pages.common import EmptyState, methods_fold, muted_label, table_view, title_label
 from assay.app.steps import Once, Steps, drain
 from assay.engine.analyses import registry
+from assay.engine.findings import count_findings, counts_text
 
 if TYPE_CHECKING:
     from assay.app.settings import AppSettings
@@ -186,9 +187,8 @@ class FindingsPage(ResultPage):
 
     def result_steps(self, report: AuditReport, result: Any) -> Steps:
         found = report.findings_for(self.name)
-        fails, warns = sum(f.severity == "fail" for f in found), sum(f.severity == "warn" for f in found)
-        self.subtitle.setText(f"Ran · {len(found)} finding{'s' if len(found) != 1 else ''} ({fails} failed, "
-                              f"{warns} warning{'s' if warns != 1 else ''})")
+        self.subtitle.setText(f"Ran · {len(found)} finding{'s' if len(found) != 1 else ''} "
+                              f"({counts_text(count_findings(found))})")
         self.findings.set_records(found)
         self.findings_proxy.sort(-1)  # the engine's order (worst first)
         self.findings_view.setVisible(bool(found))

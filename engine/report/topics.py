@@ -34,6 +34,8 @@ TOPICS = (
           reference="Annex IV point 2(e); Article 14"),
 )
 
+NOT_FILED = ("cover", "docmap")  # the cover and the map itself: no row, not listed in the map
+
 SECTION_TOPICS: dict[str, tuple[str, ...]] = {
     "summary": ("oversight",),
     "changes": ("monitoring",),
@@ -42,6 +44,8 @@ SECTION_TOPICS: dict[str, tuple[str, ...]] = {
     "performance": ("outcomes", "monitoring", "accuracy"),
     "drift": ("monitoring", "data", "accuracy"),
     "fairness": ("outcomes", "data", "accuracy"),
+    "estimation": ("monitoring", "outcomes", "accuracy"),
+    "comparison": ("outcomes", "conceptual", "accuracy"),  # benchmarking against a challenger model
     "explanations": ("conceptual", "oversight"),
     "methodology": ("conceptual",),
     "signoff": ("oversight",),

@@ -32,6 +32,28 @@ def test_the_store_keeps_runs_by_audit_oldest_first(tmp_path):
     assert History(tmp_path / "h.sqlite").runs(audit_key(audit, "T")) == runs  # kept across restarts
 
 
+def test_intervals_are_kept_and_a_history_from_before_them_still_opens(tmp_path):
+    import sqlite3
+
+    from assay.app.history import SCHEMA, History, audit_key
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as connection:  # a history written before the intervals column
+        connection.executescript(SCHEMA)
+        connection.execute("INSERT INTO runs (audit, title, report_id, finished_at, verdict, failed, warnings, "
+                            "metrics, report) VALUES ('title:T', 'T', 'r0', '2026-01-01', 'pass', 0, 0, "
+                            "'{\"accuracy\": 0.8}', x'')")
+    connection.close()
+    history = History(path)
+    metric = {"value": 0.75, "ci_low": 0.7, "ci_high": 0.79}
+    new = history.record({"title": "T", "verdict": "warn", "provenance": {"finished_at": "2026-02-01"},
+                          "integrity": {"results_sha256": "r1"}, "findings": [],
+                          "performance": {"production": {"metrics": {"accuracy": metric}}}}, None)
+    old, again = history.runs(audit_key(None, "T"))
+    assert (old.intervals, old.metrics) == ({}, {"accuracy": 0.8})
+    assert again == new and again.intervals == {"accuracy": (metric["ci_low"], metric["ci_high"])}
+
+
 def test_the_history_page_shows_every_run_and_compares_two(qtbot, window, small_demo, tmp_path):
     window.open_audit(small_demo)
     for missing_warn in (0.05, 0.2):  # two runs of the same audit, one configuration key apart
@@ -56,6 +78,21 @@ def test_the_history_page_shows_every_run_and_compares_two(qtbot, window, small_
     page.compare_button.click()
     text = page.changes.toPlainText()
     assert "quality.missing_warn: 0.05 -> 0.2" in text
+    # the plot: each run's headline metric at its date, its interval, and its marker in the colour of its verdict
+    from assay.app.plots.history import run_time
+    from assay.app.theme import severity_colour
+
+    plot = page.plot
+    assert not plot.is_empty() and plot.metrics == page.metrics and "accuracy" in plot.metrics
+    x, y = plot.series("accuracy")
+    assert list(x) == [run_time(run) for run in page.run_list]
+    assert list(y) == [run.metrics["accuracy"] for run in page.run_list]
+    assert y[-1] == report.performance.production.metrics["accuracy"].value
+    assert plot.interval_count("accuracy") == 2
+    assert plot.marker_colours("accuracy") == [severity_colour(run.verdict).name() for run in page.run_list]
+    assert f"verdict {report.verdict}" in plot.legend_texts()
+    page.metric_choice.setCurrentText("accuracy")  # one metric alone: its own axis
+    assert plot.metrics == ["accuracy"] and plot.item.getAxis("left").labelText == "accuracy"
     window.grab().save("/tmp/review-history.png")
 
     window.open_audit(small_demo)  # opened again (a restart reads the same database): the runs are there

@@ -8,6 +8,8 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 
+from assay.engine.analyses import registry
+from assay.engine.findings import count_findings, counts_text
 from assay.engine.review.file import load_review
 
 
@@ -79,7 +81,22 @@ def test_waive_a_finding_from_the_overview_with_the_keyboard(qtbot, reviewed):
     assert next(f for f in report.findings if f.id == finding.id).status == "waived"
     statuses = window.overview_page.findings
     assert "waived" in [statuses.index(r, 3).data() for r in range(statuses.rowCount())]
-    assert "waived" in window.overview_page.counts.text()
+    assert "1 waived" in window.overview_page.counts.text()
+    counts = count_findings(report.findings)
+    assert f"{counts.failed} failed finding" in window.overview_page.counts.text()
+    # the Report page's Export card and its row of the analysis count the waived finding apart, as the PDF does
+    from assay.app.pages.report import section_rows
+
+    assert f"{counts_text(counts)}." in window.report_page.state.text() and "1 waived" in counts_text(counts)
+    title = next(spec.title for spec in registry.ANALYSES if spec.name == finding.analysis)
+    state = next(row[1] for row in section_rows(report, None, None) if row[0] == title)
+    assert "1 waived" in state
+    summary = next(row[3] for row in section_rows(report, None, None) if row[0] == "Executive summary")
+    assert counts_text(counts) in summary
+    window.go_to("report")
+    window.resize(1280, 860)
+    window.grab().save("/tmp/review-report-waived.png")
+    window.go_to("overview")
     window.grab().save("/tmp/review-overview.png")
 
     dialog = window.review_finding(finding)  # and back to open: the waiver is removed

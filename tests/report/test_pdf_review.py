@@ -10,7 +10,11 @@ from assay.engine.review.apply import ReviewInput, apply_review
 from assay.engine.review.file import ReviewFile, Waiver
 from assay.engine.review.signoff import sign_off
 from tests.report.conftest import audit, build
-from tests.report.pdf_tools import flat, pages_text
+from assay.engine.findings import count_findings
+from assay.engine.report.sections.common import title_of
+from assay.engine.report.sections.summary import GROUPS
+from tests.report.pdf_tools import flat, pages_text, text
+from tests.report.test_pdf_consistency import row
 
 TODAY = date(2026, 12, 6)
 
@@ -46,6 +50,14 @@ def test_waivers_and_the_decision_are_in_the_pdf(data_only_report, tmp_path):
     assert "Waiver expired (remediation planned): Fix in the next release; approved by K. Lead; expired " \
            "2026-01-31" in summary
     assert "1 waived by the reviewer" in summary
+    # the Analyses table: the waived finding in its own column, not among the failed or the warnings
+    lines = [flat(line) for line in text(tmp_path / "reviewed.pdf", layout=True).splitlines()]
+    found = count_findings(report.findings_for(first.analysis))
+    assert found.waived >= 1
+    row(lines, title_of(first.analysis), "ran", str(found.failed), str(found.warnings), str(found.waived))
+    group = [f for f in report.findings if f.severity == first.severity]  # its group's heading counts it apart
+    heading = dict(GROUPS)[first.severity]
+    assert f"{heading} ({sum(f.status != 'waived' for f in group)}, 1 waived)" in summary
     last = flat(pages[-1])
     assert "The reviewer's decision" in last and "approved with conditions" in last
     assert "J. Reviewer, Model validation" in last and "Retrain next quarter." in last
@@ -81,3 +93,16 @@ def test_changes_since_the_previous_audit_and_the_documentation_map(data_only_re
     assert "Changes since the previous audit Ongoing monitoring" in docmap
     for topic in topics.TOPICS:
         assert topic.name in docmap and topic.reference in docmap
+
+
+def test_every_section_of_the_report_has_a_row_in_the_documentation_map():
+    """A new analysis (or section) cannot be forgotten: its row says where a reviewer files it."""
+    from assay.engine.report.sections import sections
+    from assay.engine.report.topics import NOT_FILED, SECTION_TOPICS, TOPICS
+
+    keys = [s.key for s in sections() if s.key not in NOT_FILED]
+    assert {"estimation", "comparison"} <= set(keys)
+    assert [k for k in keys if not SECTION_TOPICS.get(k)] == []
+    known = {t.key for t in TOPICS}
+    assert {k: v for k, v in SECTION_TOPICS.items() if not set(v) <= known} == {}
+    assert set(SECTION_TOPICS) <= set(keys)  # no row for a section the report does not have

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from assay.engine.analyses import registry
 from assay.engine.report.blocks import Column, Markup, esc
 from assay.engine.report.sections.changes import TITLE as CHANGES
 from assay.engine.report.sections.common import Steps, page_of, plain_link, title_of
-from assay.engine.report.topics import TOPICS, topics_of
+from assay.engine.report.topics import NOT_FILED, TOPICS, topics_of
 
 if TYPE_CHECKING:
     from assay.engine.report.pdf import ReportContext
@@ -18,9 +17,12 @@ FRAMEWORKS = ("SR 11-7", "EU AI Act")
 
 
 def section_keys(ctx: ReportContext) -> list[str]:
-    """The sections this report has, in order."""
-    changes = ["changes"] if ctx.report.changes is not None else []
-    return ["summary", *changes, "scope", *(spec.name for spec in registry.ANALYSES), "methodology", "signoff"]
+    """The sections this report has, in order (the report's own list: a new section is listed without code here);
+    the changes only when there was a previous audit."""
+    from assay.engine.report.sections import sections  # that module imports this one
+
+    return [s.key for s in sections()
+            if s.key not in NOT_FILED and (s.key != "changes" or ctx.report.changes is not None)]
 
 
 def build(ctx: ReportContext) -> Steps:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from assay.engine.analyses import registry
+from assay.engine.findings import count_findings
 from assay.engine.report import formats as F
 from assay.engine.report.blocks import Column, Markup, esc
 from assay.engine.report.sections.common import (SEVERITY_WORDS, Steps, link, not_run_reason, page_of, plain_link,
@@ -27,13 +28,11 @@ VERDICT_TEXT = {
 def build(ctx: ReportContext) -> Steps:
     yield 0.0, "Executive summary"
     report, b = ctx.report, ctx.blocks
-    counted = [f for f in report.findings if f.status != "waived"]
-    counts = {s: sum(f.severity == s for f in counted) for s in ("fail", "warn", "pass")}
-    waived = len(report.findings) - len(counted)
+    counts = count_findings(report.findings)
     story = [*b.h1("Executive summary", "summary")]
     story.append(verdict_badge(ctx, f"Verdict: {VERDICT_WORDS.get(report.verdict, report.verdict.upper())}",
-                               f"{F.plural(counts['fail'], 'finding')} failed, {F.plural(counts['warn'], 'warning')}"
-                               + (f", {waived} waived by the reviewer" if waived else "") + ". "
+                               f"{F.plural(counts.failed, 'finding')} failed, {F.plural(counts.warnings, 'warning')}"
+                               + (f", {counts.waived} waived by the reviewer" if counts.waived else "") + ". "
                                + VERDICT_TEXT.get(report.verdict, "")))
     story.append(b.spacer(8))
     story.append(b.p("The verdict is the most severe finding not waived by the reviewer. Each finding below links to the section that "
@@ -44,22 +43,24 @@ def build(ctx: ReportContext) -> Steps:
     rows, marks = [], []
     for status in statuses(report):
         key = section_key(status.name)
-        found = report.findings_for(status.name)
-        fails, warns = sum(f.severity == "fail" for f in found), sum(f.severity == "warn" for f in found)
+        found = count_findings(report.findings_for(status.name))
         state = {"ran": "ran", "failed": "failed"}.get(status.status, "not run")
         rows.append([Markup(link(key, esc(title_of(status.name)))),
                      Markup(b.status({"ran": "pass", "failed": "fail"}.get(status.status, "warn"), state)),
-                     str(fails), str(warns), status.reason or "—", page_of(ctx, key)])
-        marks.append("fail" if fails else ("warn" if warns else None))
+                     str(found.failed), str(found.warnings), str(found.waived), status.reason or "—",
+                     page_of(ctx, key)])
+        marks.append("fail" if found.failed else ("warn" if found.warnings else None))
     story.append(b.table([Column("Analysis", 0.18), Column("Status", 0.09), Column("Failed", 0.08, "right"),
-                          Column("Warnings", 0.1, "right"), Column("Note", 0.49), Column("Page", 0.06, "right")], rows,
-                         highlight=marks))
+                          Column("Warnings", 0.1, "right"), Column("Waived", 0.08, "right"), Column("Note", 0.41),
+                          Column("Page", 0.06, "right")], rows, highlight=marks))
 
     for severity, title in GROUPS:
         found = [f for f in report.findings if f.severity == severity]
         if not found:
             continue
-        story += b.h2(f"{title} ({len(found)})", f"summary-{severity}")
+        group = count_findings(found)
+        waived = f", {group.waived} waived" if group.waived else ""
+        story += b.h2(f"{title} ({len(found) - group.waived}{waived})", f"summary-{severity}")
         rows = []
         for f in found:
             key = section_key(f.analysis)
