@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
         from assay.app.pages.history import HistoryPage
 
         self.history_page = HistoryPage()  # every run kept (app/history.py)
-        self.page_keys = ("setup", "overview", *self.analysis_pages, "report", "history")  # in order (Ctrl+1..N)
+        self.page_keys = ("setup", "overview", *self.analysis_pages, "report", "history")  # in order (Ctrl+1..9)
         self.pages: dict[str, QWidget] = {"setup": LoadingPage(), "overview": self.overview_page,
                                           **self.analysis_pages, "report": self.report_page,
                                           "history": self.history_page}
@@ -207,9 +207,13 @@ class MainWindow(QMainWindow):
                                           "Cancel the running audit (Esc)")
         self.cancel_action.setEnabled(False)
         self.page_actions = []
-        for number, key in enumerate(self.page_keys, start=1):
-            action = self._action(self.page_title(key), lambda k=key: self.go_to(k), QKeySequence(f"Ctrl+{number}"))
+        for number, key in enumerate(self.page_keys, start=1):  # Ctrl+1..9; every page by Ctrl+PgDown / PgUp
+            action = self._action(self.page_title(key), lambda k=key: self.go_to(k),
+                                  QKeySequence(f"Ctrl+{number}") if number <= 9 else None)
             self.page_actions.append(action)
+        self.next_page_action = self._action("&Next page", lambda: self._step_page(1), QKeySequence("Ctrl+PgDown"))
+        self.previous_page_action = self._action("&Previous page", lambda: self._step_page(-1),
+                                                 QKeySequence("Ctrl+PgUp"))
         self.theme_actions = QActionGroup(self)
         for name in theme.THEMES:
             action = QAction(name.capitalize(), self, checkable=True)
@@ -244,6 +248,9 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         for action in self.page_actions:
             view_menu.addAction(action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.next_page_action)
+        view_menu.addAction(self.previous_page_action)
         view_menu.addSeparator()
         theme_menu = view_menu.addMenu("&Theme")
         for action in self.theme_actions.actions():
@@ -419,6 +426,10 @@ class MainWindow(QMainWindow):
 
     def current_page(self) -> str:
         return self.page_keys[self.stack.currentIndex()]
+
+    def _step_page(self, step: int) -> None:
+        """The next or previous page of the list, wrapping round (pages past the ninth have no Ctrl+digit)."""
+        self.go_to(self.page_keys[(self.page_keys.index(self.current_page()) + step) % len(self.page_keys)])
 
     def _result_pages(self) -> list[OverviewPage | ResultPage | ReportPage]:
         """The pages that show a report (show_result, clear): all but Setup."""

@@ -51,9 +51,21 @@ def test_the_toy_gets_a_page_with_its_title_and_shortcut(toy_window):
     assert titles[keys.index("toy")] == "Toy check"
     assert type(toy_window.pages["toy"]) is FindingsPage  # no page module: the generic page
     action = toy_window.page_actions[keys.index("toy")]
-    assert action.text() == "Toy check" and action.shortcut().toString() == f"Ctrl+{keys.index('toy') + 1}"
+    number = keys.index("toy") + 1
+    assert action.text() == "Toy check" and action.shortcut().toString() == (f"Ctrl+{number}" if number <= 9 else "")
     action.trigger()
     assert toy_window.current_page() == "toy"
+    # every page, the tenth and later too, is a Ctrl+PgDown / Ctrl+PgUp away from its neighbours
+    assert toy_window.next_page_action.shortcut().toString() == "Ctrl+PgDown"
+    toy_window.go_to(keys[keys.index("toy") - 1])
+    toy_window.next_page_action.trigger()
+    assert toy_window.current_page() == "toy"
+    toy_window.previous_page_action.trigger()
+    assert toy_window.current_page() == keys[keys.index("toy") - 1]
+    toy_window.go_to(keys[0])
+    toy_window.previous_page_action.trigger()
+    assert toy_window.current_page() == keys[-1]  # wraps round
+    toy_window.go_to("toy")
     page = toy_window.pages["toy"]
     assert page.empty.isVisible() and page.empty.label.text() == "Toy check appears here after the audit has run."
 

@@ -54,7 +54,8 @@ def test_disabled_with_a_message_until_an_audit_has_run(qtbot, window):
     assert page.state.text() == NO_AUDIT and page.run_button.isVisible()
     assert [page.sections.item(r, 0).text() for r in range(page.sections.rowCount())] == [
         "Cover and contents", "Executive summary", "Scope and provenance", "Data quality", "Performance",
-        "Estimated performance", "Drift", "Fairness", "Explanations", "Methodology", "Documentation map", "Sign-off"]
+        "Estimated performance", "Drift", "Fairness", "Explanations", "Champion and challengers", "Methodology",
+        "Documentation map", "Sign-off"]
     assert page.sections.item(5, 1).text() == "after the audit"
     messages = []
     page.message.connect(messages.append)
