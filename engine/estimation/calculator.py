@@ -19,7 +19,7 @@ from assay.engine.chunks import Chunking, make_chunks
 from assay.engine.drift.encoding import text_values
 from assay.engine.drift.multivariate import DOMAIN_MAX_CATEGORIES, iter_encode
 from assay.engine.errors import CalculationError
-from assay.engine.estimation import cbpe, dle
+from assay.engine.estimation import cbpe, conditional, dle
 from assay.engine.estimation import intervals as I
 from assay.engine.estimation.calibration import calibrate
 from assay.engine.estimation.config import EstimationConfig
@@ -83,6 +83,7 @@ class EstimationCalculator(Calculator[EstimationResult]):
         prod = self._prepare(production, "production")
         self._notes: list[str] = []
         self._alternative: tuple[str | None, dict[str, float]] = (None, {})
+        self._conditional_total: dict[str, float] = {}
         chunking = make_chunks(production, self.schema.timestamp, self.performance.chunk_by,
                                self.performance.chunk_size)
         yield 0.02, "Estimating performance: the shift between reference and production"
@@ -96,13 +97,13 @@ class EstimationCalculator(Calculator[EstimationResult]):
             ratio = None
         rng = np.random.default_rng([self.seed, 18])
         if self.classification:
-            outcome = yield from self._classification(prod, chunking, ratio, rng)
+            outcome = yield from self._classification(production, prod, chunking, ratio, rng)
         else:
             outcome = yield from self._regression(production, prod, chunking, rng)
         method, calibration, reference, total, chunks = outcome
         alternative_method, alternative = self._alternative
         exact_total, samples_total = total
-        metrics = self._estimates(exact_total, samples_total)
+        metrics = self._estimates(exact_total, samples_total, self._conditional_total)
         comparison = compare(self.names, {n: MetricValue(reference[0][n]) for n in self.names},
                              {n: MetricValue(_finite(exact_total[n])) for n in self.names},
                              reference[1], samples_total, self.performance)
@@ -124,7 +125,8 @@ class EstimationCalculator(Calculator[EstimationResult]):
 
     # -- classification --------------------------------------------------------------------
 
-    def _classification(self, prod: Prepared, chunking: Chunking, ratio, rng: np.random.Generator) -> Generator:
+    def _classification(self, production: pd.DataFrame, prod: Prepared, chunking: Chunking, ratio,
+                        rng: np.random.Generator) -> Generator:
         ref, classes = self._ref, self.classes
         k, positive, binary = classes.k, classes.positive, self.task == "binary"
         if prod.scores is None or ref.scores is None:
@@ -172,6 +174,16 @@ class EstimationCalculator(Calculator[EstimationResult]):
             return exact, I.draw_production(cells, draws, exact, k, positive, binary, self.names, cell_grid, rng)
 
         total = evaluate(np.flatnonzero(scored))
+        given_inputs = yield from self._conditional_probabilities(
+            production, scores_r, y_r, pred_r, cbpe.class_probabilities(crossed, k, positive), scores_p, pred_p,
+            probs_p)
+
+        def conditional_metrics(rows: np.ndarray) -> dict[str, float]:
+            if given_inputs is None or rows.size == 0:
+                return {}
+            return cbpe.metrics_of(pred_p[rows], given_inputs[rows], scores_p[rows], positive)
+
+        self._conditional_total = conditional_metrics(np.flatnonzero(scored))
         sizes = [int(scored[c.indices].sum()) for c in chunking.chunks]
         spread = I.heterogeneity(
             sizes, y_r.size, lambda rows: (cbpe.metrics_of(pred_r[rows], cbpe.one_hot(y_r[rows], k), scores_r[rows],
@@ -186,15 +198,37 @@ class EstimationCalculator(Calculator[EstimationResult]):
             labelled = prod.y[rows] >= 0
             realized = (cbpe.metrics_of(pred_p[rows], cbpe.one_hot(prod.y[rows], k), scores_p[rows], positive)
                         if rows.size and labelled.all() else None)
-            chunks.append(self._chunk(chunk, exact, samples, realized))
+            chunks.append(self._chunk(chunk, exact, samples, realized, conditional_metrics(rows)))
             yield 0.5 + 0.5 * (i + 1) / max(len(chunking.chunks), 1), "Estimating performance over time"
         if any(spread.values()):
             self._notes.append("Chunk intervals widened by the variation between chunks of the reference that the "
                                "scores do not explain (reference rows in file order, chunks of production's size): "
                                + ", ".join(f"{name} +-{np.sqrt(v):.3g}" for name, v in spread.items() if v))
+        if given_inputs is not None:
+            self._notes.append("Intervals also hold the estimate from the calibration given the inputs as well as the "
+                               "score (its error learnt on the reference: engine/estimation/conditional.py); a chunk "
+                               "holding more of a region where the scores are over- or under-confident moves it")
         if alternative:
             self._alternative = ("cbpe" if weighted else "cbpe_weighted", alternative)
         return method, calibration, (reference_exact, draws.realised), total, chunks
+
+    def _conditional_probabilities(self, production: pd.DataFrame, scores_r: np.ndarray, y_r: np.ndarray,
+                                   pred_r: np.ndarray, crossed_r: np.ndarray, scores_p: np.ndarray,
+                                   pred_p: np.ndarray, probs_p: np.ndarray) -> Generator:
+        """Production's probabilities from the calibration given the inputs (engine/estimation/conditional.py),
+        None without inputs."""
+        if not (self.numerical or self.categorical):
+            return None
+        (x_ref, x_prod), categorical_index = yield from _progress(
+            iter_encode([self._reference, production], self.numerical, self.categorical, DOMAIN_MAX_CATEGORIES),
+            0.42, 0.44, "Estimating performance: the calibration given the inputs")
+        mask = np.zeros(x_ref.shape[1], dtype=bool)
+        mask[categorical_index] = True
+        residual = conditional.predicted_residual(y_r, pred_r, crossed_r)
+        predicted = yield from _progress(
+            conditional.iter_residuals(x_ref[self._ref.used], scores_r, residual, x_prod, scores_p, mask, self.seed),
+            0.44, 0.5, "Estimating performance: the calibration given the inputs")
+        return conditional.corrected(probs_p, pred_p, predicted)
 
     # -- regression ------------------------------------------------------------------------
 
@@ -240,17 +274,25 @@ class EstimationCalculator(Calculator[EstimationResult]):
 
     # -- shared ----------------------------------------------------------------------------
 
-    def _estimates(self, exact: dict[str, float], samples: dict[str, np.ndarray]) -> dict[str, Estimate]:
+    def _estimates(self, exact: dict[str, float], samples: dict[str, np.ndarray],
+                   other: dict[str, float] | None = None) -> dict[str, Estimate]:
+        """Each metric's estimate and interval; `other`: a second estimate (the calibration given the inputs) the
+        interval is widened to hold, moved with it."""
         out = {}
         for name in self.names:
             low, high = interval(_bounded(name, samples[name]), self.performance.confidence) if name in samples \
                 else (None, None)
-            out[name] = Estimate(value=_finite(exact[name]), ci_low=low, ci_high=high)
+            value = _finite(exact[name])
+            low, high = conditional.spanned(low, high, value, (other or {}).get(name))
+            bound_low, bound_high = BY_NAME[name].bounds
+            low = low if low is None or bound_low is None else max(low, bound_low)
+            high = high if high is None or bound_high is None else min(high, bound_high)
+            out[name] = Estimate(value=value, ci_low=low, ci_high=high)
         return out
 
-    def _chunk(self, chunk, exact, samples, realized) -> EstimatedChunk:
+    def _chunk(self, chunk, exact, samples, realized, other: dict[str, float] | None = None) -> EstimatedChunk:
         return EstimatedChunk(label=chunk.label, start=chunk.start, end=chunk.end, rows=chunk.rows,
-                              metrics=self._estimates(exact, samples),
+                              metrics=self._estimates(exact, samples, other),
                               realized=None if realized is None else {n: _finite(v) for n, v in realized.items()})
 
     def _assumptions(self, production: pd.DataFrame, prod: Prepared, shift: ShiftCheck | None) -> list[str]:
