@@ -7,8 +7,9 @@ global domain classifier) inherits the error. Its size is learnt on the referenc
 fitted over two halves (engine/estimation/crossfit.py), predicts each reference row's residual y - q (the
 outcome minus its cross-fitted calibrated probability, per class) from the inputs and the score. On production,
 q + the predicted residual (clipped to [0, 1], rows normalised for multiclass) is the calibration conditional on
-the inputs as well; the estimate from it is set beside the plain one, and every interval spans both, since the
-reference cannot say which holds. Under no shift the predicted residuals average out and the span is the plain
+the inputs as well. Its estimate minus the plain one on the same rows (up to SAMPLE_ROWS of a chunk, paired, so
+the sample's own noise cancels) is the move; every interval spans the plain interval and the same moved, since
+the reference cannot say which calibration holds. The plain estimate stays the headline. Under no shift the predicted residuals average out and the span is the plain
 interval.
 """
 from __future__ import annotations
@@ -20,6 +21,8 @@ import numpy as np
 from assay.engine.estimation.crossfit import iter_cross_fit
 
 MAX_ITER = 60
+SAMPLE_ROWS = 10_000  # rows of a chunk (or of the whole production) its move is measured on, paired: the same
+# rows under both calibrations
 
 
 def predicted_residual(y: np.ndarray, pred: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
@@ -51,13 +54,17 @@ def corrected(probabilities: np.ndarray, pred: np.ndarray, residual: np.ndarray)
     out = probabilities * scale[:, None]
     out[rest <= 0] = ((1.0 - new[rest <= 0]) / max(k - 1, 1))[:, None]
     out[rows, pred] = new
-    return out
+    return np.clip(out, 0.0, 1.0, out=out)  # rounding of the scaled rest
 
 
-def spanned(low: float | None, high: float | None, value: float | None, other: float | None
-            ) -> tuple[float | None, float | None]:
-    """The interval (low, high) of `value` together with the same interval moved onto `other`: it holds both."""
-    if low is None or high is None or value is None or other is None or not np.isfinite(other):
+def sampled(rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The rows (ascending) a set's move is measured on: all of them, or SAMPLE_ROWS drawn without replacement."""
+    return rows if rows.size <= SAMPLE_ROWS else np.sort(rng.choice(rows, SAMPLE_ROWS, replace=False))
+
+
+def spanned(low: float | None, high: float | None, shift: float | None) -> tuple[float | None, float | None]:
+    """The interval (low, high) together with the same interval moved by `shift` (the other estimate minus this
+    one): it holds both estimates."""
+    if low is None or high is None or shift is None or not np.isfinite(shift):
         return low, high
-    shift = other - value
     return min(low, low + shift), max(high, high + shift)
