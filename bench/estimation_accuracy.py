@@ -171,7 +171,7 @@ def markdown(report: dict) -> str:
                          f"not run | {ours['coverage']:.0%} | not run |")
     s = report["speed"]
     lines += ["", "Coverage: Assay's 95% interval (sampling of production and of the reference, with the calibration "
-                  "refitted); NannyML's band (+-3 standard errors of sampling). The demo's production has a concept "
+                  "refitted, spanning the estimate from the calibration given the inputs); NannyML's band (+-3 standard errors of sampling). The demo's production has a concept "
                   "shift on purpose (defaults change for the same inputs): no estimate without labels sees it, so "
                   "both miss, and the backtest is what shows it."]
     lines += ["", f"Speed: {s['rows']:,} production rows, {s['chunks']} chunks, {s['resamples']} resamples, "

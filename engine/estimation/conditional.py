@@ -21,7 +21,7 @@ import numpy as np
 from assay.engine.estimation.crossfit import iter_cross_fit
 
 MAX_ITER = 60
-SAMPLE_ROWS = 10_000  # rows of a chunk (or of the whole production) its move is measured on, paired: the same
+SAMPLE_ROWS = 5_000  # rows of a chunk (or of the whole production) its move is measured on, paired: the same
 # rows under both calibrations
 
 
