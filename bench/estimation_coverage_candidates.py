@@ -35,6 +35,7 @@ from assay.engine.estimation import conditional as C  # noqa: E402
 from assay.engine.estimation.calculator import EstimationCalculator  # noqa: E402
 from assay.engine.estimation.calibration import calibrate  # noqa: E402
 from assay.engine.predictions import predictions_from_columns  # noqa: E402
+from assay.engine.progress import drain  # noqa: E402
 from assay.engine.schema import infer_schema  # noqa: E402
 
 
@@ -66,13 +67,6 @@ def chunk_estimates(reference, production, size, method: str, resamples: int = 2
     return [{m: (c.metrics[m].value, c.metrics[m].ci_low, c.metrics[m].ci_high) for m in B.METRICS}
             for c in result.chunks]
 
-
-def drain(steps):
-    try:
-        while True:
-            next(steps)
-    except StopIteration as stop:
-        return stop.value
 
 
 def residual_moves(reference, production, size, predicted_class: bool) -> list[dict[str, float]]:

@@ -11,6 +11,7 @@ from sklearn.metrics import accuracy_score
 
 from assay.engine.drift.multivariate import DOMAIN_MAX_CATEGORIES, encode
 from assay.engine.estimation import conditional as C
+from assay.engine.progress import drain
 from tests.engine.test_estimation import BINARY, calibrated_frame, estimate
 
 
@@ -63,13 +64,6 @@ def over_confident(n: int, seed: int, share_b: float) -> pd.DataFrame:
     score = np.where(region == "b", 1 / (1 + np.exp(-3.6 * x)), truth)
     return pd.DataFrame({"x": x, "region": region, "y": (rng.random(n) < truth).astype(int), "p": score})
 
-
-def drain(steps):
-    try:
-        while True:
-            next(steps)
-    except StopIteration as stop:
-        return stop.value
 
 
 def test_learnt_residual_matches_the_group_means_of_the_reference():
