@@ -159,7 +159,8 @@ def speed(rows: int) -> dict:
 
 def markdown(report: dict) -> str:
     lines = ["# Estimated performance: accuracy against NannyML's CBPE, and speed", "",
-             f"Measured {report['when']} with `python bench/estimation_accuracy.py`.", "",
+             f"Measured {report['when']} with `python bench/estimation_accuracy.py` (load average "
+             f"{report.get('load_at_start', float('nan')):.1f} on {report['speed']['cores']} cores at the start).", "",
              "| case | method | chunks | metric | Assay MAE | NannyML MAE | Assay coverage | NannyML band coverage |",
              "|---|---|---|---|---|---|---|---|"]
     for row in report["accuracy"]:
@@ -171,7 +172,7 @@ def markdown(report: dict) -> str:
                          f"not run | {ours['coverage']:.0%} | not run |")
     s = report["speed"]
     lines += ["", "Coverage: Assay's 95% interval (sampling of production and of the reference, with the calibration "
-                  "refitted); NannyML's band (+-3 standard errors of sampling). The demo's production has a concept "
+                  "refitted, spanning the estimate from the calibration given the inputs); NannyML's band (+-3 standard errors of sampling). The demo's production has a concept "
                   "shift on purpose (defaults change for the same inputs): no estimate without labels sees it, so "
                   "both miss, and the backtest is what shows it."]
     lines += ["", f"Speed: {s['rows']:,} production rows, {s['chunks']} chunks, {s['resamples']} resamples, "
@@ -187,7 +188,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "results" / "estimation_accuracy")
     args = parser.parse_args()
     peer = not args.no_nannyml
-    report = {"when": time.strftime("%Y-%m-%d %H:%M"), "accuracy": [
+    report = {"when": time.strftime("%Y-%m-%d %H:%M"), "load_at_start": os.getloadavg()[0], "accuracy": [
         accuracy_case("employment", *employment_case(), peer=peer),
         accuracy_case("demo", *demo_case(), peer=peer)], "speed": speed(args.rows)}
     args.out.with_suffix(".json").write_text(json.dumps(report, indent=1))

@@ -19,7 +19,7 @@ from assay.engine.chunks import Chunking, make_chunks
 from assay.engine.drift.encoding import text_values
 from assay.engine.drift.multivariate import DOMAIN_MAX_CATEGORIES, iter_encode
 from assay.engine.errors import CalculationError
-from assay.engine.estimation import cbpe, dle
+from assay.engine.estimation import cbpe, conditional, dle
 from assay.engine.estimation import intervals as I
 from assay.engine.estimation.calibration import calibrate
 from assay.engine.estimation.config import EstimationConfig
@@ -83,6 +83,7 @@ class EstimationCalculator(Calculator[EstimationResult]):
         prod = self._prepare(production, "production")
         self._notes: list[str] = []
         self._alternative: tuple[str | None, dict[str, float]] = (None, {})
+        self._conditional_total: dict[str, float] = {}
         chunking = make_chunks(production, self.schema.timestamp, self.performance.chunk_by,
                                self.performance.chunk_size)
         yield 0.02, "Estimating performance: the shift between reference and production"
@@ -96,13 +97,13 @@ class EstimationCalculator(Calculator[EstimationResult]):
             ratio = None
         rng = np.random.default_rng([self.seed, 18])
         if self.classification:
-            outcome = yield from self._classification(prod, chunking, ratio, rng)
+            outcome = yield from self._classification(production, prod, chunking, ratio, rng)
         else:
             outcome = yield from self._regression(production, prod, chunking, rng)
         method, calibration, reference, total, chunks = outcome
         alternative_method, alternative = self._alternative
         exact_total, samples_total = total
-        metrics = self._estimates(exact_total, samples_total)
+        metrics = self._estimates(exact_total, samples_total, self._conditional_total)
         comparison = compare(self.names, {n: MetricValue(reference[0][n]) for n in self.names},
                              {n: MetricValue(_finite(exact_total[n])) for n in self.names},
                              reference[1], samples_total, self.performance)
@@ -124,7 +125,8 @@ class EstimationCalculator(Calculator[EstimationResult]):
 
     # -- classification --------------------------------------------------------------------
 
-    def _classification(self, prod: Prepared, chunking: Chunking, ratio, rng: np.random.Generator) -> Generator:
+    def _classification(self, production: pd.DataFrame, prod: Prepared, chunking: Chunking, ratio,
+                        rng: np.random.Generator) -> Generator:
         ref, classes = self._ref, self.classes
         k, positive, binary = classes.k, classes.positive, self.task == "binary"
         if prod.scores is None or ref.scores is None:
@@ -172,6 +174,11 @@ class EstimationCalculator(Calculator[EstimationResult]):
             return exact, I.draw_production(cells, draws, exact, k, positive, binary, self.names, cell_grid, rng)
 
         total = evaluate(np.flatnonzero(scored))
+        chunk_rows = [chunk.indices[scored[chunk.indices]] for chunk in chunking.chunks]
+        moves = yield from self._conditional_moves(
+            production, [np.flatnonzero(scored), *chunk_rows], scores_r, y_r, pred_r,
+            cbpe.class_probabilities(crossed, k, positive), scores_p, pred_p, probs_p, positive)
+        self._conditional_total = moves[0]
         sizes = [int(scored[c.indices].sum()) for c in chunking.chunks]
         spread = I.heterogeneity(
             sizes, y_r.size, lambda rows: (cbpe.metrics_of(pred_r[rows], cbpe.one_hot(y_r[rows], k), scores_r[rows],
@@ -180,21 +187,55 @@ class EstimationCalculator(Calculator[EstimationResult]):
                                                      scores_r)))
         chunks = []
         for i, chunk in enumerate(chunking.chunks):
-            rows = chunk.indices[scored[chunk.indices]]
+            rows = chunk_rows[i]
             exact, samples = evaluate(rows)
             samples = I.widened(samples, spread, rng)
             labelled = prod.y[rows] >= 0
             realized = (cbpe.metrics_of(pred_p[rows], cbpe.one_hot(prod.y[rows], k), scores_p[rows], positive)
                         if rows.size and labelled.all() else None)
-            chunks.append(self._chunk(chunk, exact, samples, realized))
+            chunks.append(self._chunk(chunk, exact, samples, realized, moves[i + 1]))
             yield 0.5 + 0.5 * (i + 1) / max(len(chunking.chunks), 1), "Estimating performance over time"
         if any(spread.values()):
             self._notes.append("Chunk intervals widened by the variation between chunks of the reference that the "
                                "scores do not explain (reference rows in file order, chunks of production's size): "
                                + ", ".join(f"{name} +-{np.sqrt(v):.3g}" for name, v in spread.items() if v))
+        if self.numerical or self.categorical:
+            self._notes.append("Intervals also hold the estimate from the calibration given the inputs as well as the "
+                               "score (its error learnt on the reference: engine/estimation/conditional.py); a chunk "
+                               "holding more of a region where the scores are over- or under-confident moves it")
         if alternative:
             self._alternative = ("cbpe" if weighted else "cbpe_weighted", alternative)
         return method, calibration, (reference_exact, draws.realised), total, chunks
+
+    def _conditional_moves(self, production: pd.DataFrame, row_sets: list[np.ndarray], scores_r: np.ndarray,
+                           y_r: np.ndarray, pred_r: np.ndarray, crossed_r: np.ndarray, scores_p: np.ndarray,
+                           pred_p: np.ndarray, probs_p: np.ndarray, positive: int) -> Generator:
+        """Per set of production rows, each metric's move from the plain estimate to the one from the calibration
+        given the inputs (engine/estimation/conditional.py), on up to its SAMPLE_ROWS rows; empty without inputs."""
+        rng = np.random.default_rng([self.seed, 18, 3])
+        samples = [conditional.sampled(rows, rng) for rows in row_sets]
+        needed = np.unique(np.concatenate(samples))
+        if not (self.numerical or self.categorical) or needed.size == 0:
+            return [{} for _ in row_sets]
+        (x_ref, x_prod), categorical_index = yield from _progress(
+            iter_encode([self._reference, production.iloc[needed]], self.numerical, self.categorical,
+                        DOMAIN_MAX_CATEGORIES), 0.42, 0.44, "Estimating performance: the calibration given the inputs")
+        mask = np.zeros(x_ref.shape[1], dtype=bool)
+        mask[categorical_index] = True
+        residual = conditional.predicted_residual(y_r, pred_r, crossed_r)
+        predicted = yield from _progress(
+            conditional.iter_residuals(x_ref[self._ref.used], scores_r, residual, x_prod, scores_p[needed], mask,
+                                       self.seed), 0.44, 0.5, "Estimating performance: the calibration given the inputs")
+        given = conditional.corrected(probs_p[needed], pred_p[needed], predicted)
+        out = []
+        for rows in samples:
+            if rows.size == 0:
+                out.append({})
+                continue
+            moved = cbpe.metrics_of(pred_p[rows], given[np.searchsorted(needed, rows)], scores_p[rows], positive)
+            plain = cbpe.metrics_of(pred_p[rows], probs_p[rows], scores_p[rows], positive)
+            out.append({name: moved[name] - plain[name] for name in self.names})
+        return out
 
     # -- regression ------------------------------------------------------------------------
 
@@ -240,17 +281,25 @@ class EstimationCalculator(Calculator[EstimationResult]):
 
     # -- shared ----------------------------------------------------------------------------
 
-    def _estimates(self, exact: dict[str, float], samples: dict[str, np.ndarray]) -> dict[str, Estimate]:
+    def _estimates(self, exact: dict[str, float], samples: dict[str, np.ndarray],
+                   moves: dict[str, float] | None = None) -> dict[str, Estimate]:
+        """Each metric's estimate and interval; `moves`: how far the estimate from the calibration given the inputs
+        lies from it (conditional.py), the interval spanning both."""
         out = {}
         for name in self.names:
             low, high = interval(_bounded(name, samples[name]), self.performance.confidence) if name in samples \
                 else (None, None)
-            out[name] = Estimate(value=_finite(exact[name]), ci_low=low, ci_high=high)
+            value = _finite(exact[name])
+            low, high = conditional.spanned(low, high, (moves or {}).get(name))
+            bound_low, bound_high = BY_NAME[name].bounds
+            low = low if low is None or bound_low is None else max(low, bound_low)
+            high = high if high is None or bound_high is None else min(high, bound_high)
+            out[name] = Estimate(value=value, ci_low=low, ci_high=high)
         return out
 
-    def _chunk(self, chunk, exact, samples, realized) -> EstimatedChunk:
+    def _chunk(self, chunk, exact, samples, realized, moves: dict[str, float] | None = None) -> EstimatedChunk:
         return EstimatedChunk(label=chunk.label, start=chunk.start, end=chunk.end, rows=chunk.rows,
-                              metrics=self._estimates(exact, samples),
+                              metrics=self._estimates(exact, samples, moves),
                               realized=None if realized is None else {n: _finite(v) for n, v in realized.items()})
 
     def _assumptions(self, production: pd.DataFrame, prod: Prepared, shift: ShiftCheck | None) -> list[str]:

@@ -61,6 +61,11 @@ def methods(result: EstimationResult) -> list[str]:
                  f"and draws production's rows again with their outcomes drawn from the estimate, so that an "
                  f"interval holds the calibration's own error as well as sampling. The change from the reference "
                  f"pairs the reference's realised metric with production's estimate on the same resample.")
+    if result.method != "dle" and result.shift is not None:
+        lines.append("Each interval of a classification estimate also spans the estimate from the calibration given "
+                     "the inputs as well as the score: a gradient-boosting model learns on the reference where the "
+                     "calibrated scores are over- or under-confident, so a chunk holding more of such rows moves "
+                     "that estimate, and the interval holds both.")
     lines.append(f"Chunks: {result.chunking}. Where a chunk has labels for every row, its realised metrics are "
                  f"shown beside the estimate, which never uses them (the backtest).")
     lines.append("The policy is [performance]'s: max_drop (and [performance.max_drop_metrics]) on the estimated "
