@@ -23,11 +23,13 @@ import pyarrow as pa
 
 from assay.engine.errors import InputError
 from assay.engine.input_files import short_error
-from assay.engine.tables import TABLE_BATCH_ROWS, _table_format
+from assay.engine.csv_reader import CSV_SUFFIXES
+from assay.engine.tables import FEATHER_SUFFIXES, PARQUET_SUFFIXES, TABLE_BATCH_ROWS, _table_format
 
 GLOB_CHARACTERS = set("*?[")
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 IGNORED_PREFIXES = (".", "_")  # _SUCCESS, _metadata, .crc files written next to the data by Spark and Hadoop
+DATA_SUFFIXES = PARQUET_SUFFIXES | FEATHER_SUFFIXES | CSV_SUFFIXES  # a folder's data files (a README is not one)
 
 
 @dataclass(frozen=True)
@@ -143,10 +145,12 @@ def _list_paths(location: str | Path, role: str) -> tuple[list[Path], Path | Non
         found = []
         for dirpath, dirnames, names in os.walk(path):
             dirnames[:] = [d for d in dirnames if not d.startswith(IGNORED_PREFIXES)]
-            found += [Path(dirpath) / name for name in names if not name.startswith(IGNORED_PREFIXES)]
+            found += [Path(dirpath) / name for name in names
+                      if not name.startswith(IGNORED_PREFIXES) and Path(name).suffix.lower() in DATA_SUFFIXES]
         if not found:
-            raise InputError(f"{path}: the {role} folder holds no data files; choose a folder of Parquet, Feather "
-                             f"or CSV files.", path)
+            raise InputError(f"{path}: is a folder that holds no data files ({', '.join(sorted(DATA_SUFFIXES))}); "
+                             f"choose the {role} data file inside it, or a folder of Parquet, Feather or CSV files.",
+                             path)
         return sorted(found, key=_natural_key), path
     if any(c in GLOB_CHARACTERS for c in text):
         found = [Path(p) for p in globbing.glob(text, recursive=True) if Path(p).is_file()]
