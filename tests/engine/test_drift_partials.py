@@ -63,7 +63,7 @@ def streamed(reference, production, config, schema, cuts: dict[str, list[int]] |
     frames = {"reference": reference.reset_index(drop=True), "production": production.reset_index(drop=True)}
     columns = {role: set(frame.columns) for role, frame in frames.items()}
     steps = iter_drift(schema, config.drift, config.audit.seed, {role: len(f) for role, f in frames.items()},
-                       columns, drift_columns(schema, columns, False))
+                       columns, drift_columns(schema, columns, None))
     step = next(steps)
     try:
         while True:
