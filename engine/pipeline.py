@@ -189,11 +189,16 @@ def _with_time_range(dataset: Dataset, schema: Schema) -> Dataset:
     values = (times if times is not None else series).dropna()
     if values.empty:
         return dataset
-    first, last = values.min(), values.max()
-    if times is not None:
-        dated = all(t == t.normalize() for t in (first, last))  # midnight: a date
-        first, last = ((t.date().isoformat() if dated else t.isoformat(sep=" ")) for t in (first, last))
-    return dataclasses.replace(dataset, info=dataclasses.replace(dataset.info, time_range=(str(first), str(last))))
+    time_range = time_range_text(values.min(), values.max(), times is not None)
+    return dataclasses.replace(dataset, info=dataclasses.replace(dataset.info, time_range=time_range))
+
+
+def time_range_text(first, last, dated: bool) -> tuple[str, str]:
+    """The provenance's time range from the timestamp column's first and last value (`dated`: datetimes)."""
+    if dated:
+        midnight = all(t == t.normalize() for t in (first, last))  # a date
+        first, last = ((t.date().isoformat() if midnight else t.isoformat(sep=" ")) for t in (first, last))
+    return str(first), str(last)
 
 
 def _check_datasets(reference: Dataset, production: Dataset) -> None:

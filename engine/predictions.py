@@ -156,6 +156,25 @@ def positive_rate(predictions: PredictionSet, positive: Any) -> float | None:
     return float(matches(predictions.labels, positive).sum() / present.sum())
 
 
+def model_output_names(schema: Schema, labels: bool, classes: tuple[Any, ...], scores: int
+                       ) -> list[tuple[str, str, int | None]]:
+    """A model's outputs as drift columns, (name, role, score): its labels as "prediction" (score None), then its
+    scores (`scores` columns: 1 for a binary task's positive-class score, else one per class) as "score" or
+    "score[class]" for the first 10 classes (score: the column's position); a name a data column has is prefixed
+    "model_". The in-memory drift and the streamed one (engine/drift/partials.py) name them here."""
+    taken = {c.name for c in schema.columns}
+
+    def name(base: str) -> str:
+        return base if base not in taken else f"model_{base}"
+
+    found: list[tuple[str, str, int | None]] = [(name("prediction"), "prediction", None)] if labels else []
+    if scores == 1:
+        found.append((name("score"), "score", 0))
+    elif scores > 1:
+        found += [(name(f"score[{cls}]"), "score", k) for k, cls in enumerate(classes[:10])]
+    return found
+
+
 def drift_outputs(schema: Schema, predictions: dict[str, PredictionSet] | None, from_model: bool,
                   frames: dict[str, pd.DataFrame]):
     """Model outputs and the target as drift columns: named after their data columns, or
@@ -187,17 +206,13 @@ def drift_outputs(schema: Schema, predictions: dict[str, PredictionSet] | None, 
             outputs.append(label_output(prediction, "prediction"))
         outputs += [OutputColumn(name, "score", "numerical") for name in schema.names(ColumnRole.PROBABILITY)]
         return tuple(outputs)
-    taken = {c.name for c in schema.columns}
     ref, prod = predictions["reference"], predictions["production"]
-
-    def name(base: str) -> str:
-        return base if base not in taken else f"model_{base}"
-
-    if ref.labels is not None:
-        outputs.append(label_output(name("prediction"), "prediction", ref.labels, prod.labels))
-    if ref.scores is not None and ref.scores.ndim == 1:
-        outputs.append(OutputColumn(name("score"), "score", "numerical", ref.scores, prod.scores))
-    elif ref.scores is not None:
-        for k, cls in enumerate(ref.classes[:10]):
-            outputs.append(OutputColumn(name(f"score[{cls}]"), "score", "numerical", ref.scores[:, k], prod.scores[:, k]))
+    width = 0 if ref.scores is None else 1 if ref.scores.ndim == 1 else ref.scores.shape[1]
+    for name, role, score in model_output_names(schema, ref.labels is not None, tuple(ref.classes), width):
+        if score is None:
+            outputs.append(label_output(name, role, ref.labels, prod.labels))
+        elif width == 1:
+            outputs.append(OutputColumn(name, role, "numerical", ref.scores, prod.scores))
+        else:
+            outputs.append(OutputColumn(name, role, "numerical", ref.scores[:, score], prod.scores[:, score]))
     return tuple(outputs)

@@ -51,6 +51,7 @@ from assay.engine.streaming.passes import Pass
 
 if TYPE_CHECKING:
     from assay.engine.config import DriftConfig
+    from assay.engine.prediction_batches import PredictionSource
     from assay.engine.schema import Schema
     from assay.engine.streaming.run import StreamRun
 
@@ -67,6 +68,7 @@ class ColumnPlan:
     role: str  # feature | prediction | score | target
     kind: str | None  # numerical | categorical | None (identifier or free text: not tested)
     classes: tuple[Any, ...] | None = None  # classification outputs: values written as the target's classes
+    output: str | None = None  # a model's output: the column the predictor writes it in (prediction_batches.py)
 
 
 @dataclass(frozen=True)
@@ -645,14 +647,22 @@ def stream(run: StreamRun) -> Generator[Pass, Any, DriftResult]:
     the in-memory calculator's (engine/drift/analysis.py:build)."""
     columns = {role: set(run.source(role).columns) for role in ROLES}
     rows = {role: run.source(role).rows for role in ROLES}
-    plans = drift_columns(run.schema, columns, run.model is not None)
-    return (yield from iter_drift(run.schema, run.config.drift, run.config.audit.seed, rows, columns, plans))
+    plans = drift_columns(run.schema, columns, run.predictions)
+    outputs = None
+    if any(p.output for p in plans):
+        outputs = ModelOutputs({p.name: p.output for p in plans if p.output}, run.predictions["reference"].inputs)
+        columns = {role: names | set(outputs.names) for role, names in columns.items()}
+    return (yield from iter_drift(run.schema, run.config.drift, run.config.audit.seed, rows, columns, plans,
+                                  outputs))
 
 
-def drift_columns(schema: Schema, columns: dict[str, set[str]], from_model: bool) -> tuple[ColumnPlan, ...]:
-    """The feature columns, then the target and (audits of predictions given as columns) the prediction and
-    scores, as engine.predictions.drift_outputs lists them. A model's own outputs are not streamed here: they
-    come from the model batch by batch (stream-model's with_predictions), and drift leaves them out."""
+def drift_columns(schema: Schema, columns: dict[str, set[str]], predictions: dict[str, PredictionSource] | None
+                  ) -> tuple[ColumnPlan, ...]:
+    """The feature columns, then the target and, given predictions of both datasets, the prediction and scores,
+    as engine.predictions.drift_outputs lists them: the data's columns, or the model's outputs (`output`: the
+    column the predictor writes into each batch of a Pass `with_predictions`)."""
+    from assay.engine.prediction_batches import PREDICTED, SCORE
+    from assay.engine.predictions import model_output_names
     from assay.engine.schema import ColumnRole
 
     plans = [ColumnPlan(c.name, "feature", drift_kind(c.kind)) for c in schema.analysed if c.in_reference]
@@ -666,18 +676,61 @@ def drift_columns(schema: Schema, columns: dict[str, set[str]], from_model: bool
     target = schema.first(ColumnRole.TARGET)
     if both(target):
         plans.append(ColumnPlan(target, "target", kind, classes))
-    prediction = schema.first(ColumnRole.PREDICTION)
-    if not from_model and both(prediction):
-        plans.append(ColumnPlan(prediction, "prediction", kind, classes))
-    if not from_model:
-        plans += [ColumnPlan(name, "score", "numerical") for name in schema.names(ColumnRole.PROBABILITY)
-                  if both(name)]
+    if not predictions or not set(ROLES) <= set(predictions):
+        return tuple(plans)
+    source = predictions["reference"]
+    if not source.from_model:
+        prediction = schema.first(ColumnRole.PREDICTION)
+        if prediction:
+            plans.append(ColumnPlan(prediction, "prediction", kind, classes))
+        plans += [ColumnPlan(name, "score", "numerical") for name in schema.names(ColumnRole.PROBABILITY)]
+        return tuple(plans)
+    for name, role, score in model_output_names(schema, True, source.classes, source.scores):
+        if score is None:
+            plans.append(ColumnPlan(name, role, kind, classes, output=PREDICTED))
+        else:
+            plans.append(ColumnPlan(name, role, "numerical", output=SCORE if source.scores == 1 else f"{SCORE}{score}"))
     return tuple(plans)
 
 
+@dataclass(frozen=True)
+class ModelOutputs:
+    """The model's outputs a streamed drift tests: drift name -> the predictor's column, and the model's input
+    columns (a pass reading an output reads them too, for the rows whose predictions the cache lacks)."""
+
+    names: dict[str, str]
+    inputs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OutputsContext:
+    map: Any  # the pass's own map, and its context
+    context: Any
+    renames: dict[str, str]  # the predictor's column -> drift name
+
+
+def map_outputs(batch: pd.DataFrame, context: OutputsContext) -> Any:
+    """A pass's map on a batch whose model outputs are named as drift names them."""
+    return context.map(batch.rename(columns=context.renames), context.context)
+
+
+def _pass(name: str, role: str, columns: tuple[str, ...], map_batch: Any, merge: Any, context: Any,
+          outputs: ModelOutputs | None) -> Pass:
+    """A drift Pass over `columns`; one that reads a model output asks for the predictions (`with_predictions`:
+    the predictor serves them from its cache, engine/prediction_cache.py, so the model predicts no row again)."""
+    if outputs is None or not set(columns) & set(outputs.names):
+        return Pass(name, role, columns, map_batch, merge, context)
+    data = tuple(dict.fromkeys([c for c in columns if c not in outputs.names] + list(outputs.inputs)))
+    renames = {column: drift_name for drift_name, column in outputs.names.items()}
+    return Pass(name, role, data, map_outputs, merge, OutputsContext(map_batch, context, renames),
+                with_predictions=True)
+
+
 def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str, int],
-               columns: dict[str, set[str]], plans: tuple[ColumnPlan, ...]) -> Generator[Pass, Any, DriftResult]:
-    """The passes and the result, for Sources of `totals` rows holding `columns` (role -> names)."""
+               columns: dict[str, set[str]], plans: tuple[ColumnPlan, ...], outputs: ModelOutputs | None = None
+               ) -> Generator[Pass, Any, DriftResult]:
+    """The passes and the result, for Sources of `totals` rows holding `columns` (role -> names; with the model's
+    `outputs`' names, which the passes get from the predictor)."""
     calculator = DriftCalculator(schema, config, (), seed)
     binning = BinningConfig(config.psi_bins, config.psi_smoothing)
     rows = {role: _sampled_rows(totals[role], config.sample_rows, seed) for role in ROLES}
@@ -693,10 +746,10 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
     # pass 1: ranges, time, the multivariate samples
     ranges = {}
     for role in ROLES:
-        ranges[role] = yield Pass("drift: ranges", role, _needed(numerical[role], timestamp, columns[role]),
-                                  map_ranges, merge_ranges,
-                                  RangeContext(rows[role], numerical[role],
-                                               timestamp if timestamp in columns[role] else None, step))
+        ranges[role] = yield _pass("drift: ranges", role, _needed(numerical[role], timestamp, columns[role]),
+                                   map_ranges, merge_ranges,
+                                   RangeContext(rows[role], numerical[role],
+                                                timestamp if timestamp in columns[role] else None, step), outputs)
     production_plan = plan_chunks(ranges["production"].times, rows["production"].count, config.chunk_by,
                                   config.chunk_size, timestamp)
     ref_plan, ref_selected = reference_plan(production_plan, ranges["reference"].times, rows["reference"].count,
@@ -744,8 +797,8 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
         context = CountContext(rows[role], parts[role], mine, categorical[role], wanted_columns, cap, seed,
                                picks[role], pick_columns[role])
         names = [*mine, *(c.name for c in categorical[role]), *(c.name for c in wanted_columns), *pick_columns[role]]
-        counted[role] = yield Pass("drift: buckets", role, _needed_names(names, parts[role], columns[role]),
-                                   map_counts, merge_counts, context)
+        counted[role] = yield _pass("drift: buckets", role, _needed_names(names, parts[role], columns[role]),
+                                    map_counts, merge_counts, context, outputs)
     for numbers in bucketed.values():
         numbers.merged = {role: counted[role].buckets[numbers.plan.name] for role in ROLES}
     for plan in categorical["reference"]:
@@ -789,10 +842,11 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
                 numbers.available[role] = numbers.available[role] | flags
                 wanted[name] = (numbers.plan, numbers.buckets, flags)
             rebuilding = reconstruction.get(role) if kept[role] is None else None  # (the first pass only)
-            found = yield Pass("drift: candidate buckets", role,
-                               _needed_names(list(wanted) + list(rebuilding.columns if rebuilding else ()),
-                                             parts[role], columns[role]),
-                               map_gather, merge_gather, GatherContext(rows[role], parts[role], wanted, rebuilding))
+            found = yield _pass("drift: candidate buckets", role,
+                                _needed_names(list(wanted) + list(rebuilding.columns if rebuilding else ()),
+                                              parts[role], columns[role]),
+                                map_gather, merge_gather, GatherContext(rows[role], parts[role], wanted, rebuilding),
+                                outputs)
             if rebuilding is not None:
                 kept[role] = found.reconstruction
             for name, gathered in found.found.items():

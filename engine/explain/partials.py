@@ -1,8 +1,9 @@
 """Explanations streamed: the background rows and each dataset's explained rows are seeded samples of stated size
 (the explainer's background_rows, [explain] rows) whose positions depend only on the number of rows
 (background_positions, explained_positions), so a streamed pass gathers exactly the rows the in-memory audit
-takes, whatever the batching. Only those rows travel: the model's predicted labels for them are computed on the
-sample (a model's prediction depends on its row alone), then the in-memory calculator explains the samples.
+takes, whatever the batching. Only those rows travel, with the model's predictions the audit kept when the model
+predicted every row (engine/prediction_cache.py: no row is predicted again), then the in-memory calculator
+explains the samples.
 """
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from typing import Any
 
 from assay.engine.explain.calculator import ExplanationCalculator, background_positions, explained_positions
 from assay.engine.explain.results import ExplanationsResult
-from assay.engine.prediction_batches import ModelPredictor
 from assay.engine.progress import ProgressEvent, as_events
 from assay.engine.row_gathering import RowsWanted, gather_map, gather_merge, gathered_frame
 from assay.engine.schema import ColumnRole
@@ -37,11 +37,8 @@ def stream(run) -> Generator[Pass | ProgressEvent, Any, ExplanationsResult]:
             wanted += list(source.columns)
         rows = explained_positions(run.source(role).rows, calculator.rows, seed, role)
         state = yield Pass(f"explanations: {role} rows", role, _present(run, role, wanted), gather_map, gather_merge,
-                           RowsWanted(None, rows))
-        samples[role] = gathered_frame(state)
-        if source is not None and source.from_model:
-            predictor = ModelPredictor(run.model, run.runner, run.schema, run.config.performance.threshold)
-            samples[role] = predictor(samples[role], role)
+                           RowsWanted(None, rows), with_predictions=source is not None and source.from_model)
+        samples[role] = gathered_frame(state)  # (with the model's predictions, kept when it predicted every row)
         found = source.of(samples[role]) if source is not None else None
         labels[role] = found.labels if found is not None else None
     return (yield from as_events(_fractions(calculator.explain_samples(samples, labels)), "explanations",

@@ -33,12 +33,14 @@ from assay.engine.streaming.executor import Executor, InProcessExecutor
 from assay.engine.streaming.provenance import compute_provenance
 from assay.engine.streaming.run import StreamRun, iter_stream
 from assay.engine.streaming.sources import Source, is_collection, open_source, read_fragment
+from assay.engine.streaming.time_ranges import time_spans
 from assay.engine.streamed_model import iter_streamed_predictions
 from assay.engine.tables import Dataset
 
 OPENED = 0.05  # progress once both Sources are open
 HASHED = 0.12  # the input files' SHA-256 computed
 SAMPLED = 0.15  # the schema inferred from the samples
+TIMED = 0.17  # each file's time range read (a pass over the timestamp column)
 ANALYSED = 0.99
 SAMPLE_SPREAD = 4  # the sample's rows are drawn from whole fragments holding this many times as many rows
 FORMAT_NAMES = {"parquet": "Parquet", "feather": "Feather", "csv": "CSV"}
@@ -148,7 +150,8 @@ def iter_streamed_audit(config: AuditConfig, executor: Executor | None = None
 
 def _iter_audit(config: AuditConfig, executor: Executor | None, runner: Any, started: str, clock: float
                 ) -> Generator[ProgressEvent, None, AuditReport]:
-    from assay.engine.pipeline import PREDICTING, _model_provenance, _now, _required, _spans, versions
+    from assay.engine.pipeline import (PREDICTING, _model_provenance, _now, _required, _spans, time_range_text,
+                                       versions)
 
     compute = config.compute
     yield ProgressEvent("load", 0.0, "Opening the reference data")
@@ -163,24 +166,29 @@ def _iter_audit(config: AuditConfig, executor: Executor | None, runner: Any, sta
     executor = executor if executor is not None else make_executor(config)
     run = StreamRun(config=config, schema=schema, reference=reference, production=production, executor=executor,
                     sample=sample, seed=config.audit.seed, runner=runner)
+    if schema.timestamp:
+        times = yield from iter_stream(time_spans((reference, production), schema.timestamp), run, "load", SAMPLED,
+                                       TIMED)
+        inputs = tuple(dataclasses.replace(i, time_range=time_range_text(*times[i.path])) if i.path in times else i
+                       for i in inputs)
     specs = registry.ANALYSES
     spans, opened = _spans(specs)
     low, high = min(a for a, _ in spans.values()), max(b for _, b in spans.values())
-    stretch = (ANALYSED - SAMPLED) / max(high - low, 1e-9)
+    stretch = (ANALYSED - TIMED) / max(high - low, 1e-9)
     outcomes: dict[str, Outcome] = {}
     try:
         for spec in specs:
             if not spec.early:
                 continue
-            start, end = (SAMPLED + (s - low) * stretch for s in spans[spec.name])
+            start, end = (TIMED + (s - low) * stretch for s in spans[spec.name])
             outcomes[spec.name] = yield from _iter_analysis(spec, run, start, end)
-        at = SAMPLED + (opened - low) * stretch
+        at = TIMED + (opened - low) * stretch
         predicted = yield from iter_streamed_predictions(run, at, at + PREDICTING * stretch)
         run, model_input, found = predicted.run, predicted.model_input, predicted.findings
         for spec in specs:
             if spec.early:
                 continue
-            start, end = (SAMPLED + (s - low) * stretch for s in spans[spec.name])
+            start, end = (TIMED + (s - low) * stretch for s in spans[spec.name])
             outcome = outcomes[spec.name] = yield from _iter_analysis(spec, run, start, end)
             if outcome.model_error:  # the model failed under this analysis; those after it go without the model
                 runner.close()

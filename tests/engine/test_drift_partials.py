@@ -17,6 +17,7 @@ from assay.engine import AuditConfig, run_audit
 from assay.engine.drift.partials import drift_columns, iter_drift, stream
 from assay.engine.drift.sampling import capped_rows, row_keys, seeded_rows
 from assay.engine.drift.univariate import DriftCalculator
+from assay.engine.prediction_batches import sources_of_columns
 from assay.engine.schema import infer_schema
 from assay.engine.streaming.executor import InProcessExecutor
 from assay.engine.streaming.passes import Pass
@@ -63,7 +64,7 @@ def streamed(reference, production, config, schema, cuts: dict[str, list[int]] |
     frames = {"reference": reference.reset_index(drop=True), "production": production.reset_index(drop=True)}
     columns = {role: set(frame.columns) for role, frame in frames.items()}
     steps = iter_drift(schema, config.drift, config.audit.seed, {role: len(f) for role, f in frames.items()},
-                       columns, drift_columns(schema, columns, False))
+                       columns, drift_columns(schema, columns, None))
     step = next(steps)
     try:
         while True:
@@ -205,8 +206,11 @@ def test_census_drift_streamed_through_the_sources_equals_the_audit(census_audit
     report = run_audit(config)
     expected = report.drift
     executor = InProcessExecutor(batch_rows=30_000)
-    run = StreamRun(config=config, schema=report.schema, reference=open_source(config.data.reference, "reference"),
-                    production=open_source(config.data.production, "production"), executor=executor)
+    sources = {role: open_source(getattr(config.data, role), role) for role in ("reference", "production")}
+    predictions = sources_of_columns(report.schema, config.performance.threshold,  # the prediction columns, as the
+                                     {role: s.columns for role, s in sources.items()})  # streamed audit finds them
+    run = StreamRun(config=config, schema=report.schema, reference=sources["reference"],
+                    production=sources["production"], executor=executor, predictions=predictions)
     found = drain(iter_stream(stream(run), run, "drift", 0.0, 1.0))
     assert executor.batches > 10
     assert [c.label for c in found.chunks] == ["2016", "2017", "2018"]
@@ -235,3 +239,37 @@ def test_a_streamed_audit_of_the_census_folder_gives_the_in_memory_drift(tmp_pat
     assert memory.provenance.compute["path"] == "memory" and streamed.provenance.compute["path"] == "streamed"
     assert same(memory.drift, streamed.drift) == []
     assert [f for f in streamed.findings if f.analysis == "drift"] == [f for f in memory.findings if f.analysis == "drift"]
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_the_streamed_drift_names_the_model_outputs_as_in_memory(task):
+    """The model's outputs as streamed drift columns: the in-memory names, roles and kinds ("model_score" where a
+    data column is called score), read from the predictor's columns; the data's prediction columns only without a
+    model, and no output at all without predictions of both datasets (a model that failed)."""
+    from assay.engine.prediction_batches import PREDICTED, SCORE, PredictionSource
+    from assay.engine.predictions import PredictionSet, drift_outputs
+
+    rng = np.random.default_rng(3)
+    classes = {"binary": (0, 1), "multiclass": ("a", "b", "c"), "regression": ()}[task]
+    target = rng.normal(size=60) if task == "regression" else rng.choice(classes, 60)
+    frame = pd.DataFrame({"x": rng.normal(size=60), "score": rng.normal(size=60), "y": target,
+                          "given": target})
+    config = AuditConfig().replace("columns", target="y", prediction="given").replace("task", type=task)
+    schema = infer_schema(frame, frame, config)
+    width = {"binary": 1, "multiclass": 3, "regression": 0}[task]
+    scores = None if not width else rng.random(60) if width == 1 else rng.dirichlet([1, 1, 1], 60)
+    found = {role: PredictionSet(target, scores, classes) for role in ("reference", "production")}
+    expected = drift_outputs(schema, found, True, {"reference": frame, "production": frame})
+    source = PredictionSource(schema, 0.5, from_model=True, classes=classes, scores=width, inputs=("x",))
+    columns = {role: set(frame.columns) for role in ("reference", "production")}
+    plans = drift_columns(schema, columns, {"reference": source, "production": source})
+    outputs = [p for p in plans if p.role != "feature"]
+    assert [(p.name, p.role, p.kind) for p in outputs] == [(o.name, o.role, o.kind) for o in expected]
+    assert [p.output for p in outputs] == [None, PREDICTED] + (
+        [SCORE] if width == 1 else [f"{SCORE}{k}" for k in range(width)])
+    assert "model_score" in {p.name for p in outputs} or width != 1
+    given = PredictionSource(schema, 0.5, from_model=False)
+    frames = {"reference": frame, "production": frame}
+    assert [(p.name, p.role) for p in drift_columns(schema, columns, {"reference": given, "production": given})
+            if p.role != "feature"] == [(o.name, o.role) for o in drift_outputs(schema, found, False, frames)]
+    assert [p.name for p in drift_columns(schema, columns, None) if p.role != "feature"] == ["y"]
