@@ -9,6 +9,9 @@ engine/, app/ and resources/ (setup.py maps them). This module is the public API
     config = assay.AuditConfig.from_toml("audit.toml")
     report = assay.run_audit(config)
     report.write_json("report.json"); assay.build_pdf(report, "report.pdf")
+
+In a notebook, `assay.audit(reference=df, production=df2, model="model.skops", target="default", **sections)`
+runs one and returns a NotebookReport (verdict, findings as a DataFrame, to_json, to_pdf, an HTML summary).
 """
 from pathlib import Path
 from typing import TYPE_CHECKING, Any

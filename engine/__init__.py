@@ -18,6 +18,7 @@ _EXPORTS = {
     "AuditReport": "assay.engine.results", "Finding": "assay.engine.results",
     "ColumnKind": "assay.engine.schema", "ColumnRole": "assay.engine.schema", "infer_schema": "assay.engine.schema",
     "iter_verify": "assay.engine.verification", "verify_report": "assay.engine.verification",
+    "audit": "assay.engine.integrations.notebook", "NotebookReport": "assay.engine.integrations.notebook",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--challenger", metavar="PATH", type=Path, action="append", default=[], dest="challengers",
                        help="a challenger model compared with the audit's model on the same rows (repeatable; "
                             "adds a [[challenger]])")
+    audit.add_argument("--mlflow", metavar="URI", nargs="?", const="",
+                       help="log the audit as one MLflow run to this store (a folder, file:///..., sqlite:///...); "
+                            "without URI, to [mlflow] tracking_uri; the experiment is [mlflow] experiment. Needs "
+                            "pip install 'assay[mlflow]'; a folder store needs MLFLOW_ALLOW_FILE_STORE=true")
+    audit.add_argument("--prometheus", metavar="FILE.prom", type=Path,
+                       help="write the audit's metrics here in node_exporter's textfile-collector format")
     audit.add_argument("--quiet", "-q", action="store_true", help="print only the verdict line")
 
     diff = commands.add_parser(
@@ -167,6 +173,9 @@ def _audit(args: argparse.Namespace) -> int:
         if args.pdf is not None:
             _check_output_path(args.pdf, "--pdf")
         previous = _previous(args.previous)
+        if args.prometheus is not None:
+            _check_output_path(args.prometheus, "--prometheus")
+        mlflow = _mlflow_target(args.mlflow, config)  # a store MLflow refuses stops the command before the audit
         report = _run_with_progress(iter_audit(config), err, quiet=args.quiet)
         if previous is not None:
             report = _with_changes(report, previous, args.previous)
@@ -177,6 +186,13 @@ def _audit(args: argparse.Namespace) -> int:
             from assay.engine.report import iter_build_pdf
 
             _run_with_progress(iter_build_pdf(report, args.pdf, config.report), err, quiet=args.quiet)
+        if args.prometheus is not None:
+            from assay.engine.integrations.prometheus import write_prometheus
+
+            write_prometheus(report.to_dict(), args.prometheus)
+            written.append(args.prometheus)
+        if mlflow is not None:
+            _log_to_mlflow(mlflow, report, config, args, err)
     except (KeyboardInterrupt, _Terminated) as stop:
         return _cancelled(stop, written)
     except Exception as exc:  # one line, never a traceback
@@ -330,7 +346,7 @@ def _check_output_path(path: Path, flag: str) -> None:
 
     from assay.engine.errors import ConfigError
 
-    example = "report.json" if flag == "--json" else "audit-report.pdf"
+    example = {"--json": "report.json", "--pdf": "audit-report.pdf", "--prometheus": "assay.prom"}[flag]
     if path.is_dir():
         raise ConfigError(f"{flag} {path}: is a folder; give a file name such as {path / example}")
     folder = path.parent.resolve()
@@ -338,6 +354,42 @@ def _check_output_path(path: Path, flag: str) -> None:
         raise ConfigError(f"{flag} {path}: folder {path.parent} does not exist; create it first")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ConfigError(f"{flag} {path}: folder {path.parent} is not writable; choose another folder")
+
+
+def _mlflow_target(uri: str | None, config):
+    """Where --mlflow logs the run (None without --mlflow): its URI, or [mlflow] tracking_uri."""
+    if uri is None:
+        return None
+    from assay.engine.errors import ConfigError
+    from assay.engine.integrations.mlflow_runs import open_experiment
+    from assay.engine.integrations.mlflow_store import mlflow_tracking_uri, tracking_uri
+
+    found = tracking_uri(uri, None) if uri else mlflow_tracking_uri(config)
+    if found is None:
+        raise ConfigError("--mlflow: give the store's URI (--mlflow sqlite:///mlflow.db, or a folder) or set "
+                          "[mlflow] tracking_uri in the audit file.", key="mlflow.tracking_uri")
+    return open_experiment(found, config.mlflow.experiment, "--mlflow" if uri else "[mlflow] tracking_uri")
+
+
+def _log_to_mlflow(target, report, config, args, err) -> None:
+    """One MLflow run with the JSON and PDF reports as artifacts (written to a temporary folder when --json or
+    --pdf did not ask for them)."""
+    import tempfile
+
+    from assay.engine.integrations.mlflow_runs import log_audit_run
+
+    with tempfile.TemporaryDirectory(prefix="assay-mlflow-") as folder:
+        json_path = args.json or Path(folder) / "report.json"
+        if args.json is None:
+            report.write_json(json_path)
+        pdf_path = args.pdf or Path(folder) / "audit-report.pdf"
+        if args.pdf is None:
+            from assay.engine.report import iter_build_pdf
+
+            _run_with_progress(iter_build_pdf(report, pdf_path, config.report), err, quiet=args.quiet)
+        run_id = log_audit_run(target, report.to_dict(), [json_path, pdf_path])
+    if not args.quiet:
+        print(f"MLflow run {run_id} logged to {target.tracking_uri} (experiment {target.experiment!r})")
 
 
 def _run_with_progress(events, console, quiet: bool):

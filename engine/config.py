@@ -32,8 +32,8 @@ from assay.engine.streaming.config import ComputeConfig
 
 # The analyses' sections live in their packages; these names stay importable from here for every reader.
 __all__ = ["AuditConfig", "AuditInfoConfig", "ChallengerConfig", "ColumnsConfig", "ComputeConfig", "DataConfig",
-           "DriftConfig", "ExplainConfig", "FairnessConfig", "ModelConfig", "PerformanceConfig", "QualityConfig",
-           "ReportConfig", "ReviewConfig", "TaskConfig",
+           "DriftConfig", "ExplainConfig", "FairnessConfig", "MlflowConfig", "ModelConfig", "PerformanceConfig",
+           "QualityConfig", "ReportConfig", "ReviewConfig", "TaskConfig",
            "parse_toml_value", "sections"]
 
 Scalar = str | int | float | bool
@@ -41,6 +41,7 @@ Scalar = str | int | float | bool
 TASK_TYPES = ("auto", "binary", "multiclass", "regression")
 MIN_MODEL_MEMORY_MB = 1024
 CHALLENGER = "challenger"  # [[challenger]]: an array of tables, one per challenger model
+MLFLOW_ADDRESSES = ("models:/", "runs:/")  # [model] path may be one (engine/integrations/mlflow_models.py)
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,19 @@ class TaskConfig(Section):
 
 
 @dataclass(frozen=True)
+class MlflowConfig(Section):
+    """[mlflow]: the MLflow store that `models:/` and `runs:/` model addresses resolve against and audit runs are
+    logged to (`--mlflow`). A folder (relative to the audit file) or a URI such as sqlite:///mlflow.db."""
+
+    tracking_uri: str | None = None
+    experiment: str = "assay"
+
+    def validate(self, section: str) -> None:
+        if not self.experiment.strip():
+            raise fail(section, "experiment", "must name an MLflow experiment, such as \"assay\"")
+
+
+@dataclass(frozen=True)
 class ReportConfig(Section):
     """[report]: the PDF audit report."""
 
@@ -132,6 +146,7 @@ CORE_SECTIONS: dict[str, type[Section]] = {
     "model": ModelConfig,
     "columns": ColumnsConfig,
     "task": TaskConfig,
+    "mlflow": MlflowConfig,
 }
 
 
@@ -160,6 +175,7 @@ class AuditConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     columns: ColumnsConfig = field(default_factory=ColumnsConfig)
     task: TaskConfig = field(default_factory=TaskConfig)
+    mlflow: MlflowConfig = field(default_factory=MlflowConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     review: ReviewConfig = field(default_factory=ReviewConfig)
     compute: ComputeConfig = field(default_factory=ComputeConfig)
@@ -172,13 +188,14 @@ class AuditConfig:
                  task: TaskConfig | None = None, report: ReportConfig | None = None,
                  review: ReviewConfig | None = None, analysis_sections: dict[str, Section] | None = None,
                  source: Path | None = None, challengers: tuple[ChallengerConfig, ...] = (),
-                 compute: ComputeConfig | None = None, **by_section: Section) -> None:
+                 compute: ComputeConfig | None = None, mlflow: MlflowConfig | None = None,
+                 **by_section: Section) -> None:
         """The analyses' sections may also be given by name: AuditConfig(drift=DriftConfig(...))."""
         unknown = sorted(set(by_section) - set(sections()))
         if unknown:
             raise TypeError(f"AuditConfig() got an unexpected keyword argument {unknown[0]!r}")
         core = {"audit": audit, "data": data, "model": model, "columns": columns, "task": task, "report": report,
-                "review": review, "compute": compute}
+                "review": review, "compute": compute, "mlflow": mlflow}
         for name, value in core.items():
             object.__setattr__(self, name, value if value is not None else sections()[name]())
         given = {**(analysis_sections or {}), **by_section}
@@ -428,6 +445,8 @@ def _coerce_one(value: Any, option: Any, key: str, base: Path) -> Any:
     if option is Path:
         if not isinstance(value, (str, Path)) or str(value) == "":
             raise ConfigError(f"{key}: expected a file path (text), got {_type_name(value)} {value!r}", key=key)
+        if isinstance(value, str) and value.startswith(MLFLOW_ADDRESSES):
+            return Path(value)  # an MLflow model address, kept as written: resolved when the model opens
         path = Path(value).expanduser()
         return path if path.is_absolute() else (base / path).resolve()
     if option is bool:

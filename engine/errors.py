@@ -28,13 +28,14 @@ class InputError(AssayError):
 class ModelTrustError(InputError):
     """A pickle/joblib model would run code when opened and the user has not trusted it."""
 
-    def __init__(self, path: Path, sha256: str) -> None:
+    def __init__(self, path: Path, sha256: str, kind: str = "a pickle/joblib model") -> None:
         super().__init__(
-            f"{path}: opening a pickle/joblib model can run arbitrary code; it was not opened. "
+            f"{path}: opening {kind} can run arbitrary code; it was not opened. "
             f"If you trust its author (SHA-256 {sha256}), pass --trust-model or set [model] trusted = true.",
             path,
         )
         self.sha256 = sha256
+        self.kind = kind  # what the file is: "a pickle/joblib model", "an MLflow model (sklearn flavour, ...)"
 
 
 class UntrustedTypesError(InputError):

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay.engine.errors import InputError, ModelOpenError, ModelTrustError, UntrustedTypesError
 from assay.engine.input_files import InputInfo, check_file, sha256_file, short_error
+
+if TYPE_CHECKING:
+    from assay.engine.integrations.mlflow_models import MlflowModel
 
 PICKLE_SUFFIXES = {".joblib", ".pkl", ".pickle", ".jbl"}
 SKOPS_SUFFIXES = {".skops"}
@@ -27,6 +30,8 @@ class LoadedModel:
     expected_columns: tuple[str, ...] | None
     classes: tuple[Any, ...] | None = None  # the model's classes_ (None: read them from `model`)
     methods: tuple[str, ...] | None = None  # which of predict, predict_proba, decision_function it has
+    signature: tuple[str, ...] | None = None  # an MLflow model's signature: the input columns it requires
+    mlflow: dict[str, Any] | None = None  # where an MLflow model came from (MlflowModel.describe())
 
     def __post_init__(self) -> None:
         if self.model is not None:
@@ -56,6 +61,14 @@ def untrusted_skops_types(path: str | Path) -> list[str]:
                              path) from exc
 
 
+def is_mlflow_model(path: str | Path) -> bool:
+    """Whether `[model] path` names an MLflow model: a models:/ or runs:/ address, or a folder (which must hold
+    an MLmodel file; engine/integrations/mlflow_models.py)."""
+    from assay.engine.config import MLFLOW_ADDRESSES
+
+    return str(path).startswith(MLFLOW_ADDRESSES) or Path(path).is_dir()
+
+
 def needs_trust(path: str | Path) -> bool:
     """Whether opening the file can run code (pickle, joblib)."""
     return Path(path).suffix.lower() not in SKOPS_SUFFIXES
@@ -67,17 +80,31 @@ class ModelFile:
 
     path: Path
     sha256: str
-    format: str  # "skops", "joblib" or "pickle"
+    format: str  # "skops", "joblib", "pickle" or "cloudpickle"
     accepted_types: tuple[str, ...] = ()  # skops types the user accepted
+    mlflow: MlflowModel | None = None  # the MLflow model `path` is the file of
+
+    @property
+    def report_format(self) -> str:
+        """The format the report names: "skops", or "mlflow-sklearn/cloudpickle" for an MLflow model."""
+        return self.mlflow.format if self.mlflow is not None else self.format
 
 
 def check_model_file(path: str | Path, *, trusted: bool = False, trusted_types: tuple[str, ...] = (),
-                     sha256: str | None = None) -> ModelFile:
+                     sha256: str | None = None, tracking_uri: str | None = None) -> ModelFile:
     """The trust decision, running no code from the file: the hash pin, pickle/joblib trust, skops' types.
+    An MLflow model folder or address (resolved against `tracking_uri`) is checked as the file its MLmodel names.
 
     Raises ModelTrustError / UntrustedTypesError when the user has not trusted the file, InputError when it is
-    missing, unreadable or changed since it was trusted, ModelOpenError when a skops file is damaged.
+    missing, unreadable or changed since it was trusted (or an MLflow model that does not resolve or that Assay
+    cannot run), ModelOpenError when a skops file is damaged.
     """
+    mlflow = None
+    if is_mlflow_model(path):
+        from assay.engine.integrations.mlflow_models import resolve_mlflow_model
+
+        mlflow = resolve_mlflow_model(path, tracking_uri)
+        path = mlflow.model_file
     path = Path(path)
     check_file(path, "model file")
     sha = sha256_file(path)
@@ -85,13 +112,15 @@ def check_model_file(path: str | Path, *, trusted: bool = False, trusted_types: 
         raise InputError(f"{path}: the model file changed since it was trusted (expected SHA-256 {sha256}, found "
                          f"{sha}); review the new file and trust it again, or restore the original.", path)
     suffix = path.suffix.lower()
-    if suffix in SKOPS_SUFFIXES:
+    if (mlflow.serialization == "skops") if mlflow else suffix in SKOPS_SUFFIXES:
         untrusted = [t for t in untrusted_skops_types(path) if t not in trusted_types]
         if untrusted and not trusted:
             raise UntrustedTypesError(path, untrusted)
-        return ModelFile(path, sha, "skops", tuple(trusted_types) + tuple(untrusted))
+        return ModelFile(path, sha, "skops", tuple(trusted_types) + tuple(untrusted), mlflow=mlflow)
     if not trusted:
-        raise ModelTrustError(path, sha)
+        raise ModelTrustError(path, sha, kind=mlflow.kind if mlflow else "a pickle/joblib model")
+    if mlflow is not None:
+        return ModelFile(path, sha, mlflow.serialization, mlflow=mlflow)
     return ModelFile(path, sha, "joblib" if suffix in (".joblib", ".jbl") else "pickle")
 
 
@@ -121,12 +150,14 @@ def open_model_file(file: ModelFile) -> LoadedModel:
     if not (hasattr(model, "predict") or hasattr(model, "predict_proba")):
         raise ModelOpenError(f"{path}: the object in the file ({type(model).__name__}) has no predict method; "
                              f"give a fitted scikit-learn model or pipeline.", path)
-    info = InputInfo("model", str(path), file.sha256, format=file.format, detail=type(model).__name__)
+    info = InputInfo("model", str(path), file.sha256, format=file.report_format, detail=type(model).__name__)
     expected = getattr(model, "feature_names_in_", None)
     return LoadedModel(
         model=model, info=info, type_name=describe_model(model), params=model_params(model),
         expected_columns=tuple(str(c) for c in expected) if expected is not None else None,
         classes=model_classes(model), methods=model_methods(model),
+        signature=file.mlflow.signature if file.mlflow else None,
+        mlflow=file.mlflow.describe() if file.mlflow else None,
     )
 
 
@@ -168,7 +199,12 @@ def model_params(model: Any) -> dict[str, str]:
 
 
 def check_model_columns(model: LoadedModel, columns: list[str], path: str, ignore: set[str]) -> None:
-    """Refuse a model that expects columns the data lacks; list missing and unexpected ones."""
+    """Refuse a model that expects columns the data lacks (or an MLflow model whose signature names columns the
+    data lacks); list missing and unexpected ones."""
+    if model.signature:
+        from assay.engine.integrations.mlflow_models import check_signature
+
+        check_signature(model.signature, columns, path)
     if model.expected_columns is None:
         return
     present = set(columns)

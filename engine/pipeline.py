@@ -14,7 +14,7 @@ from collections.abc import Callable, Generator
 from datetime import datetime, timezone
 from importlib import metadata
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assay.engine.analyses import registry
 from assay.engine.analyses.registry import AnalysisSpec
@@ -23,6 +23,7 @@ from assay.engine.config import AuditConfig
 from assay.engine.errors import CalculationError, ConfigError, InputError, ModelOpenError, ModelProcessError
 from assay.engine.findings import sort_findings, verdict
 from assay.engine.input_files import InputInfo, sha256_file
+from assay.engine.integrations.mlflow_store import mlflow_tracking_uri
 from assay.engine.isolation.process import start_model, waiting
 from assay.engine.label_agreement import disagreement_findings
 from assay.engine.model_files import LoadedModel, check_model_columns, check_model_file
@@ -33,7 +34,7 @@ from assay.engine.results import AnalysisStatus, AuditReport, Finding, Predictio
 from assay.engine.schema import ColumnRole, Schema, iter_infer_schema
 from assay.engine.streaming.pipeline import choose_path, iter_streamed_audit
 from assay.engine.streaming.provenance import compute_provenance
-from assay.engine.tables import Dataset, iter_load_dataset
+from assay.engine.tables import Dataset, iter_dataset_from_frame, iter_load_dataset
 from assay.engine.version import assay_version
 
 if TYPE_CHECKING:
@@ -50,7 +51,8 @@ VERSIONED = ("assay", "numpy", "pandas", "pyarrow", "scikit-learn", "scipy", "sk
              "fairlearn", "reportlab", "matplotlib")
 
 
-def iter_audit(config: AuditConfig, *, review: ReviewInput | None = None, _model_in_process: bool = False
+def iter_audit(config: AuditConfig, *, review: ReviewInput | None = None, frames: dict[str, Any] | None = None,
+               _model_in_process: bool = False
                ) -> Generator[ProgressEvent, None, AuditReport]:
     """The audit as a generator of ProgressEvents that returns the AuditReport; closing it cancels the audit.
 
@@ -61,23 +63,25 @@ def iter_audit(config: AuditConfig, *, review: ReviewInput | None = None, _model
     The review file (waivers, sign-off: engine/review/) is read first, so a bad one stops the audit before any
     work (ConfigError naming the file and the key); `review` gives it already read (the app, which runs without
     a review file it could not read).
+    `frames` ("reference", "production": pandas DataFrames) stand in for [data]'s files (the notebook API).
     """
     review = review if review is not None else read_review(config)
-    if choose_path(config) == "streamed":
+    if not frames and choose_path(config) == "streamed":
         return apply_review((yield from iter_streamed_audit(config)), review)
     runner = start_model(config, in_process=_model_in_process)
     try:
-        return apply_review((yield from _audit(config, runner)), review)
+        return apply_review((yield from _audit(config, runner, frames or {})), review)
     finally:
         if runner is not None:
             runner.close()
 
 
-def _audit(config: AuditConfig, runner: ModelProcess | LocalModel | None) -> Generator[ProgressEvent, None, AuditReport]:
+def _audit(config: AuditConfig, runner: ModelProcess | LocalModel | None, frames: dict[str, Any]
+           ) -> Generator[ProgressEvent, None, AuditReport]:
     started = _now()
     clock = time.perf_counter()
-    reference = yield from _load(_required(config.data.reference, "data.reference"), "reference", 0.0, 0.06)
-    production = yield from _load(_required(config.data.production, "data.production"), "production", 0.06, 0.12)
+    reference = yield from _load(config.data.reference, "reference", 0.0, 0.06, frames.get("reference"))
+    production = yield from _load(config.data.production, "production", 0.06, 0.12, frames.get("production"))
     _check_datasets(reference, production)
 
     model_input, model_error, opening = None, None, None
@@ -159,9 +163,12 @@ def _required(path, key: str):
     return path
 
 
-def _load(path, role: str, start: float, end: float) -> Generator[ProgressEvent, None, Dataset]:
-    """Read one table in batches; the load's progress is its bytes (or rows) read."""
-    steps = iter_load_dataset(path, role)
+def _load(path, role: str, start: float, end: float, frame: Any = None) -> Generator[ProgressEvent, None, Dataset]:
+    """Read one table in batches (or take the DataFrame given); the load's progress is its bytes (or rows) read."""
+    if frame is not None:
+        steps = iter_dataset_from_frame(frame, role)
+    else:
+        steps = iter_load_dataset(_required(path, f"data.{role}"), role)
     return (yield from scaled(as_events(steps, "load", f"Reading the {role} data"), start, end))
 
 
@@ -205,11 +212,12 @@ def _begin_opening(config: AuditConfig, runner: ModelProcess
     path = config.model.path
     try:
         file = check_model_file(path, trusted=config.model.trusted, trusted_types=config.model.trusted_types,
-                                sha256=config.model.sha256)
+                                sha256=config.model.sha256, tracking_uri=mlflow_tracking_uri(config))
     except ModelOpenError as exc:
         runner.close()
+        path = exc.path or path  # the file inside an MLflow model folder
         return InputInfo("model", str(path), sha256_file(path), format="skops"), str(exc), None
-    return InputInfo("model", str(path), file.sha256, format=file.format), None, runner.begin_open(file)
+    return InputInfo("model", str(file.path), file.sha256, format=file.report_format), None, runner.begin_open(file)
 
 
 def _finish_opening(runner: ModelProcess, opening: Opening, info: InputInfo, at: float
@@ -329,6 +337,8 @@ def _model_provenance(runner: ModelProcess | LocalModel | None, model_input: Inp
     found = {"type": model.type_name if model else None, "format": model_input.format, "path": model_input.path,
              "sha256": model_input.sha256, "parameters": model.params if model else {},
              "expected_columns": list(model.expected_columns) if model and model.expected_columns else None}
+    if model is not None and model.mlflow:
+        found["mlflow"] = model.mlflow
     if model_error:
         found["error"] = model_error
     return found

@@ -73,6 +73,37 @@ def iter_load_dataset(path: str | Path, role: str = "data", *,
     return Dataset(frame, info, sampled)
 
 
+def iter_dataset_from_frame(frame: pd.DataFrame, role: str) -> Generator[float, None, Dataset]:
+    """A DataFrame given in memory (the notebook API, assay.audit) as a Dataset, with no file written: it goes
+    through Arrow as a Parquet file's rows do, so it gets the same column types, and its provenance's SHA-256 is
+    that of its Arrow IPC stream (the same rows and types give the same digest). Its path is "<DataFrame>"."""
+    import hashlib
+
+    import pyarrow as pa
+
+    name = f"<{role} DataFrame>"
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(f"{name}: expected a pandas DataFrame or a file path, got {type(frame).__name__}.")
+    _check_columns(frame, Path(name))
+    frame = frame.copy(deep=False)
+    frame.columns = [str(c) for c in frame.columns]
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowException, TypeError, ValueError) as exc:
+        raise InputError(f"{name}: a column cannot be read as a table column ({short_error(exc)}); give each "
+                         f"column one type.") from exc
+    yield 0.2
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    sha = hashlib.sha256(memoryview(sink.getvalue())).hexdigest()
+    converted = yield from iter_to_pandas(table.to_batches(), table.schema, 0.4)
+    converted = _normalise(converted)
+    info = InputInfo(role, name, sha, len(converted), converted.shape[1], "dataframe", "a pandas DataFrame in memory")
+    yield 1.0
+    return Dataset(converted, info)
+
+
 def _table_format(path: Path) -> str:
     """The format by the file's first bytes (a Parquet file named .csv is still Parquet), else by its name."""
     with open(path, "rb") as handle:

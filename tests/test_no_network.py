@@ -51,11 +51,12 @@ class GuardedRun:
     traced: bool
 
 
-def run_guarded(tmp_path: Path, *args: str, timeout: int = 900) -> GuardedRun:
-    """`python ARGS` with the audit hook in it and its children, under strace when possible."""
+def run_guarded(tmp_path: Path, *args: str, timeout: int = 900, unset: tuple[str, ...] = ()) -> GuardedRun:
+    """`python ARGS` with the audit hook in it and its children, under strace when possible; `unset` names
+    variables of this environment the run must not see."""
     log = tmp_path / "network.log"
     trace = tmp_path / "syscalls.log"
-    env = {k: v for k, v in os.environ.items() if k not in ("ASSAY_NETWORK_LOG", "PYTHONPATH")}
+    env = {k: v for k, v in os.environ.items() if k not in ("ASSAY_NETWORK_LOG", "PYTHONPATH", *unset)}
     env.update(ASSAY_NETWORK_LOG=str(log), QT_QPA_PLATFORM="offscreen",
                PYTHONPATH=os.pathsep.join([str(GUARD), str(ROOT)]),
                ASSAY_SETTINGS_DIR=str(tmp_path / "settings"))
@@ -175,6 +176,42 @@ def test_data_and_model_paths_that_look_like_urls_are_never_fetched(tmp_path):
                      '[model]\npath = "https://127.0.0.1:9/model.skops"\n', encoding="utf-8")
     run = run_guarded(tmp_path, "-m", "assay.engine.cli", "audit", str(audit), timeout=300)
     assert run.result.returncode == 2 and "not found" in run.result.stderr, run.result.stderr
+    assert_offline(run)
+
+
+# urllib3 (under MLflow's HTTP client) checks at import whether the machine has IPv6 by binding a socket to the
+# loopback address ::1, port 0: no packet leaves, and refused it only concludes "no IPv6". Nothing else may happen.
+URLLIB3_IPV6_PROBE = "socket.bind (('::1', 0),)"
+
+
+def test_an_mlflow_model_audited_and_logged_to_a_local_store_stays_offline(tmp_path):
+    """An MLflow model folder audited and the audit logged to a local MLflow store: MLflow's usage telemetry (which
+    looks up config.mlflow-telemetry.io) is switched off by Assay. PYTEST_CURRENT_TEST is hidden from the run,
+    since MLflow switches its telemetry off by itself under pytest."""
+    mlflow_sklearn = pytest.importorskip("mlflow.sklearn")
+    import numpy as np
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x1": rng.normal(size=400), "x2": rng.normal(size=400)})
+    frame["y"] = (frame["x1"] + rng.normal(size=400) > 0).astype(int)
+    frame.iloc[:200].to_csv(tmp_path / "reference.csv", index=False)
+    frame.iloc[200:].to_csv(tmp_path / "production.csv", index=False)
+    model = LogisticRegression().fit(frame[["x1", "x2"]], frame["y"])
+    mlflow_sklearn.save_model(model, tmp_path / "model", serialization_format="skops")
+    audit = tmp_path / "audit.toml"
+    audit.write_text('[data]\nreference = "reference.csv"\nproduction = "production.csv"\n[model]\npath = "model"\n'
+                     '[columns]\ntarget = "y"\n[explain]\nmethod = "none"\n', encoding="utf-8")
+    os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    try:
+        run = run_guarded(tmp_path, "-m", "assay.engine.cli", "audit", str(audit), "--mlflow", "store", "--quiet",
+                          unset=("PYTEST_CURRENT_TEST", "MLFLOW_DISABLE_TELEMETRY"))
+    finally:
+        os.environ.pop("MLFLOW_ALLOW_FILE_STORE", None)
+    assert run.result.returncode in (0, 1), run.result.stderr
+    assert (tmp_path / "store").is_dir()
+    run.attempts = [line for line in run.attempts if not line.endswith(URLLIB3_IPV6_PROBE)]
     assert_offline(run)
 
 

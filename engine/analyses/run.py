@@ -69,8 +69,10 @@ NEEDS: dict[str, Callable[[AnalysisRun], bool]] = {  # Need.what -> whether the 
 }
 
 
-def skip_reason(spec: AnalysisSpec, run: AnalysisRun) -> str | None:
-    """Why `spec` cannot run in this audit (its first need missing, or its section turns it off), or None."""
+def skip_reason(spec: AnalysisSpec, run: AnalysisRun, *, own_hook: bool = True) -> str | None:
+    """Why `spec` cannot run in this audit (its first need missing, or its section turns it off), or None.
+    `own_hook=False` leaves out the spec's own `skip` function, which reads the in-memory run's tables: the
+    streamed audit asks it only of the analyses that stream."""
     for need in spec.needs:
         if not NEEDS[need.what](run):
             return need.reason.format(inputs="prediction columns only" if run.predictions else "data only")
@@ -78,7 +80,7 @@ def skip_reason(spec: AnalysisSpec, run: AnalysisRun) -> str | None:
         key, value = spec.off
         if getattr(getattr(run.config, spec.section), key) == value:
             return f"turned off in [{spec.section}] {key}"
-    if spec.skip:
+    if spec.skip and own_hook:
         return load(spec.skip)(run, getattr(run.config, spec.section))
     return None
 

@@ -208,7 +208,7 @@ def _iter_audit(config: AuditConfig, executor: Executor | None, runner: Any, sta
 
 def _iter_analysis(spec: registry.AnalysisSpec, run: StreamRun, start: float, end: float
                    ) -> Generator[ProgressEvent, None, Outcome]:
-    reason = skip_reason(spec, run)
+    reason = skip_reason(spec, run, own_hook=bool(spec.partials))
     if reason is None and not spec.partials:
         reason = f"{spec.title} {CANNOT_STREAM}"
     if reason is not None:
