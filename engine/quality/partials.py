@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from assay.engine.streaming.run import StreamRun
 
 TOP_UNSEEN = 20
+PROBE = 1024  # values that tell whether a batch's numbers are nearly all distinct
 CATEGORY_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 
 
@@ -116,7 +117,8 @@ def map_batch(batch: pd.DataFrame, context: QualityContext) -> TableState:
 
 def merge(a: TableState, b: TableState) -> TableState:
     """`a`'s rows before `b`'s. Exact and associative (what is on disk is counted the same as what is not)."""
-    columns = {name: _merge_column(a.columns[name], b.columns[name]) for name in a.columns}
+    plan = a.spill or b.spill
+    columns = {name: _merge_column(a.columns[name], b.columns[name], plan) for name in a.columns}
     state = TableState(rows=a.rows + b.rows, columns=columns, hashes=a.hashes + b.hashes, spill=a.spill or b.spill,
                        spilled=a.spilled + b.spilled)
     if state.spill is not None and _held(state) > state.spill.budget:
@@ -133,7 +135,8 @@ def _held(state: TableState) -> int:
 def _spill(state: TableState, plan: SpillPlan) -> None:
     """Write the large pieces to disk by partition (engine/quality/spill.py)."""
     for column in state.columns.values():
-        values = _distinct(column)
+        values = column.uniques[0] if len(column.uniques) == 1 else \
+            np.concatenate(column.uniques) if column.uniques else np.empty(0)
         if len(values) >= plan.least and spillable(values):
             column.spilled = column.spilled + [spill.write(values, partition_of(values, plan.partitions), plan)]
             column.uniques = []
@@ -153,8 +156,9 @@ def _map_column(series: pd.Series, plan: ColumnPlan, context: QualityContext, st
         state.uniques = [_plain(uniques)]
         _count_unseen(state, codes, uniques, plan, start)
     else:
-        state.uniques = [_plain(pd.unique(series[~missing].to_numpy()) if state.missing else
-                                pd.unique(series.to_numpy()))]
+        present = series[~missing].to_numpy() if state.missing else series.to_numpy()
+        raw = context.spill is not None and present.dtype.kind in "iuf" and _mostly_distinct(present)
+        state.uniques = [present if raw else _plain(pd.unique(present))]
     if state.numeric:
         values = series.to_numpy(dtype=float, na_value=np.nan)
         if pd.api.types.is_float_dtype(series):
@@ -189,14 +193,21 @@ def _count_unseen(state: ColumnState, codes: np.ndarray, uniques: Any, plan: Col
         state.unseen_rows += int(count)
 
 
-def _merge_column(a: ColumnState, b: ColumnState) -> ColumnState:
+def _mostly_distinct(values: np.ndarray) -> bool:
+    """Numbers nearly all distinct (judged on the first PROBE): kept as they are, not made distinct batch by batch,
+    when the state may spill (the count makes them distinct, partition by partition; it is exact either way)."""
+    probe = values[:PROBE]
+    return len(probe) == PROBE and len(pd.unique(probe)) > 0.9 * PROBE
+
+
+def _merge_column(a: ColumnState, b: ColumnState, plan: SpillPlan | None = None) -> ColumnState:
     unseen = dict(a.unseen)
     for text, (count, first) in b.unseen.items():
         seen = unseen.get(text)
         unseen[text] = (count, first) if seen is None else (seen[0] + count, min(seen[1], first))
     return ColumnState(
         rows=a.rows + b.rows, missing=a.missing + b.missing, infinite=a.infinite + b.infinite,
-        numeric=a.numeric or b.numeric, uniques=_union(a.uniques, b.uniques), finite=a.finite + b.finite,
+        numeric=a.numeric or b.numeric, uniques=_gather(a.uniques, b.uniques, plan), finite=a.finite + b.finite,
         finite_low=_least(a.finite_low, b.finite_low), finite_high=_greatest(a.finite_high, b.finite_high),
         present_low=_least(a.present_low, b.present_low), present_high=_greatest(a.present_high, b.present_high),
         whole=a.whole and b.whole, below=a.below + b.below, above=a.above + b.above, unseen=unseen,
@@ -215,6 +226,14 @@ def _plain(values: Any) -> np.ndarray:
     """Distinct values as a numpy array (text and categories as objects)."""
     return np.asarray(values.astype(object) if isinstance(values, pd.Categorical) else values,
                       dtype=None if isinstance(values, np.ndarray) else object)
+
+
+def _gather(a: list[np.ndarray], b: list[np.ndarray], plan: SpillPlan | None) -> list[np.ndarray]:
+    """Both columns' pieces: made distinct (`_union`) while they are few or nothing spills, else kept as pieces
+    until the state spills (counting makes them distinct)."""
+    if plan is None or sum(len(p) for p in a) + sum(len(p) for p in b) < plan.least:
+        return _union(a, b)
+    return a + b
 
 
 def _union(a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:
@@ -241,8 +260,8 @@ def _partitions(state: ColumnState) -> Iterator[np.ndarray]:
         return
     partitions = len(state.spilled[0].offsets) - 1
     part = partition_of(held, partitions) if len(held) else np.empty(0, dtype=np.intp)
-    for p in range(partitions):
-        yield pd.unique(np.concatenate([s.part(p) for s in state.spilled] + ([held[part == p]] if len(held) else [])))
+    for p, parts in enumerate(spill.by_partition(state.spilled)):
+        yield pd.unique(np.concatenate(parts + ([held[part == p]] if len(held) else [])))
 
 
 def distinct_count(state: ColumnState) -> int:
@@ -305,9 +324,9 @@ def candidate_rows(state: TableState) -> np.ndarray:
         return _repeated(hashes, rows)
     partitions = len(state.spilled[0].offsets) - 1
     part = hash_partition(hashes, partitions)
-    found = [_repeated(np.concatenate([s.part(p) for s in state.spilled] + [hashes[part == p]]),
-                       np.concatenate([s.rows(p) for s in state.spilled] + [rows[part == p]]))
-             for p in range(partitions)]
+    found = [_repeated(np.concatenate(spilled + [hashes[part == p]]), np.concatenate(spilled_rows + [rows[part == p]]))
+             for p, (spilled, spilled_rows) in enumerate(zip(spill.by_partition(state.spilled),
+                                                             spill.by_partition(state.spilled, rows=True)))]
     return np.sort(np.concatenate(found))
 
 

@@ -18,6 +18,7 @@ value and batch, 16 per row hash, in a temporary folder deleted when the audit e
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,7 @@ class SpillPlan:
 
     folder: str
     budget: int = 1 << 24  # values held in memory (all columns and row hashes) before a spill
-    partitions: int = 64  # a power of two
+    partitions: int = 64  # a power of two, at most 65,536
     least: int = 4096  # pieces smaller than this stay in memory (columns with few distinct values never spill)
 
 
@@ -46,13 +47,25 @@ class Spilled:
     offsets: np.ndarray  # partitions + 1: partition p is values[offsets[p]:offsets[p + 1]]
     rows_path: str | None = None  # row hashes: the global row number of each hash, in the same order
 
-    def part(self, p: int) -> np.ndarray:
+    def reader(self) -> Callable[[int], np.ndarray]:
+        """A function of p giving partition p's values (a number file is opened once, as a memory map)."""
         if len(self.paths) > 1:
-            return np.load(self.paths[p], allow_pickle=True)
-        return np.load(self.paths[0], mmap_mode="r")[self.offsets[p]:self.offsets[p + 1]]
+            return lambda p: np.load(self.paths[p], allow_pickle=True)
+        mapped = np.load(self.paths[0], mmap_mode="r")
+        return lambda p: mapped[self.offsets[p]:self.offsets[p + 1]]
 
-    def rows(self, p: int) -> np.ndarray:
-        return np.load(self.rows_path, mmap_mode="r")[self.offsets[p]:self.offsets[p + 1]]
+    def rows_reader(self) -> Callable[[int], np.ndarray]:
+        mapped = np.load(self.rows_path, mmap_mode="r")
+        return lambda p: mapped[self.offsets[p]:self.offsets[p + 1]]
+
+
+def by_partition(spilled: list[Spilled], rows: bool = False) -> Iterator[list[np.ndarray]]:
+    """For each partition in turn, its values in every spill (or their row numbers)."""
+    if not spilled:
+        return
+    readers = [s.rows_reader() if rows else s.reader() for s in spilled]
+    for p in range(len(spilled[0].offsets) - 1):
+        yield [read(p) for read in readers]
 
 
 def spillable(values: np.ndarray) -> bool:
@@ -81,7 +94,7 @@ def hash_partition(keys: np.ndarray, partitions: int) -> np.ndarray:
 
 def write(values: np.ndarray, part: np.ndarray, plan: SpillPlan, rows: np.ndarray | None = None) -> Spilled:
     """`values` (and their row numbers) to new files in the plan's folder, by partition."""
-    order = np.argsort(part, kind="stable")
+    order = np.argsort(part.astype(np.uint16), kind="stable")  # a radix sort
     offsets = np.zeros(plan.partitions + 1, dtype=np.int64)
     np.cumsum(np.bincount(part, minlength=plan.partitions), out=offsets[1:])
     folder = Path(plan.folder)
