@@ -168,7 +168,7 @@ def tiny_spills(monkeypatch):
     return written
 
 
-@pytest.mark.parametrize("batch_rows", [97, 600])
+@pytest.mark.parametrize("batch_rows", [97, 600, 1500])  # 1500: numbers kept as they come (PROBE)
 def test_spilled_to_disk_gives_the_in_memory_result(written, tiny_spills, batch_rows):
     folder, schema, expected, production = written
     got = _streamed(schema, folder / "reference.parquet", folder / "production.parquet", batch_rows,
