@@ -13,8 +13,9 @@ Each pass reads the reference, then the production (`stream` yields one Pass per
    sorted) collected whole; the reconstruction sample's smallest row keys per chunk (`capped_rows`); the rows of
    the multivariate checks' seeded samples (`engine.drift.sampling.seeded_rows`: the row counts say which).
 3. "drift: candidate buckets": the values of the buckets that the exact KS and Wasserstein and the drawing look
-   into: of every row for the whole column's candidates, of a chunk's rows for that chunk's (16 bytes a value). The in-memory functions of engine/drift/bucketed.py run on `StreamedPart`s, which answer from the
-   gathered values and record any bucket they lack; a first run on the counts alone says which to gather, and
+   into: of every row for the whole column's candidates, of a chunk's rows for that chunk's (16 bytes a value).
+   The in-memory functions of engine/drift/bucketed.py run on `StreamedPart`s, which answer from the gathered
+   values and record any bucket they lack; a first run on the counts alone says which to gather, and
    the pass repeats while a question needs more (the histogram's edges depend on the quantiles found).
 4. The rows of each chunk's capped sample, for the PCA reconstruction errors: kept by the first candidate-bucket
    pass ("drift: reconstruction rows" when there is none).
