@@ -13,8 +13,9 @@ Each pass reads the reference, then the production (`stream` yields one Pass per
    sorted) collected whole; the reconstruction sample's smallest row keys per chunk (`capped_rows`); the rows of
    the multivariate checks' seeded samples (`engine.drift.sampling.seeded_rows`: the row counts say which).
 3. "drift: candidate buckets": the values of the buckets that the exact KS and Wasserstein and the drawing look
-   into. The in-memory functions of engine/drift/bucketed.py run on `StreamedPart`s, which answer from the
-   gathered values and record any bucket they lack; a first run on the counts alone says which to gather, and
+   into: of every row for the whole column's candidates, of a chunk's rows for that chunk's (16 bytes a value).
+   The in-memory functions of engine/drift/bucketed.py run on `StreamedPart`s, which answer from the gathered
+   values and record any bucket they lack; a first run on the counts alone says which to gather, and
    the pass repeats while a question needs more (the histogram's edges depend on the quantiles found).
 4. The rows of each chunk's capped sample, for the PCA reconstruction errors: kept by the first candidate-bucket
    pass ("drift: reconstruction rows" when there is none).
@@ -488,7 +489,8 @@ class Gathered:
 class GatherContext:
     rows: Rows
     parts: Parts
-    wanted: dict[str, tuple[ColumnPlan, Buckets, np.ndarray]]  # name -> (column, buckets, buckets to gather)
+    wanted: dict[str, tuple[ColumnPlan, Buckets, np.ndarray]]  # name -> (column, buckets, buckets to gather: for
+    # all rows (row 0), for the rows of part j (row j + 1))
     reconstruction: ReconstructionContext | None = None  # the first such pass also keeps the reconstruction's rows
 
 
@@ -506,8 +508,10 @@ def map_gather(batch: pd.DataFrame, context: GatherContext) -> GatherState:
     for name, (column, buckets, wanted) in context.wanted.items():
         values = float_values(_series(batch, column))
         bucket = buckets.assign(values)
-        hit = np.flatnonzero(np.append(wanted, False)[bucket])
-        found[name] = Gathered(values[hit], bucket[hit], part[hit])
+        wanted = np.pad(wanted, ((0, 0), (0, 1)))  # (the bucket past the last: values not placed)
+        hit = np.flatnonzero(wanted[0, bucket] | wanted[part + 1, bucket])  # the whole's buckets, or its part's
+        # (16 bytes a value: int32 buckets and parts)
+        found[name] = Gathered(values[hit], bucket[hit].astype(np.int32), part[hit].astype(np.int32))
     return GatherState(found, rows)
 
 
@@ -566,10 +570,11 @@ class StreamedSample:
 
 
 class Lacking:
-    """The buckets a run of the tests asked for and were not gathered, per side."""
+    """The buckets a run of the tests asked for and were not gathered, per side: for the whole column (row 0) and
+    for each part (row j + 1), so that a chunk's candidate bucket gathers only that chunk's values."""
 
-    def __init__(self, size: int) -> None:
-        self.flags = {role: np.zeros(size, dtype=bool) for role in ROLES}
+    def __init__(self, size: int, parts: dict[str, int]) -> None:
+        self.flags = {role: np.zeros((1 + parts[role], size), dtype=bool) for role in ROLES}
 
     def any(self) -> bool:
         return any(f.any() for f in self.flags.values())
@@ -583,8 +588,12 @@ class StreamedPart(Part):
     def __init__(self, sample: StreamedSample, counts: np.ndarray, sums: np.ndarray | None, gathered: Gathered,
                  available: np.ndarray, part: int | None, lacking: np.ndarray) -> None:
         super().__init__(sample, None, counts)
-        self._sums, self._available, self._lacking = sums, available, lacking
-        mine = slice(None) if part is None else gathered.part == part
+        row = 0 if part is None else part + 1
+        self._sums, self._lacking = sums, lacking[row]
+        self._available = available[0] if part is None else available[0] | available[row]
+        mine = self._available[gathered.bucket]  # buckets gathered for another part only are not all there
+        if part is not None:
+            mine &= gathered.part == part
         self._mine = (gathered.values[mine], gathered.bucket[mine])
         self._sorted: np.ndarray | None = None
 
@@ -811,8 +820,9 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
     outcomes: dict[str, ColumnOutcome] = {}
     pending = dict(bucketed)
     for numbers in pending.values():
-        numbers.available = {role: np.zeros(numbers.buckets.count, dtype=bool) for role in ROLES}
-        numbers.gathered = {role: Gathered(np.empty(0), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+        numbers.available = {role: np.zeros((1 + parts[role].count, numbers.buckets.count), dtype=bool)
+                             for role in ROLES}
+        numbers.gathered = {role: Gathered(np.empty(0), np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int32))
                             for role in ROLES}
     reconstruction = {role: ReconstructionContext(rows[role], parts[role], _thresholds(counted[role], rows[role],
                                                                                 parts[role]),
@@ -822,7 +832,7 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
     for _round in range(GATHER_ROUNDS + 1):
         asked: dict[str, Lacking] = {}
         for name, numbers in pending.items():
-            lacking = Lacking(numbers.buckets.count)
+            lacking = Lacking(numbers.buckets.count, {role: parts[role].count for role in ROLES})
             outcome = _bucketed_outcome(numbers, parts, tested, lacking)
             yield ProgressEvent("drift", 0.0, f"Drift: testing {name}")  # (a cancel stops here)
             if lacking.any():
@@ -850,7 +860,10 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
             if rebuilding is not None:
                 kept[role] = found.reconstruction
             for name, gathered in found.found.items():
-                pending[name].gathered[role] = _joined(pending[name].gathered[role], gathered)
+                old = pending[name].gathered[role]
+                stays = ~wanted[name][2][0][old.bucket]  # a bucket now gathered whole: its part's values came again
+                old = Gathered(old.values[stays], old.bucket[stays], old.part[stays])
+                pending[name].gathered[role] = _joined(old, gathered)
 
     # every column's result, in the in-memory order
     results, over_time = [], {}

@@ -16,7 +16,8 @@ when there are candidates) and compared by value with pandas' `duplicated`, whic
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Generator
+import tempfile
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,9 @@ import numpy as np
 import pandas as pd
 
 from assay.engine.labels import keys
+from assay.engine.quality import spill
 from assay.engine.quality.results import ColumnQuality, QualityResult
+from assay.engine.quality.spill import SpillPlan, Spilled, hash_partition, partition_of, spillable
 from assay.engine.schema import YEAR_NAMES, ColumnInfo, ColumnKind, ColumnRole, Schema, infer_kind, numbers_kind
 from assay.engine.streaming.passes import Pass
 
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
     from assay.engine.streaming.run import StreamRun
 
 TOP_UNSEEN = 20
+PROBE = 1024  # values that tell whether a batch's numbers are nearly all distinct
 CATEGORY_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 
 
@@ -62,19 +66,23 @@ class ColumnState:
     above: int = 0
     unseen: dict[str, tuple[int, tuple[int, int]]] = field(default_factory=dict)  # text -> (count, first row)
     unseen_rows: int = 0
+    spilled: list[Spilled] = field(default_factory=list)  # distinct values written to disk (engine/quality/spill.py)
 
 
 @dataclass
 class TableState:
     rows: int
     columns: dict[str, ColumnState]
-    hashes: list[np.ndarray]  # each batch's row hashes, in row order
+    hashes: list[tuple[int, np.ndarray]]  # (global row of the first, row hashes) of each batch, in row order
+    spill: SpillPlan | None = None  # None: everything stays in memory
+    spilled: list[Spilled] = field(default_factory=list)  # row hashes written to disk, with their row numbers
 
 
 @dataclass(frozen=True)
 class QualityContext:
     plans: tuple[ColumnPlan, ...]
     bounds: dict[str, tuple[float, float]] = field(default_factory=dict)  # production: reference finite ranges
+    spill: SpillPlan | None = None  # where and when the state goes to disk (None: it stays in memory)
 
 
 def plans_for(schema: Schema, reference: TableState | None = None) -> tuple[ColumnPlan, ...]:
@@ -84,15 +92,16 @@ def plans_for(schema: Schema, reference: TableState | None = None) -> tuple[Colu
         plan = ColumnPlan(name=info.name, categories=info.kind in CATEGORY_KINDS,
                           labels=info.role in (ColumnRole.TARGET, ColumnRole.PREDICTION))
         if reference is not None and plan.categories and info.name in reference.columns:
-            plan = dataclasses.replace(plan, known=frozenset(_texts(_distinct(reference.columns[info.name]), plan)))
+            plan = dataclasses.replace(plan, known=frozenset(_texts(distinct_values(reference.columns[info.name]),
+                                                                        plan)))
         plans.append(plan)
     return tuple(plans)
 
 
-def production_context(schema: Schema, reference: TableState) -> QualityContext:
+def production_context(schema: Schema, reference: TableState, spill: SpillPlan | None = None) -> QualityContext:
     bounds = {name: (state.finite_low, state.finite_high) for name, state in reference.columns.items()
               if state.numeric and state.finite}
-    return QualityContext(plans=plans_for(schema, reference), bounds=bounds)
+    return QualityContext(plans=plans_for(schema, reference), bounds=bounds, spill=spill)
 
 
 # -- map and merge ---------------------------------------------------------------------------------------------
@@ -103,13 +112,39 @@ def map_batch(batch: pd.DataFrame, context: QualityContext) -> TableState:
     start = int(batch.index[0]) if len(batch) else 0
     columns = {plan.name: _map_column(batch[plan.name], plan, context, start)
                for plan in context.plans if plan.name in batch.columns}
-    return TableState(rows=len(batch), columns=columns, hashes=[row_hashes(batch)])
+    return TableState(rows=len(batch), columns=columns, hashes=[(start, row_hashes(batch))], spill=context.spill)
 
 
 def merge(a: TableState, b: TableState) -> TableState:
-    """`a`'s rows before `b`'s. Exact and associative."""
-    columns = {name: _merge_column(a.columns[name], b.columns[name]) for name in a.columns}
-    return TableState(rows=a.rows + b.rows, columns=columns, hashes=a.hashes + b.hashes)
+    """`a`'s rows before `b`'s. Exact and associative (what is on disk is counted the same as what is not)."""
+    plan = a.spill or b.spill
+    columns = {name: _merge_column(a.columns[name], b.columns[name], plan) for name in a.columns}
+    state = TableState(rows=a.rows + b.rows, columns=columns, hashes=a.hashes + b.hashes, spill=a.spill or b.spill,
+                       spilled=a.spilled + b.spilled)
+    if state.spill is not None and _held(state) > state.spill.budget:
+        _spill(state, state.spill)
+    return state
+
+
+def _held(state: TableState) -> int:
+    """The values the state holds in memory: distinct values and row hashes."""
+    return (sum(len(p) for c in state.columns.values() for p in c.uniques)
+            + sum(len(h) for _, h in state.hashes))
+
+
+def _spill(state: TableState, plan: SpillPlan) -> None:
+    """Write the large pieces to disk by partition (engine/quality/spill.py)."""
+    for column in state.columns.values():
+        values = column.uniques[0] if len(column.uniques) == 1 else \
+            np.concatenate(column.uniques) if column.uniques else np.empty(0)
+        if len(values) >= plan.least and spillable(values):
+            column.spilled = column.spilled + [spill.write(values, partition_of(values, plan.partitions), plan)]
+            column.uniques = []
+    if state.hashes and sum(len(h) for _, h in state.hashes) >= plan.least:
+        hashes = np.concatenate([h for _, h in state.hashes])
+        rows = np.concatenate([np.arange(start, start + len(h), dtype=np.int64) for start, h in state.hashes])
+        state.spilled = state.spilled + [spill.write(hashes, hash_partition(hashes, plan.partitions), plan, rows)]
+        state.hashes = []
 
 
 def _map_column(series: pd.Series, plan: ColumnPlan, context: QualityContext, start: int) -> ColumnState:
@@ -121,8 +156,9 @@ def _map_column(series: pd.Series, plan: ColumnPlan, context: QualityContext, st
         state.uniques = [_plain(uniques)]
         _count_unseen(state, codes, uniques, plan, start)
     else:
-        state.uniques = [_plain(pd.unique(series[~missing].to_numpy()) if state.missing else
-                                pd.unique(series.to_numpy()))]
+        present = series[~missing].to_numpy() if state.missing else series.to_numpy()
+        raw = context.spill is not None and present.dtype.kind in "iuf" and _mostly_distinct(present)
+        state.uniques = [present if raw else _plain(pd.unique(present))]
     if state.numeric:
         values = series.to_numpy(dtype=float, na_value=np.nan)
         if pd.api.types.is_float_dtype(series):
@@ -157,18 +193,25 @@ def _count_unseen(state: ColumnState, codes: np.ndarray, uniques: Any, plan: Col
         state.unseen_rows += int(count)
 
 
-def _merge_column(a: ColumnState, b: ColumnState) -> ColumnState:
+def _mostly_distinct(values: np.ndarray) -> bool:
+    """Numbers nearly all distinct (judged on the first PROBE): kept as they are, not made distinct batch by batch,
+    when the state may spill (the count makes them distinct, partition by partition; it is exact either way)."""
+    probe = values[:PROBE]
+    return len(probe) == PROBE and len(pd.unique(probe)) > 0.9 * PROBE
+
+
+def _merge_column(a: ColumnState, b: ColumnState, plan: SpillPlan | None = None) -> ColumnState:
     unseen = dict(a.unseen)
     for text, (count, first) in b.unseen.items():
         seen = unseen.get(text)
         unseen[text] = (count, first) if seen is None else (seen[0] + count, min(seen[1], first))
     return ColumnState(
         rows=a.rows + b.rows, missing=a.missing + b.missing, infinite=a.infinite + b.infinite,
-        numeric=a.numeric or b.numeric, uniques=_union(a.uniques, b.uniques), finite=a.finite + b.finite,
+        numeric=a.numeric or b.numeric, uniques=_gather(a.uniques, b.uniques, plan), finite=a.finite + b.finite,
         finite_low=_least(a.finite_low, b.finite_low), finite_high=_greatest(a.finite_high, b.finite_high),
         present_low=_least(a.present_low, b.present_low), present_high=_greatest(a.present_high, b.present_high),
         whole=a.whole and b.whole, below=a.below + b.below, above=a.above + b.above, unseen=unseen,
-        unseen_rows=a.unseen_rows + b.unseen_rows)
+        unseen_rows=a.unseen_rows + b.unseen_rows, spilled=a.spilled + b.spilled)
 
 
 def _least(a: float | None, b: float | None) -> float | None:
@@ -185,6 +228,14 @@ def _plain(values: Any) -> np.ndarray:
                       dtype=None if isinstance(values, np.ndarray) else object)
 
 
+def _gather(a: list[np.ndarray], b: list[np.ndarray], plan: SpillPlan | None) -> list[np.ndarray]:
+    """Both columns' pieces: made distinct (`_union`) while they are few or nothing spills, else kept as pieces
+    until the state spills (counting makes them distinct)."""
+    if plan is None or sum(len(p) for p in a) + sum(len(p) for p in b) < plan.least:
+        return _union(a, b)
+    return a + b
+
+
 def _union(a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:
     """The distinct values of both, as pieces: merged into one once the small pieces outweigh the largest, so each
     value is hashed a logarithmic number of times whatever the number of batches."""
@@ -196,8 +247,36 @@ def _union(a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def _distinct(state: ColumnState) -> np.ndarray:
+    """The distinct values held in memory."""
     pieces = state.uniques
     return pieces[0] if len(pieces) == 1 else pd.unique(np.concatenate(pieces)) if pieces else np.array([])
+
+
+def _partitions(state: ColumnState) -> Iterator[np.ndarray]:
+    """The column's distinct values, one disjoint part at a time: all in memory, or one partition at a time."""
+    held = _distinct(state)
+    if not state.spilled:
+        yield held
+        return
+    partitions = len(state.spilled[0].offsets) - 1
+    part = partition_of(held, partitions) if len(held) else np.empty(0, dtype=np.intp)
+    for p, parts in enumerate(spill.by_partition(state.spilled)):
+        yield pd.unique(np.concatenate(parts + ([held[part == p]] if len(held) else [])))
+
+
+def distinct_count(state: ColumnState) -> int:
+    return sum(len(values) for values in _partitions(state))
+
+
+def distinct_values(state: ColumnState, at_most: int | None = None) -> np.ndarray:
+    """The distinct values (the first `at_most` found, when given): all of them are loaded when spilled."""
+    found, count = [], 0
+    for values in _partitions(state):
+        found.append(values if at_most is None else values[:at_most - count])
+        count += len(found[-1])
+        if at_most is not None and count >= at_most:
+            break
+    return found[0] if len(found) == 1 else np.concatenate(found) if found else np.array([])
 
 
 def _texts(values: Any, plan: ColumnPlan) -> list[str]:
@@ -233,18 +312,33 @@ def _hashable(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def candidate_rows(hashes: list[np.ndarray]) -> np.ndarray:
-    """The rows (positions in the table) whose hash occurs more than once, in row order."""
-    if not hashes:
+def candidate_rows(state: TableState) -> np.ndarray:
+    """The rows (positions in the table) whose hash occurs more than once, in row order: one partition at a time
+    when the hashes were spilled (equal hashes share a partition)."""
+    if not state.hashes and not state.spilled:
         return np.array([], dtype=np.int64)
-    values = np.concatenate(hashes)
+    hashes = np.concatenate([h for _, h in state.hashes]) if state.hashes else np.empty(0, dtype=np.uint64)
+    rows = np.concatenate([np.arange(start, start + len(h), dtype=np.int64) for start, h in state.hashes]) \
+        if state.hashes else np.empty(0, dtype=np.int64)
+    if not state.spilled:
+        return _repeated(hashes, rows)
+    partitions = len(state.spilled[0].offsets) - 1
+    part = hash_partition(hashes, partitions)
+    found = [_repeated(np.concatenate(spilled + [hashes[part == p]]), np.concatenate(spilled_rows + [rows[part == p]]))
+             for p, (spilled, spilled_rows) in enumerate(zip(spill.by_partition(state.spilled),
+                                                             spill.by_partition(state.spilled, rows=True)))]
+    return np.sort(np.concatenate(found))
+
+
+def _repeated(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The rows whose value occurs more than once, in row order."""
     order = np.argsort(values, kind="stable")
     ordered = values[order]
     repeated = np.zeros(len(values), dtype=bool)
     same = ordered[1:] == ordered[:-1]
     repeated[1:] |= same
     repeated[:-1] |= same
-    return np.sort(order[repeated])
+    return np.sort(rows[order[repeated]])
 
 
 def count_duplicates(rows: pd.DataFrame) -> int:
@@ -284,7 +378,7 @@ def column_quality(info: ColumnInfo, ref: ColumnState | None, prod: ColumnState 
     for label, state in (("reference", ref), ("production", prod)):
         if state is None:
             continue
-        distinct = len(_distinct(state))
+        distinct = distinct_count(state)
         values[f"missing_{label}"] = state.missing / state.rows if state.rows else None
         values[f"distinct_{label}"] = distinct
         values[f"constant_{label}"] = state.rows > 1 and distinct <= 1 and state.missing < state.rows
@@ -306,11 +400,10 @@ def column_quality(info: ColumnInfo, ref: ColumnState | None, prod: ColumnState 
 
 def production_kind(state: ColumnState, name: str, dtype_kind: Any) -> ColumnKind:
     """The kind infer_kind gives a column of numbers, from its merged state."""
-    distinct = _distinct(state)
+    distinct = distinct_values(state, at_most=3)
     present = state.rows - state.missing
     return numbers_kind(name, integer=pd.api.types.is_integer_dtype(dtype_kind), present=present,
-                        distinct=distinct if len(distinct) <= 2 else distinct[:3],
-                        all_distinct=lambda: len(distinct) == present, whole=state.whole,
+                        distinct=distinct, all_distinct=lambda: distinct_count(state) == present, whole=state.whole,
                         low=state.present_low, high=state.present_high)
 
 
@@ -350,22 +443,32 @@ def stream(run: StreamRun) -> Generator[Pass, Any, QualityResult]:
     """Quality over the run's Sources: one pass over each, and a pass over the candidate duplicate rows of a
     dataset that has any."""
     schema = run.schema
-    reference = yield Pass(name="quality", role="reference", columns=None, map=map_batch, merge=merge,
-                           context=QualityContext(plans=plans_for(schema)))
-    duplicates_reference = yield from _stream_duplicates(reference, "reference")
-    production = yield Pass(name="quality", role="production", columns=None, map=map_batch, merge=merge,
-                            context=production_context(schema, reference))
-    duplicates_production = yield from _stream_duplicates(production, "production")
-    dtypes = _dtypes(run.production)
-    sample = (run.sample or {}).get("production")
-    kinds = kinds_of_production(schema, production, dtypes, sample)
-    return quality_result(schema, reference, production, list(run.reference.columns), list(run.production.columns),
-                          kinds, duplicates_reference, duplicates_production)
+    with tempfile.TemporaryDirectory(prefix="assay-quality-") as folder:
+        plan = spill_plan(run, folder)
+        reference = yield Pass(name="quality", role="reference", columns=None, map=map_batch, merge=merge,
+                               context=QualityContext(plans=plans_for(schema), spill=plan))
+        duplicates_reference = yield from _stream_duplicates(reference, "reference")
+        production = yield Pass(name="quality", role="production", columns=None, map=map_batch, merge=merge,
+                                context=production_context(schema, reference, plan))
+        duplicates_production = yield from _stream_duplicates(production, "production")
+        dtypes = _dtypes(run.production)
+        sample = (run.sample or {}).get("production")
+        kinds = kinds_of_production(schema, production, dtypes, sample)
+        return quality_result(schema, reference, production, list(run.reference.columns),
+                              list(run.production.columns), kinds, duplicates_reference, duplicates_production)
+
+
+def spill_plan(run: StreamRun, folder: str) -> SpillPlan | None:
+    """Spill to `folder` when the merges run on this machine (in this process or on a local cluster, whose workers
+    share its disk); on a remote cluster the states stay in memory (a worker's files are not the driver's)."""
+    if run.config.compute.scheduler not in ("", "local"):
+        return None
+    return SpillPlan(folder=folder)
 
 
 def _stream_duplicates(state: TableState, role: str) -> Generator[Pass, Any, int]:
-    rows = candidate_rows(state.hashes)
-    state.hashes = []
+    rows = candidate_rows(state)
+    state.hashes, state.spilled = [], []
     if not len(rows):
         return 0
     found = yield Pass(name="quality: duplicate rows", role=role, columns=None, map=take_rows, merge=concat_rows,
@@ -390,6 +493,6 @@ def table_state(frame: pd.DataFrame, context: QualityContext) -> TableState:
 
 
 def frame_duplicates(frame: pd.DataFrame, state: TableState) -> int:
-    rows = candidate_rows(state.hashes)
+    rows = candidate_rows(state)
     state.hashes = []
     return count_duplicates(frame.iloc[rows]) if len(rows) else 0

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from assay.engine import AuditConfig, run_audit
-from assay.engine.drift.partials import drift_columns, iter_drift, stream
+from assay.engine.drift.partials import drift_columns, iter_drift, map_gather, stream
 from assay.engine.drift.sampling import capped_rows, row_keys, seeded_rows
 from assay.engine.drift.univariate import DriftCalculator
 from assay.engine.prediction_batches import sources_of_columns
@@ -273,3 +273,29 @@ def test_the_streamed_drift_names_the_model_outputs_as_in_memory(task):
     assert [(p.name, p.role) for p in drift_columns(schema, columns, {"reference": given, "production": given})
             if p.role != "feature"] == [(o.name, o.role) for o in drift_outputs(schema, found, False, frames)]
     assert [p.name for p in drift_columns(schema, columns, None) if p.role != "feature"] == ["y"]
+
+
+ASKED_BY_CHUNK: list[bool] = []
+ORIGINAL_MAP_GATHER = map_gather
+
+
+def _checked_gather(batch, context):
+    """map_gather, checking that each value kept lies in a bucket asked for the whole column or for its chunk."""
+    state = ORIGINAL_MAP_GATHER(batch, context)
+    for name, (_, _, wanted) in context.wanted.items():
+        found = state.found[name]
+        assert (wanted[0, found.bucket] | wanted[found.part + 1, found.bucket]).all()
+        ASKED_BY_CHUNK.append(bool((wanted[1:] & ~wanted[0]).any()))
+    return state
+
+
+def test_a_chunks_candidate_buckets_are_gathered_from_that_chunks_rows_only(generated_case, monkeypatch):
+    """Values gathered only from the rows that asked for them, and some buckets asked by one chunk only (so the
+    memory follows each chunk's candidates, not their union); the result stays the in-memory one."""
+    from assay.engine.drift import partials
+
+    reference, production, config, schema, expected = generated_case
+    ASKED_BY_CHUNK.clear()
+    monkeypatch.setattr(partials, "map_gather", _checked_gather)
+    assert same(expected, streamed(reference, production, config, schema, batch=5000)) == []
+    assert ASKED_BY_CHUNK and any(ASKED_BY_CHUNK)

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from assay.engine.config import AuditConfig
 from assay.engine.progress import drain
-from assay.engine.quality import partials
+from assay.engine.quality import partials, spill
 from assay.engine.quality.calculator import QualityCalculator
 from assay.engine.schema import infer_schema
 from assay.engine.streaming.executor import InProcessExecutor
@@ -150,3 +150,54 @@ def test_unhashable_cells_are_compared_by_text():
     frame = pd.DataFrame({"a": [[1, 2], [1, 2], [3]], "b": [1, 1, 1]})
     state = partials.table_state(frame, partials.QualityContext(plans=()))
     assert partials.frame_duplicates(frame, state) == 1
+
+
+@pytest.fixture
+def tiny_spills(monkeypatch):
+    """Spill after every few values into 4 partitions, and count the files written."""
+    written = []
+    write = spill.write
+
+    def counted(*args, **kwargs):
+        written.append(write(*args, **kwargs))
+        return written[-1]
+
+    monkeypatch.setattr(spill, "write", counted)
+    monkeypatch.setattr(partials, "spill_plan",
+                        lambda run, folder: spill.SpillPlan(folder=folder, budget=200, partitions=4, least=1))
+    return written
+
+
+@pytest.mark.parametrize("batch_rows", [97, 600, 1500])  # 1500: numbers kept as they come (PROBE)
+def test_spilled_to_disk_gives_the_in_memory_result(written, tiny_spills, batch_rows):
+    folder, schema, expected, production = written
+    got = _streamed(schema, folder / "reference.parquet", folder / "production.parquet", batch_rows,
+                    sample={"production": production})
+    assert got == expected
+    assert any(s.rows_path for s in tiny_spills) and any(len(s.paths) == 4 for s in tiny_spills)  # hashes, text
+
+
+def test_the_census_data_spilled_gives_the_in_memory_result(tiny_spills):
+    if not EMPLOYMENT.is_dir():
+        pytest.skip("../shared/data/employment_ma is not beside the checkout")
+    schema, expected, production = _in_memory(EMPLOYMENT / "reference.parquet", EMPLOYMENT / "production.parquet")
+    got = _streamed(schema, EMPLOYMENT / "reference.parquet", EMPLOYMENT / "production.parquet", 50_000,
+                    sample={"production": production})
+    assert got == expected and tiny_spills
+
+
+@given(st.lists(st.one_of(st.integers(-2**40, 2**40), st.floats(allow_nan=False)), min_size=1, max_size=30))
+def test_values_pandas_counts_as_equal_share_a_partition(values):
+    floats = np.array([float(v) for v in values] + [-0.0, 0.0])
+    part = spill.partition_of(floats, 8)
+    unique, first = np.unique(floats, return_index=True)  # numpy's unique also holds -0.0 == 0.0
+    for value, at in zip(unique, first):
+        assert set(part[floats == value]) == {part[at]}
+    ints = np.array([v for v in values if isinstance(v, int)], dtype=np.int64)
+    assert np.array_equal(spill.partition_of(ints, 8), spill.partition_of(ints.astype(float), 8))
+    assert len(pd.unique(floats)) == sum(len(pd.unique(floats[part == p])) for p in range(8))
+
+
+def test_mixed_python_objects_stay_in_memory():
+    assert not spill.spillable(np.array([1, 1.0, "1"], dtype=object))
+    assert spill.spillable(np.array(["a", "b"], dtype=object)) and spill.spillable(np.array([1.5, 2.0]))
