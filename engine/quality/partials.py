@@ -247,9 +247,10 @@ def _union(a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def _distinct(state: ColumnState) -> np.ndarray:
-    """The distinct values held in memory."""
+    """The distinct values held in memory. Made distinct here even when there is one piece: a batch of nearly
+    distinct numbers is kept as it came (`_mostly_distinct`), so one piece may still repeat a value."""
     pieces = state.uniques
-    return pieces[0] if len(pieces) == 1 else pd.unique(np.concatenate(pieces)) if pieces else np.array([])
+    return pd.unique(pieces[0] if len(pieces) == 1 else np.concatenate(pieces)) if pieces else np.array([])
 
 
 def _partitions(state: ColumnState) -> Iterator[np.ndarray]:
