@@ -3,9 +3,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from assay.engine.results import SEVERITIES, Finding
 from assay.engine.review.waivers import counts_for_verdict
+
+if TYPE_CHECKING:
+    from assay.engine.results import Finding
+
+# Least to most severe. Defined here, not in engine/results.py (which re-exports it), so that the app's pages can
+# count findings without loading pandas before the window's first paint (tests/app/test_startup.py).
+SEVERITIES = ("pass", "warn", "fail")
 
 
 def grade(value: float | None, warn: float, fail: float) -> str:

@@ -17,6 +17,7 @@ import numpy as np
 
 from assay.engine.analyses import registry
 from assay.engine.atomic import write_atomic
+from assay.engine.findings import SEVERITIES  # noqa: F401  (re-exported: the order of severity)
 from assay.engine.integrity import with_integrity
 from assay.engine.input_files import InputInfo
 from assay.engine.schema import Schema
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from assay.engine.review.diff import ReportChanges
 
 SCHEMA_VERSION = 1
-SEVERITIES = ("pass", "warn", "fail")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 
 from assay.app.history import History, Run
 from assay.app.pages.common import muted_label, title_label
-from assay.app.plots.history import RunHistoryPlot
 from assay.app.theme import severity_colour
 
 METRICS_SHOWN = 4  # headline metrics as columns and lines: the first ones the runs have
@@ -42,8 +41,7 @@ class HistoryPage(QWidget):
         self.changes.setReadOnly(True)
         self.changes.setPlaceholderText("Select two runs (Ctrl+click) and compare them.")
         self.empty = muted_label("No run of this audit yet: each audit you run is kept here.")
-        self.plot = RunHistoryPlot()
-        self.plot.setMinimumHeight(220)
+        self.plot = None  # RunHistoryPlot, made when there is something to draw: pyqtgraph loads after the first paint
         self.metric_choice = QComboBox()
         self.metric_choice.setToolTip("The headline metrics drawn: all together, or one (metrics on different "
                                       "scales read better one at a time)")
@@ -58,7 +56,8 @@ class HistoryPage(QWidget):
         over_time = QVBoxLayout(self.over_time)
         over_time.setContentsMargins(0, 0, 0, 0)
         over_time.addLayout(choice)
-        over_time.addWidget(self.plot, 1)
+        self.plot_box = QVBoxLayout()
+        over_time.addLayout(self.plot_box, 1)
         runs = QWidget()
         runs_layout = QVBoxLayout(runs)
         runs_layout.setContentsMargins(0, 0, 0, 0)
@@ -120,6 +119,12 @@ class HistoryPage(QWidget):
         self._on_selection()
 
     def _draw_plot(self) -> None:
+        if self.plot is None:
+            from assay.app.plots.history import RunHistoryPlot
+
+            self.plot = RunHistoryPlot()
+            self.plot.setMinimumHeight(220)
+            self.plot_box.addWidget(self.plot)
         chosen = self.metric_choice.currentText()
         self.plot.set_runs(self.run_list, self.metrics if chosen in ("", ALL_METRICS) else [chosen])
 

@@ -411,12 +411,12 @@ def test_the_demo_audit_on_the_page(page, small_demo_report):
     assert page.current_segment_column() in {s.column for s in result.segments}
 
 
-def test_the_window_puts_the_page_between_quality_and_drift_and_findings_open_it(qtbot, window, small_demo_report):
+def test_the_window_puts_the_page_between_quality_and_the_estimate_and_findings_open_it(qtbot, window, small_demo_report):
     # the window imports the Setup page's modules in a pool thread after its first paint; importing
     # pyqtgraph (show_result) in the GUI thread meanwhile is a concurrent import of Qt's modules
     qtbot.waitUntil(lambda: window._ready, timeout=30_000)
     keys = window.page_keys
-    assert keys.index("performance") == keys.index("quality") + 1 == keys.index("drift") - 1
+    assert keys.index("performance") == keys.index("quality") + 1 == keys.index("estimation") - 1
     titles = [window.page_list.item(i).text() for i in range(window.page_list.count())]
     assert titles[keys.index("performance")] == window.page_title("performance") == "Performance"
     window.page_actions[keys.index("performance")].trigger()  # Ctrl+4

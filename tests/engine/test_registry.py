@@ -98,14 +98,14 @@ def test_the_toys_section_is_read_checked_and_written(toy, tmp_path):
     assert error.value.key == "toy.max_rows"
     with pytest.raises(ConfigError, match=r"unknown key 'rows' in \[toy\]; allowed keys: max_rows"):
         AuditConfig.from_dict({"toy": {"rows": 1}})
-    with pytest.raises(ConfigError, match=r"allowed sections: audit, data, model, columns, task, quality, "
+    with pytest.raises(ConfigError, match=r"allowed sections: audit, data, model, columns, task, mlflow, quality, "
                                           r"performance, estimation, drift, fairness, explain, comparison, toy, report"):
         AuditConfig.from_dict({"toys": {}})
 
 
 def test_without_the_toy_its_section_is_unknown():
     with pytest.raises(ConfigError, match=r"unknown section \[toy\]; allowed sections: audit, data, model, "
-                                          r"columns, task, quality, performance, estimation, drift, fairness, explain, comparison, report"):
+                                          r"columns, task, mlflow, quality, performance, estimation, drift, fairness, explain, comparison, report"):
         AuditConfig.from_dict({"toy": {"max_rows": 7}})
 
 

@@ -12,7 +12,8 @@ from tests.report import pdf_tools
 from tests.report.conftest import build
 
 SECTIONS = ["Contents", "Executive summary", "Scope and provenance", "Data quality", "Performance",
-            "Estimated performance", "Drift", "Fairness", "Explanations", "Methodology", "Documentation map", "Sign-off"]
+            "Estimated performance", "Drift", "Fairness", "Explanations", "Champion and challengers", "Methodology",
+            "Documentation map", "Sign-off"]
 A4 = (595.276, 841.89)
 LETTER = (612.0, 792.0)
 
