@@ -328,7 +328,8 @@ class AuditConfig:
                     f"--set {key}: unknown key {name!r} in [{section}]; allowed keys: {', '.join(allowed)}", key=key
                 )
             value = parse_toml_value(text.strip())
-            if isinstance(value, str) and name in _path_fields(allowed_sections[section]):
+            if (isinstance(value, str) and name in _path_fields(allowed_sections[section])
+                    and not value.startswith(MLFLOW_ADDRESSES)):  # an MLflow address is kept as written
                 value = str(Path(value).expanduser().resolve())
             if entry:
                 current = changes.get(section, {}).get(name, getattr(getattr(self, section), name))

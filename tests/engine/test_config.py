@@ -107,6 +107,14 @@ def test_overrides_parse_toml_values_and_check_keys(tmp_path):
         config.with_overrides(["seed"])
 
 
+def test_an_mlflow_address_set_on_the_command_line_is_kept_as_written(tmp_path):
+    """--set model.path=models:/credit/3 names a model in an MLflow store, not a file under the current folder."""
+    config = AuditConfig.from_toml(write(tmp_path, "[task]\ntype = 'auto'\n"))
+    for address in ("models:/credit/3", "runs:/abc123/model"):
+        assert str(config.with_overrides([f'model.path="{address}"']).model.path) == str(Path(address))
+    assert config.with_overrides(['model.path="model.skops"']).model.path.is_absolute()
+
+
 def test_config_is_frozen():
     config = AuditConfig()
     with pytest.raises(AttributeError):
