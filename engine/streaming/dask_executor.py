@@ -18,6 +18,7 @@ Closing `run`'s generator (a cancel) cancels every task not yet done.
 from __future__ import annotations
 
 import time
+from concurrent.futures import CancelledError
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
@@ -138,20 +139,48 @@ class DaskExecutor:
         # The pass (its context: fitted reference state, bucket edges) travels to the cluster once, as a task of its
         # own that the scheduler can run again when the worker holding it dies (scattered data would be lost).
         shared = self.client.submit(given, step, pure=False, retries=self.retries)
-        futures = [self.client.submit(map_fragment, fragment, shared, self.batch_rows, source.role, self.predictor,
-                                      pure=False, retries=self.retries) for fragment in fragments]
-        states: list[Any] = [None] * len(futures)
-        pending = dict(zip((future.key for future in futures), range(len(futures))))
+        states: list[Any] = [None] * len(fragments)
+        futures: list[Any] = []
+        pending: dict[Any, int] = {}
         rows_done = 0
         try:
+            # Each submit is its own graph update, and the scheduler may take them up out of order (a large pass is
+            # unpacked off its event loop): a fragment's task that reached it before the pass would be cancelled for
+            # "lost dependencies". So the pass is on the cluster before any fragment is submitted.
+            while not shared.done():
+                try:
+                    wait([shared], timeout=WAIT_S)
+                except TimeoutError:  # no worker free yet: the count again, so that a cancel lands
+                    yield progress(step, 0, source.rows, clock)
+
+            def submit(index: int) -> Any:
+                return self.client.submit(map_fragment, fragments[index], shared, self.batch_rows, source.role,
+                                          self.predictor, pure=False, retries=self.retries)
+
+            futures = [submit(index) for index in range(len(fragments))]
+            pending = dict(zip((future.key for future in futures), range(len(futures))))
+            resubmitted = 0
             while pending:
                 try:
                     done = wait([futures[i] for i in pending.values()], timeout=WAIT_S,
                                 return_when="FIRST_COMPLETED").done
                 except TimeoutError:  # none finished yet: the same count again, so that a cancel lands within WAIT_S
                     done = ()
+                except CancelledError:  # the scheduler gave one up (wait says so before anything else)
+                    done = [futures[i] for i in pending.values() if futures[i].cancelled()]
                 for future in done:
+                    if future.status in ("pending", "lost"):  # its worker died since: the scheduler runs it again
+                        continue
                     index = pending.pop(future.key)
+                    if future.status == "cancelled" and resubmitted < len(fragments) * (self.retries + 1):
+                        # not by this run: the scheduler gave the task up when a worker holding what it needs died
+                        # ("lost dependencies"); the same fragment once more, after the pass if that went too
+                        resubmitted += 1
+                        if shared.status == "cancelled":
+                            shared = self.client.submit(given, step, pure=False, retries=self.retries)
+                        futures[index] = submit(index)
+                        pending[futures[index].key] = index
+                        continue
                     states[index], batches = _result(future, fragments[index])
                     self.batches += batches
                     rows_done += fragments[index].rows
@@ -221,10 +250,14 @@ def _result(future: Any, fragment: Fragment) -> tuple[Any, int]:
     was (a file that cannot be read names it), anything else naming the fragment."""
     if future.status == "finished":
         return future.result()
+    where = f"{fragment.path}" + (f", row group {fragment.row_group}" if fragment.row_group is not None else "")
+    if future.status == "cancelled":
+        raise CalculationError(f"{where}: the Dask scheduler gave this part of the data up again and again (the "
+                               f"workers holding what it needs kept leaving); the audit could not finish. Check the "
+                               f"workers' memory and logs")
     exc = future.exception()
     if isinstance(exc, AssayError):
         raise exc
-    where = f"{fragment.path}" + (f", row group {fragment.row_group}" if fragment.row_group is not None else "")
     kind = type(exc).__name__
     if kind == "KilledWorker":
         raise CalculationError(f"{where}: every Dask worker that tried this part of the data died while running it; "

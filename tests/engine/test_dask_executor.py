@@ -124,6 +124,30 @@ def test_a_worker_that_dies_is_retried(cluster, folder, tmp_path):
     assert merged == expected
 
 
+def test_a_task_the_scheduler_gives_up_is_submitted_again(cluster, folder):
+    """The scheduler cancels a task whose dependencies it lost (the worker holding the pass died before the task
+    reached it): the run submits that fragment again and merges as if nothing happened. Here the cancel comes from
+    another client, with force, while the tasks run."""
+    from distributed import Client, Future
+
+    source = open_source(folder, "production")
+    expected, _ = run_pass(InProcessExecutor(batch_rows=BATCH_ROWS).run(source, profile_pass()))
+    steps = cluster.run(source, profile_pass(dask_passes.profile_slowly, 0.05))
+    given_up = []
+    with Client(cluster.client.scheduler.address) as other:
+        def give_one_up(event) -> None:
+            if given_up:
+                return
+            keys = [key for keys in other.processing().values() for key in keys if str(key).startswith("map_fragment")]
+            if keys:
+                other.cancel([Future(keys[0], client=other)], force=True)
+                given_up.append(keys[0])
+
+        merged = finish(steps, give_one_up)
+    assert given_up  # a task was given up while it ran
+    assert merged == expected
+
+
 def test_an_audit_that_cannot_finish_is_one_error_naming_the_fragment(cluster, folder):
     source = open_source(folder, "production")
     with pytest.raises(CalculationError, match=r"part-\d\.parquet, row group \d+: every Dask worker that tried .* died"):
