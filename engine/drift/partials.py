@@ -29,6 +29,7 @@ collected whole: 8 bytes a row and column, stated in the methods text.
 from __future__ import annotations
 
 import math
+import tempfile
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -38,8 +39,10 @@ import pandas as pd
 
 from assay.engine.chunks import MAX_ROW_CHUNKS, PERIODS, _auto_period, _period_label, timestamps
 from assay.engine.drift.bucketed import BUCKETS, HEAVY, Buckets, Part, sample_step
-from assay.engine.drift.distributions import SortedValues, counted_distribution, numerical_distribution
+from assay.engine.drift.distributions import (DRAWN_LEVELS, HIST_BINS, SortedValues, counted_distribution,
+                                              numerical_distribution, quantile_ranks)
 from assay.engine.drift.encoding import drift_kind, float_values
+from assay.engine.drift.gathered import Gathered, GatherSpill, spill_all
 from assay.engine.drift.results import DriftResult, FeatureDrift, MultivariateResult
 from assay.engine.drift.sampling import key_threshold, row_keys, seeded_rows, smallest_keys
 from assay.engine.drift.stattests import EXACT_KS_MAX_N, BinningConfig, SortedSample
@@ -342,6 +345,17 @@ class BucketPlan:
     buckets: Buckets
     sums: bool
     mean: float | None  # the reference's mean, for its standard deviation (wasserstein); None: not needed
+    mixed: np.ndarray | None = None  # per bucket: known to hold two different values of this Source (its sample's)
+
+
+def known_mixed(buckets: Buckets, sample: np.ndarray) -> np.ndarray:
+    """Per bucket (and the missing values' one, never): whether `sample` (values of one Source) puts two different
+    values in it; the count pass then need not look at the values of those buckets to know it."""
+    bucket = buckets.assign(sample)
+    low, high = np.full(buckets.count + 1, np.inf), np.full(buckets.count + 1, -np.inf)
+    np.minimum.at(low, bucket, sample)
+    np.maximum.at(high, bucket, sample)
+    return low < high
 
 
 @dataclass(frozen=True)
@@ -381,24 +395,55 @@ def _bucket_counts(values: np.ndarray, part: np.ndarray, parts: int, plan: Bucke
     buckets = plan.buckets
     width = buckets.count + 1  # (the last holds the missing values)
     bucket = buckets.assign(values)
-    inside = part >= 0
-    cell = part[inside] * width + bucket[inside]
-    counts = np.concatenate([np.bincount(bucket, minlength=width),
-                             np.bincount(cell, minlength=parts * width)]).reshape(1 + parts, width)[:, :-1]
+    runs = _runs_of(part)
+    counts = _by_part(bucket, part, parts, width, runs)
     sums = None
     if plan.sums:
         offsets = values - np.take(np.append(buckets.lower, 0.0), bucket)
-        sums = np.concatenate([np.bincount(bucket, weights=offsets, minlength=width),
-                               np.bincount(cell, weights=offsets[inside], minlength=parts * width)]
-                              ).reshape(1 + parts, width)[:, :-1]
+        sums = _by_part(bucket, part, parts, width, runs, offsets)[:, :-1]
     value = np.full(width, np.nan)
-    value[bucket] = values
-    equal = np.bincount(bucket, weights=values == value[bucket], minlength=width)
+    mixed = np.zeros(width, dtype=bool) if plan.mixed is None else plan.mixed.copy()
+    looked = np.flatnonzero(~mixed[bucket]) if plan.mixed is not None else None  # (buckets known mixed: no look)
+    some, where = (values, bucket) if looked is None else (values[looked], bucket[looked])
+    value[where] = some
+    equal = np.bincount(where, weights=some == value[where], minlength=width)
+    mixed |= equal < np.bincount(where, minlength=width)
     squares = 0.0
     if plan.mean is not None:
         present = values[~np.isnan(values)]
         squares = float(np.sum((present - plan.mean) ** 2))
-    return BucketCounts(counts, sums, value[:-1], equal[:-1] < counts[0], squares)
+    return BucketCounts(counts[:, :-1], sums, value[:-1], mixed[:-1], squares)
+
+
+RUNS = 8  # a batch whose rows fall in at most this many runs of one part is counted run by run
+
+
+def _runs_of(part: np.ndarray) -> np.ndarray | None:
+    """Where the runs of rows of one part begin and end (chunks of rows, sorted times), or None when there are more
+    than RUNS of them."""
+    if not part.size:
+        return np.zeros(1, dtype=np.int64)
+    change = np.flatnonzero(part[1:] != part[:-1]) + 1
+    if change.size >= RUNS:
+        return None
+    return np.concatenate([[0], change, [part.size]])
+
+
+def _by_part(bucket: np.ndarray, part: np.ndarray, parts: int, width: int, runs: np.ndarray | None,
+             weights: np.ndarray | None = None) -> np.ndarray:
+    """(1 + parts, width): the count (or sum of `weights`) per bucket of all the rows, then of each part's rows."""
+    if runs is None:  # row 0 for the rows of no part, then each part's: one bincount, and the whole their sum
+        cell = np.where(part >= 0, part + 1, 0) * width + bucket
+        found = np.bincount(cell, weights=weights, minlength=(1 + parts) * width).reshape(1 + parts, width)
+        found[0] = found.sum(axis=0)
+        return found
+    found = np.zeros((1 + parts, width), dtype=np.int64 if weights is None else np.float64)
+    for a, b in zip(runs[:-1].tolist(), runs[1:].tolist()):
+        counted = np.bincount(bucket[a:b], weights=None if weights is None else weights[a:b], minlength=width)
+        found[0] += counted
+        if part[a] >= 0:
+            found[part[a] + 1] += counted
+    return found
 
 
 def _category_counts(series: pd.Series, part: np.ndarray, parts: int) -> CategoryCounts:
@@ -478,13 +523,6 @@ def ordered_labels(counts: CategoryCounts) -> tuple[list[str], np.ndarray]:
 # -- pass 3: candidate buckets --------------------------------------------------------------------------------
 
 
-@dataclass
-class Gathered:
-    values: np.ndarray  # in row order
-    bucket: np.ndarray
-    part: np.ndarray
-
-
 @dataclass(frozen=True)
 class GatherContext:
     rows: Rows
@@ -492,12 +530,19 @@ class GatherContext:
     wanted: dict[str, tuple[ColumnPlan, Buckets, np.ndarray]]  # name -> (column, buckets, buckets to gather: for
     # all rows (row 0), for the rows of part j (row j + 1))
     reconstruction: ReconstructionContext | None = None  # the first such pass also keeps the reconstruction's rows
+    spill: GatherSpill | None = None  # where the gathered values go once they are many (None: they stay in memory)
+    union: dict[str, np.ndarray] = field(default_factory=dict)  # name -> the buckets any row wants, and the past-last
+
+    def any_wanted(self, name: str) -> np.ndarray:
+        found = self.union.get(name)
+        return found if found is not None else np.append(self.wanted[name][2].any(axis=0), False)
 
 
 @dataclass
 class GatherState:
     found: dict[str, Gathered]
     reconstruction: ReconstructionRows | None
+    spill: GatherSpill | None = None
 
 
 def map_gather(batch: pd.DataFrame, context: GatherContext) -> GatherState:
@@ -508,21 +553,19 @@ def map_gather(batch: pd.DataFrame, context: GatherContext) -> GatherState:
     for name, (column, buckets, wanted) in context.wanted.items():
         values = float_values(_series(batch, column))
         bucket = buckets.assign(values)
+        hit = np.flatnonzero(context.any_wanted(name)[bucket])  # (a few percent of the rows)
+        at, among = bucket[hit], part[hit]
         wanted = np.pad(wanted, ((0, 0), (0, 1)))  # (the bucket past the last: values not placed)
-        hit = np.flatnonzero(wanted[0, bucket] | wanted[part + 1, bucket])  # the whole's buckets, or its part's
-        # (16 bytes a value: int32 buckets and parts)
-        found[name] = Gathered(values[hit], bucket[hit].astype(np.int32), part[hit].astype(np.int32))
-    return GatherState(found, rows)
+        hit = hit[wanted[0, at] | wanted[among + 1, at]]  # the whole's buckets, or its part's
+        found[name] = Gathered.of(values[hit], bucket[hit], part[hit])
+    return GatherState(found, rows, context.spill)
 
 
 def merge_gather(a: GatherState, b: GatherState) -> GatherState:
-    return GatherState({name: _joined(x, b.found[name]) for name, x in a.found.items()},
-                       None if a.reconstruction is None else merge_reconstruction_rows(a.reconstruction,
-                                                                                     b.reconstruction))
-
-
-def _joined(a: Gathered, b: Gathered) -> Gathered:
-    return Gathered(*(np.concatenate([getattr(a, f), getattr(b, f)]) for f in ("values", "bucket", "part")))
+    found = spill_all({name: x.joined(b.found[name]) for name, x in a.found.items()}, a.spill)
+    return GatherState(found, None if a.reconstruction is None else merge_reconstruction_rows(a.reconstruction,
+                                                                                            b.reconstruction),
+                       a.spill)
 
 
 # -- the reconstruction's rows ---------------------------------------------------------------------------
@@ -585,16 +628,15 @@ class StreamedPart(Part):
     Asked for a bucket not gathered, it records it in `lacking` and answers with the bucket's lower edge in place
     of each value (a result then discarded): one run on the counts alone says which buckets to gather."""
 
-    def __init__(self, sample: StreamedSample, counts: np.ndarray, sums: np.ndarray | None, gathered: Gathered,
-                 available: np.ndarray, part: int | None, lacking: np.ndarray) -> None:
+    def __init__(self, sample: StreamedSample, counts: np.ndarray, sums: np.ndarray | None, values: np.ndarray,
+                 bucket: np.ndarray, available: np.ndarray, part: int | None, lacking: np.ndarray) -> None:
+        """`values` (and their buckets): those gathered of the part's rows (of every row for the whole)."""
         super().__init__(sample, None, counts)
         row = 0 if part is None else part + 1
         self._sums, self._lacking = sums, lacking[row]
         self._available = available[0] if part is None else available[0] | available[row]
-        mine = self._available[gathered.bucket]  # buckets gathered for another part only are not all there
-        if part is not None:
-            mine &= gathered.part == part
-        self._mine = (gathered.values[mine], gathered.bucket[mine])
+        mine = self._available[bucket]  # buckets gathered for another part only are not all there
+        self._mine = (values[mine], bucket[mine])
         self._sorted: np.ndarray | None = None
 
     def offset_sums(self) -> np.ndarray:
@@ -610,6 +652,10 @@ class StreamedPart(Part):
                         self.sample.buckets.lower[missing])
         return np.repeat(fill, self.counts[missing]), np.repeat(missing, self.counts[missing])
 
+    def ask(self, wanted: np.ndarray) -> None:
+        """Record the wanted buckets (flags) not gathered as lacking (those of one value need no values)."""
+        self._fill(wanted)
+
     def gather(self, wanted: np.ndarray, keep: bool = True) -> tuple[np.ndarray, np.ndarray]:
         if self._sorted is None:
             self._sorted = np.sort(self._mine[0])
@@ -624,6 +670,40 @@ class StreamedPart(Part):
         hit = wanted[bucket]
         filled, filled_bucket = self._fill(wanted)
         return np.concatenate([values[hit], filled]), np.concatenate([bucket[hit], filled_bucket])
+
+
+def histogram_buckets(reference: StreamedPart, production: StreamedPart) -> None:
+    """Ask both whole parts for the buckets where the drawing's inner histogram edges (numerical_distribution) may
+    fall and their counts would need values, so that one pass gathers them with the tests' buckets. The edges
+    divide the range between the 0.5% and 99.5% quantiles, which the counts place within their buckets only; an
+    edge moves down to its bucket's lower edge (counted without values) when that is within the tolerance, so only
+    buckets wider than the smallest tolerance possible are asked for."""
+    if not (reference.size and production.size):
+        return
+    buckets = reference.sample.buckets
+    lower = buckets.lower
+    upper = np.append(lower[1:], max(buckets.high, lower[-1]))
+    lows, highs = [], []
+    for part in (reference, production):
+        ranks = quantile_ranks(part.size, DRAWN_LEVELS[-2:])[1]  # (0.5%, 99.5%: the ranks below, then above)
+        at = part.ranks_buckets(ranks)
+        lows.append((lower[at[[0, 2]]].min(), upper[at[[0, 2]]].max()))
+        highs.append((lower[at[[1, 3]]].min(), upper[at[[1, 3]]].max()))
+    low = (min(x for x, _ in lows), min(y for _, y in lows))  # the histogram's range: between these bounds
+    high = (max(x for x, _ in highs), max(y for _, y in highs))
+    if low[1] >= high[0]:  # (the range may be empty: the drawing then falls back to the extremes)
+        return
+    slack = 1e-9 * (abs(low[0]) + abs(high[1]) + high[1] - low[0])
+    share = np.arange(1, HIST_BINS) / HIST_BINS
+    first = np.clip(low[0] + share * (high[0] - low[0]) - slack, buckets.low, buckets.high)
+    last = np.clip(low[1] + share * (high[1] - low[1]) + slack, buckets.low, buckets.high)
+    tolerance = (high[0] - low[1]) / HIST_BINS / 20 - slack
+    flags = np.zeros(lower.size, dtype=bool)
+    for a, b, end in zip(buckets.assign(first).tolist(), buckets.assign(last).tolist(), last.tolist()):
+        inside = np.arange(a, b + 1)
+        flags[inside[np.minimum(upper[inside], end) - lower[inside] > tolerance]] = True
+    for part in (reference, production):
+        part.ask(flags)
 
 
 def streamed_sample(buckets: Buckets, merged: BucketCounts) -> StreamedSample:
@@ -662,7 +742,7 @@ def stream(run: StreamRun) -> Generator[Pass, Any, DriftResult]:
         outputs = ModelOutputs({p.name: p.output for p in plans if p.output}, run.predictions["reference"].inputs)
         columns = {role: names | set(outputs.names) for role, names in columns.items()}
     return (yield from iter_drift(run.schema, run.config.drift, run.config.audit.seed, rows, columns, plans,
-                                  outputs))
+                                  outputs, spill=run.config.compute.scheduler in ("", "local")))
 
 
 def drift_columns(schema: Schema, columns: dict[str, set[str]], predictions: dict[str, PredictionSource] | None
@@ -736,8 +816,8 @@ def _pass(name: str, role: str, columns: tuple[str, ...], map_batch: Any, merge:
 
 
 def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str, int],
-               columns: dict[str, set[str]], plans: tuple[ColumnPlan, ...], outputs: ModelOutputs | None = None
-               ) -> Generator[Pass, Any, DriftResult]:
+               columns: dict[str, set[str]], plans: tuple[ColumnPlan, ...], outputs: ModelOutputs | None = None,
+               spill: bool = True) -> Generator[Pass, Any, DriftResult]:
     """The passes and the result, for Sources of `totals` rows holding `columns` (role -> names; with the model's
     `outputs`' names, which the passes get from the predictor)."""
     calculator = DriftCalculator(schema, config, (), seed)
@@ -800,7 +880,8 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
     counted = {}
     for role in ROLES:
         mine = {n: (b.plan, BucketPlan(b.buckets, b.column.method.name == "wasserstein",
-                                       b.scale_mean if role == "reference" else None))
+                                       b.scale_mean if role == "reference" else None,
+                                       known_mixed(b.buckets, ranges[role].numbers[n].sample)))
                 for n, b in bucketed.items()}
         wanted_columns = tuple(p for p in collected if p.name in columns[role])
         context = CountContext(rows[role], parts[role], mine, categorical[role], wanted_columns, cap, seed,
@@ -817,53 +898,18 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
         settle_categorical(column, labels, found.counts[0][order], found.missing, rows["reference"].count, config)
 
     # pass 3: candidate buckets, as long as the tests ask for buckets not gathered
-    outcomes: dict[str, ColumnOutcome] = {}
-    pending = dict(bucketed)
-    for numbers in pending.values():
+    for numbers in bucketed.values():
         numbers.available = {role: np.zeros((1 + parts[role].count, numbers.buckets.count), dtype=bool)
                              for role in ROLES}
-        numbers.gathered = {role: Gathered(np.empty(0), np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int32))
-                            for role in ROLES}
+        numbers.gathered = {role: Gathered.empty() for role in ROLES}
     reconstruction = {role: ReconstructionContext(rows[role], parts[role], _thresholds(counted[role], rows[role],
                                                                                 parts[role]),
                                                   seed, tuple(p.name for p in candidates if p.name in columns[role]))
                       for role in ROLES} if cap else {}
     kept: dict[str, ReconstructionRows | None] = {role: None for role in ROLES}
-    for _round in range(GATHER_ROUNDS + 1):
-        asked: dict[str, Lacking] = {}
-        for name, numbers in pending.items():
-            lacking = Lacking(numbers.buckets.count, {role: parts[role].count for role in ROLES})
-            outcome = _bucketed_outcome(numbers, parts, tested, lacking)
-            yield ProgressEvent("drift", 0.0, f"Drift: testing {name}")  # (a cancel stops here)
-            if lacking.any():
-                asked[name] = lacking
-            else:
-                outcomes[name] = outcome
-        pending = {name: pending[name] for name in asked}
-        if not pending:
-            break
-        if _round == GATHER_ROUNDS:
-            raise RuntimeError(f"drift: the candidate buckets of {', '.join(pending)} were still asked for after "
-                               f"{GATHER_ROUNDS} passes")
-        for role in ROLES:
-            wanted = {}
-            for name, numbers in pending.items():
-                flags = asked[name].flags[role] & ~numbers.available[role]
-                numbers.available[role] = numbers.available[role] | flags
-                wanted[name] = (numbers.plan, numbers.buckets, flags)
-            rebuilding = reconstruction.get(role) if kept[role] is None else None  # (the first pass only)
-            found = yield _pass("drift: candidate buckets", role,
-                                _needed_names(list(wanted) + list(rebuilding.columns if rebuilding else ()),
-                                              parts[role], columns[role]),
-                                map_gather, merge_gather, GatherContext(rows[role], parts[role], wanted, rebuilding),
-                                outputs)
-            if rebuilding is not None:
-                kept[role] = found.reconstruction
-            for name, gathered in found.found.items():
-                old = pending[name].gathered[role]
-                stays = ~wanted[name][2][0][old.bucket]  # a bucket now gathered whole: its part's values came again
-                old = Gathered(old.values[stays], old.bucket[stays], old.part[stays])
-                pending[name].gathered[role] = _joined(old, gathered)
+    with tempfile.TemporaryDirectory(prefix="assay-drift-") as folder:
+        outcomes = yield from _candidate_rounds(bucketed, parts, tested, columns, rows, outputs, reconstruction, kept,
+                                                GatherSpill(folder) if spill else None)
 
     # every column's result, in the in-memory order
     results, over_time = [], {}
@@ -948,18 +994,77 @@ def _needed_names(names: list[str], parts: Parts, columns: set[str]) -> tuple[st
     return tuple(dict.fromkeys(n for n in found if n in columns))
 
 
-def _bucketed_outcome(numbers: _Numbers, parts: dict[str, Parts], tested: tuple[bool, ...], lacking: Lacking
-                      ) -> ColumnOutcome:
-    """The in-memory `bucketed_outcome` on StreamedParts (a run whose `lacking` is not empty is discarded)."""
+def _candidate_rounds(pending: dict[str, _Numbers], parts: dict[str, Parts], tested: tuple[bool, ...],
+                      columns: dict[str, set[str]], rows: dict[str, Rows], outputs: ModelOutputs | None,
+                      reconstruction: dict[str, ReconstructionContext], kept: dict[str, ReconstructionRows | None],
+                      spill: GatherSpill | None) -> Generator[Pass | ProgressEvent, Any, dict[str, ColumnOutcome]]:
+    """The bucketed columns' outcomes: a run of their tests on the counts alone says which buckets to gather (with
+    those the drawing's histogram edges may fall in), a pass over each Source gathers them, and the tests run again
+    on the values, one column at a time (a column whose tests still lack a bucket asks again: rare)."""
+    outcomes: dict[str, ColumnOutcome] = {}
+    for _round in range(GATHER_ROUNDS + 1):
+        asked: dict[str, Lacking] = {}
+        for name, numbers in pending.items():
+            lacking = Lacking(numbers.buckets.count, {role: parts[role].count for role in ROLES})
+            outcome = _bucketed_outcome(numbers, parts, tested, lacking, first=_round == 0)
+            yield ProgressEvent("drift", 0.0, f"Drift: testing {name}")  # (a cancel stops here)
+            if lacking.any():
+                asked[name] = lacking
+            else:
+                outcomes[name] = outcome
+                numbers.gathered = {}
+        pending = {name: pending[name] for name in asked}
+        if not pending:
+            return outcomes
+        if _round == GATHER_ROUNDS:
+            raise RuntimeError(f"drift: the candidate buckets of {', '.join(pending)} were still asked for after "
+                               f"{GATHER_ROUNDS} passes")
+        for role in ROLES:
+            wanted, union = {}, {}
+            for name, numbers in pending.items():
+                flags = asked[name].flags[role] & ~numbers.available[role]
+                numbers.available[role] = numbers.available[role] | flags
+                wanted[name] = (numbers.plan, numbers.buckets, flags)
+                union[name] = np.append(flags.any(axis=0), False)
+            rebuilding = reconstruction.get(role) if kept[role] is None else None  # (the first pass only)
+            found = yield _pass("drift: candidate buckets", role,
+                                _needed_names(list(wanted) + list(rebuilding.columns if rebuilding else ()),
+                                              parts[role], columns[role]),
+                                map_gather, merge_gather,
+                                GatherContext(rows[role], parts[role], wanted, rebuilding, spill, union), outputs)
+            if rebuilding is not None:
+                kept[role] = found.reconstruction
+            for name, gathered in found.found.items():
+                old = pending[name].gathered[role]
+                if old.pieces:  # a bucket now gathered whole: its part's values came again
+                    old = old.loaded()
+                    old = old.kept(~wanted[name][2][0][old.bucket])
+                pending[name].gathered[role] = old.joined(gathered)
+    return outcomes
+
+
+def _bucketed_outcome(numbers: _Numbers, parts: dict[str, Parts], tested: tuple[bool, ...], lacking: Lacking,
+                      first: bool = False) -> ColumnOutcome:
+    """The in-memory `bucketed_outcome` on StreamedParts (a run whose `lacking` is not empty is discarded). The
+    `first` run, on the counts alone, also asks for the buckets the drawing's histogram edges may fall in."""
     sides = {}
     for role in ROLES:
         merged = numbers.merged[role]
         sample = streamed_sample(numbers.buckets, merged)
+        loaded = numbers.gathered[role].loaded()
+        order = np.argsort(loaded.part, kind="stable")  # each part's values, in row order
+        bounds = np.searchsorted(loaded.part[order], np.arange(-1, parts[role].count + 1))
 
-        def part(j: int | None, role=role, merged=merged, sample=sample) -> StreamedPart:
+        def part(j: int | None, role=role, merged=merged, sample=sample, loaded=loaded, order=order,
+                 bounds=bounds) -> StreamedPart:
             row = 0 if j is None else j + 1
+            if j is None:
+                values, bucket = loaded.values, loaded.bucket
+            else:
+                mine = order[bounds[j + 1]:bounds[j + 2]]
+                values, bucket = loaded.values[mine], loaded.bucket[mine]
             return StreamedPart(sample, merged.counts[row], None if merged.sums is None else merged.sums[row],
-                                numbers.gathered[role], numbers.available[role], j, lacking.flags[role])
+                                values, bucket, numbers.available[role], j, lacking.flags[role])
 
         sides[role] = part
     ref, prod = sides["reference"], sides["production"]
@@ -970,7 +1075,10 @@ def _bucketed_outcome(numbers: _Numbers, parts: dict[str, Parts], tested: tuple[
     whole = prod(None)
     chunk_parts = [prod(j) if ok else None for j, ok in enumerate(tested)]
     band_parts = [ref(j) for j in range(parts["reference"].count)]
-    return bucketed_outcome(numbers.column.method.name, ref(None), whole, chunk_parts, band_parts, numbers.missing,
+    reference = ref(None)
+    if first:
+        histogram_buckets(reference, whole)
+    return bucketed_outcome(numbers.column.method.name, reference, whole, chunk_parts, band_parts, numbers.missing,
                             scale)
 
 
