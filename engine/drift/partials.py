@@ -659,8 +659,11 @@ class StreamedPart(Part):
     def gather(self, wanted: np.ndarray, keep: bool = True) -> tuple[np.ndarray, np.ndarray]:
         if self._sorted is None:
             self._sorted = np.sort(self._mine[0])
-        filled, _ = self._fill(wanted)
-        values = np.sort(np.concatenate([self._sorted, filled])) if filled.size else self._sorted
+        filled, _ = self._fill(wanted)  # (in bucket order, so sorted: each bucket's stand-in lies in it)
+        if filled.size:
+            values = np.sort(np.concatenate([self._sorted, filled])) if self._sorted.size else filled
+        else:
+            values = self._sorted
         flags = wanted | self._available
         kept = np.where(flags, self.counts, 0)
         return values, np.cumsum(kept) - kept

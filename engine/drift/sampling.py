@@ -11,6 +11,8 @@
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 PERMUTATION_MAX_ROWS = 10_000_000
@@ -19,12 +21,17 @@ _MIX = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
 NO_KEY = np.iinfo(np.uint64).max  # the threshold of a chunk with no more rows than the cap: every key passes
 
 
+@lru_cache(maxsize=8)
 def seeded_rows(total: int, size: int, seed: int) -> np.ndarray:
-    """Positions of a seeded sample of min(size, total) of `total` rows, in the sample's order."""
+    """Positions of a seeded sample of min(size, total) of `total` rows, in the sample's order (read only: the same
+    array answers the same question again, since drawing from a permutation of every row takes a while)."""
     size = min(size, total)
     if total <= PERMUTATION_MAX_ROWS:
-        return np.random.RandomState(seed).choice(total, size=size, replace=False).astype(np.intp, copy=False)
-    return np.random.default_rng(seed).choice(total, size=size, replace=False).astype(np.intp, copy=False)
+        found = np.random.RandomState(seed).choice(total, size=size, replace=False).astype(np.intp, copy=False)
+    else:
+        found = np.random.default_rng(seed).choice(total, size=size, replace=False).astype(np.intp, copy=False)
+    found.flags.writeable = False
+    return found
 
 
 def row_keys(rows: np.ndarray, seed: int) -> np.ndarray:

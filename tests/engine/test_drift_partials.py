@@ -299,3 +299,77 @@ def test_a_chunks_candidate_buckets_are_gathered_from_that_chunks_rows_only(gene
     monkeypatch.setattr(partials, "map_gather", _checked_gather)
     assert same(expected, streamed(reference, production, config, schema, batch=5000)) == []
     assert ASKED_BY_CHUNK and any(ASKED_BY_CHUNK)
+
+
+def _candidate_passes(reference, production, config, schema, monkeypatch, budget: int | None = None):
+    """The streamed drift, with the gathered values written to disk at every merge once `budget` is given; (result,
+    the candidate-bucket passes per role, the spills)."""
+    from assay.engine.drift import gathered, partials
+
+    passes, spills = [], []
+    original_pass, original_spilled = partials._pass, gathered.Gathered.spilled
+
+    def counted_pass(name, role, *args, **kwargs):
+        passes.append((name, role))
+        return original_pass(name, role, *args, **kwargs)
+
+    def counted_spilled(self, folder):
+        spills.append(folder)
+        return original_spilled(self, folder)
+
+    monkeypatch.setattr(partials, "_pass", counted_pass)
+    monkeypatch.setattr(gathered.Gathered, "spilled", counted_spilled)
+    if budget is not None:
+        monkeypatch.setattr(partials, "GatherSpill", lambda folder: gathered.GatherSpill(folder, budget=budget))
+    found = streamed(reference, production, config, schema, batch=5000)
+    rounds = {role: sum(1 for n, r in passes if n == "drift: candidate buckets" and r == role)
+              for role in ("reference", "production")}
+    return found, rounds, spills
+
+
+def test_one_candidate_pass_gathers_every_bucket_even_for_heavy_tails(monkeypatch):
+    """The first run on the counts asks for the buckets the drawing's histogram edges may fall in too, so that one
+    pass over each dataset gathers everything, also where the tails' buckets are wide (lognormal, far outliers)."""
+    rng = np.random.default_rng(5)
+
+    def frame(n: int, shift: float) -> pd.DataFrame:
+        return pd.DataFrame({"lognormal": rng.lognormal(shift, 2.5, n), "gamma": rng.gamma(0.2, 1 + shift, n),
+                             "outliers": np.where(rng.random(n) < 0.002, 1e300, rng.normal(shift, 1, n))})
+
+    reference, production = frame(30_000, 0.0), frame(40_000, 0.2)
+    config = AuditConfig().replace("drift", per_column={"gamma": "wasserstein"}, multivariate=False)
+    schema = infer_schema(reference, production, config)
+    found, rounds, _ = _candidate_passes(reference, production, config, schema, monkeypatch)
+    assert rounds == {"reference": 1, "production": 1}
+    assert same(in_memory(reference, production, config, schema), found) == []
+
+
+def test_gathered_values_written_to_disk_give_the_in_memory_drift(generated_case, monkeypatch):
+    """With a budget of no value in memory every merge writes the gathered values out, by column; the tests read
+    them back one column at a time, in row order: the same result as in memory."""
+    reference, production, config, schema, expected = generated_case
+    found, rounds, spills = _candidate_passes(reference, production, config, schema, monkeypatch, budget=0)
+    assert spills and rounds == {"reference": 1, "production": 1}
+    assert same(expected, found) == []
+
+
+def test_census_drift_with_its_gathered_values_on_disk_equals_the_audit(census_audit, monkeypatch):
+    """The census data through the sources (batches of 30,000 rows), every gathered value written to disk."""
+    from assay.engine.drift import gathered, partials
+
+    spills = []
+    original = gathered.Gathered.spilled
+    monkeypatch.setattr(gathered.Gathered, "spilled", lambda self, folder: spills.append(folder) or original(self,
+                                                                                                          folder))
+    monkeypatch.setattr(partials, "GatherSpill", lambda folder: gathered.GatherSpill(folder, budget=0))
+    config = AuditConfig.from_toml(census_audit)
+    report = run_audit(config)
+    executor = InProcessExecutor(batch_rows=30_000)
+    sources = {role: open_source(getattr(config.data, role), role) for role in ("reference", "production")}
+    predictions = sources_of_columns(report.schema, config.performance.threshold,
+                                     {role: s.columns for role, s in sources.items()})
+    run = StreamRun(config=config, schema=report.schema, reference=sources["reference"],
+                    production=sources["production"], executor=executor, predictions=predictions)
+    found = drain(iter_stream(stream(run), run, "drift", 0.0, 1.0))
+    assert spills
+    assert same(report.drift, found) == []
