@@ -153,7 +153,8 @@ def map_ranges(batch: pd.DataFrame, context: RangeContext) -> RangeState:
         numbers[column.name] = NumberRange(
             low=float(np.fmin.reduce(values)) if values.size else np.nan,
             high=float(np.fmax.reduce(values)) if values.size else np.nan,
-            present=values.size - missing, missing=missing, total=float(np.nansum(values)),
+            present=values.size - missing, missing=missing,
+            total=float(np.nansum(values) if missing else np.sum(values)),  # (the same sum: nansum's zeros)
             sample=sampled[~np.isnan(sampled)])
     times = _time_counts(batch[context.timestamp]) if context.timestamp else None
     return RangeState(len(batch), numbers, times)
@@ -308,11 +309,25 @@ class Parts:
 
 @dataclass
 class BucketCounts:
-    counts: np.ndarray  # (1 + parts, buckets): the whole column, then each part
-    sums: np.ndarray | None  # the same for the values' offsets above their bucket's lower edge (wasserstein)
+    counts: np.ndarray | dict[int, np.ndarray]  # (1 + parts, buckets): the whole column, then each part; while the
+    # pass runs, only the rows of the parts met (row -> counts), so that a merge adds only those
+    sums: np.ndarray | dict[int, np.ndarray] | None  # the same for the values' offsets above their bucket's lower
+    # edge (wasserstein)
     value: np.ndarray  # a value of each bucket (the last met)
     mixed: np.ndarray  # the bucket holds two different values
     squares: float  # the squared deviations from the mean (the reference of a wasserstein column)
+
+    def dense(self, parts: int) -> BucketCounts:
+        """The counts and sums as arrays of 1 + parts rows."""
+        def rows(found: dict[int, np.ndarray] | None) -> np.ndarray | None:
+            if found is None:
+                return None
+            dense = np.zeros((1 + parts, self.value.size), dtype=found[0].dtype)
+            for row, values in found.items():
+                dense[row] = values
+            return dense
+
+        return BucketCounts(rows(self.counts), rows(self.sums), self.value, self.mixed, self.squares)
 
 
 @dataclass
@@ -375,7 +390,8 @@ def map_counts(batch: pd.DataFrame, context: CountContext) -> CountState:
     batch, positions = _rows(batch, context.rows)
     part = context.parts.assign(batch, positions)
     parts = context.parts.count
-    buckets = {name: _bucket_counts(float_values(_series(batch, column)), part, parts, plan)
+    runs = _runs_of(part)
+    buckets = {name: _bucket_counts(float_values(_series(batch, column)), part, parts, plan, runs)
                for name, (column, plan) in context.bucketed.items()}
     categories = {c.name: _category_counts(_series(batch, c), part, parts) for c in context.categorical}
     collected = {c.name: Collected(np.array(float_values(_series(batch, c)), dtype=float), part)
@@ -383,7 +399,7 @@ def map_counts(batch: pd.DataFrame, context: CountContext) -> CountState:
     keys = None
     if context.cap:
         found = row_keys(positions, context.seed)
-        keys = [smallest_keys(found, context.cap)] + [smallest_keys(found[part == j], context.cap)
+        keys = [smallest_keys(found, context.cap)] + [smallest_keys(_of_part(found, part, j, runs), context.cap)
                                                       for j in range(parts)]
     picked = np.isin(positions, context.picks)
     frame = batch.iloc[np.flatnonzero(picked)][list(context.pick_columns)]
@@ -391,28 +407,33 @@ def map_counts(batch: pd.DataFrame, context: CountContext) -> CountState:
     return CountState(buckets, categories, collected, keys, frame, context.cap)
 
 
-def _bucket_counts(values: np.ndarray, part: np.ndarray, parts: int, plan: BucketPlan) -> BucketCounts:
+def _bucket_counts(values: np.ndarray, part: np.ndarray, parts: int, plan: BucketPlan,
+                   runs: np.ndarray | None = None) -> BucketCounts:
+    """The counts (and sums) of a batch's values per bucket: the whole, and each part met (`runs`: `_runs_of(part)`)."""
     buckets = plan.buckets
     width = buckets.count + 1  # (the last holds the missing values)
     bucket = buckets.assign(values)
-    runs = _runs_of(part)
+    if runs is None:
+        runs = _runs_of(part)
     counts = _by_part(bucket, part, parts, width, runs)
     sums = None
     if plan.sums:
         offsets = values - np.take(np.append(buckets.lower, 0.0), bucket)
-        sums = _by_part(bucket, part, parts, width, runs, offsets)[:, :-1]
-    value = np.full(width, np.nan)
+        sums = {row: found[:-1] for row, found in _by_part(bucket, part, parts, width, runs, offsets).items()}
     mixed = np.zeros(width, dtype=bool) if plan.mixed is None else plan.mixed.copy()
     looked = np.flatnonzero(~mixed[bucket]) if plan.mixed is not None else None  # (buckets known mixed: no look)
     some, where = (values, bucket) if looked is None else (values[looked], bucket[looked])
-    value[where] = some
-    equal = np.bincount(where, weights=some == value[where], minlength=width)
-    mixed |= equal < np.bincount(where, minlength=width)
+    low, high = np.full(width, np.inf), np.full(width, -np.inf)  # each bucket's smallest and largest value
+    with np.errstate(invalid="ignore"):  # (NaN: the missing values' bucket, dropped)
+        np.minimum.at(low, where, some)
+        np.maximum.at(high, where, some)
+    mixed |= low < high
+    value = np.where(low <= high, low, np.nan)
     squares = 0.0
     if plan.mean is not None:
         present = values[~np.isnan(values)]
         squares = float(np.sum((present - plan.mean) ** 2))
-    return BucketCounts(counts[:, :-1], sums, value[:-1], mixed[:-1], squares)
+    return BucketCounts({row: found[:-1] for row, found in counts.items()}, sums, value[:-1], mixed[:-1], squares)
 
 
 RUNS = 8  # a batch whose rows fall in at most this many runs of one part is counted run by run
@@ -430,20 +451,29 @@ def _runs_of(part: np.ndarray) -> np.ndarray | None:
 
 
 def _by_part(bucket: np.ndarray, part: np.ndarray, parts: int, width: int, runs: np.ndarray | None,
-             weights: np.ndarray | None = None) -> np.ndarray:
-    """(1 + parts, width): the count (or sum of `weights`) per bucket of all the rows, then of each part's rows."""
+             weights: np.ndarray | None = None) -> dict[int, np.ndarray]:
+    """The count (or sum of `weights`) per bucket of all the rows (row 0), and of each part's rows met (row j + 1)."""
     if runs is None:  # row 0 for the rows of no part, then each part's: one bincount, and the whole their sum
         cell = np.where(part >= 0, part + 1, 0) * width + bucket
         found = np.bincount(cell, weights=weights, minlength=(1 + parts) * width).reshape(1 + parts, width)
         found[0] = found.sum(axis=0)
-        return found
-    found = np.zeros((1 + parts, width), dtype=np.int64 if weights is None else np.float64)
+        return dict(enumerate(found))
+    rows: dict[int, np.ndarray] = {}
     for a, b in zip(runs[:-1].tolist(), runs[1:].tolist()):
         counted = np.bincount(bucket[a:b], weights=None if weights is None else weights[a:b], minlength=width)
-        found[0] += counted
-        if part[a] >= 0:
-            found[part[a] + 1] += counted
-    return found
+        for row in (0, int(part[a]) + 1) if part[a] >= 0 else (0,):
+            rows[row] = rows[row] + counted if row in rows else counted
+    if 0 not in rows:  # (no rows)
+        rows[0] = np.zeros(width, dtype=np.int64 if weights is None else np.float64)
+    return rows
+
+
+def _of_part(values: np.ndarray, part: np.ndarray, j: int, runs: np.ndarray | None) -> np.ndarray:
+    """The values of part j's rows."""
+    if runs is None:
+        return values[part == j]
+    pieces = [values[a:b] for a, b in zip(runs[:-1].tolist(), runs[1:].tolist()) if part[a] == j]
+    return pieces[0] if len(pieces) == 1 else np.concatenate(pieces) if pieces else values[:0]
 
 
 def _category_counts(series: pd.Series, part: np.ndarray, parts: int) -> CategoryCounts:
@@ -481,8 +511,16 @@ def merge_counts(a: CountState, b: CountState) -> CountState:
 def _merge_buckets(a: BucketCounts, b: BucketCounts) -> BucketCounts:
     in_a, in_b = a.counts[0] > 0, b.counts[0] > 0
     mixed = a.mixed | b.mixed | (in_a & in_b & (a.value != b.value))
-    return BucketCounts(a.counts + b.counts, None if a.sums is None else a.sums + b.sums,
+    return BucketCounts(_added(a.counts, b.counts), None if a.sums is None else _added(a.sums, b.sums),
                         np.where(in_b, b.value, a.value), mixed, a.squares + b.squares)
+
+
+def _added(a: dict[int, np.ndarray], b: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """Rows added where both have them (the others shared, never written)."""
+    found = dict(a)
+    for row, values in b.items():
+        found[row] = found[row] + values if row in found else values
+    return found
 
 
 def _merge_categories(a: CategoryCounts, b: CategoryCounts) -> CategoryCounts:
@@ -893,7 +931,7 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
         counted[role] = yield _pass("drift: buckets", role, _needed_names(names, parts[role], columns[role]),
                                     map_counts, merge_counts, context, outputs)
     for numbers in bucketed.values():
-        numbers.merged = {role: counted[role].buckets[numbers.plan.name] for role in ROLES}
+        numbers.merged = {role: counted[role].buckets[numbers.plan.name].dense(parts[role].count) for role in ROLES}
     for plan in categorical["reference"]:
         column = settled[plan.name]
         found = counted["reference"].categories[plan.name]
