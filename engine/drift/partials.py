@@ -7,16 +7,20 @@ Each pass reads the reference, then the production (`stream` yields one Pass per
    `Buckets` puts its boundaries); the timestamp's days (or its values, for a period column such as a year)
    counted, which give the chunks.
 2. "drift: buckets": per numerical column tested by buckets (ks and wasserstein above 10,000 values, as in memory)
-   its counts per bucket for the whole column, each production chunk and each reference chunk of the band, the
-   sums of the values' offsets in their bucket (wasserstein), a value of each bucket and whether it holds other
-   values; categories counted per chunk; the numerical columns of the other methods (which need every value
+   its counts per bucket for the whole column, each production chunk and each reference chunk of the band (a
+   batch's state holds the rows of the chunks it met), the sums of the values' offsets in their bucket
+   (wasserstein), a value of each bucket and whether it holds other values (not looked at in the buckets where
+   the ranges' sample already met two values); categories counted per chunk; the numerical columns of the other methods (which need every value
    sorted) collected whole; the reconstruction sample's smallest row keys per chunk (`capped_rows`); the rows of
    the multivariate checks' seeded samples (`engine.drift.sampling.seeded_rows`: the row counts say which).
 3. "drift: candidate buckets": the values of the buckets that the exact KS and Wasserstein and the drawing look
    into: of every row for the whole column's candidates, of a chunk's rows for that chunk's (16 bytes a value).
    The in-memory functions of engine/drift/bucketed.py run on `StreamedPart`s, which answer from the gathered
-   values and record any bucket they lack; a first run on the counts alone says which to gather, and
-   the pass repeats while a question needs more (the histogram's edges depend on the quantiles found).
+   values and record any bucket they lack; a first run on the counts alone says which to gather, with the buckets
+   the drawing's histogram edges may fall in (`histogram_buckets`: the edges depend on quantiles the counts place
+   within their buckets only), so that one pass suffices; the pass would repeat while a question needs more. The
+   values are kept as pieces in row order, written to a temporary folder by column once many
+   (engine/drift/gathered.py), and each column's are loaded only while that column is tested.
 4. The rows of each chunk's capped sample, for the PCA reconstruction errors: kept by the first candidate-bucket
    pass ("drift: reconstruction rows" when there is none).
 
