@@ -3,8 +3,8 @@ ones, a bounded number at a time.
 
 The streamed passes read a batch (pyarrow's decoding and the conversion to pandas, which release the GIL for
 most of their work) and then map it; `read_ahead` lets the next batch be read while the current one is mapped.
-At most `depth` items wait in the queue, so memory stays bounded: `depth` + 2 batches at once (waiting, being
-read, being mapped). The items come in the same order; an exception raised by the producer is raised in the
+The thread reads an item only when fewer than `depth` wait, so memory stays bounded: `depth` + 1 batches at once
+(read or being read, and the one being mapped). The items come in the same order; an exception raised by the producer is raised in the
 consumer's thread where the item would have come. Closing the generator stops the thread after the item it is
 reading and waits for it, so no thread is left behind.
 """
@@ -31,13 +31,15 @@ def read_ahead(items: Iterator[T], depth: int = 1) -> Generator[T, None, None]:
     if depth < 1:
         yield from items
         return
-    waiting: queue.Queue = queue.Queue(maxsize=depth)
+    ready: queue.SimpleQueue = queue.SimpleQueue()
+    room = threading.Semaphore(depth)  # items the thread may read before this generator has taken them
     stop = threading.Event()
-    thread = threading.Thread(target=_produce, args=(items, waiting, stop), name=THREAD_NAME, daemon=True)
+    thread = threading.Thread(target=_produce, args=(items, ready, room, stop), name=THREAD_NAME, daemon=True)
     thread.start()
     try:
         while True:
-            item = waiting.get()
+            item = ready.get()
+            room.release()
             if item is _END:
                 return
             if isinstance(item, _Failed):
@@ -45,32 +47,25 @@ def read_ahead(items: Iterator[T], depth: int = 1) -> Generator[T, None, None]:
             yield item
     finally:
         stop.set()
-        while thread.is_alive():  # free the queue's places so that a waiting put returns and the thread sees stop
-            _drain(waiting)
-            thread.join(timeout=0.01)
-        _drain(waiting)
+        room.release()  # a thread waiting for room wakes up and sees stop; one reading an item stops after it
+        thread.join()
 
 
-def _produce(items: Iterator[T], waiting: queue.Queue, stop: threading.Event) -> None:
+def _produce(items: Iterator[T], ready: queue.SimpleQueue, room: threading.Semaphore, stop: threading.Event) -> None:
     try:
-        for item in items:
+        while True:
+            room.acquire()
             if stop.is_set():
                 return
-            waiting.put(item)
-            if stop.is_set():
+            try:
+                item = next(items)
+            except StopIteration:
+                ready.put(_END)
                 return
-        waiting.put(_END)
+            ready.put(item)
     except BaseException as exc:  # noqa: BLE001 - raised again in the consumer's thread
-        waiting.put(_Failed(exc))
+        ready.put(_Failed(exc))
     finally:
         close = getattr(items, "close", None)
         if close is not None:
             close()
-
-
-def _drain(waiting: queue.Queue) -> None:
-    while True:
-        try:
-            waiting.get_nowait()
-        except queue.Empty:
-            return

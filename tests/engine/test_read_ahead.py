@@ -93,11 +93,12 @@ def test_closing_stops_the_producer_and_closes_it():
         finally:
             closed.set()
 
-    ahead = read_ahead(items(), depth=1)
+    ahead = read_ahead(items(), depth=2)
     assert [next(ahead) for _ in range(3)] == [0, 1, 2]
+    time.sleep(0.1)  # the thread reads as far ahead as it may
+    assert len(produced) == 3 + 2
     ahead.close()
-    assert closed.is_set() and not _readers()
-    assert len(produced) <= 3 + 3  # at most: one waiting in the queue, one being put, one being read
+    assert closed.is_set() and not _readers() and len(produced) == 3 + 2
 
 
 def test_an_error_of_the_producer_is_raised_in_the_callers_thread_after_the_items_before_it():
