@@ -3,8 +3,9 @@
 `choose_path(config)` is "memory" (today's engine/pipeline.py: both tables read whole) or "streamed". "auto" streams
 when an input is a folder or a glob, or when the tables would need more than [compute] memory_limit_mb in memory.
 The streamed audit opens both Sources (refusing files that disagree on a column's type, or are truncated, before
-any analysis), infers the schema from a seeded sample of each, runs every analysis whose AnalysisSpec names its
-`partials` through the executor, and skips the others saying why. Nothing is written here: a bad input stops the
+any analysis), hashes the input files in a thread of its own beside what follows (engine/streaming/input_hashes.py),
+infers the schema from a seeded sample of each, runs every analysis whose AnalysisSpec names its `partials` through
+the executor, and skips the others saying why. Nothing is written here: a bad input stops the
 audit before the report exists.
 """
 from __future__ import annotations
@@ -24,26 +25,25 @@ from assay.engine.config import AuditConfig
 from assay.engine.errors import CalculationError, ConfigError, InputError
 from assay.engine.isolation.process import start_model
 from assay.engine.findings import sort_findings, verdict
-from assay.engine.input_files import InputInfo, iter_sha256
+from assay.engine.input_files import InputInfo
 from assay.engine.memory import available_memory
-from assay.engine.progress import ProgressEvent, as_events, scaled_fractions
+from assay.engine.progress import ProgressEvent
 from assay.engine.results import AnalysisStatus, AuditReport, Provenance
 from assay.engine.schema import infer_schema
 from assay.engine.streaming.executor import Executor, InProcessExecutor
+from assay.engine.streaming.input_hashes import InputHashes
 from assay.engine.streaming.provenance import compute_provenance
 from assay.engine.streaming.run import StreamRun, iter_stream
-from assay.engine.streaming.sources import Source, is_collection, open_source, read_fragment
+from assay.engine.streaming.sources import FORMAT_NAMES, Source, is_collection, open_source, read_fragment
 from assay.engine.streaming.time_ranges import time_spans
 from assay.engine.streamed_model import iter_streamed_predictions
 from assay.engine.tables import Dataset
 
-OPENED = 0.05  # progress once both Sources are open
-HASHED = 0.12  # the input files' SHA-256 computed
+OPENED = 0.05  # progress once both Sources are open (the input files' SHA-256 then runs beside the passes)
 SAMPLED = 0.15  # the schema inferred from the samples
 TIMED = 0.17  # each file's time range read (a pass over the timestamp column)
 ANALYSED = 0.99
 SAMPLE_SPREAD = 4  # the sample's rows are drawn from whole fragments holding this many times as many rows
-FORMAT_NAMES = {"parquet": "Parquet", "feather": "Feather", "csv": "CSV"}
 CANNOT_STREAM = "cannot run on streamed data yet; set [compute] path = \"memory\" to run it on tables read whole"
 
 
@@ -150,17 +150,27 @@ def iter_streamed_audit(config: AuditConfig, executor: Executor | None = None
 
 def _iter_audit(config: AuditConfig, executor: Executor | None, runner: Any, started: str, clock: float
                 ) -> Generator[ProgressEvent, None, AuditReport]:
-    from assay.engine.pipeline import (PREDICTING, _model_provenance, _now, _required, _spans, time_range_text,
-                                       versions)
+    from assay.engine.pipeline import _required
 
-    compute = config.compute
     yield ProgressEvent("load", 0.0, "Opening the reference data")
     reference = open_source(_required(config.data.reference, "data.reference"), "reference")
     yield ProgressEvent("load", OPENED / 2, "Opening the production data")
     production = open_source(_required(config.data.production, "data.production"), "production")
     _check_sources(reference, production)
-    inputs = yield from _iter_inputs((reference, production), OPENED, HASHED)
-    yield ProgressEvent("schema", HASHED, "Inferring column kinds and roles from a sample")
+    hashes = InputHashes((reference, production)).start()
+    try:
+        return (yield from _iter_opened(config, executor, runner, started, clock, reference, production, hashes))
+    finally:
+        hashes.close()
+
+
+def _iter_opened(config: AuditConfig, executor: Executor | None, runner: Any, started: str, clock: float,
+                 reference: Source, production: Source, hashes: InputHashes
+                 ) -> Generator[ProgressEvent, None, AuditReport]:
+    from assay.engine.pipeline import PREDICTING, _model_provenance, _now, _spans, time_range_text, versions
+
+    compute = config.compute
+    yield ProgressEvent("schema", OPENED, "Inferring column kinds and roles from a sample")
     sample = {s.role: sample_frame(s, compute.sample_rows, config.audit.seed) for s in (reference, production)}
     schema = infer_schema(sample["reference"], sample["production"], config)
     executor = executor if executor is not None else make_executor(config)
@@ -169,8 +179,6 @@ def _iter_audit(config: AuditConfig, executor: Executor | None, runner: Any, sta
     if schema.timestamp:
         times = yield from iter_stream(time_spans((reference, production), schema.timestamp), run, "load", SAMPLED,
                                        TIMED)
-        inputs = tuple(dataclasses.replace(i, time_range=time_range_text(*times[i.path])) if i.path in times else i
-                       for i in inputs)
     specs = registry.ANALYSES
     spans, opened = _spans(specs)
     low, high = min(a for a, _ in spans.values()), max(b for _, b in spans.values())
@@ -180,6 +188,7 @@ def _iter_audit(config: AuditConfig, executor: Executor | None, runner: Any, sta
         for spec in specs:
             if not spec.early:
                 continue
+            hashes.check()
             start, end = (TIMED + (s - low) * stretch for s in spans[spec.name])
             outcomes[spec.name] = yield from _iter_analysis(spec, run, start, end)
         at = TIMED + (opened - low) * stretch
@@ -188,6 +197,7 @@ def _iter_audit(config: AuditConfig, executor: Executor | None, runner: Any, sta
         for spec in specs:
             if spec.early:
                 continue
+            hashes.check()
             start, end = (TIMED + (s - low) * stretch for s in spans[spec.name])
             outcome = outcomes[spec.name] = yield from _iter_analysis(spec, run, start, end)
             if outcome.model_error:  # the model failed under this analysis; those after it go without the model
@@ -195,6 +205,10 @@ def _iter_audit(config: AuditConfig, executor: Executor | None, runner: Any, sta
                 run = dataclasses.replace(run, model_error=outcome.model_error)
     finally:
         executor.close()
+    inputs = yield from hashes.wait("load", ANALYSED)
+    if schema.timestamp:
+        inputs = tuple(dataclasses.replace(i, time_range=time_range_text(*times[i.path])) if i.path in times else i
+                       for i in inputs)
     findings = sort_findings(found + [f for outcome in outcomes.values() for f in outcome.findings])
     yield ProgressEvent("findings", ANALYSED, "Grading findings")
     seconds = round(time.perf_counter() - clock, 3)
@@ -241,23 +255,3 @@ def _check_sources(reference: Source, production: Source) -> None:
             f"both come from the same source (reference columns: {', '.join(reference.columns[:8])}).",
             production.location)
 
-
-def _iter_inputs(sources: tuple[Source, ...], start: float, end: float
-                 ) -> Generator[ProgressEvent, None, tuple[InputInfo, ...]]:
-    """Each input file's provenance with its SHA-256 (`assay verify` checks them): one entry per file."""
-    files = [(source, path) for source in sources for path in source.paths]
-    total = max(sum(Path(p).stat().st_size for _, p in files), 1)
-    done, found = 0, []
-    for source, path in files:
-        size = Path(path).stat().st_size
-        steps = scaled_fractions(iter_sha256(Path(path)), start + (end - start) * done / total,
-                                 start + (end - start) * (done + size) / total)
-        digest = yield from as_events(steps, "load", f"Hashing the {source.role} data")
-        done += size
-        rows = sum(f.rows for f in source.fragments if f.path == path)
-        several = len(source.paths) > 1
-        detail = FORMAT_NAMES[source.format] + (f", file {source.paths.index(path) + 1} of {len(source.paths)} of "
-                                                f"{source.location}" if several else "") + ", read in batches"
-        found.append(InputInfo(role=source.role, path=path, sha256=digest, rows=rows, columns=len(source.columns),
-                               format=source.format, detail=detail))
-    return tuple(found)

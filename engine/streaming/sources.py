@@ -29,6 +29,7 @@ from assay.engine.tables import FEATHER_SUFFIXES, PARQUET_SUFFIXES, TABLE_BATCH_
 GLOB_CHARACTERS = set("*?[")
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 IGNORED_PREFIXES = (".", "_")  # _SUCCESS, _metadata, .crc files written next to the data by Spark and Hadoop
+FORMAT_NAMES = {"parquet": "Parquet", "feather": "Feather", "csv": "CSV"}  # a Source's format as the report names it
 DATA_SUFFIXES = PARQUET_SUFFIXES | FEATHER_SUFFIXES | CSV_SUFFIXES  # a folder's data files (a README is not one)
 
 
