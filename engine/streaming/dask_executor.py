@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 from assay.engine.errors import AssayError, CalculationError, ConfigError
 from assay.engine.progress import ProgressEvent
 from assay.engine.streaming.config import ComputeConfig, check_scheduler
-from assay.engine.streaming.executor import Executor, InProcessExecutor, Predictor, StreamProgress, map_batch, progress
+from assay.engine.streaming.executor import READ_AHEAD, Executor, InProcessExecutor, Predictor, StreamProgress, map_batch, progress
 from assay.engine.streaming.passes import Pass, merge_all
+from assay.engine.streaming.read_ahead import read_ahead
 from assay.engine.streaming.sources import Fragment, Source, empty_frame, read_fragment
 from assay.engine.tables import TABLE_BATCH_ROWS
 
@@ -238,10 +239,14 @@ def map_fragment(fragment: Fragment, step: Pass, batch_rows: int, role: str, pre
     """On a worker: the merged state of one fragment's batches in row order (None for a fragment without rows),
     and how many batches it read."""
     state, batches = None, 0
-    for batch in read_fragment(fragment, step.columns, batch_rows):
-        partial = map_batch(step, batch, role, predictor)
-        state = partial if state is None else step.merge(state, partial)
-        batches += 1
+    read = read_ahead(read_fragment(fragment, step.columns, batch_rows), READ_AHEAD)  # the next batch read meanwhile
+    try:
+        for batch in read:
+            partial = map_batch(step, batch, role, predictor)
+            state = partial if state is None else step.merge(state, partial)
+            batches += 1
+    finally:
+        read.close()
     return state, batches
 
 
