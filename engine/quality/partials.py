@@ -512,8 +512,10 @@ def stream(run: StreamRun) -> Generator[Pass, Any, QualityResult]:
         reference = yield Pass(name="quality", role="reference", columns=None, map=map_batch, merge=merge,
                                context=QualityContext(plans=plans_for(schema), spill=plan))
         duplicates_reference = yield from _stream_duplicates(reference, "reference")
+        context = production_context(schema, reference, plan)
+        _count_and_release(reference)
         production = yield Pass(name="quality", role="production", columns=None, map=map_batch, merge=merge,
-                                context=production_context(schema, reference, plan))
+                                context=context)
         duplicates_production = yield from _stream_duplicates(production, "production")
         dtypes = _dtypes(run.production)
         sample = (run.sample or {}).get("production")
@@ -530,8 +532,18 @@ def spill_plan(run: StreamRun, folder: str) -> SpillPlan | None:
     return SpillPlan(folder=folder, partitions=spill.partitions_for(max(run.reference.rows, run.production.rows)))
 
 
+def _count_and_release(state: TableState) -> None:
+    """Count the distinct values of every column now and delete their files (the disk they took, and the memory
+    the system caches them in, serve the next pass)."""
+    for column in state.columns.values():
+        distinct_count(column)
+        spill.remove(column.spilled)
+        column.uniques, column.spilled = [], []
+
+
 def _stream_duplicates(state: TableState, role: str) -> Generator[Pass, Any, int]:
     rows = candidate_rows(state)
+    spill.remove(state.spilled)
     state.hashes, state.spilled = [], []
     if not len(rows):
         return 0

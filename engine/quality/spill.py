@@ -19,6 +19,7 @@ ends; text is written in at most `TEXT_FILES` files per spill (objects cannot be
 """
 from __future__ import annotations
 
+import os
 import uuid
 from contextlib import nullcontext
 from collections.abc import Iterator, Sequence
@@ -211,3 +212,10 @@ def write(pieces: list[np.ndarray], plan: SpillPlan, rows: list[np.ndarray] | No
             start += len(piece)
     return Spilled(paths=paths, offsets=np.array(offsets), dtype=dtype, rows_path=rows_path)
 
+
+
+def remove(spilled: Sequence[Spilled]) -> None:
+    """Delete the files of spills no longer needed."""
+    for s in spilled:
+        for path in s.paths + ((s.rows_path,) if s.rows_path else ()):
+            os.unlink(path)
