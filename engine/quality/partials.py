@@ -198,7 +198,7 @@ def _map_numbers(state: ColumnState, values: np.ndarray, plan: ColumnPlan, conte
     else:
         state.uniques = [pd.unique(np.add(present, 0.0) if floats else present)]
     finite = present
-    if floats and len(present) and not np.isfinite(present.min() + present.max()):
+    if floats and len(present) and not (np.isfinite(present.min()) and np.isfinite(present.max())):
         infinite = np.isinf(present)
         state.infinite = int(np.count_nonzero(infinite))
         finite = present[~infinite]
