@@ -13,7 +13,8 @@ from assay.engine.quality.partials import ColumnPlan, QualityContext
 
 from tests.conftest import EMPLOYMENT
 
-FLOATS = st.one_of(st.sampled_from([0.0, -0.0, np.nan, np.inf, -np.inf, 1.0, -1.0]),
+OTHER_NAN = float(np.array([0x7FF8000000000123, 0xFFF8000000000000], dtype=np.uint64).view(np.float64)[0])
+FLOATS = st.one_of(st.sampled_from([0.0, -0.0, np.nan, OTHER_NAN, -np.nan, np.inf, -np.inf, 1.0, -1.0]),
                    st.floats(allow_nan=True, allow_infinity=True, width=64))
 
 
