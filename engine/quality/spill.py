@@ -19,6 +19,7 @@ ends; text is written in at most `TEXT_FILES` files per spill (objects cannot be
 """
 from __future__ import annotations
 
+import mmap
 import os
 import uuid
 from contextlib import nullcontext
@@ -59,15 +60,16 @@ class Reader:
     """Reads one Grouped's partitions (its files opened once)."""
 
     def __init__(self, offsets: np.ndarray, values: np.ndarray | None, rows: np.ndarray | None,
-                 paths: tuple[str, ...] = ()) -> None:
-        self.offsets, self.values, self.rows, self.paths = offsets, values, rows, paths
+                 paths: tuple[str, ...] = (), maps: tuple[mmap.mmap, ...] = ()) -> None:
+        self.offsets, self.values, self.rows, self.paths, self.maps = offsets, values, rows, paths, maps
+        self.bounds = offsets.T.tolist()  # partition p's start in each segment (plain ints: slicing is cheap)
         self.loaded: tuple[int, np.ndarray] | None = None  # text: the file read last
 
     def read(self, first: int, last: int, rows: bool = False) -> list[np.ndarray]:
         """The values (or their row numbers) of partitions first to last - 1, segment by segment."""
         if rows or self.values is not None:
             held = self.rows if rows else self.values
-            return [held[low:high] for low, high in zip(self.offsets[:, first], self.offsets[:, last]) if high > low]
+            return [held[low:high] for low, high in zip(self.bounds[first], self.bounds[last]) if high > low]
         offsets = self.offsets[0]  # text: one segment, in files of adjacent partitions
         per_file = (len(offsets) - 1) // len(self.paths)
         pieces = []
@@ -78,6 +80,12 @@ class Reader:
             low, high = max(first, f * per_file), min(last, (f + 1) * per_file)
             pieces.append(self.loaded[1][offsets[low] - base:offsets[high] - base])
         return pieces
+
+    def release(self) -> None:
+        """Let go of the file pages read so far (the system keeps them cached; this process's memory stays
+        bounded by one chunk rather than growing by every spill's size)."""
+        for mapped in self.maps:
+            mapped.madvise(mmap.MADV_DONTNEED)
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,14 +112,17 @@ class Spilled(Grouped):
     rows_path: str | None = None  # row hashes: the global row number of each hash, in the same order
 
     def reader(self) -> Reader:
-        values = _mapped(self.paths[0], self.dtype) if self.dtype != object else None
-        rows = _mapped(self.rows_path, np.dtype(np.int64)) if self.rows_path else None
-        return Reader(self.offsets, values, rows, self.paths)
+        maps = tuple(_map(path) for path in ((self.paths[0],) if self.dtype != object else ())
+                     + ((self.rows_path,) if self.rows_path else ()))
+        values = np.frombuffer(maps[0], dtype=self.dtype) if self.dtype != object else None
+        rows = np.frombuffer(maps[-1], dtype=np.int64) if self.rows_path else None
+        return Reader(self.offsets, values, rows, self.paths, maps)
 
 
-def _mapped(path: str, dtype: np.dtype) -> np.ndarray:
-    """A file of numbers as a plain array over a memory map (its slices cost no more than an array's)."""
-    return np.memmap(path, dtype=dtype, mode="r").view(np.ndarray)
+def _map(path: str) -> mmap.mmap:
+    """A file, memory-mapped for reading."""
+    with open(path, "rb") as file:
+        return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def partitions_for(rows: int) -> int:
@@ -135,6 +146,8 @@ def chunks(groups: Sequence[Grouped], target: int, rows: bool = False
         last = max(int(np.searchsorted(ends, done + target, side="right")), first + 1)
         yield ([v for r in readers for v in r.read(first, last)],
                [v for r in readers for v in r.read(first, last, rows=True)] if rows else None)
+        for r in readers:
+            r.release()
         first = last
 
 
