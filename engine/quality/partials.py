@@ -142,7 +142,7 @@ def _spill(state: TableState, plan: SpillPlan) -> None:
         pieces = column.uniques
         if sum(len(p) for p in pieces) < plan.least:
             continue
-        if np.result_type(*{p.dtype for p in pieces}) == object:
+        if np.result_type(*{p.dtype for p in pieces}).kind == "O":
             pieces = [np.concatenate(pieces)] if len(pieces) > 1 else pieces
         if all(spillable(p) for p in pieces):
             column.spilled = column.spilled + [spill.write(pieces, plan)]

@@ -112,9 +112,9 @@ class Spilled(Grouped):
     rows_path: str | None = None  # row hashes: the global row number of each hash, in the same order
 
     def reader(self) -> Reader:
-        maps = tuple(_map(path) for path in ((self.paths[0],) if self.dtype != object else ())
+        maps = tuple(_map(path) for path in ((self.paths[0],) if self.dtype.kind != "O" else ())
                      + ((self.rows_path,) if self.rows_path else ()))
-        values = np.frombuffer(maps[0], dtype=self.dtype) if self.dtype != object else None
+        values = np.frombuffer(maps[0], dtype=self.dtype) if self.dtype.kind != "O" else None
         rows = np.frombuffer(maps[-1], dtype=np.int64) if self.rows_path else None
         return Reader(self.offsets, values, rows, self.paths, maps)
 
@@ -200,7 +200,7 @@ def write(pieces: list[np.ndarray], plan: SpillPlan, rows: list[np.ndarray] | No
     folder.mkdir(parents=True, exist_ok=True)
     name = uuid.uuid4().hex
     dtype = np.result_type(*{p.dtype for p in pieces})
-    if dtype == object:
+    if dtype.kind == "O":
         values = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
         held = group(values, partition_of(values, plan.partitions), plan.partitions)
         files = min(TEXT_FILES, plan.partitions)
