@@ -3,12 +3,16 @@ batches (numpy and pandas' hash tables, no loop over rows, no text conversion of
 in row order; the in-memory calculator runs the same functions on the whole table as one batch.
 
 Per column and dataset: the rows, the missing and infinite values, the distinct values present (kept exactly, so
-the count is exact; memory grows with the distinct values), the least and greatest values (finite, and present),
+the count is exact; beyond a budget they go to disk, engine/quality/spill.py; numbers nearly all distinct are kept as
+they come and made distinct once, when counted; numbers are counted by their 64-bit patterns, -0.0 as 0.0; text is
+factorized once per batch), the least and greatest values (finite, and present),
 whether all are whole numbers; for categories, the production values the reference never had, counted by their
 text (only each batch's distinct values are converted to text) with the row where each first appeared, so that
 the most frequent come out in the order pandas' value_counts gives.
 
-Duplicate rows: a 64-bit hash of each row (pandas' hash_pandas_object). Rows with equal values have equal hashes,
+Duplicate rows: a 64-bit hash of each row (`row_hashes`: per-column 64-bit keys folded with numpy; text and
+categories by the hash of each batch's distinct values, reusing the batch's factorization). Rows with equal values
+(as `duplicated` compares them: -0.0 as 0.0, every NaN alike) have equal hashes,
 so every duplicate is among the rows whose hash occurs more than once (the candidates); two different rows may
 share a hash, so the count is not taken from the hashes: the candidate rows are read again (a second pass, only
 when there are candidates) and compared by value with pandas' `duplicated`, which gives the exact count.
