@@ -19,13 +19,13 @@ ends; text is written in at most `TEXT_FILES` files per spill (objects cannot be
 """
 from __future__ import annotations
 
-import mmap
 import os
 import uuid
 from contextlib import nullcontext
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -57,19 +57,23 @@ class Grouped:
 
 
 class Reader:
-    """Reads one Grouped's partitions (its files opened once)."""
+    """Reads one Grouped's partitions: slices of arrays in memory, or of its files (opened once)."""
 
-    def __init__(self, offsets: np.ndarray, values: np.ndarray | None, rows: np.ndarray | None,
-                 paths: tuple[str, ...] = (), maps: tuple[mmap.mmap, ...] = ()) -> None:
-        self.offsets, self.values, self.rows, self.paths, self.maps = offsets, values, rows, paths, maps
+    def __init__(self, offsets: np.ndarray, values: np.ndarray | None = None, rows: np.ndarray | None = None,
+                 paths: tuple[str, ...] = (), files: dict[bool, tuple[BinaryIO, np.dtype]] | None = None) -> None:
+        self.offsets, self.values, self.rows, self.paths, self.files = offsets, values, rows, paths, files or {}
         self.bounds = offsets.T.tolist()  # partition p's start in each segment (plain ints: slicing is cheap)
         self.loaded: tuple[int, np.ndarray] | None = None  # text: the file read last
 
     def read(self, first: int, last: int, rows: bool = False) -> list[np.ndarray]:
-        """The values (or their row numbers) of partitions first to last - 1, segment by segment."""
+        """The values (or their row numbers) of partitions first to last - 1, segment by segment (from a file,
+        in one array)."""
+        ranges = [(low, high) for low, high in zip(self.bounds[first], self.bounds[last]) if high > low]
+        if rows in self.files:
+            return [_read_ranges(*self.files[rows], ranges)]
         if rows or self.values is not None:
             held = self.rows if rows else self.values
-            return [held[low:high] for low, high in zip(self.bounds[first], self.bounds[last]) if high > low]
+            return [held[low:high] for low, high in ranges]
         offsets = self.offsets[0]  # text: one segment, in files of adjacent partitions
         per_file = (len(offsets) - 1) // len(self.paths)
         pieces = []
@@ -81,11 +85,17 @@ class Reader:
             pieces.append(self.loaded[1][offsets[low] - base:offsets[high] - base])
         return pieces
 
-    def release(self) -> None:
-        """Let go of the file pages read so far (the system keeps them cached; this process's memory stays
-        bounded by one chunk rather than growing by every spill's size)."""
-        for mapped in self.maps:
-            mapped.madvise(mmap.MADV_DONTNEED)
+
+def _read_ranges(file: BinaryIO, dtype: np.dtype, ranges: list[tuple[int, int]]) -> np.ndarray:
+    """The values at `ranges` (positions in the file) of a file of numbers, read into one new array (read calls
+    rather than a memory map: this process's memory holds a chunk, not the files read so far)."""
+    out = np.empty(sum(high - low for low, high in ranges), dtype=dtype)
+    buffer, size, at = memoryview(out).cast("B"), dtype.itemsize, 0
+    for low, high in ranges:
+        start, end = at, at + (high - low) * size
+        while at < end:  # a read may return less than asked
+            at += os.preadv(file.fileno(), [buffer[at:end]], low * size + at - start)
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,7 +113,7 @@ class Held(Grouped):
 @dataclass(frozen=True, eq=False)
 class Spilled(Grouped):
     """One column's (or the row hashes') values of one spill, by partition: numbers in one raw file of segments
-    (one per piece, each ordered by partition; read back through a memory map), text in files of adjacent
+    (one per piece, each ordered by partition; read back by ranges), text in files of adjacent
     partitions."""
 
     paths: tuple[str, ...]  # one file, or one per run of partitions (text)
@@ -112,17 +122,12 @@ class Spilled(Grouped):
     rows_path: str | None = None  # row hashes: the global row number of each hash, in the same order
 
     def reader(self) -> Reader:
-        maps = tuple(_map(path) for path in ((self.paths[0],) if self.dtype.kind != "O" else ())
-                     + ((self.rows_path,) if self.rows_path else ()))
-        values = np.frombuffer(maps[0], dtype=self.dtype) if self.dtype.kind != "O" else None
-        rows = np.frombuffer(maps[-1], dtype=np.int64) if self.rows_path else None
-        return Reader(self.offsets, values, rows, self.paths, maps)
-
-
-def _map(path: str) -> mmap.mmap:
-    """A file, memory-mapped for reading."""
-    with open(path, "rb") as file:
-        return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        files = {}
+        if self.dtype.kind != "O":
+            files[False] = (open(self.paths[0], "rb", buffering=0), self.dtype)  # closed with the Reader
+        if self.rows_path:
+            files[True] = (open(self.rows_path, "rb", buffering=0), np.dtype(np.int64))
+        return Reader(self.offsets, paths=self.paths, files=files)
 
 
 def partitions_for(rows: int) -> int:
@@ -146,8 +151,6 @@ def chunks(groups: Sequence[Grouped], target: int, rows: bool = False
         last = max(int(np.searchsorted(ends, done + target, side="right")), first + 1)
         yield ([v for r in readers for v in r.read(first, last)],
                [v for r in readers for v in r.read(first, last, rows=True)] if rows else None)
-        for r in readers:
-            r.release()
         first = last
 
 
