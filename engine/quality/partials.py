@@ -3,12 +3,16 @@ batches (numpy and pandas' hash tables, no loop over rows, no text conversion of
 in row order; the in-memory calculator runs the same functions on the whole table as one batch.
 
 Per column and dataset: the rows, the missing and infinite values, the distinct values present (kept exactly, so
-the count is exact; memory grows with the distinct values), the least and greatest values (finite, and present),
+the count is exact; beyond a budget they go to disk, engine/quality/spill.py; numbers nearly all distinct are kept as
+they come and made distinct once, when counted; numbers are counted by their 64-bit patterns, -0.0 as 0.0; text is
+factorized once per batch), the least and greatest values (finite, and present),
 whether all are whole numbers; for categories, the production values the reference never had, counted by their
 text (only each batch's distinct values are converted to text) with the row where each first appeared, so that
 the most frequent come out in the order pandas' value_counts gives.
 
-Duplicate rows: a 64-bit hash of each row (pandas' hash_pandas_object). Rows with equal values have equal hashes,
+Duplicate rows: a 64-bit hash of each row (`row_hashes`: per-column 64-bit keys folded with numpy; text and
+categories by the hash of each batch's distinct values, reusing the batch's factorization). Rows with equal values
+(as `duplicated` compares them: -0.0 as 0.0, every NaN alike) have equal hashes,
 so every duplicate is among the rows whose hash occurs more than once (the candidates); two different rows may
 share a hash, so the count is not taken from the hashes: the candidate rows are read again (a second pass, only
 when there are candidates) and compared by value with pandas' `duplicated`, which gives the exact count.
@@ -27,7 +31,7 @@ import pandas as pd
 from assay.engine.labels import keys
 from assay.engine.quality import spill
 from assay.engine.quality.results import ColumnQuality, QualityResult
-from assay.engine.quality.spill import SpillPlan, Spilled, hash_partition, partition_of, spillable
+from assay.engine.quality.spill import MIX, SpillPlan, Spilled, hash_partition, partition_of, spillable
 from assay.engine.schema import YEAR_NAMES, ColumnInfo, ColumnKind, ColumnRole, Schema, infer_kind, numbers_kind
 from assay.engine.streaming.passes import Pass
 
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
 TOP_UNSEEN = 20
 PROBE = 1024  # values that tell whether a batch's numbers are nearly all distinct
 CATEGORY_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
+NAN_KEY = np.uint64(0x7FF8DEADBEEF0001)  # a missing value's key in row hashes (one for all NaN and NA)
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class ColumnState:
     unseen: dict[str, tuple[int, tuple[int, int]]] = field(default_factory=dict)  # text -> (count, first row)
     unseen_rows: int = 0
     spilled: list[Spilled] = field(default_factory=list)  # distinct values written to disk (engine/quality/spill.py)
+    counted: int | None = None  # the distinct count, once counted (distinct_count)
 
 
 @dataclass
@@ -110,9 +116,11 @@ def production_context(schema: Schema, reference: TableState, spill: SpillPlan |
 def map_batch(batch: pd.DataFrame, context: QualityContext) -> TableState:
     """The partial state of one batch (its index numbers its rows in the whole table)."""
     start = int(batch.index[0]) if len(batch) else 0
-    columns = {plan.name: _map_column(batch[plan.name], plan, context, start)
+    factorized: dict[str, tuple[np.ndarray, Any]] = {}  # text and categories, factorized once for both uses
+    columns = {plan.name: _map_column(batch[plan.name], plan, context, start, factorized)
                for plan in context.plans if plan.name in batch.columns}
-    return TableState(rows=len(batch), columns=columns, hashes=[(start, row_hashes(batch))], spill=context.spill)
+    return TableState(rows=len(batch), columns=columns, hashes=[(start, row_hashes(batch, factorized))],
+                      spill=context.spill)
 
 
 def merge(a: TableState, b: TableState) -> TableState:
@@ -135,48 +143,87 @@ def _held(state: TableState) -> int:
 def _spill(state: TableState, plan: SpillPlan) -> None:
     """Write the large pieces to disk by partition (engine/quality/spill.py)."""
     for column in state.columns.values():
-        values = column.uniques[0] if len(column.uniques) == 1 else \
-            np.concatenate(column.uniques) if column.uniques else np.empty(0)
-        if len(values) >= plan.least and spillable(values):
-            column.spilled = column.spilled + [spill.write(values, partition_of(values, plan.partitions), plan)]
+        pieces = column.uniques
+        if sum(len(p) for p in pieces) < plan.least:
+            continue
+        if np.result_type(*{p.dtype for p in pieces}).kind == "O":
+            pieces = [np.concatenate(pieces)] if len(pieces) > 1 else pieces
+        if all(spillable(p) for p in pieces):
+            column.spilled = column.spilled + [spill.write(pieces, plan)]
             column.uniques = []
     if state.hashes and sum(len(h) for _, h in state.hashes) >= plan.least:
-        hashes = np.concatenate([h for _, h in state.hashes])
-        rows = np.concatenate([np.arange(start, start + len(h), dtype=np.int64) for start, h in state.hashes])
-        state.spilled = state.spilled + [spill.write(hashes, hash_partition(hashes, plan.partitions), plan, rows)]
+        rows = [np.arange(start, start + len(h), dtype=np.int64) for start, h in state.hashes]
+        state.spilled = state.spilled + [spill.write([h for _, h in state.hashes], plan, rows, hashed=True)]
         state.hashes = []
 
 
-def _map_column(series: pd.Series, plan: ColumnPlan, context: QualityContext, start: int) -> ColumnState:
+def _hashes_and_rows(state: TableState) -> tuple[np.ndarray, np.ndarray]:
+    """The row hashes held in memory and their global row numbers."""
+    if not state.hashes:
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    hashes = np.concatenate([h for _, h in state.hashes])
+    rows = np.concatenate([np.arange(start, start + len(h), dtype=np.int64) for start, h in state.hashes])
+    return hashes, rows
+
+
+def _map_column(series: pd.Series, plan: ColumnPlan, context: QualityContext, start: int,
+                factorized: dict[str, tuple[np.ndarray, Any]]) -> ColumnState:
     state = ColumnState(rows=len(series), numeric=pd.api.types.is_numeric_dtype(series))
+    if series.dtype.kind in "iuf" and isinstance(series.dtype, np.dtype) and not (plan.categories and plan.known):
+        _map_numbers(state, series.to_numpy(), plan, context)
+        return state
     missing = series.isna().to_numpy()
     state.missing = int(missing.sum())
-    if plan.categories and plan.known is not None:
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        state.uniques = [_plain(uniques)]
+    codes, uniques = factorized[plan.name] = pd.factorize(series, use_na_sentinel=True)  # only the distinct
+    # values of text become objects
+    counted = plan.categories and plan.known is not None
+    state.uniques = [_plain(uniques) if counted else np.asarray(uniques)]
+    if counted:
         _count_unseen(state, codes, uniques, plan, start)
-    else:
-        present = series[~missing].to_numpy() if state.missing else series.to_numpy()
-        raw = context.spill is not None and present.dtype.kind in "iuf" and _mostly_distinct(present)
-        state.uniques = [present if raw else _plain(pd.unique(present))]
     if state.numeric:
         values = series.to_numpy(dtype=float, na_value=np.nan)
         if pd.api.types.is_float_dtype(series):
             state.infinite = int(np.isinf(values).sum())
         present = values[~np.isnan(values)]
-        finite = present[np.isfinite(present)] if state.infinite else present
-        state.finite = len(finite)
-        if len(finite):
-            state.finite_low, state.finite_high = float(finite.min()), float(finite.max())
-            bounds = context.bounds.get(plan.name)
-            if bounds is not None:
-                state.below = int((finite < bounds[0]).sum())
-                state.above = int((finite > bounds[1]).sum())
-        if len(present) and plan.name.lower() in YEAR_NAMES:  # only a year's kind reads them (numbers_kind)
-            state.present_low, state.present_high = float(present.min()), float(present.max())
+        _measure(state, present, present[np.isfinite(present)] if state.infinite else present, plan, context)
+    return state
+
+
+def _map_numbers(state: ColumnState, values: np.ndarray, plan: ColumnPlan, context: QualityContext) -> None:
+    """A column of numpy numbers: its missing values are NaN, its distinct values kept as 64-bit patterns of
+    numbers with -0.0 as 0.0 (spill.number_keys' equality)."""
+    floats, nan = values.dtype.kind == "f", None
+    if floats:
+        nan = np.isnan(values)
+        state.missing = int(np.count_nonzero(nan))
+    present = values[~nan] if state.missing else values
+    if _mostly_distinct(present):
+        state.uniques = [np.add(present, 0.0) if floats else present.copy()]  # a copy: not a view of the batch
+    else:
+        state.uniques = [pd.unique(np.add(present, 0.0) if floats else present)]
+    finite = present
+    if floats and len(present) and not (np.isfinite(present.min()) and np.isfinite(present.max())):
+        infinite = np.isinf(present)
+        state.infinite = int(np.count_nonzero(infinite))
+        finite = present[~infinite]
+    _measure(state, present, finite, plan, context)
+
+
+def _measure(state: ColumnState, present: np.ndarray, finite: np.ndarray, plan: ColumnPlan,
+             context: QualityContext) -> None:
+    """The least and greatest values, those out of the reference's range, and a year's present range."""
+    state.finite = len(finite)
+    if len(finite):
+        state.finite_low, state.finite_high = float(finite.min()), float(finite.max())
+        bounds = context.bounds.get(plan.name)
+        if bounds is not None:
+            state.below = int(np.count_nonzero(finite < bounds[0])) if state.finite_low < bounds[0] else 0
+            state.above = int(np.count_nonzero(finite > bounds[1])) if state.finite_high > bounds[1] else 0
+    if len(present) and plan.name.lower() in YEAR_NAMES:  # only a year's kind reads them (numbers_kind)
+        state.present_low, state.present_high = float(present.min()), float(present.max())
+        if present.dtype.kind == "f":
             with np.errstate(invalid="ignore"):  # infinities are not whole
                 state.whole = bool(np.all(np.mod(present, 1) == 0))
-    return state
 
 
 def _count_unseen(state: ColumnState, codes: np.ndarray, uniques: Any, plan: ColumnPlan, start: int) -> None:
@@ -246,34 +293,43 @@ def _union(a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:
     return pieces
 
 
-def _distinct(state: ColumnState) -> np.ndarray:
-    """The distinct values held in memory. Made distinct here even when there is one piece: a batch of nearly
-    distinct numbers is kept as it came (`_mostly_distinct`), so one piece may still repeat a value."""
-    pieces = state.uniques
-    return pd.unique(pieces[0] if len(pieces) == 1 else np.concatenate(pieces)) if pieces else np.array([])
-
-
 def _partitions(state: ColumnState) -> Iterator[np.ndarray]:
-    """The column's distinct values, one disjoint part at a time: all in memory, or one partition at a time."""
-    held = _distinct(state)
-    if not state.spilled:
+    """The column's values (each distinct value at least once), a disjoint part at a time: the values held in
+    memory, and with them those written to disk, by chunks of adjacent partitions (engine/quality/spill.py); a
+    batch of nearly distinct numbers is kept as it came (`_mostly_distinct`), so a part may repeat a value."""
+    pieces = state.uniques
+    held = pieces[0] if len(pieces) == 1 else np.concatenate(pieces) if pieces else np.array([])
+    if not state.spilled and (len(held) <= 4 * spill.CHUNK or not spillable(held)):
         yield held
         return
-    partitions = len(state.spilled[0].offsets) - 1
-    part = partition_of(held, partitions) if len(held) else np.empty(0, dtype=np.intp)
-    for p, parts in enumerate(spill.by_partition(state.spilled)):
-        yield pd.unique(np.concatenate(parts + ([held[part == p]] if len(held) else [])))
+    partitions = state.spilled[0].offsets.shape[1] - 1 if state.spilled else spill.PARTITIONS
+    groups = state.spilled + ([spill.group(held, partition_of(held, partitions), partitions)] if len(held) else [])
+    for values, _ in spill.chunks(groups, spill.CHUNK):
+        yield values[0] if len(values) == 1 else np.concatenate(values)
 
 
 def distinct_count(state: ColumnState) -> int:
-    return sum(len(values) for values in _partitions(state))
+    if state.counted is None:
+        state.counted = sum(_count_distinct(values) for values in _partitions(state))
+    return state.counted
+
+
+def _count_distinct(values: np.ndarray) -> int:
+    """How many distinct values pandas' `unique` finds: numbers by their bits (-0.0 as 0.0), which is faster."""
+    if values.dtype.kind == "f":
+        values = np.add(values, 0.0).view(f"u{values.dtype.itemsize}")
+    elif values.dtype.kind in "imM":
+        values = values.view(f"u{values.dtype.itemsize}")
+    elif values.dtype.kind != "u":
+        return len(pd.unique(values))
+    return pd.Index(values, copy=False).nunique(dropna=False)
 
 
 def distinct_values(state: ColumnState, at_most: int | None = None) -> np.ndarray:
     """The distinct values (the first `at_most` found, when given): all of them are loaded when spilled."""
     found, count = [], 0
     for values in _partitions(state):
-        found.append(values if at_most is None else values[:at_most - count])
+        found.append(pd.unique(values) if at_most is None else pd.unique(values)[:at_most - count])
         count += len(found[-1])
         if at_most is not None and count >= at_most:
             break
@@ -291,55 +347,66 @@ def _texts(values: Any, plan: ColumnPlan) -> list[str]:
 # -- duplicate rows --------------------------------------------------------------------------------------------
 
 
-def row_hashes(frame: pd.DataFrame) -> np.ndarray:
-    """A 64-bit hash of each row's values; a column of unhashable cells (lists from Parquet) by their text."""
-    if frame.shape[1] == 0:
-        return np.zeros(len(frame), dtype=np.uint64)
+def row_hashes(frame: pd.DataFrame, factorized: dict[str, tuple[np.ndarray, Any]] | None = None) -> np.ndarray:
+    """A 64-bit hash of each row's values: each column's 64-bit keys (`_column_keys`) folded in turn, by xor, a
+    multiplication by an odd number and a shift (each step one-to-one, so rows differing in one column never share
+    a hash). Rows pandas' `duplicated` holds equal get equal hashes. `factorized`: columns' pd.factorize already
+    done (by name)."""
+    hashes = np.zeros(len(frame), dtype=np.uint64)
+    unique_names = frame.columns.is_unique
+    with np.errstate(over="ignore"):
+        for name, column in frame.items():
+            done = factorized.get(name) if factorized and unique_names else None
+            hashes ^= _column_keys(column, done)
+            hashes *= MIX
+            hashes ^= hashes >> np.uint64(29)
+    return hashes
+
+
+def _column_keys(column: pd.Series, factorized: tuple[np.ndarray, Any] | None = None) -> np.ndarray:
+    """64-bit keys equal for values `duplicated` holds equal: numbers by their bits (-0.0 as 0.0, every NaN alike),
+    text and categories by pandas' hash of each distinct value, other objects by pandas' hash (by their text when
+    they cannot be hashed: lists from Parquet)."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        values = column.to_numpy()
+        keys = np.add(values, 0.0, dtype=np.float64).view(np.uint64)
+        nan = np.isnan(values)
+        if nan.any():
+            keys[nan] = NAN_KEY
+        return keys
+    if isinstance(dtype, np.dtype) and dtype.kind in "biumM":
+        values = column.to_numpy()
+        return values.view(f"u{dtype.itemsize}").astype(np.uint64) if dtype.kind in "mM" else values.astype(np.uint64)
+    if isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype)) or factorized is not None:
+        codes, uniques = factorized if factorized is not None else pd.factorize(column, use_na_sentinel=True)
+        table = np.append(pd.util.hash_array(np.asarray(uniques, dtype=object)), NAN_KEY)
+        return table[codes]  # a missing value's code is -1: the last
     try:
-        return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+        return pd.util.hash_pandas_object(column, index=False).to_numpy()
     except TypeError:
-        return pd.util.hash_pandas_object(_hashable(frame), index=False).to_numpy()
-
-
-def _hashable(frame: pd.DataFrame) -> pd.DataFrame:
-    out = {}
-    for name in frame.columns:
-        column = frame[name]
-        try:
-            pd.util.hash_pandas_object(column, index=False)
-        except TypeError:
-            column = column.astype(str)
-        out[name] = column
-    return pd.DataFrame(out, index=frame.index)
+        return pd.util.hash_pandas_object(column.astype(str), index=False).to_numpy()
 
 
 def candidate_rows(state: TableState) -> np.ndarray:
-    """The rows (positions in the table) whose hash occurs more than once, in row order: one partition at a time
-    when the hashes were spilled (equal hashes share a partition)."""
-    if not state.hashes and not state.spilled:
-        return np.array([], dtype=np.int64)
-    hashes = np.concatenate([h for _, h in state.hashes]) if state.hashes else np.empty(0, dtype=np.uint64)
-    rows = np.concatenate([np.arange(start, start + len(h), dtype=np.int64) for start, h in state.hashes]) \
-        if state.hashes else np.empty(0, dtype=np.int64)
-    if not state.spilled:
+    """The rows (positions in the table) whose hash occurs more than once, in row order: by chunks of adjacent
+    partitions when the hashes were spilled or are many (equal hashes share a partition)."""
+    hashes, rows = _hashes_and_rows(state)
+    if not state.spilled and len(hashes) <= 4 * spill.CHUNK:
         return _repeated(hashes, rows)
-    partitions = len(state.spilled[0].offsets) - 1
-    part = hash_partition(hashes, partitions)
-    found = [_repeated(np.concatenate(spilled + [hashes[part == p]]), np.concatenate(spilled_rows + [rows[part == p]]))
-             for p, (spilled, spilled_rows) in enumerate(zip(spill.by_partition(state.spilled),
-                                                             spill.by_partition(state.spilled, rows=True)))]
-    return np.sort(np.concatenate(found))
+    partitions = state.spilled[0].offsets.shape[1] - 1 if state.spilled else spill.PARTITIONS
+    groups = state.spilled + ([spill.group(hashes, hash_partition(hashes, partitions), partitions, rows)]
+                              if len(hashes) else [])
+    found = [_repeated(np.concatenate(values), np.concatenate(numbers))
+             for values, numbers in spill.chunks(groups, spill.CHUNK, rows=True)]
+    return np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
 
 
 def _repeated(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """The rows whose value occurs more than once, in row order."""
-    order = np.argsort(values, kind="stable")
-    ordered = values[order]
-    repeated = np.zeros(len(values), dtype=bool)
-    same = ordered[1:] == ordered[:-1]
-    repeated[1:] |= same
-    repeated[:-1] |= same
-    return np.sort(rows[order[repeated]])
+    if not len(values):
+        return np.empty(0, dtype=np.int64)
+    return np.sort(rows[pd.Series(values, copy=False).duplicated(keep=False).to_numpy()])
 
 
 def count_duplicates(rows: pd.DataFrame) -> int:
@@ -449,8 +516,10 @@ def stream(run: StreamRun) -> Generator[Pass, Any, QualityResult]:
         reference = yield Pass(name="quality", role="reference", columns=None, map=map_batch, merge=merge,
                                context=QualityContext(plans=plans_for(schema), spill=plan))
         duplicates_reference = yield from _stream_duplicates(reference, "reference")
+        context = production_context(schema, reference, plan)
+        _count_and_release(reference)
         production = yield Pass(name="quality", role="production", columns=None, map=map_batch, merge=merge,
-                                context=production_context(schema, reference, plan))
+                                context=context)
         duplicates_production = yield from _stream_duplicates(production, "production")
         dtypes = _dtypes(run.production)
         sample = (run.sample or {}).get("production")
@@ -464,11 +533,21 @@ def spill_plan(run: StreamRun, folder: str) -> SpillPlan | None:
     share its disk); on a remote cluster the states stay in memory (a worker's files are not the driver's)."""
     if run.config.compute.scheduler not in ("", "local"):
         return None
-    return SpillPlan(folder=folder)
+    return SpillPlan(folder=folder, partitions=spill.partitions_for(max(run.reference.rows, run.production.rows)))
+
+
+def _count_and_release(state: TableState) -> None:
+    """Count the distinct values of every column now and delete their files (the disk they took, and the memory
+    the system caches them in, serve the next pass)."""
+    for column in state.columns.values():
+        distinct_count(column)
+        spill.remove(column.spilled)
+        column.uniques, column.spilled = [], []
 
 
 def _stream_duplicates(state: TableState, role: str) -> Generator[Pass, Any, int]:
     rows = candidate_rows(state)
+    spill.remove(state.spilled)
     state.hashes, state.spilled = [], []
     if not len(rows):
         return 0

@@ -1,31 +1,39 @@
 """Bounded memory for the streamed quality's exact distinct counts and duplicate candidates: values written to
-disk by hash partition once the state holds too many, and counted one partition at a time.
+disk by hash partition once the state holds too many, and counted a few partitions at a time.
 
 While a merged quality state holds more than `SpillPlan.budget` values (the distinct values of every column's
 pieces and the row hashes together), the pieces of at least `SpillPlan.least` values are written out: one file per
-column and spill, its values ordered by partition (a value's partition is the top bits of a hash of the value, so
+column and spill, each piece's values ordered by partition (a value's partition is the top bits of a hash of the value, so
 equal values always land in the same partition), with the offsets of the partitions kept in memory; row hashes
-likewise, with their global row numbers beside them. At the end each partition is loaded by itself and counted:
-a value lies in exactly one partition, so the distinct counts add up exactly across partitions, and a hash that
-occurs more than once occurs more than once within its partition. Equal floats -0.0 and 0.0 share a partition
-(they are hashed as numbers after adding 0.0), and text by pandas' stable hash; other objects (mixed Python
-values, which pandas may count as equal across types) are never written out.
+likewise, with their global row numbers beside them. At the end the values are read back in chunks of adjacent
+partitions (`chunks`: about `SpillPlan.chunk` values each, so that counting them stays in the processor's cache)
+and counted chunk by chunk: a value lies in exactly one partition, so the distinct counts add up exactly across
+chunks, and a hash that occurs more than once occurs more than once within its chunk. Values held in memory are
+grouped the same way (`group`), so that a large column is counted by chunks even when nothing spilled. Equal floats
+-0.0 and 0.0 share a partition (they are hashed as numbers after adding 0.0), and text by pandas' stable hash;
+other objects (mixed Python values, which pandas may count as equal across types) are never written out.
 
-Memory: at most about `budget` values (8 bytes each) held between spills, plus, while counting, one partition of
-one column: rows / `partitions` values (their hash table a few times that). The files take 8 bytes per distinct
-value and batch, 16 per row hash, in a temporary folder deleted when the audit ends.
+Memory: at most about `budget` values (8 bytes each) held between spills, plus, while counting, one chunk of one
+column. The files take 8 bytes per value and spill, 16 per row hash, in a temporary folder deleted when the audit
+ends; text is written in at most `TEXT_FILES` files per spill (objects cannot be memory-mapped).
 """
 from __future__ import annotations
 
+import os
 import uuid
-from collections.abc import Callable, Iterator
+from contextlib import nullcontext
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
 
 MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits of value * MIX spread any key's bits
+TEXT_FILES = 64  # text of one spill: files of adjacent partitions
+PARTITIONS = 256  # partitions of the values held in memory when nothing spilled (a power of two)
+CHUNK = 1 << 16  # values counted at once (`chunks`): their hash table stays in the processor's cache
 
 
 @dataclass(frozen=True)
@@ -34,38 +42,116 @@ class SpillPlan:
 
     folder: str
     budget: int = 1 << 24  # values held in memory (all columns and row hashes) before a spill
-    partitions: int = 64  # a power of two, at most 65,536
+    partitions: int = PARTITIONS  # a power of two, at most 65,536
     least: int = 4096  # pieces smaller than this stay in memory (columns with few distinct values never spill)
 
 
-@dataclass(frozen=True)
-class Spilled:
-    """One column's (or the row hashes') values of one spill, by partition: numbers in one file ordered by
-    partition (read back through a memory map), text in one file per partition (objects cannot be mapped)."""
+class Grouped:
+    """Values ordered by partition within each of their segments, with the offsets of the partitions: row s of
+    `offsets` gives segment s's partition p as values[offsets[s, p]:offsets[s, p + 1]] (in memory, or a spill)."""
 
-    paths: tuple[str, ...]  # one file, or one per partition (text)
-    offsets: np.ndarray  # partitions + 1: partition p is values[offsets[p]:offsets[p + 1]]
+    offsets: np.ndarray  # segments x (partitions + 1)
+
+    def reader(self) -> Reader:
+        raise NotImplementedError
+
+
+class Reader:
+    """Reads one Grouped's partitions: slices of arrays in memory, or of its files (opened once)."""
+
+    def __init__(self, offsets: np.ndarray, values: np.ndarray | None = None, rows: np.ndarray | None = None,
+                 paths: tuple[str, ...] = (), files: dict[bool, tuple[BinaryIO, np.dtype]] | None = None) -> None:
+        self.offsets, self.values, self.rows, self.paths, self.files = offsets, values, rows, paths, files or {}
+        self.bounds = offsets.T.tolist()  # partition p's start in each segment (plain ints: slicing is cheap)
+        self.loaded: tuple[int, np.ndarray] | None = None  # text: the file read last
+
+    def read(self, first: int, last: int, rows: bool = False) -> list[np.ndarray]:
+        """The values (or their row numbers) of partitions first to last - 1, segment by segment (from a file,
+        in one array)."""
+        ranges = [(low, high) for low, high in zip(self.bounds[first], self.bounds[last]) if high > low]
+        if rows in self.files:
+            return [_read_ranges(*self.files[rows], ranges)]
+        if rows or self.values is not None:
+            held = self.rows if rows else self.values
+            return [held[low:high] for low, high in ranges]
+        offsets = self.offsets[0]  # text: one segment, in files of adjacent partitions
+        per_file = (len(offsets) - 1) // len(self.paths)
+        pieces = []
+        for f in range(first // per_file, (last - 1) // per_file + 1):
+            if self.loaded is None or self.loaded[0] != f:
+                self.loaded = (f, np.load(self.paths[f], allow_pickle=True))
+            base = offsets[f * per_file]
+            low, high = max(first, f * per_file), min(last, (f + 1) * per_file)
+            pieces.append(self.loaded[1][offsets[low] - base:offsets[high] - base])
+        return pieces
+
+
+def _read_ranges(file: BinaryIO, dtype: np.dtype, ranges: list[tuple[int, int]]) -> np.ndarray:
+    """The values at `ranges` (positions in the file) of a file of numbers, read into one new array (read calls
+    rather than a memory map: this process's memory holds a chunk, not the files read so far)."""
+    out = np.empty(sum(high - low for low, high in ranges), dtype=dtype)
+    buffer, size, at = memoryview(out).cast("B"), dtype.itemsize, 0
+    for low, high in ranges:
+        start, end = at, at + (high - low) * size
+        while at < end:  # a read may return less than asked
+            at += os.preadv(file.fileno(), [buffer[at:end]], low * size + at - start)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Held(Grouped):
+    """Values held in memory, ordered by partition."""
+
+    values: np.ndarray
+    offsets: np.ndarray
+    rows: np.ndarray | None = None
+
+    def reader(self) -> Reader:
+        return Reader(self.offsets, self.values, self.rows)
+
+
+@dataclass(frozen=True, eq=False)
+class Spilled(Grouped):
+    """One column's (or the row hashes') values of one spill, by partition: numbers in one raw file of segments
+    (one per piece, each ordered by partition; read back by ranges), text in files of adjacent
+    partitions."""
+
+    paths: tuple[str, ...]  # one file, or one per run of partitions (text)
+    offsets: np.ndarray
+    dtype: np.dtype = np.dtype(object)
     rows_path: str | None = None  # row hashes: the global row number of each hash, in the same order
 
-    def reader(self) -> Callable[[int], np.ndarray]:
-        """A function of p giving partition p's values (a number file is opened once, as a memory map)."""
-        if len(self.paths) > 1:
-            return lambda p: np.load(self.paths[p], allow_pickle=True)
-        mapped = np.load(self.paths[0], mmap_mode="r")
-        return lambda p: mapped[self.offsets[p]:self.offsets[p + 1]]
-
-    def rows_reader(self) -> Callable[[int], np.ndarray]:
-        mapped = np.load(self.rows_path, mmap_mode="r")
-        return lambda p: mapped[self.offsets[p]:self.offsets[p + 1]]
+    def reader(self) -> Reader:
+        files = {}
+        if self.dtype.kind != "O":
+            files[False] = (open(self.paths[0], "rb", buffering=0), self.dtype)  # closed with the Reader
+        if self.rows_path:
+            files[True] = (open(self.rows_path, "rb", buffering=0), np.dtype(np.int64))
+        return Reader(self.offsets, paths=self.paths, files=files)
 
 
-def by_partition(spilled: list[Spilled], rows: bool = False) -> Iterator[list[np.ndarray]]:
-    """For each partition in turn, its values in every spill (or their row numbers)."""
-    if not spilled:
+def partitions_for(rows: int) -> int:
+    """Partitions (a power of two, PARTITIONS to 4096) such that one holds at most about two CHUNKs of a column's
+    values even when all of `rows` are distinct."""
+    wanted = 1 << max(0, int(np.log2(max(rows, 1) / CHUNK)))
+    return min(max(PARTITIONS, wanted), 4096)
+
+
+def chunks(groups: Sequence[Grouped], target: int, rows: bool = False
+           ) -> Iterator[tuple[list[np.ndarray], list[np.ndarray] | None]]:
+    """The values of every group, adjacent partitions at a time (about `target` values in all; a partition is
+    never split), with their row numbers when `rows`."""
+    if not groups:
         return
-    readers = [s.rows_reader() if rows else s.reader() for s in spilled]
-    for p in range(len(spilled[0].offsets) - 1):
-        yield [read(p) for read in readers]
+    readers = [g.reader() for g in groups]
+    ends = np.cumsum(np.sum([np.diff(g.offsets, axis=1).sum(axis=0) for g in groups], axis=0))
+    first = 0
+    while first < len(ends):
+        done = ends[first - 1] if first else 0
+        last = max(int(np.searchsorted(ends, done + target, side="right")), first + 1)
+        yield ([v for r in readers for v in r.read(first, last)],
+               [v for r in readers for v in r.read(first, last, rows=True)] if rows else None)
+        first = last
 
 
 def spillable(values: np.ndarray) -> bool:
@@ -75,41 +161,77 @@ def spillable(values: np.ndarray) -> bool:
     return values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string"
 
 
-def partition_of(values: np.ndarray, partitions: int) -> np.ndarray:
-    """Each value's partition: equal values (as pandas' `unique` compares them) get the same one."""
+def number_keys(values: np.ndarray) -> np.ndarray:
+    """Numbers as 64-bit keys (a new array) equal exactly when pandas' `unique` holds the values equal: ints and
+    floats alike (as floats), -0.0 as 0.0 (NaN has no place here: missing values are never distinct values)."""
     if values.dtype.kind in "mM":
         values = values.view(np.int64)
-    if values.dtype.kind in "biuf":
-        keys = np.add(values.astype(np.float64), 0.0).view(np.uint64)  # ints and floats alike, -0.0 as 0.0
-    else:
-        keys = pd.util.hash_array(values)
-    return hash_partition(keys, partitions)
+    return np.add(values, 0.0, dtype=np.float64).view(np.uint64)
 
 
-def hash_partition(keys: np.ndarray, partitions: int) -> np.ndarray:
-    shift = np.uint64(64 - int(partitions).bit_length() + 1)
+def partition_of(values: np.ndarray, partitions: int) -> np.ndarray:
+    """Each value's partition: equal values (as pandas' `unique` compares them) get the same one."""
+    keys = number_keys(values) if values.dtype.kind in "biufmM" else pd.util.hash_array(values)
+    return hash_partition(keys, partitions, scratch=True)
+
+
+def hash_partition(keys: np.ndarray, partitions: int, scratch: bool = False) -> np.ndarray:
+    """The top bits of each key times MIX: 8-bit partition numbers when they fit (a radix sort of one pass).
+    `scratch`: `keys` may be overwritten."""
+    dtype = np.uint8 if partitions <= 256 else np.uint16
+    if partitions <= 1:
+        return np.zeros(len(keys), dtype=dtype)
     with np.errstate(over="ignore"):
-        return ((keys * MIX) >> shift).astype(np.intp) if partitions > 1 else np.zeros(len(keys), dtype=np.intp)
+        mixed = np.multiply(keys, MIX, out=keys if scratch else None)
+    return np.right_shift(mixed, np.uint64(64 - int(partitions).bit_length() + 1), out=mixed).astype(dtype)
 
 
-def write(values: np.ndarray, part: np.ndarray, plan: SpillPlan, rows: np.ndarray | None = None) -> Spilled:
-    """`values` (and their row numbers) to new files in the plan's folder, by partition."""
-    order = np.argsort(part.astype(np.uint16), kind="stable")  # a radix sort
-    offsets = np.zeros(plan.partitions + 1, dtype=np.int64)
-    np.cumsum(np.bincount(part, minlength=plan.partitions), out=offsets[1:])
+def group(values: np.ndarray, part: np.ndarray, partitions: int, rows: np.ndarray | None = None) -> Held:
+    """`values` (and their row numbers) ordered by partition, in memory: one segment."""
+    order = np.argsort(part, kind="stable")  # a radix sort (8- or 16-bit numbers)
+    offsets = np.zeros((1, partitions + 1), dtype=np.int64)
+    np.cumsum(np.bincount(part, minlength=partitions), out=offsets[0, 1:])
+    return Held(values=values[order], offsets=offsets, rows=None if rows is None else rows[order])
+
+
+def write(pieces: list[np.ndarray], plan: SpillPlan, rows: list[np.ndarray] | None = None,
+          hashed: bool = False) -> Spilled:
+    """`pieces` of values (and their row numbers) to new files in the plan's folder, each piece ordered by
+    partition (a piece of a batch's size sorts in the processor's cache); text as one piece. `hashed`: the values
+    are row hashes, partitioned by `hash_partition`, else by `partition_of`."""
     folder = Path(plan.folder)
     folder.mkdir(parents=True, exist_ok=True)
     name = uuid.uuid4().hex
-    ordered = values[order]
-    if values.dtype == object:
-        paths = tuple(str(folder / f"{name}-{p}.npy") for p in range(plan.partitions))
-        for p, path in enumerate(paths):
-            np.save(path, ordered[offsets[p]:offsets[p + 1]], allow_pickle=True)
-    else:
-        paths = (str(folder / f"{name}.npy"),)
-        np.save(paths[0], ordered)
-    rows_path = None
-    if rows is not None:
-        rows_path = str(folder / f"{name}-rows.npy")
-        np.save(rows_path, rows[order])
-    return Spilled(paths=paths, offsets=offsets, rows_path=rows_path)
+    dtype = np.result_type(*{p.dtype for p in pieces})
+    if dtype.kind == "O":
+        values = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+        held = group(values, partition_of(values, plan.partitions), plan.partitions)
+        files = min(TEXT_FILES, plan.partitions)
+        per_file = plan.partitions // files
+        paths = tuple(str(folder / f"{name}-{f}.npy") for f in range(files))
+        for f, path in enumerate(paths):
+            low, high = held.offsets[0, f * per_file], held.offsets[0, (f + 1) * per_file]
+            np.save(path, held.values[low:high], allow_pickle=True)
+        return Spilled(paths=paths, offsets=held.offsets)
+    offsets, start = [], 0
+    paths = (str(folder / f"{name}.bin"),)
+    rows_path = str(folder / f"{name}-rows.bin") if rows is not None else None
+    with open(paths[0], "wb") as out, (open(rows_path, "wb") if rows_path else nullcontext()) as out_rows:
+        for i, piece in enumerate(pieces):
+            piece = piece.astype(dtype, copy=False)
+            part = hash_partition(piece, plan.partitions) if hashed else partition_of(piece, plan.partitions)
+            held = group(piece, part, plan.partitions, None if rows is None else rows[i])
+            out.write(memoryview(held.values))
+            if rows is not None:
+                out_rows.write(memoryview(held.rows))
+            offsets.append(held.offsets[0] + start)
+            start += len(piece)
+    return Spilled(paths=paths, offsets=np.array(offsets), dtype=dtype, rows_path=rows_path)
+
+
+
+def remove(spilled: Sequence[Spilled]) -> None:
+    """Delete the files of spills no longer needed."""
+    for s in spilled:
+        for path in s.paths + ((s.rows_path,) if s.rows_path else ()):
+            os.unlink(path)

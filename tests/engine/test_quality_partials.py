@@ -140,7 +140,7 @@ def test_census_data_streamed_equals_in_memory():
 def test_rows_sharing_a_hash_are_not_counted_as_duplicates(monkeypatch):
     """Every row hashed alike: the candidates are compared by value, so only the equal rows count."""
     frame = pd.DataFrame({"a": [1, 2, 1, 3, 2, 1], "b": ["x", "y", "x", "x", "z", "x"]})
-    monkeypatch.setattr(partials, "row_hashes", lambda batch: np.zeros(len(batch), dtype=np.uint64))
+    monkeypatch.setattr(partials, "row_hashes", lambda batch, factorized=None: np.zeros(len(batch), dtype=np.uint64))
     context = partials.QualityContext(plans=())
     state = partials.table_state(frame, context)
     assert partials.frame_duplicates(frame, state) == int(frame.duplicated().sum()) == 2
