@@ -289,9 +289,10 @@ class ReconstructionModel:
             yield None
         began = time.perf_counter()
         for name, levels in self.levels.items():
-            text = text_values(column(name)).to_numpy()
-            blocks.append(np.column_stack([(text == level).astype(float) for level in levels])
-                          if levels else np.empty((size, 0)))
+            codes, uniques = pd.factorize(text_values(column(name)).to_numpy())  # each text looked up once, not
+            at = {level: i for i, level in enumerate(levels)}  # compared with every level
+            code = np.array([at.get(u, -1) for u in uniques] + [-1], dtype=np.int64)[codes]  # (-1: none, missing)
+            blocks.append((code[:, None] == np.arange(len(levels))).astype(float))
             if time.perf_counter() - began >= STEP_SECONDS:
                 yield None
                 began = time.perf_counter()

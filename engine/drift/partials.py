@@ -402,7 +402,7 @@ def map_counts(batch: pd.DataFrame, context: CountContext) -> CountState:
     runs = _runs_of(part)
     buckets = {name: _bucket_counts(float_values(_series(batch, column)), part, parts, plan, runs)
                for name, (column, plan) in context.bucketed.items()}
-    categories = {c.name: _category_counts(_series(batch, c), part, parts) for c in context.categorical}
+    categories = {c.name: _category_counts(_series(batch, c), part, parts, runs) for c in context.categorical}
     collected = {c.name: Collected(np.array(float_values(_series(batch, c)), dtype=float), part)
                  for c in context.collected}
     keys = None
@@ -497,7 +497,9 @@ def _of_part(values: np.ndarray, part: np.ndarray, j: int, runs: np.ndarray | No
     return pieces[0] if len(pieces) == 1 else np.concatenate(pieces) if pieces else values[:0]
 
 
-def _category_counts(series: pd.Series, part: np.ndarray, parts: int) -> CategoryCounts:
+def _category_counts(series: pd.Series, part: np.ndarray, parts: int, runs: np.ndarray | None = None
+                     ) -> CategoryCounts:
+    """A batch's counts per label: of all its rows, then of each part's (`runs`: `_runs_of(part)`, or None)."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     labels = [str(u) for u in uniques]
     first = list(uniques)
@@ -510,11 +512,21 @@ def _category_counts(series: pd.Series, part: np.ndarray, parts: int) -> Categor
         labels = list(seen)
     width = len(labels)
     present = codes >= 0
+    missing = codes.size - int(np.count_nonzero(present))
+    if runs is not None:  # rows of a few parts in runs (the usual case): each run's counts once, added to its part's
+        counts = np.zeros((1 + parts, width), dtype=np.int64)
+        for a, b in zip(runs[:-1].tolist(), runs[1:].tolist()):
+            found = codes[a:b]
+            found = np.bincount(found[found >= 0] if missing else found, minlength=width)
+            counts[0] += found
+            if part[a] >= 0:
+                counts[part[a] + 1] += found
+        return CategoryCounts(labels, first, clash, counts, missing)
     inside = present & (part >= 0)
     counts = np.concatenate([np.bincount(codes[present], minlength=width),
                              np.bincount(part[inside] * width + codes[inside], minlength=parts * width)]
                             ).reshape(1 + parts, width)
-    return CategoryCounts(labels, first, clash, counts, int((~present).sum()))
+    return CategoryCounts(labels, first, clash, counts, missing)
 
 
 def merge_counts(a: CountState, b: CountState) -> CountState:
