@@ -600,13 +600,13 @@ class GatherContext:
     rows: Rows
     parts: Parts
     wanted: dict[str, tuple[ColumnPlan, Buckets, np.ndarray]]  # name -> (column, buckets, buckets to gather: for
-    # all rows (row 0), for the rows of part j (row j + 1))
+    # all rows (row 0), for the rows of part j (row j + 1); and the past-last, never)
     spill: GatherSpill | None = None  # where the gathered values go once they are many (None: they stay in memory)
     union: dict[str, np.ndarray] = field(default_factory=dict)  # name -> the buckets any row wants, and the past-last
 
     def any_wanted(self, name: str) -> np.ndarray:
         found = self.union.get(name)
-        return found if found is not None else np.append(self.wanted[name][2].any(axis=0), False)
+        return found if found is not None else self.wanted[name][2].any(axis=0)
 
 
 @dataclass
@@ -624,7 +624,6 @@ def map_gather(batch: pd.DataFrame, context: GatherContext) -> GatherState:
         bucket = buckets.assign(values)
         hit = np.flatnonzero(context.any_wanted(name)[bucket])  # (a few percent of the rows)
         at, among = bucket[hit], part[hit]
-        wanted = np.pad(wanted, ((0, 0), (0, 1)))  # (the bucket past the last: values not placed)
         hit = hit[wanted[0, at] | wanted[among + 1, at]]  # the whole's buckets, or its part's
         found[name] = Gathered.of(values[hit], bucket[hit], part[hit])
     return GatherState(found, context.spill)
@@ -1099,8 +1098,8 @@ def _candidate_rounds(pending: dict[str, _Numbers], parts: dict[str, Parts], tes
             for name, numbers in pending.items():
                 flags = asked[name].flags[role] & ~numbers.available[role]
                 numbers.available[role] = numbers.available[role] | flags
-                wanted[name] = (numbers.plan, numbers.buckets, flags)
-                union[name] = np.append(flags.any(axis=0), False)
+                wanted[name] = (numbers.plan, numbers.buckets, np.pad(flags, ((0, 0), (0, 1))))  # (the past-last:
+                union[name] = wanted[name][2].any(axis=0)  # values not placed, never wanted)
             found = yield _pass("drift: candidate buckets", role, _needed_names(list(wanted), parts[role],
                                                                                 columns[role]),
                                 map_gather, merge_gather, GatherContext(rows[role], parts[role], wanted, spill, union),
