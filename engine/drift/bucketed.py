@@ -157,9 +157,9 @@ class Buckets:
         cells = self._cells(values)
         missing = np.isnan(values)
         if not missing.any():
-            return self.table[cells]
+            return np.take(self.table, cells)
         cells[missing] = 0
-        bucket = self.table[cells]
+        bucket = np.take(self.table, cells)
         bucket[missing] = self.count
         return bucket
 

@@ -445,7 +445,8 @@ def _bucket_counts(values: np.ndarray, part: np.ndarray, parts: int, plan: Bucke
         offsets = values - np.take(np.append(buckets.lower, 0.0), bucket)
         sums = {row: found[:-1] for row, found in _by_part(bucket, part, parts, width, runs, offsets).items()}
     mixed = np.zeros(width, dtype=bool) if plan.mixed is None else plan.mixed.copy()
-    looked = np.flatnonzero(~mixed[bucket]) if plan.mixed is not None else None  # (buckets known mixed: no look)
+    looked = np.flatnonzero(~np.take(mixed, bucket)) if plan.mixed is not None else None  # (known mixed: no look;
+    # np.take: half the time of indexing with the buckets' small integers)
     some, where = (values, bucket) if looked is None else (values[looked], bucket[looked])
     value = np.full(width, np.nan)  # each bucket's last value (as BucketedSample.of): a bucket holding any other
     value[where] = some  # is mixed (NaN: the missing values' bucket, dropped); twenty times quicker than the
@@ -622,7 +623,7 @@ def map_gather(batch: pd.DataFrame, context: GatherContext) -> GatherState:
     for name, (column, buckets, wanted) in context.wanted.items():
         values = float_values(_series(batch, column))
         bucket = buckets.assign(values)
-        hit = np.flatnonzero(context.any_wanted(name)[bucket])  # (a few percent of the rows)
+        hit = np.flatnonzero(np.take(context.any_wanted(name), bucket))  # (a few percent of the rows)
         at, among = bucket[hit], part[hit]
         hit = hit[wanted[0, at] | wanted[among + 1, at]]  # the whole's buckets, or its part's
         found[name] = Gathered.of(values[hit], bucket[hit], part[hit])
