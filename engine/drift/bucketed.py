@@ -88,6 +88,9 @@ class Buckets:
             below, above = (int(k) for k in float_keys(np.array([-tiny, tiny])))
             self.tiny_keys = (np.uint64(below), np.uint64(above), np.uint64(above - below))
         self.low_key, high_key = (int(k) for k in self._keys(np.array([low, high])))
+        if self.tiny_keys is not None:  # `_cells`' constants: the squeezed interval and the offset, as signed keys
+            self._signed = (np.int64(below - (1 << 63)), np.int64(above - (1 << 63)),
+                            np.uint64((above + self.low_key) % (1 << 64)).view(np.int64))
         self.shift = max(0, (high_key - self.low_key).bit_length() - FINE_BITS)
         cells = ((high_key - self.low_key) >> self.shift) + 1
         sample = np.sort(self._cells(sample))
@@ -131,6 +134,18 @@ class Buckets:
             keys = values.view(np.uint64) - np.uint64(self.low_key ^ (1 << 63))  # bit set; fewer passes
         elif self.tiny_keys is None and self.high < 0:  # all negative: the keys are the bit patterns inverted
             keys = np.uint64(~self.low_key & ((1 << 64) - 1)) - values.view(np.uint64)
+        elif self.tiny_keys is not None:  # `_keys` - low_key in fewer passes, on signed keys (the float keys - 2^63:
+            # bit patterns with the 63 low bits of negative values flipped; -0.0 lies just below 0.0, both squeezed)
+            bits = values.view(np.int64)
+            signed = bits >> 63
+            signed &= np.int64((1 << 63) - 1)
+            signed ^= bits
+            below, above, offset = self._signed
+            upper = np.maximum(signed, above)  # min(k, below) + max(k, above) - above - low_key, wrapping around
+            np.minimum(signed, below, out=signed)
+            signed += upper
+            signed -= offset
+            keys = signed.view(np.uint64)
         else:
             keys = self._keys(values)
             keys -= np.uint64(self.low_key)
@@ -142,9 +157,9 @@ class Buckets:
         cells = self._cells(values)
         missing = np.isnan(values)
         if not missing.any():
-            return self.table[cells]
+            return np.take(self.table, cells)
         cells[missing] = 0
-        bucket = self.table[cells]
+        bucket = np.take(self.table, cells)
         bucket[missing] = self.count
         return bucket
 

@@ -289,9 +289,14 @@ class ReconstructionModel:
             yield None
         began = time.perf_counter()
         for name, levels in self.levels.items():
-            text = text_values(column(name)).to_numpy()
-            blocks.append(np.column_stack([(text == level).astype(float) for level in levels])
-                          if levels else np.empty((size, 0)))
+            values = column(name)
+            if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:  # texts already: as they are
+                codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            else:
+                codes, uniques = pd.factorize(text_values(values).to_numpy())
+            at = {level: i for i, level in enumerate(levels)}  # each text looked up once, not compared with each level
+            code = np.array([at.get(u, -1) for u in uniques] + [-1], dtype=np.int64)[codes]  # (-1: none, missing)
+            blocks.append((code[:, None] == np.arange(len(levels))).astype(float))
             if time.perf_counter() - began >= STEP_SECONDS:
                 yield None
                 began = time.perf_counter()

@@ -12,7 +12,8 @@ Each pass reads the reference, then the production (`stream` yields one Pass per
    (wasserstein), a value of each bucket and whether it holds other values (not looked at in the buckets where
    the ranges' sample already met two values); categories counted per chunk; the numerical columns of the other methods (which need every value
    sorted) collected whole; the reconstruction sample's smallest row keys per chunk (`capped_rows`); the rows of
-   the multivariate checks' seeded samples (`engine.drift.sampling.seeded_rows`: the row counts say which).
+   the multivariate checks' seeded samples (`engine.drift.sampling.seeded_rows`: the row counts say which) and
+   those the reconstruction's capped samples will almost surely hold (row keys up to `key_bound`).
 3. "drift: candidate buckets": the values of the buckets that the exact KS and Wasserstein and the drawing look
    into: of every row for the whole column's candidates, of a chunk's rows for that chunk's (16 bytes a value).
    The in-memory functions of engine/drift/bucketed.py run on `StreamedPart`s, which answer from the gathered
@@ -21,8 +22,9 @@ Each pass reads the reference, then the production (`stream` yields one Pass per
    within their buckets only), so that one pass suffices; the pass would repeat while a question needs more. The
    values are kept as pieces in row order, written to a temporary folder by column once many
    (engine/drift/gathered.py), and each column's are loaded only while that column is tested.
-4. The rows of each chunk's capped sample, for the PCA reconstruction errors: kept by the first candidate-bucket
-   pass ("drift: reconstruction rows" when there is none).
+4. The rows of each chunk's capped sample, for the PCA reconstruction errors: those the buckets pass kept, when
+   every capped sample's largest key is within its bound (else, practically never, a "drift: reconstruction rows"
+   pass reads them). The candidate-bucket pass therefore reads only the bucketed columns.
 
 Counts merge exactly; the sums (wasserstein's offsets, the reference's mean and squared deviations) are added in
 row order batch by batch, which differs from numpy's pairwise sum over the whole column by rounding only
@@ -48,7 +50,7 @@ from assay.engine.drift.distributions import (DRAWN_LEVELS, HIST_BINS, SortedVal
 from assay.engine.drift.encoding import drift_kind, float_values
 from assay.engine.drift.gathered import Gathered, GatherSpill, spill_all
 from assay.engine.drift.results import DriftResult, FeatureDrift, MultivariateResult
-from assay.engine.drift.sampling import key_threshold, row_keys, seeded_rows, smallest_keys
+from assay.engine.drift.sampling import key_bound, key_threshold, row_keys, seeded_rows, smallest_keys
 from assay.engine.drift.stattests import EXACT_KS_MAX_N, BinningConfig, SortedSample
 from assay.engine.drift.univariate import (BUCKETED_METHODS, MAX_REFERENCE_CHUNKS, MIN_DOMAIN_ROWS, ChunkTests,
                                            ColumnOutcome, DriftCalculator, _Column, bucketed_outcome,
@@ -355,7 +357,8 @@ class CountState:
     categories: dict[str, CategoryCounts]
     collected: dict[str, Collected]
     keys: list[np.ndarray] | None  # the smallest row keys of the whole, then of each part
-    picked: pd.DataFrame  # the multivariate samples' rows, indexed by position
+    picked: pd.DataFrame  # the multivariate samples' rows and the reconstruction's likely ones, indexed by position
+    picked_part: np.ndarray  # the part of each of those rows (-1: none)
     cap: int = 0  # how many keys each keeps
 
 
@@ -388,6 +391,8 @@ class CountContext:
     seed: int
     picks: np.ndarray  # positions of the multivariate samples' rows (the row counts say which), ascending
     pick_columns: tuple[str, ...]
+    bounds: np.ndarray | None = None  # the reconstruction's rows are kept up to these keys (`key_bound`): the whole,
+    # then each part
 
 
 def map_counts(batch: pd.DataFrame, context: CountContext) -> CountState:
@@ -397,18 +402,33 @@ def map_counts(batch: pd.DataFrame, context: CountContext) -> CountState:
     runs = _runs_of(part)
     buckets = {name: _bucket_counts(float_values(_series(batch, column)), part, parts, plan, runs)
                for name, (column, plan) in context.bucketed.items()}
-    categories = {c.name: _category_counts(_series(batch, c), part, parts) for c in context.categorical}
+    categories = {c.name: _category_counts(_series(batch, c), part, parts, runs) for c in context.categorical}
     collected = {c.name: Collected(np.array(float_values(_series(batch, c)), dtype=float), part)
                  for c in context.collected}
     keys = None
+    picked = _found_at(positions, context.picks)
     if context.cap:
         found = row_keys(positions, context.seed)
         keys = [smallest_keys(found, context.cap)] + [smallest_keys(_of_part(found, part, j, runs), context.cap)
                                                       for j in range(parts)]
-    picked = np.isin(positions, context.picks)
-    frame = batch.iloc[np.flatnonzero(picked)][list(context.pick_columns)]
+        if context.bounds is not None:  # with the rows the reconstruction will likely keep (one read for both)
+            bounds = context.bounds
+            likely = (found <= bounds[0]) | ((part >= 0) & (found <= bounds[1:][np.maximum(part, 0)]))
+            likely[picked] = True
+            picked = np.flatnonzero(likely)
+    frame = batch.iloc[picked][list(context.pick_columns)]
     frame.index = positions[picked]
-    return CountState(buckets, categories, collected, keys, frame, context.cap)
+    return CountState(buckets, categories, collected, keys, frame, part[picked], context.cap)
+
+
+def _found_at(positions: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Where the `wanted` positions are among `positions` (both ascending), ascending: what
+    np.flatnonzero(np.isin(positions, wanted)) finds, by looking up only the wanted ones within the batch's range."""
+    if not positions.size:
+        return np.empty(0, dtype=np.intp)
+    inside = wanted[np.searchsorted(wanted, positions[0]):np.searchsorted(wanted, positions[-1], side="right")]
+    at = np.searchsorted(positions, inside)
+    return at[positions[at] == inside]
 
 
 def _bucket_counts(values: np.ndarray, part: np.ndarray, parts: int, plan: BucketPlan,
@@ -425,14 +445,12 @@ def _bucket_counts(values: np.ndarray, part: np.ndarray, parts: int, plan: Bucke
         offsets = values - np.take(np.append(buckets.lower, 0.0), bucket)
         sums = {row: found[:-1] for row, found in _by_part(bucket, part, parts, width, runs, offsets).items()}
     mixed = np.zeros(width, dtype=bool) if plan.mixed is None else plan.mixed.copy()
-    looked = np.flatnonzero(~mixed[bucket]) if plan.mixed is not None else None  # (buckets known mixed: no look)
+    looked = np.flatnonzero(~np.take(mixed, bucket)) if plan.mixed is not None else None  # (known mixed: no look;
+    # np.take: half the time of indexing with the buckets' small integers)
     some, where = (values, bucket) if looked is None else (values[looked], bucket[looked])
-    low, high = np.full(width, np.inf), np.full(width, -np.inf)  # each bucket's smallest and largest value
-    with np.errstate(invalid="ignore"):  # (NaN: the missing values' bucket, dropped)
-        np.minimum.at(low, where, some)
-        np.maximum.at(high, where, some)
-    mixed |= low < high
-    value = np.where(low <= high, low, np.nan)
+    value = np.full(width, np.nan)  # each bucket's last value (as BucketedSample.of): a bucket holding any other
+    value[where] = some  # is mixed (NaN: the missing values' bucket, dropped); twenty times quicker than the
+    mixed[where[some != value[where]]] = True  # smallest and largest value by ufunc.at where few buckets hold all
     squares = 0.0
     if plan.mean is not None:
         present = values[~np.isnan(values)]
@@ -480,7 +498,9 @@ def _of_part(values: np.ndarray, part: np.ndarray, j: int, runs: np.ndarray | No
     return pieces[0] if len(pieces) == 1 else np.concatenate(pieces) if pieces else values[:0]
 
 
-def _category_counts(series: pd.Series, part: np.ndarray, parts: int) -> CategoryCounts:
+def _category_counts(series: pd.Series, part: np.ndarray, parts: int, runs: np.ndarray | None = None
+                     ) -> CategoryCounts:
+    """A batch's counts per label: of all its rows, then of each part's (`runs`: `_runs_of(part)`, or None)."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     labels = [str(u) for u in uniques]
     first = list(uniques)
@@ -493,11 +513,21 @@ def _category_counts(series: pd.Series, part: np.ndarray, parts: int) -> Categor
         labels = list(seen)
     width = len(labels)
     present = codes >= 0
+    missing = codes.size - int(np.count_nonzero(present))
+    if runs is not None:  # rows of a few parts in runs (the usual case): each run's counts once, added to its part's
+        counts = np.zeros((1 + parts, width), dtype=np.int64)
+        for a, b in zip(runs[:-1].tolist(), runs[1:].tolist()):
+            found = codes[a:b]
+            found = np.bincount(found[found >= 0] if missing else found, minlength=width)
+            counts[0] += found
+            if part[a] >= 0:
+                counts[part[a] + 1] += found
+        return CategoryCounts(labels, first, clash, counts, missing)
     inside = present & (part >= 0)
     counts = np.concatenate([np.bincount(codes[present], minlength=width),
                              np.bincount(part[inside] * width + codes[inside], minlength=parts * width)]
                             ).reshape(1 + parts, width)
-    return CategoryCounts(labels, first, clash, counts, int((~present).sum()))
+    return CategoryCounts(labels, first, clash, counts, missing)
 
 
 def merge_counts(a: CountState, b: CountState) -> CountState:
@@ -509,7 +539,8 @@ def merge_counts(a: CountState, b: CountState) -> CountState:
     keys = None
     if a.keys is not None:
         keys = [smallest_keys(np.concatenate([x, y]), a.cap) for x, y in zip(a.keys, b.keys)]
-    return CountState(buckets, categories, collected, keys, pd.concat([a.picked, b.picked]), a.cap)
+    return CountState(buckets, categories, collected, keys, pd.concat([a.picked, b.picked]),
+                      np.concatenate([a.picked_part, b.picked_part]), a.cap)
 
 
 def _merge_buckets(a: BucketCounts, b: BucketCounts) -> BucketCounts:
@@ -570,44 +601,37 @@ class GatherContext:
     rows: Rows
     parts: Parts
     wanted: dict[str, tuple[ColumnPlan, Buckets, np.ndarray]]  # name -> (column, buckets, buckets to gather: for
-    # all rows (row 0), for the rows of part j (row j + 1))
-    reconstruction: ReconstructionContext | None = None  # the first such pass also keeps the reconstruction's rows
+    # all rows (row 0), for the rows of part j (row j + 1); and the past-last, never)
     spill: GatherSpill | None = None  # where the gathered values go once they are many (None: they stay in memory)
     union: dict[str, np.ndarray] = field(default_factory=dict)  # name -> the buckets any row wants, and the past-last
 
     def any_wanted(self, name: str) -> np.ndarray:
         found = self.union.get(name)
-        return found if found is not None else np.append(self.wanted[name][2].any(axis=0), False)
+        return found if found is not None else self.wanted[name][2].any(axis=0)
 
 
 @dataclass
 class GatherState:
     found: dict[str, Gathered]
-    reconstruction: ReconstructionRows | None
     spill: GatherSpill | None = None
 
 
 def map_gather(batch: pd.DataFrame, context: GatherContext) -> GatherState:
-    rows = None if context.reconstruction is None else map_reconstruction_rows(batch, context.reconstruction)
     batch, positions = _rows(batch, context.rows)
     part = context.parts.assign(batch, positions)
     found = {}
     for name, (column, buckets, wanted) in context.wanted.items():
         values = float_values(_series(batch, column))
         bucket = buckets.assign(values)
-        hit = np.flatnonzero(context.any_wanted(name)[bucket])  # (a few percent of the rows)
+        hit = np.flatnonzero(np.take(context.any_wanted(name), bucket))  # (a few percent of the rows)
         at, among = bucket[hit], part[hit]
-        wanted = np.pad(wanted, ((0, 0), (0, 1)))  # (the bucket past the last: values not placed)
         hit = hit[wanted[0, at] | wanted[among + 1, at]]  # the whole's buckets, or its part's
         found[name] = Gathered.of(values[hit], bucket[hit], part[hit])
-    return GatherState(found, rows, context.spill)
+    return GatherState(found, context.spill)
 
 
 def merge_gather(a: GatherState, b: GatherState) -> GatherState:
-    found = spill_all({name: x.joined(b.found[name]) for name, x in a.found.items()}, a.spill)
-    return GatherState(found, None if a.reconstruction is None else merge_reconstruction_rows(a.reconstruction,
-                                                                                            b.reconstruction),
-                       a.spill)
+    return GatherState(spill_all({name: x.joined(b.found[name]) for name, x in a.found.items()}, a.spill), a.spill)
 
 
 # -- the reconstruction's rows ---------------------------------------------------------------------------
@@ -930,7 +954,9 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
                 for n, b in bucketed.items()}
         wanted_columns = tuple(p for p in collected if p.name in columns[role])
         context = CountContext(rows[role], parts[role], mine, categorical[role], wanted_columns, cap, seed,
-                               picks[role], pick_columns[role])
+                               picks[role], pick_columns[role],
+                               np.array([key_bound(size, cap) for size in _sizes(rows[role], parts[role])],
+                                        dtype=np.uint64) if cap else None)
         names = [*mine, *(c.name for c in categorical[role]), *(c.name for c in wanted_columns), *pick_columns[role]]
         counted[role] = yield _pass("drift: buckets", role, _needed_names(names, parts[role], columns[role]),
                                     map_counts, merge_counts, context, outputs)
@@ -952,8 +978,13 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
                                                   seed, tuple(p.name for p in candidates if p.name in columns[role]))
                       for role in ROLES} if cap else {}
     kept: dict[str, ReconstructionRows | None] = {role: None for role in ROLES}
+    for role, context in reconstruction.items():  # the buckets pass kept every row up to the bounds: all the
+        # capped samples' rows when their thresholds are within them (else a pass of their own reads them)
+        bounds = np.array([key_bound(size, cap) for size in _sizes(rows[role], parts[role])], dtype=np.uint64)
+        if (context.thresholds <= bounds).all():
+            kept[role] = ReconstructionRows(counted[role].picked, counted[role].picked_part)
     with tempfile.TemporaryDirectory(prefix="assay-drift-") as folder:
-        outcomes = yield from _candidate_rounds(bucketed, parts, tested, columns, rows, outputs, reconstruction, kept,
+        outcomes = yield from _candidate_rounds(bucketed, parts, tested, columns, rows, outputs,
                                                 GatherSpill(folder) if spill else None)
 
     # every column's result, in the in-memory order
@@ -1041,7 +1072,6 @@ def _needed_names(names: list[str], parts: Parts, columns: set[str]) -> tuple[st
 
 def _candidate_rounds(pending: dict[str, _Numbers], parts: dict[str, Parts], tested: tuple[bool, ...],
                       columns: dict[str, set[str]], rows: dict[str, Rows], outputs: ModelOutputs | None,
-                      reconstruction: dict[str, ReconstructionContext], kept: dict[str, ReconstructionRows | None],
                       spill: GatherSpill | None) -> Generator[Pass | ProgressEvent, Any, dict[str, ColumnOutcome]]:
     """The bucketed columns' outcomes: a run of their tests on the counts alone says which buckets to gather (with
     those the drawing's histogram edges may fall in), a pass over each Source gathers them, and the tests run again
@@ -1069,16 +1099,12 @@ def _candidate_rounds(pending: dict[str, _Numbers], parts: dict[str, Parts], tes
             for name, numbers in pending.items():
                 flags = asked[name].flags[role] & ~numbers.available[role]
                 numbers.available[role] = numbers.available[role] | flags
-                wanted[name] = (numbers.plan, numbers.buckets, flags)
-                union[name] = np.append(flags.any(axis=0), False)
-            rebuilding = reconstruction.get(role) if kept[role] is None else None  # (the first pass only)
-            found = yield _pass("drift: candidate buckets", role,
-                                _needed_names(list(wanted) + list(rebuilding.columns if rebuilding else ()),
-                                              parts[role], columns[role]),
-                                map_gather, merge_gather,
-                                GatherContext(rows[role], parts[role], wanted, rebuilding, spill, union), outputs)
-            if rebuilding is not None:
-                kept[role] = found.reconstruction
+                wanted[name] = (numbers.plan, numbers.buckets, np.pad(flags, ((0, 0), (0, 1))))  # (the past-last:
+                union[name] = wanted[name][2].any(axis=0)  # values not placed, never wanted)
+            found = yield _pass("drift: candidate buckets", role, _needed_names(list(wanted), parts[role],
+                                                                                columns[role]),
+                                map_gather, merge_gather, GatherContext(rows[role], parts[role], wanted, spill, union),
+                                outputs)
             for name, gathered in found.found.items():
                 old = pending[name].gathered[role]
                 if old.pieces:  # a bucket now gathered whole: its part's values came again
@@ -1195,8 +1221,13 @@ def _thresholds(counted: CountState, rows: Rows, parts: Parts) -> np.ndarray:
     """The largest row key of the reconstruction's capped samples: the whole, then each part."""
     from assay.engine.drift.multivariate import PCA_MAX_ROWS
 
-    sizes = [rows.count] + [parts.plan.chunks[j].rows for j in parts.selected]
-    return np.array([key_threshold(k, size, PCA_MAX_ROWS) for k, size in zip(counted.keys, sizes)], dtype=np.uint64)
+    return np.array([key_threshold(k, size, PCA_MAX_ROWS) for k, size in zip(counted.keys, _sizes(rows, parts))],
+                    dtype=np.uint64)
+
+
+def _sizes(rows: Rows, parts: Parts) -> list[int]:
+    """The rows of the whole, then of each part."""
+    return [rows.count] + [parts.plan.chunks[j].rows for j in parts.selected]
 
 
 def _multivariate(features: list[FeatureDrift], counted: dict[str, CountState], rows: dict[str, Rows],
@@ -1204,7 +1235,7 @@ def _multivariate(features: list[FeatureDrift], counted: dict[str, CountState], 
                   reconstruction: dict[str, ReconstructionContext], kept: dict[str, ReconstructionRows | None],
                   seed: int) -> Generator[Pass, Any, MultivariateResult]:
     """DriftCalculator._multivariate on the seeded samples gathered in the first pass and the reconstruction's
-    capped rows of each chunk (kept in the first candidate-bucket pass, else read in a pass of their own)."""
+    capped rows of each chunk (kept in the buckets pass, else read in a pass of their own)."""
     from assay.engine.drift.multivariate import (PCA_MAX_ROWS, ReconstructionModel, domain_seeds,
                                                  iter_domain_classifier_on, reconstruction_result)
     from assay.engine.drift.univariate import domain_note, reconstruction_note, too_few_rows_note

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -57,6 +58,20 @@ def key_threshold(smallest: np.ndarray, rows: int, size: int) -> np.uint64:
     """The largest key a row of a chunk of `rows` rows may have to be in its capped sample (`smallest`: the chunk's
     smallest keys)."""
     return smallest[size - 1] if rows > size else NO_KEY
+
+
+BOUND_SPREADS = 10  # `key_bound` expects this many standard deviations more than the cap below it
+
+
+def key_bound(rows: int, size: int) -> np.uint64:
+    """A key that `key_threshold` of a chunk of `rows` rows stays at or below, but for a chance of about 1e-23:
+    keys are uniform 64-bit hashes, so the count of keys below a fraction p of their range is binomial (rows, p),
+    and p is chosen for a mean BOUND_SPREADS standard deviations above `size`. A pass keeps the rows up to this
+    key before the chunk's smallest keys are known; the caller checks the threshold against it."""
+    expected = size + math.ceil(BOUND_SPREADS * math.sqrt(size)) + BOUND_SPREADS
+    if rows <= expected:
+        return NO_KEY
+    return np.uint64(((1 << 64) * expected) // rows)
 
 
 def capped_rows(rows: np.ndarray, size: int, seed: int) -> np.ndarray:

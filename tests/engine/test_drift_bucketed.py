@@ -17,6 +17,7 @@ from assay.engine.drift.distributions import SortedValues, numerical_distributio
 from assay.engine.drift.encoding import rows_outside, sorted_parts
 from assay.engine.drift.univariate import DriftCalculator
 from assay.engine.schema import infer_schema
+from tests.conftest import EMPLOYMENT
 
 rng = np.random.default_rng(7)
 
@@ -122,6 +123,59 @@ def test_float_keys_order_like_the_values_and_come_back():
     keys = float_keys(x)
     assert all(a <= b for a, b in zip(keys[:-1], keys[1:])) and keys[6] == keys[7]  # -0.0 and 0.0: one key
     np.testing.assert_array_equal(key_floats(keys), x + 0.0)
+
+
+def assigned_by_search(buckets: Buckets, values: np.ndarray) -> np.ndarray:
+    """The bucket of each value by its definition: the last bucket whose smallest value is at or below it (`count`
+    for NaN)."""
+    found = np.searchsorted(buckets.lower, values, side="right") - 1
+    return np.where(np.isnan(values), buckets.count, found)
+
+
+def edge_values(buckets: Buckets, values: np.ndarray) -> np.ndarray:
+    """The values, each bucket's edges and the floats either side of them, signed zeros, and NaN, within range."""
+    lower = buckets.lower
+    found = np.concatenate([values, lower, np.nextafter(lower, -np.inf), np.nextafter(lower, np.inf),
+                            [0.0, -0.0, buckets.low, buckets.high, np.nan]])
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(found), found, np.clip(found, buckets.low, buckets.high))
+
+
+SPREADS = [lambda r, n: r.normal(size=n), lambda r, n: r.normal(3, 1, n), lambda r, n: -r.lognormal(0, 3, n),
+           lambda r, n: r.standard_t(1, n) * 1e200, lambda r, n: r.integers(-3, 4, n) * 1e-310,
+           lambda r, n: np.append(r.normal(size=n), [-np.inf, np.inf, -0.0, 5e-324, -5e-324]),
+           lambda r, n: r.choice([-0.0, 0.0, 1.0], n)]
+
+
+@given(st.integers(0, len(SPREADS) - 1), st.integers(1, 3000), st.integers(0, 10_000), st.floats(0, 0.3))
+@settings(max_examples=60, deadline=None)
+def test_a_values_bucket_is_the_last_whose_lower_edge_is_at_or_below_it(spread, n, seed, missing):
+    """`Buckets.assign` (a table look-up over float keys; signed keys around 0) gives the bucket `searchsorted`
+    over the edges gives: on the edges and the floats next to them, -0.0, infinities, tiny values; NaN apart."""
+    r = np.random.default_rng(seed)
+    values = SPREADS[spread](r, n).astype(float)
+    values[r.random(values.size) < missing] = np.nan
+    buckets = Buckets([values])
+    points = edge_values(buckets, values)
+    np.testing.assert_array_equal(buckets.assign(points), assigned_by_search(buckets, points))
+
+
+def test_census_values_fall_in_the_buckets_their_edges_say():
+    if not EMPLOYMENT.is_dir():
+        pytest.skip("../shared/data/employment_ma is not beside the checkout")
+    reference = pd.read_parquet(EMPLOYMENT / "reference.parquet")
+    production = pd.read_parquet(EMPLOYMENT / "production.parquet")
+    checked = 0
+    for name in reference.columns:
+        if name not in production.columns or not pd.api.types.is_numeric_dtype(reference[name]):
+            continue
+        columns = [frame[name].to_numpy(dtype=float, na_value=np.nan) for frame in (reference, production)]
+        buckets = Buckets(columns)
+        for values in columns:
+            points = edge_values(buckets, values)
+            np.testing.assert_array_equal(buckets.assign(points), assigned_by_search(buckets, points))
+        checked += 1
+    assert checked >= 5
 
 
 @given(st.sampled_from(KINDS), sizes, st.integers(0, 10_000))

@@ -4,11 +4,12 @@ two values, whatever the sample says; gathered values written to disk and read b
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from assay.engine.drift.bucketed import Buckets
 from assay.engine.drift.gathered import Gathered, GatherSpill, spill_all
-from assay.engine.drift.partials import BucketPlan, _bucket_counts, _by_part, _runs_of, known_mixed
+from assay.engine.drift.partials import BucketPlan, _bucket_counts, _by_part, _category_counts, _runs_of, known_mixed
 
 
 def direct(bucket: np.ndarray, part: np.ndarray, parts: int, width: int, weights=None) -> np.ndarray:
@@ -37,6 +38,13 @@ def test_counts_per_part_equal_a_count_of_each_part(layout):
     assert (dense(_by_part(bucket, part, parts, width, runs), parts, width) == direct(bucket, part, parts, width)).all()
     np.testing.assert_allclose(dense(_by_part(bucket, part, parts, width, runs, weights), parts, width),
                                direct(bucket, part, parts, width, weights), rtol=1e-12, atol=1e-12)
+    labels = pd.Series(np.array([f"c{b % 40}" for b in bucket], dtype=object))
+    labels[rng.random(n) < 0.1] = None
+    found = _category_counts(labels, part, parts, runs)
+    codes = pd.Index(found.labels).get_indexer(labels.to_numpy())  # (-1: missing)
+    present = codes >= 0
+    assert found.missing == int((~present).sum())
+    assert (found.counts == direct(codes[present], part[present], parts, len(found.labels))).all()
 
 
 def test_the_buckets_known_mixed_from_a_sample_change_nothing():

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from assay.engine import AuditConfig, run_audit
+from assay.engine.drift import partials as partials_module
 from assay.engine.drift.partials import drift_columns, iter_drift, map_gather, stream
 from assay.engine.drift.sampling import capped_rows, row_keys, seeded_rows
 from assay.engine.drift.univariate import DriftCalculator
@@ -373,3 +374,66 @@ def test_census_drift_with_its_gathered_values_on_disk_equals_the_audit(census_a
     found = drain(iter_stream(stream(run), run, "drift", 0.0, 1.0))
     assert spills
     assert same(report.drift, found) == []
+
+
+RECONSTRUCTION_PASSES: list[str] = []
+ORIGINAL_MAP_RECONSTRUCTION_ROWS = partials_module.map_reconstruction_rows
+
+
+def _counted_reconstruction_rows(batch, context):
+    RECONSTRUCTION_PASSES.append(context.columns)
+    return ORIGINAL_MAP_RECONSTRUCTION_ROWS(batch, context)
+
+
+def _passes_read(reference, production, config, schema, monkeypatch):
+    """The streamed drift; (result, (name, role, columns) of each pass that `_pass` made, the batches a pass of the
+    reconstruction's rows of its own mapped)."""
+    passes = []
+    original_pass = partials_module._pass
+
+    def recorded_pass(name, role, columns, *args, **kwargs):
+        passes.append((name, role, columns))
+        return original_pass(name, role, columns, *args, **kwargs)
+
+    RECONSTRUCTION_PASSES.clear()
+    monkeypatch.setattr(partials_module, "_pass", recorded_pass)
+    monkeypatch.setattr(partials_module, "map_reconstruction_rows", _counted_reconstruction_rows)
+    return streamed(reference, production, config, schema, batch=5000), passes, list(RECONSTRUCTION_PASSES)
+
+
+def test_the_buckets_pass_keeps_the_reconstructions_rows_so_the_candidate_pass_reads_bucketed_columns_only(
+        generated_case, monkeypatch):
+    reference, production, config, schema, expected = generated_case
+    found, passes, reconstruction = _passes_read(reference, production, config, schema, monkeypatch)
+    assert same(expected, found) == []
+    assert reconstruction == []  # no pass of its own
+    candidates = [columns for name, _, columns in passes if name == "drift: candidate buckets"]
+    assert candidates and all(set(columns) <= {"normal", "skewed", "outliers", "ties", "when"}
+                              for columns in candidates)
+
+
+def test_a_capped_sample_beyond_its_bound_is_read_in_a_pass_of_its_own(generated_case, monkeypatch):
+    """Bounds far too small (a negative margin): the buckets pass keeps too few of the reconstruction's rows, which
+    the thresholds show; a pass reads them, and the result is the same."""
+    from assay.engine.drift import sampling
+
+    reference, production, config, schema, expected = generated_case
+    monkeypatch.setattr(sampling, "BOUND_SPREADS", -100)
+    found, _, reconstruction = _passes_read(reference, production, config, schema, monkeypatch)
+    assert reconstruction  # the pass of its own ran
+    assert same(expected, found) == []
+
+
+@settings(max_examples=25, deadline=None)
+@given(rows=st.integers(1, 60_000), start=st.integers(0, 10 ** 12), size=st.integers(1, 3000),
+       seed=st.integers(0, 2 ** 31))
+def test_a_chunks_capped_sample_lies_within_its_key_bound(rows, start, size, seed):
+    """The threshold of a chunk's capped sample stays within `key_bound`, which keeps about BOUND_SPREADS standard
+    deviations more rows than the sample."""
+    from assay.engine.drift.sampling import BOUND_SPREADS, NO_KEY, key_bound, key_threshold, smallest_keys
+
+    keys = row_keys(np.arange(start, start + rows), seed)
+    bound = key_bound(rows, size)
+    assert key_threshold(smallest_keys(keys, size), rows, size) <= bound
+    kept = int((keys <= bound).sum())
+    assert kept == rows if bound == NO_KEY else size <= kept <= size + 2 * BOUND_SPREADS * (math.sqrt(size) + 1)
