@@ -30,7 +30,6 @@ import pandas as pd
 
 from assay.engine.labels import keys
 from assay.engine.quality import spill
-from assay.engine.quality.threads import each
 from assay.engine.quality.results import ColumnQuality, QualityResult
 from assay.engine.quality.spill import MIX, SpillPlan, Spilled, hash_partition, partition_of, spillable
 from assay.engine.schema import YEAR_NAMES, ColumnInfo, ColumnKind, ColumnRole, Schema, infer_kind, numbers_kind
@@ -118,9 +117,8 @@ def map_batch(batch: pd.DataFrame, context: QualityContext) -> TableState:
     """The partial state of one batch (its index numbers its rows in the whole table)."""
     start = int(batch.index[0]) if len(batch) else 0
     factorized: dict[str, tuple[np.ndarray, Any]] = {}  # text and categories, factorized once for both uses
-    plans = [(plan, batch[plan.name]) for plan in context.plans if plan.name in batch.columns]
-    states = list(each(lambda item: _map_column(item[1], item[0], context, start, factorized), plans))
-    columns = {plan.name: state for (plan, _), state in zip(plans, states)}
+    columns = {plan.name: _map_column(batch[plan.name], plan, context, start, factorized)
+               for plan in context.plans if plan.name in batch.columns}
     return TableState(rows=len(batch), columns=columns, hashes=[(start, row_hashes(batch, factorized))],
                       spill=context.spill)
 
@@ -144,24 +142,19 @@ def _held(state: TableState) -> int:
 
 def _spill(state: TableState, plan: SpillPlan) -> None:
     """Write the large pieces to disk by partition (engine/quality/spill.py)."""
-    def write(column: ColumnState | None) -> None:
-        if column is None:
-            rows = [np.arange(start, start + len(h), dtype=np.int64) for start, h in state.hashes]
-            state.spilled = state.spilled + [spill.write([h for _, h in state.hashes], plan, rows, hashed=True)]
-            state.hashes = []
-            return
+    for column in state.columns.values():
         pieces = column.uniques
+        if sum(len(p) for p in pieces) < plan.least:
+            continue
         if np.result_type(*{p.dtype for p in pieces}).kind == "O":
             pieces = [np.concatenate(pieces)] if len(pieces) > 1 else pieces
         if all(spillable(p) for p in pieces):
             column.spilled = column.spilled + [spill.write(pieces, plan)]
             column.uniques = []
-
-    large: list[ColumnState | None] = [c for c in state.columns.values() if sum(len(p) for p in c.uniques) >= plan.least]
     if state.hashes and sum(len(h) for _, h in state.hashes) >= plan.least:
-        large.append(None)  # the row hashes
-    for _ in each(write, large):
-        pass
+        rows = [np.arange(start, start + len(h), dtype=np.int64) for start, h in state.hashes]
+        state.spilled = state.spilled + [spill.write([h for _, h in state.hashes], plan, rows, hashed=True)]
+        state.hashes = []
 
 
 def _hashes_and_rows(state: TableState) -> tuple[np.ndarray, np.ndarray]:
@@ -361,11 +354,10 @@ def row_hashes(frame: pd.DataFrame, factorized: dict[str, tuple[np.ndarray, Any]
     done (by name)."""
     hashes = np.zeros(len(frame), dtype=np.uint64)
     unique_names = frame.columns.is_unique
-    columns = [(column, factorized.get(name) if factorized and unique_names else None)
-               for name, column in frame.items()]
     with np.errstate(over="ignore"):
-        for keys in each(lambda item: _column_keys(*item), columns):
-            hashes ^= keys
+        for name, column in frame.items():
+            done = factorized.get(name) if factorized and unique_names else None
+            hashes ^= _column_keys(column, done)
             hashes *= MIX
             hashes ^= hashes >> np.uint64(29)
     return hashes
@@ -529,7 +521,6 @@ def stream(run: StreamRun) -> Generator[Pass, Any, QualityResult]:
         production = yield Pass(name="quality", role="production", columns=None, map=map_batch, merge=merge,
                                 context=context)
         duplicates_production = yield from _stream_duplicates(production, "production")
-        _count(production)
         dtypes = _dtypes(run.production)
         sample = (run.sample or {}).get("production")
         kinds = kinds_of_production(schema, production, dtypes, sample)
@@ -545,17 +536,11 @@ def spill_plan(run: StreamRun, folder: str) -> SpillPlan | None:
     return SpillPlan(folder=folder, partitions=spill.partitions_for(max(run.reference.rows, run.production.rows)))
 
 
-def _count(state: TableState) -> None:
-    """Count the distinct values of every column, a few columns at once (threads.each)."""
-    for _ in each(distinct_count, list(state.columns.values())):
-        pass
-
-
 def _count_and_release(state: TableState) -> None:
     """Count the distinct values of every column now and delete their files (the disk they took, and the memory
     the system caches them in, serve the next pass)."""
-    _count(state)
     for column in state.columns.values():
+        distinct_count(column)
         spill.remove(column.spilled)
         column.uniques, column.spilled = [], []
 
