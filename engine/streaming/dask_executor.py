@@ -17,6 +17,7 @@ Closing `run`'s generator (a cancel) cancels every task not yet done.
 """
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import CancelledError
 from collections.abc import Generator
@@ -72,6 +73,7 @@ class DaskExecutor:
         self.predictor = predictor
         self.retries = retries
         self.batches = 0
+        self._counting = threading.Lock()  # two analyses may run passes at once (engine/streaming/beside.py)
         self._cluster = None
         if self.address == "local":
             import dask
@@ -183,7 +185,8 @@ class DaskExecutor:
                         pending[futures[index].key] = index
                         continue
                     states[index], batches = _result(future, fragments[index])
-                    self.batches += batches
+                    with self._counting:
+                        self.batches += batches
                     rows_done += fragments[index].rows
                 yield progress(step, rows_done, source.rows, clock)
         finally:

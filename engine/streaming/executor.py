@@ -5,6 +5,7 @@ batches (a batch is a fraction of a second of work) and stops that thread. engin
 the same Pass on a Dask cluster with the same result."""
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ class InProcessExecutor:
         self.read_ahead = read_ahead
         self.batches = 0
         self.workers = 1
+        self._counting = threading.Lock()  # two analyses may run passes at once (engine/streaming/beside.py)
 
     def run(self, source: Source, step: Pass) -> Generator[StreamProgress, None, Any]:
         clock = time.perf_counter()
@@ -63,7 +65,8 @@ class InProcessExecutor:
             for batch in batches:
                 partial = map_batch(step, batch, source.role, self.predictor)
                 state = partial if state is None else step.merge(state, partial)
-                self.batches += 1
+                with self._counting:
+                    self.batches += 1
                 done += len(batch)
                 yield progress(step, done, source.rows, clock)
         finally:

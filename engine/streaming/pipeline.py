@@ -30,6 +30,7 @@ from assay.engine.memory import available_memory
 from assay.engine.progress import ProgressEvent
 from assay.engine.results import AnalysisStatus, AuditReport, Provenance
 from assay.engine.schema import infer_schema
+from assay.engine.streaming.beside import Bar, Beside, alongside
 from assay.engine.streaming.executor import Executor, InProcessExecutor
 from assay.engine.streaming.input_hashes import InputHashes
 from assay.engine.streaming.provenance import compute_provenance
@@ -44,6 +45,7 @@ SAMPLED = 0.15  # the schema inferred from the samples
 TIMED = 0.17  # each file's time range read (a pass over the timestamp column)
 ANALYSED = 0.99
 SAMPLE_SPREAD = 4  # the sample's rows are drawn from whole fragments holding this many times as many rows
+BESIDE = True  # the early analyses (data quality) run in a thread of their own beside the others (beside.py)
 CANNOT_STREAM = "cannot run on streamed data yet; set [compute] path = \"memory\" to run it on tables read whole"
 
 
@@ -184,26 +186,30 @@ def _iter_opened(config: AuditConfig, executor: Executor | None, runner: Any, st
     low, high = min(a for a, _ in spans.values()), max(b for _, b in spans.values())
     stretch = (ANALYSED - TIMED) / max(high - low, 1e-9)
     outcomes: dict[str, Outcome] = {}
+    at = TIMED + (opened - low) * stretch
+    bar = Bar(early=TIMED, late=at)
+    early = tuple((spec, *(TIMED + (s - low) * stretch for s in spans[spec.name])) for spec in specs if spec.early)
+    hashes.check()
+    beside = Beside(_iter_analyses(early, run)).start() if early and BESIDE else None
     try:
-        for spec in specs:
-            if not spec.early:
-                continue
-            hashes.check()
-            start, end = (TIMED + (s - low) * stretch for s in spans[spec.name])
-            outcomes[spec.name] = yield from _iter_analysis(spec, run, start, end)
-        at = TIMED + (opened - low) * stretch
-        predicted = yield from iter_streamed_predictions(run, at, at + PREDICTING * stretch)
+        if beside is None:
+            outcomes.update((yield from _iter_analyses(early, run)))
+        predicted = yield from alongside(iter_streamed_predictions(run, at, at + PREDICTING * stretch), beside, bar)
         run, model_input, found = predicted.run, predicted.model_input, predicted.findings
         for spec in specs:
             if spec.early:
                 continue
             hashes.check()
             start, end = (TIMED + (s - low) * stretch for s in spans[spec.name])
-            outcome = outcomes[spec.name] = yield from _iter_analysis(spec, run, start, end)
+            outcome = outcomes[spec.name] = yield from alongside(_iter_analysis(spec, run, start, end), beside, bar)
             if outcome.model_error:  # the model failed under this analysis; those after it go without the model
                 runner.close()
                 run = dataclasses.replace(run, model_error=outcome.model_error)
+        if beside is not None:
+            outcomes.update((yield from beside.wait(bar.of_early)))
     finally:
+        if beside is not None:
+            beside.close()  # (before the executor it uses closes)
         executor.close()
     inputs = yield from hashes.wait("load", ANALYSED)
     if schema.timestamp:
@@ -226,6 +232,15 @@ def _iter_opened(config: AuditConfig, executor: Executor | None, runner: Any, st
         predictions=predicted.summary, model_error=run.model_error)
     yield ProgressEvent("done", 1.0, f"Audit finished: {report.verdict}")
     return report
+
+
+def _iter_analyses(specs: tuple[tuple[registry.AnalysisSpec, float, float], ...], run: StreamRun
+                   ) -> Generator[ProgressEvent, None, dict[str, Outcome]]:
+    """Each analysis in its slice of the bar [start, end], one after the other."""
+    outcomes = {}
+    for spec, start, end in specs:
+        outcomes[spec.name] = yield from _iter_analysis(spec, run, start, end)
+    return outcomes
 
 
 def _iter_analysis(spec: registry.AnalysisSpec, run: StreamRun, start: float, end: float

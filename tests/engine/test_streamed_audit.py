@@ -80,7 +80,18 @@ def test_the_census_data_as_a_folder_gives_the_in_memory_quality(tmp_path):
     assert streamed.predictions == memory.predictions and streamed.performance == memory.performance
 
 
-def test_closing_the_streamed_audit_stops_between_two_batches(files):
+@pytest.mark.parametrize("beside", [False, True])
+def test_closing_the_streamed_audit_stops_between_two_batches(files, monkeypatch, beside):
+    """One analysis at a time, the audit stops after the batch it showed last; with data quality beside the others
+    (in a thread of its own, not paced by the progress it shows), nothing more is mapped once closed and no thread
+    is left."""
+    import threading
+    import time
+
+    from assay.engine.streaming import pipeline
+    from assay.engine.streaming.beside import THREAD_NAME
+
+    monkeypatch.setattr(pipeline, "BESIDE", beside)
     executor = InProcessExecutor(batch_rows=50)
     steps = iter_streamed_audit(_config(files / "a.parquet", files / "parts", path="streamed"), executor)
     seen = []
@@ -90,7 +101,12 @@ def test_closing_the_streamed_audit_stops_between_two_batches(files):
             if len(seen) == 3:
                 break
     steps.close()
-    assert executor.batches == 3
+    mapped = executor.batches
+    assert not [t for t in threading.enumerate() if t.name in (THREAD_NAME, "assay-read-ahead")]
+    if not beside:
+        assert mapped == 3
+    time.sleep(0.3)
+    assert executor.batches == mapped  # nothing runs on after the close
     assert seen[-1].rows_per_second > 0 and "rows/s" in seen[-1].message
 
 
