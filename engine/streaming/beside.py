@@ -7,7 +7,8 @@ share (the executor, the Sources) counts under a lock or is read-only.
 so far (raising its error, if it failed, in the caller's thread); `wait()` yields the rest and returns its result;
 `close()` stops it after the batch it is mapping and waits for it, so that cancelling the audit leaves no thread
 behind. `Bar` puts the two runs' progress on one bar: the early analyses fill their slice and the others theirs,
-and the bar shows the sum, so it never goes back.
+and the bar shows the sum, so it never goes back; the message is the main thread's while it runs, then the early
+analyses' while the audit waits for them.
 """
 from __future__ import annotations
 
@@ -107,12 +108,14 @@ class Bar:
 
 def alongside(steps: Generator[ProgressEvent, None, T], beside: Beside | None, bar: Bar
               ) -> Generator[ProgressEvent, None, T]:
-    """`steps`' events and result, with what `beside` yields meanwhile put between them (None: `steps` alone)."""
+    """`steps`' events and result, their fraction moved on by what `beside` has done meanwhile (None: `steps`
+    alone). Its own messages are not shown while `steps` runs: one line of progress, not two taking turns."""
     if beside is None:
         return (yield from steps)
     try:
         while True:
-            yield from map(bar.of_early, beside.events())
+            for event in beside.events():
+                bar.of_early(event)
             try:
                 event = next(steps)
             except StopIteration as stop:
