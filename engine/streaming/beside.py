@@ -52,8 +52,12 @@ class Beside(Generic[T]):
         except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
             self._error = exc
         finally:
-            self._steps.close()  # stopped part-way: its passes close their readers, its spills go
-            self._done.set()
+            try:
+                self._steps.close()  # stopped part-way: its passes close their readers, its spills go
+            except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+                self._error = self._error or exc
+            finally:
+                self._done.set()  # (whatever happened: wait() must not wait for ever)
 
     def events(self) -> list[ProgressEvent]:
         """What the thread has yielded since the last call; its error once it has failed."""
