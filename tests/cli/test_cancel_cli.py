@@ -22,9 +22,12 @@ def cpu_seconds(pid: int) -> float:
 
 def start_audit(demo_audit: Path, out: Path) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    # Ctrl+C as a terminal delivers it: a suite started in the background of a shell without job control inherits
+    # SIGINT ignored (its children too), and Python then leaves it ignored
     return subprocess.Popen([sys.executable, "-m", "assay.engine.cli", "audit", str(demo_audit), "--json",
                              str(out / "report.json"), "--pdf", str(out / "report.pdf"), "--quiet"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def stop_and_check(process: subprocess.Popen, sig: int, out: Path) -> None:
