@@ -20,6 +20,7 @@ ends; text is written in at most `TEXT_FILES` files per spill (objects cannot be
 from __future__ import annotations
 
 import os
+from abc import ABC, abstractmethod
 import uuid
 from contextlib import nullcontext
 from collections.abc import Iterator, Sequence
@@ -47,14 +48,15 @@ class SpillPlan:
     least: int = 4096  # pieces smaller than this stay in memory (columns with few distinct values never spill)
 
 
-class Grouped:
+class Grouped(ABC):
     """Values ordered by partition within each of their segments, with the offsets of the partitions: row s of
     `offsets` gives segment s's partition p as values[offsets[s, p]:offsets[s, p + 1]] (in memory, or a spill)."""
 
     offsets: np.ndarray  # segments x (partitions + 1)
 
+    @abstractmethod
     def reader(self) -> Reader:
-        raise NotImplementedError
+        """A Reader of these partitions (Held: in memory; Spilled: from its files)."""
 
 
 class Reader:
