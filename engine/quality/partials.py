@@ -339,6 +339,8 @@ def distinct_values(state: ColumnState, at_most: int | None = None) -> np.ndarra
 def _texts(values: Any, plan: ColumnPlan) -> list[str]:
     """Distinct values as the text they are compared by: a target's or prediction's by label, others as str."""
     series = pd.Series(values, copy=False)
+    if series.dtype.kind == "f":
+        series = series + 0.0  # -0.0 is 0.0, as the distinct values count it (the reference's are kept so)
     if plan.labels:
         return list(keys(series))
     return list(series.astype(str))
