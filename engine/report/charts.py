@@ -291,8 +291,7 @@ def drift_heat_map(names: Sequence[str], chunk_labels: Sequence[str], values: Se
                           right=40)
         finite = grid[np.isfinite(grid)]
         top = max(float(finite.max()) if finite.size else 0.0, 0.05)
-        cmap = LinearSegmentedColormap.from_list("assay_heat", S.HEATMAP)
-        cmap.set_bad(S.UNTESTED)
+        cmap = LinearSegmentedColormap.from_list("assay_heat", S.HEATMAP).with_extremes(bad=S.UNTESTED)
         mesh = ax.pcolormesh(np.ma.masked_invalid(grid), cmap=cmap, vmin=0.0, vmax=top, edgecolors="white",
                              linewidth=0.3)
         rows, cols = np.nonzero(marks)
