@@ -730,7 +730,10 @@ class StreamedPart(Part):
         values, bucket = self._mine
         filled, _ = self._fill(wanted)  # (in bucket order, so sorted: each bucket's stand-in lies in it)
         found = values[np.take(wanted, bucket)]
-        values = np.sort(np.concatenate([found, filled])) if filled.size else np.sort(found)
+        if not filled.size:
+            values = np.sort(found)
+        else:  # (a run on the counts alone: stand-ins only, sorted already)
+            values = np.sort(np.concatenate([found, filled])) if found.size else filled
         kept = np.where(wanted, self.counts, 0)
         return values, np.cumsum(kept) - kept
 
