@@ -1301,10 +1301,10 @@ def _multivariate(numerical: list[str], categorical: list[str], counted: dict[st
                                                                                      parts[role], columns[role]),
                                     map_reconstruction_rows, merge_reconstruction_rows, context)
     thresholds = {role: reconstruction[role].thresholds for role in ROLES}
+    all_keys = {role: row_keys(kept[role].frame.index.to_numpy(), seed) for role in ROLES}  # (once, not per chunk)
 
     def error(role: str, part: int | None) -> Generator[ProgressEvent, None, float]:
-        found = kept[role]
-        keys = row_keys(found.frame.index.to_numpy(), seed)
+        found, keys = kept[role], all_keys[role]
         if part is None:
             chosen = keys <= thresholds[role][0]
         else:
