@@ -338,15 +338,18 @@ def ks_distances(reference: Part, parts: Sequence[Part]) -> list[tuple[float, fl
             if refine[i] is None:
                 continue
             values, first = part.gather(refine[i])
-            looked = np.flatnonzero(refine[i])  # each sample's values there: runs of its gathered values
-            at = [_runs(ref_first[looked], reference.counts[looked]), _runs(first[looked], part.counts[looked])]
-            at = [positions[_distinct(side[positions])] for positions, side in zip(at, (ref_values, values))]
-            candidates = np.concatenate([ref_values[at[0]], values[at[1]]])  # each value once per sample
-            bucket = looked[np.concatenate([np.searchsorted(ref_first[looked], at[0], side="right"),
-                                            np.searchsorted(first[looked], at[1], side="right")]) - 1]
+            looked = np.flatnonzero(refine[i])
+            (ref_at, ref_bucket, ref_end), (at, bucket, end) = (
+                _distinct_runs(ref_values, ref_first, reference.counts, looked),
+                _distinct_runs(values, first, part.counts, looked))
+            candidates = np.concatenate([ref_values[ref_at], values[at]])  # each value once per sample
+            bucket = np.concatenate([ref_bucket, bucket])
+            # each sample's values up to each candidate: its own values' run ends, the other's by a search
+            ref_upto = np.concatenate([ref_end, np.searchsorted(ref_values, values[at], side="right")])
+            upto = np.concatenate([np.searchsorted(values, ref_values[ref_at], side="right"), end])
             start = np.cumsum(part.counts) - part.counts
-            at_ref = ref_start[bucket] + np.searchsorted(ref_values, candidates, side="right") - ref_first[bucket]
-            at_part = start[bucket] + np.searchsorted(values, candidates, side="right") - first[bucket]
+            at_ref = ref_start[bucket] + ref_upto - ref_first[bucket]
+            at_part = start[bucket] + upto - first[bucket]
             exact = np.abs(at_ref / n - at_part / part.size)
             best = int(exact.argmax())
             if exact[best] > found[i]:
@@ -509,6 +512,18 @@ def _runs(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     total = int(lengths.sum())
     offsets = np.cumsum(lengths) - lengths
     return np.arange(total) + np.repeat(starts - offsets, lengths)
+
+
+def _distinct_runs(values: np.ndarray, first: np.ndarray, counts: np.ndarray, looked: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Within the `looked` buckets of sorted `values` (bucket j's at values[first[j]:first[j] + counts[j]], none
+    empty): where each distinct value first appears, its bucket, and where its run of equal values ends (what
+    np.searchsorted(values, value, side="right") finds: equal values share a bucket)."""
+    positions = _runs(first[looked], counts[looked])
+    owner = np.repeat(looked, counts[looked])
+    distinct = _distinct(values[positions])
+    ends = np.append(positions[distinct[1:] - 1], positions[-1:]) + 1
+    return positions[distinct], owner[distinct], ends
 
 
 def _distinct(ordered: np.ndarray) -> np.ndarray:

@@ -57,6 +57,7 @@ from assay.engine.drift.univariate import (BUCKETED_METHODS, MAX_REFERENCE_CHUNK
                                            expected_band, settle_categorical, settle_numerical, test_counts,
                                            untested)
 from assay.engine.progress import ProgressEvent
+from assay.engine.streaming.beside import Beside
 from assay.engine.streaming.passes import Pass
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
     from assay.engine.streaming.run import StreamRun
 
 ROLES = ("reference", "production")
+MULTIVARIATE_THREAD = "assay-drift-multivariate"  # the multivariate checks' thread, beside the tests
 GATHER_ROUNDS = 6  # candidate-bucket passes at most (two in practice, three when a histogram edge needs values)
 
 
@@ -703,7 +705,6 @@ class StreamedPart(Part):
         self._available = available[0] if part is None else available[0] | available[row]
         mine = self._available[bucket]  # buckets gathered for another part only are not all there
         self._mine = (values[mine], bucket[mine])
-        self._sorted: np.ndarray | None = None
 
     def offset_sums(self) -> np.ndarray:
         return self._sums
@@ -723,15 +724,17 @@ class StreamedPart(Part):
         self._fill(wanted)
 
     def gather(self, wanted: np.ndarray, keep: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        if self._sorted is None:
-            self._sorted = np.sort(self._mine[0])
+        """Part.gather's answer for the `wanted` buckets only: their values sorted (those gathered, and the
+        stand-ins of those not), not every value gathered for the part (a chunk holds the whole column's
+        candidate buckets too: sorting all of them for each question cost seconds at 20,000,000 rows)."""
+        values, bucket = self._mine
         filled, _ = self._fill(wanted)  # (in bucket order, so sorted: each bucket's stand-in lies in it)
-        if filled.size:
-            values = np.sort(np.concatenate([self._sorted, filled])) if self._sorted.size else filled
-        else:
-            values = self._sorted
-        flags = wanted | self._available
-        kept = np.where(flags, self.counts, 0)
+        found = values[np.take(wanted, bucket)]
+        if not filled.size:
+            values = np.sort(found)
+        else:  # (a run on the counts alone: stand-ins only, sorted already)
+            values = np.sort(np.concatenate([found, filled])) if found.size else filled
+        kept = np.where(wanted, self.counts, 0)
         return values, np.cumsum(kept) - kept
 
     def values_in(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -983,39 +986,56 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
         bounds = np.array([key_bound(size, cap) for size in _sizes(rows[role], parts[role])], dtype=np.uint64)
         if (context.thresholds <= bounds).all():
             kept[role] = ReconstructionRows(counted[role].picked, counted[role].picked_part)
-    with tempfile.TemporaryDirectory(prefix="assay-drift-") as folder:
-        outcomes = yield from _candidate_rounds(bucketed, parts, tested, columns, rows, outputs,
-                                                GatherSpill(folder) if spill else None)
+    # the multivariate checks need only the samples and the reconstruction's rows (in hand when the buckets pass
+    # kept them all) and which features the tests will report as tested (known from the counts): they run in a
+    # thread beside the candidate-bucket passes and the tests, which leave a core idle once the quality is done
+    early = _tested_features(plans, settled, columns, ranges, counted) if multivariate else None
+    beside = None
+    if early and any(early) and all(kept[role] is not None for role in ROLES):
+        beside = Beside(_multivariate(*early, counted, rows, parts, tested, config, columns, reconstruction, kept,
+                                      seed), name=MULTIVARIATE_THREAD).start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="assay-drift-") as folder:
+            outcomes = yield from _candidate_rounds(bucketed, parts, tested, columns, rows, outputs,
+                                                    GatherSpill(folder) if spill else None)
 
-    # every column's result, in the in-memory order
-    results, over_time = [], {}
-    for plan in plans:
-        if plan.name not in settled:  # (a column absent from the reference is not a drift column)
-            continue
-        column = settled[plan.name]
-        if column.skip or plan.name not in columns["production"]:
-            results.append(untested(column, column.skip or "not in the production data"))
-            continue
-        if plan.name in outcomes:
-            outcome = outcomes[plan.name]
-        elif plan.kind == "numerical":
-            outcome = _sorted_outcome(column, counted, parts, tested, binning)
-        else:
-            outcome = _counted_outcome(column, counted, parts, tested, binning)
-        result, chunk_tests = calculator.column_result(column, outcome)
-        yield ProgressEvent("drift", 0.0, f"Drift: testing {plan.name}")
-        results.append(result)
-        if chunk_tests is not None:
-            over_time[result.feature] = chunk_tests
-    results = calculator._judge(results)
-    chunking = _Chunking(production_plan.chunks, production_plan.by, production_plan.description)
-    results, chunk_results = calculator._over_time(results, over_time, chunking, tested)
-    features = [r for r in results if r.role == "feature" and r.tested]
-    drifted = tuple(r.feature for r in features if r.drifted)
-    multivariate_result = None
-    if multivariate and features:
-        multivariate_result = yield from _multivariate(features, counted, rows, parts, tested, config, columns,
-                                                       reconstruction, kept, seed)
+        # every column's result, in the in-memory order
+        results, over_time = [], {}
+        for plan in plans:
+            if plan.name not in settled:  # (a column absent from the reference is not a drift column)
+                continue
+            column = settled[plan.name]
+            if column.skip or plan.name not in columns["production"]:
+                results.append(untested(column, column.skip or "not in the production data"))
+                continue
+            if plan.name in outcomes:
+                outcome = outcomes[plan.name]
+            elif plan.kind == "numerical":
+                outcome = _sorted_outcome(column, counted, parts, tested, binning)
+            else:
+                outcome = _counted_outcome(column, counted, parts, tested, binning)
+            result, chunk_tests = calculator.column_result(column, outcome)
+            yield ProgressEvent("drift", 0.0, f"Drift: testing {plan.name}")
+            results.append(result)
+            if chunk_tests is not None:
+                over_time[result.feature] = chunk_tests
+        results = calculator._judge(results)
+        chunking = _Chunking(production_plan.chunks, production_plan.by, production_plan.description)
+        results, chunk_results = calculator._over_time(results, over_time, chunking, tested)
+        features = [r for r in results if r.role == "feature" and r.tested]
+        drifted = tuple(r.feature for r in features if r.drifted)
+        multivariate_result = None
+        if multivariate and features:
+            names = ([f.feature for f in features if f.kind == "numerical"],
+                     [f.feature for f in features if f.kind == "categorical"])
+            if beside is not None and names == early:
+                multivariate_result = yield from beside.wait(lambda event: event)
+            else:  # (the thread's columns were not those tested: never, but then the checks run here)
+                multivariate_result = yield from _multivariate(*names, counted, rows, parts, tested, config,
+                                                               columns, reconstruction, kept, seed)
+    finally:
+        if beside is not None:
+            beside.close()
     return DriftResult(
         features=tuple(results), share_drifted=len(drifted) / len(features) if features else 0.0,
         drifted_features=drifted, correction=config.correction, alpha=config.alpha, rule=config.rule,
@@ -1028,6 +1048,22 @@ class _Chunking:
     chunks: tuple[ChunkInfo, ...]
     by: str
     description: str
+
+
+def _tested_features(plans: tuple[ColumnPlan, ...], settled: dict[str, _Column], columns: dict[str, set[str]],
+                     ranges: dict[str, RangeState], counted: dict[str, CountState]) -> tuple[list[str], list[str]]:
+    """(numerical, categorical) features that the tests will report as tested, from the counts: those with a
+    method, in the production data, with values there (`column_result`: a test without values is not one)."""
+    numerical, categorical = [], []
+    for plan in plans:
+        column = settled.get(plan.name)
+        if plan.role != "feature" or column is None or column.skip or plan.name not in columns["production"]:
+            continue
+        if plan.kind == "numerical" and ranges["production"].numbers[plan.name].present:
+            numerical.append(plan.name)
+        elif plan.kind == "categorical" and counted["production"].categories[plan.name].counts[0].sum():
+            categorical.append(plan.name)
+    return numerical, categorical
 
 
 def _sampled_rows(total: int, sample_rows: int, seed: int) -> Rows:
@@ -1230,18 +1266,17 @@ def _sizes(rows: Rows, parts: Parts) -> list[int]:
     return [rows.count] + [parts.plan.chunks[j].rows for j in parts.selected]
 
 
-def _multivariate(features: list[FeatureDrift], counted: dict[str, CountState], rows: dict[str, Rows],
-                  parts: dict[str, Parts], tested: tuple[bool, ...], config: DriftConfig, columns: dict[str, set[str]],
-                  reconstruction: dict[str, ReconstructionContext], kept: dict[str, ReconstructionRows | None],
-                  seed: int) -> Generator[Pass, Any, MultivariateResult]:
-    """DriftCalculator._multivariate on the seeded samples gathered in the first pass and the reconstruction's
-    capped rows of each chunk (kept in the buckets pass, else read in a pass of their own)."""
+def _multivariate(numerical: list[str], categorical: list[str], counted: dict[str, CountState],
+                  rows: dict[str, Rows], parts: dict[str, Parts], tested: tuple[bool, ...], config: DriftConfig,
+                  columns: dict[str, set[str]], reconstruction: dict[str, ReconstructionContext],
+                  kept: dict[str, ReconstructionRows | None], seed: int) -> Generator[Pass, Any, MultivariateResult]:
+    """DriftCalculator._multivariate on the tested features (`numerical`, `categorical`), from the seeded samples
+    gathered in the buckets pass and the reconstruction's capped rows of each chunk (kept in the buckets pass, else
+    read in a pass of their own)."""
     from assay.engine.drift.multivariate import (PCA_MAX_ROWS, ReconstructionModel, domain_seeds,
                                                  iter_domain_classifier_on, reconstruction_result)
     from assay.engine.drift.univariate import domain_note, reconstruction_note, too_few_rows_note
 
-    numerical = [f.feature for f in features if f.kind == "numerical"]
-    categorical = [f.feature for f in features if f.kind == "categorical"]
     counts = (rows["reference"].count, rows["production"].count)
     notes, domain = [], None
     ref_seed, prod_seed = domain_seeds(seed)
@@ -1266,10 +1301,10 @@ def _multivariate(features: list[FeatureDrift], counted: dict[str, CountState], 
                                                                                      parts[role], columns[role]),
                                     map_reconstruction_rows, merge_reconstruction_rows, context)
     thresholds = {role: reconstruction[role].thresholds for role in ROLES}
+    all_keys = {role: row_keys(kept[role].frame.index.to_numpy(), seed) for role in ROLES}  # (once, not per chunk)
 
     def error(role: str, part: int | None) -> Generator[ProgressEvent, None, float]:
-        found = kept[role]
-        keys = row_keys(found.frame.index.to_numpy(), seed)
+        found, keys = kept[role], all_keys[role]
         if part is None:
             chosen = keys <= thresholds[role][0]
         else:

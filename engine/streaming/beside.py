@@ -3,7 +3,8 @@ data quality) in a thread of their own while its own thread runs the predictions
 that both cores compute. Each analysis reads its own passes, so the two never share a batch or a state; what they
 share (the executor, the Sources) counts under a lock or is read-only.
 
-`Beside(steps)` runs a progress generator in the thread `assay-beside`; `events()` hands over what it has yielded
+`Beside(steps)` runs a progress generator in the thread `assay-beside` (or one named by `name`: the streamed drift
+runs its multivariate checks beside its own tests the same way, engine/drift/partials.py); `events()` hands over what it has yielded
 so far (raising its error, if it failed, in the caller's thread); `wait()` yields the rest and returns its result;
 `close()` stops it after the batch it is mapping and waits for it, so that cancelling the audit leaves no thread
 behind. `Bar` puts the two runs' progress on one bar: the early analyses fill their slice and the others theirs,
@@ -27,14 +28,14 @@ WAIT_S = 0.1  # wait() looks for a stop this often while the thread computes
 
 
 class Beside(Generic[T]):
-    def __init__(self, steps: Generator[ProgressEvent, None, T]) -> None:
+    def __init__(self, steps: Generator[ProgressEvent, None, T], name: str = THREAD_NAME) -> None:
         self._steps = steps
         self._events: queue.SimpleQueue = queue.SimpleQueue()
         self._stop = threading.Event()
         self._done = threading.Event()
         self._result: Any = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> Beside[T]:
         self._thread.start()

@@ -205,6 +205,30 @@ def test_order_statistics_counts_and_the_drawing_match_sorted_values(kind, n, se
     np.testing.assert_allclose(drawn.production_density, density, rtol=1e-12)
 
 
+@settings(max_examples=40, deadline=None)
+@given(sizes=st.lists(st.integers(1, 40), min_size=1, max_size=12), levels=st.integers(1, 6), seed=st.integers(0, 99),
+       data=st.data())
+def test_distinct_runs_find_each_values_first_place_bucket_and_searchsorted_end(sizes, levels, seed, data):
+    """`_distinct_runs` against np.unique and np.searchsorted over sorted values laid out bucket by bucket (buckets
+    are ranges of values: bucket j's values lie above bucket j - 1's), with both zeros among them."""
+    g = np.random.default_rng(seed)
+    pieces = [np.sort(j * 10.0 + g.integers(0, levels, size)) for j, size in enumerate(sizes)]
+    pieces[0][pieces[0] == 0.0] = -0.0  # (-0.0 equals 0.0: one run)
+    values = np.concatenate(pieces)
+    counts = np.array(sizes)
+    first = np.cumsum(counts) - counts
+    looked = np.array(sorted(data.draw(st.sets(st.integers(0, len(sizes) - 1), min_size=1))))
+    at, bucket, end = bucketed._distinct_runs(values, first, counts, looked)
+    expected_at, expected_bucket = [], []
+    for j in looked:
+        mine = values[first[j]:first[j] + counts[j]]
+        _, where = np.unique(mine, return_index=True)
+        expected_at += (first[j] + where).tolist()
+        expected_bucket += [j] * where.size
+    assert at.tolist() == expected_at and bucket.tolist() == expected_bucket
+    assert end.tolist() == np.searchsorted(values, values[at], side="right").tolist()
+
+
 @given(st.integers(4_097, 9_000), st.integers(1, 12), st.integers(1, 30), st.floats(0, 0.5), st.integers(0, 10_000))
 @settings(max_examples=40, deadline=None)
 def test_ks_grid_bounds_on_sorted_samples_with_heavy_ties_equal_scipy(m, levels, ratio, shift, seed):

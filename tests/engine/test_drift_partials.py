@@ -437,3 +437,84 @@ def test_a_chunks_capped_sample_lies_within_its_key_bound(rows, start, size, see
     assert key_threshold(smallest_keys(keys, size), rows, size) <= bound
     kept = int((keys <= bound).sum())
     assert kept == rows if bound == NO_KEY else size <= kept <= size + 2 * BOUND_SPREADS * (math.sqrt(size) + 1)
+
+
+def _recorded_beside(monkeypatch) -> list:
+    """The threads the streamed drift starts for its multivariate checks (their Beside objects)."""
+    started = []
+    original = partials_module.Beside
+
+    def recorded(steps, name):
+        started.append(original(steps, name=name))
+        return started[-1]
+
+    monkeypatch.setattr(partials_module, "Beside", recorded)
+    return started
+
+
+def _multivariate_threads() -> list:
+    import threading
+
+    return [t for t in threading.enumerate() if t.name == partials_module.MULTIVARIATE_THREAD]
+
+
+def test_the_multivariate_checks_run_beside_the_tests_and_give_the_in_memory_result(generated_case, monkeypatch):
+    reference, production, config, schema, expected = generated_case
+    started = _recorded_beside(monkeypatch)
+    found = streamed(reference, production, config, schema, batch=5000)
+    assert len(started) == 1 and not _multivariate_threads()
+    assert same(expected, found) == []
+
+
+def test_the_features_foreseen_from_the_counts_are_those_the_tests_report(monkeypatch):
+    """A production column with no values and an identifier-like one are not tested: the features foreseen from
+    the counts (which the thread beside the tests uses) are the in-memory result's tested ones."""
+    reference, production = generated(2, rows=9000)
+    reference["empty"], production["empty"] = np.random.default_rng(3).normal(size=9000), np.nan
+    reference["shade"], production["shade"] = "dark", None
+    reference["ident"] = production["ident"] = [f"id{i}" for i in range(9000)]
+    config = configured()
+    schema = infer_schema(reference, production, config)
+    expected = in_memory(reference, production, config, schema)
+    foreseen = []
+    original = partials_module._tested_features
+
+    def recorded(*args):
+        foreseen.append(original(*args))
+        return foreseen[-1]
+
+    monkeypatch.setattr(partials_module, "_tested_features", recorded)
+    found = streamed(reference, production, config, schema, batch=4000)
+    assert same(expected, found) == []
+    tested = {kind: [f.feature for f in expected.features if f.role == "feature" and f.tested and f.kind == kind]
+              for kind in ("numerical", "categorical")}
+    assert foreseen == [(tested["numerical"], tested["categorical"])]
+    assert {"empty", "shade", "ident"}.isdisjoint(tested["numerical"] + tested["categorical"])
+
+
+def test_features_foreseen_wrongly_leave_the_thread_unused_and_the_result_unchanged(generated_case, monkeypatch):
+    reference, production, config, schema, expected = generated_case
+    started = _recorded_beside(monkeypatch)
+    monkeypatch.setattr(partials_module, "_tested_features", lambda *args: (["normal"], []))
+    found = streamed(reference, production, config, schema, batch=5000)
+    assert len(started) == 1 and not _multivariate_threads()
+    assert same(expected, found) == []
+
+
+def test_closing_the_drift_during_its_candidate_pass_stops_the_multivariate_thread(generated_case, monkeypatch):
+    reference, production, config, schema, _ = generated_case
+    started = _recorded_beside(monkeypatch)
+    frames = {"reference": reference.reset_index(drop=True), "production": production.reset_index(drop=True)}
+    columns = {role: set(frame.columns) for role, frame in frames.items()}
+    steps = iter_drift(schema, config.drift, config.audit.seed, {role: len(f) for role, f in frames.items()},
+                       columns, drift_columns(schema, columns, None))
+    step = next(steps)
+    while not (isinstance(step, Pass) and step.name == "drift: candidate buckets"):
+        if isinstance(step, Pass):
+            frame = frames[step.role] if step.columns is None else frames[step.role][list(step.columns)]
+            step = steps.send(step.map(frame, step.context))
+        else:
+            step = next(steps)
+    assert len(started) == 1
+    steps.close()
+    assert not _multivariate_threads()
