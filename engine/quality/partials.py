@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 
 from assay.engine.labels import keys
-from assay.engine.quality import spill
+from assay.engine.quality import kernels, spill
 from assay.engine.quality.results import ColumnQuality, QualityResult
-from assay.engine.quality.spill import MIX, SpillPlan, Spilled, hash_partition, partition_of, spillable
+from assay.engine.quality.spill import SpillPlan, Spilled, hash_partition, partition_of, spillable
 from assay.engine.schema import YEAR_NAMES, ColumnInfo, ColumnKind, ColumnRole, Schema, infer_kind, numbers_kind
 from assay.engine.streaming.passes import Pass
 
@@ -181,49 +181,34 @@ def _map_column(series: pd.Series, plan: ColumnPlan, context: QualityContext, st
     if counted:
         _count_unseen(state, codes, uniques, plan, start)
     if state.numeric:
-        values = series.to_numpy(dtype=float, na_value=np.nan)
-        if pd.api.types.is_float_dtype(series):
-            state.infinite = int(np.isinf(values).sum())
-        present = values[~np.isnan(values)]
-        _measure(state, present, present[np.isfinite(present)] if state.infinite else present, plan, context)
+        _measure(state, series.to_numpy(dtype=float, na_value=np.nan), plan, context)
     return state
 
 
 def _map_numbers(state: ColumnState, values: np.ndarray, plan: ColumnPlan, context: QualityContext) -> None:
-    """A column of numpy numbers: its missing values are NaN, its distinct values kept as 64-bit patterns of
-    numbers with -0.0 as 0.0 (spill.number_keys' equality)."""
-    floats, nan = values.dtype.kind == "f", None
-    if floats:
-        nan = np.isnan(values)
-        state.missing = int(np.count_nonzero(nan))
-    present = values[~nan] if state.missing else values
+    """A column of numpy numbers: its missing values are NaN, its distinct values kept with -0.0 as 0.0
+    (kernels.number_keys' equality)."""
+    state.missing = _measure(state, values, plan, context)
+    floats = values.dtype.kind == "f"
+    present = values[~np.isnan(values)] if state.missing else values
     if _mostly_distinct(present):
         state.uniques = [np.add(present, 0.0) if floats else present.copy()]  # a copy: not a view of the batch
     else:
-        state.uniques = [pd.unique(np.add(present, 0.0) if floats else present)]
-    finite = present
-    if floats and len(present) and not (np.isfinite(present.min()) and np.isfinite(present.max())):
-        infinite = np.isinf(present)
-        state.infinite = int(np.count_nonzero(infinite))
-        finite = present[~infinite]
-    _measure(state, present, finite, plan, context)
+        state.uniques = [kernels.unique_numbers(np.add(present, 0.0) if floats else present)]
 
 
-def _measure(state: ColumnState, present: np.ndarray, finite: np.ndarray, plan: ColumnPlan,
-             context: QualityContext) -> None:
-    """The least and greatest values, those out of the reference's range, and a year's present range."""
-    state.finite = len(finite)
-    if len(finite):
-        state.finite_low, state.finite_high = float(finite.min()), float(finite.max())
-        bounds = context.bounds.get(plan.name)
-        if bounds is not None:
-            state.below = int(np.count_nonzero(finite < bounds[0])) if state.finite_low < bounds[0] else 0
-            state.above = int(np.count_nonzero(finite > bounds[1])) if state.finite_high > bounds[1] else 0
-    if len(present) and plan.name.lower() in YEAR_NAMES:  # only a year's kind reads them (numbers_kind)
-        state.present_low, state.present_high = float(present.min()), float(present.max())
-        if present.dtype.kind == "f":
-            with np.errstate(invalid="ignore"):  # infinities are not whole
-                state.whole = bool(np.all(np.mod(present, 1) == 0))
+def _measure(state: ColumnState, values: np.ndarray, plan: ColumnPlan, context: QualityContext) -> int:
+    """The infinite values, the least and greatest finite values, those out of the reference's range, and a year's
+    present range and whether all are whole, in one loop (kernels.number_stats); returns the NaN values."""
+    low, high = context.bounds.get(plan.name, (-np.inf, np.inf))
+    year = plan.name.lower() in YEAR_NAMES  # only a year's kind reads them (numbers_kind)
+    (missing, state.infinite, state.finite, finite_low, finite_high, present_low, present_high, whole, state.below,
+     state.above) = kernels.number_stats(values, float(low), float(high), year)
+    if state.finite:
+        state.finite_low, state.finite_high = finite_low, finite_high
+    if year and missing < len(values):
+        state.present_low, state.present_high, state.whole = present_low, present_high, whole
+    return missing
 
 
 def _count_unseen(state: ColumnState, codes: np.ndarray, uniques: Any, plan: ColumnPlan, start: int) -> None:
@@ -244,7 +229,7 @@ def _mostly_distinct(values: np.ndarray) -> bool:
     """Numbers nearly all distinct (judged on the first PROBE): kept as they are, not made distinct batch by batch,
     when the state may spill (the count makes them distinct, partition by partition; it is exact either way)."""
     probe = values[:PROBE]
-    return len(probe) == PROBE and len(pd.unique(probe)) > 0.9 * PROBE
+    return len(probe) == PROBE and kernels.count_distinct(probe) > 0.9 * PROBE
 
 
 def _merge_column(a: ColumnState, b: ColumnState, plan: SpillPlan | None = None) -> ColumnState:
@@ -289,8 +274,13 @@ def _union(a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:
     pieces = a + b
     sizes = sorted(len(p) for p in pieces)
     if len(pieces) > 1 and sum(sizes[:-1]) >= sizes[-1]:
-        return [pd.unique(np.concatenate(pieces))]
+        return [_unique(np.concatenate(pieces))]
     return pieces
+
+
+def _unique(values: np.ndarray) -> np.ndarray:
+    """pd.unique: numbers (never NaN here) by their 64-bit keys, in a compiled hash set."""
+    return kernels.unique_numbers(values) if values.dtype.kind in "iuf" else pd.unique(values)
 
 
 def _partitions(state: ColumnState) -> Iterator[np.ndarray]:
@@ -315,21 +305,18 @@ def distinct_count(state: ColumnState) -> int:
 
 
 def _count_distinct(values: np.ndarray) -> int:
-    """How many distinct values pandas' `unique` finds: numbers by their bits (-0.0 as 0.0), which is faster."""
-    if values.dtype.kind == "f":
-        values = np.add(values, 0.0).view(f"u{values.dtype.itemsize}")
-    elif values.dtype.kind in "imM":
-        values = values.view(f"u{values.dtype.itemsize}")
-    elif values.dtype.kind != "u":
-        return len(pd.unique(values))
-    return pd.Index(values, copy=False).nunique(dropna=False)
+    """How many distinct values pandas' `unique` finds: numbers by their 64-bit keys (-0.0 as 0.0), which is
+    faster."""
+    if values.dtype.kind in "iufmM":
+        return kernels.count_distinct(values)
+    return len(pd.unique(values))
 
 
 def distinct_values(state: ColumnState, at_most: int | None = None) -> np.ndarray:
     """The distinct values (the first `at_most` found, when given): all of them are loaded when spilled."""
     found, count = [], 0
     for values in _partitions(state):
-        found.append(pd.unique(values) if at_most is None else pd.unique(values)[:at_most - count])
+        found.append(_unique(values) if at_most is None else _unique(values)[:at_most - count])
         count += len(found[-1])
         if at_most is not None and count >= at_most:
             break
@@ -356,30 +343,25 @@ def row_hashes(frame: pd.DataFrame, factorized: dict[str, tuple[np.ndarray, Any]
     done (by name)."""
     hashes = np.zeros(len(frame), dtype=np.uint64)
     unique_names = frame.columns.is_unique
-    with np.errstate(over="ignore"):
-        for name, column in frame.items():
-            done = factorized.get(name) if factorized and unique_names else None
-            hashes ^= _column_keys(column, done)
-            hashes *= MIX
-            hashes ^= hashes >> np.uint64(29)
+    for name, column in frame.items():
+        dtype = column.dtype
+        if isinstance(dtype, np.dtype) and dtype.kind == "f":
+            kernels.fold_floats(hashes, column.to_numpy(), NAN_KEY)
+        elif isinstance(dtype, np.dtype) and dtype.kind in "biumM":
+            values = column.to_numpy()
+            kernels.fold_ints(hashes, values.view(np.int64) if dtype.kind in "mM" else values)
+        else:
+            kernels.fold_keys(hashes, _column_keys(column, factorized.get(name) if factorized and unique_names
+                                                   else None))
     return hashes
 
 
 def _column_keys(column: pd.Series, factorized: tuple[np.ndarray, Any] | None = None) -> np.ndarray:
-    """64-bit keys equal for values `duplicated` holds equal: numbers by their bits (-0.0 as 0.0, every NaN alike),
-    text and categories by pandas' hash of each distinct value, other objects by pandas' hash (by their text when
-    they cannot be hashed: lists from Parquet)."""
+    """64-bit keys equal for values `duplicated` holds equal, of a column not of numpy numbers (those are folded
+    from their values: numbers by their bits, -0.0 as 0.0, every NaN alike): text and categories by pandas' hash of
+    each distinct value, other objects by pandas' hash (by their text when they cannot be hashed: lists from
+    Parquet)."""
     dtype = column.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind == "f":
-        values = column.to_numpy()
-        keys = np.add(values, 0.0, dtype=np.float64).view(np.uint64)
-        nan = np.isnan(values)
-        if nan.any():
-            keys[nan] = NAN_KEY
-        return keys
-    if isinstance(dtype, np.dtype) and dtype.kind in "biumM":
-        values = column.to_numpy()
-        return values.view(f"u{dtype.itemsize}").astype(np.uint64) if dtype.kind in "mM" else values.astype(np.uint64)
     if isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype)) or factorized is not None:
         codes, uniques = factorized if factorized is not None else pd.factorize(column, use_na_sentinel=True)
         table = np.append(pd.util.hash_array(np.asarray(uniques, dtype=object)), NAN_KEY)
