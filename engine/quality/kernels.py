@@ -23,95 +23,107 @@ import numpy as np
 
 CACHE = not getattr(sys, "frozen", False)
 MIX = np.uint64(0x9E3779B97F4A7C15)  # spill.MIX (Fibonacci hashing); repeated so that kernels import nothing
-C1 = np.uint64(0xFF51AFD7ED558CCD)  # murmur3's finalizer: a table slot from all 64 bits of a key
-C2 = np.uint64(0xC4CEB9FE1A85EC53)
+C1 = np.uint64(0xFF51AFD7ED558CCD)  # (murmur3's) a table slot from all 64 bits of a key
 SHIFT_ROW = np.uint64(29)
 
 
 @numba.njit(cache=CACHE, nogil=True)
 def number_stats(values, low_bound, high_bound, year):  # pragma: no cover - compiled
     """(missing, infinite, finite, finite low, finite high, present low, present high, whole, below, above) of
-    a column of numbers: NaN is missing; low/high keep the first of equal values (-0.0 and 0.0); `below`/`above`
-    count the finite values < low_bound / > high_bound; `whole` (only when `year`): every present value is a
-    whole number (infinities are not)."""
-    missing = infinite = finite = below = above = 0
-    f_low = f_high = p_low = p_high = 0.0
-    present = 0
-    whole = True
+    a column of numbers: NaN is missing; low/high keep the first of equal values (-0.0 and 0.0; +-inf when there
+    are none); `below`/`above` count the finite values < low_bound / > high_bound; `whole` (only when `year`):
+    every present value is a whole number (infinities are not). Selects rather than branches, so that the loop
+    runs in vector registers (a comparison with NaN is false)."""
+    missing = infinite = below = above = 0
+    f_low = p_low = np.inf
+    f_high = p_high = -np.inf
     for i in range(values.shape[0]):
         v = np.float64(values[i])
-        if v != v:
-            missing += 1
-            continue
-        if present == 0 or v < p_low:
-            p_low = v
-        if present == 0 or v > p_high:
-            p_high = v
-        present += 1
-        if v == np.inf or v == -np.inf:
-            infinite += 1
-            if year:
+        magnitude = abs(v)
+        finite = magnitude < np.inf
+        missing += v != v
+        infinite += magnitude == np.inf
+        p_low = v if v < p_low else p_low
+        p_high = v if v > p_high else p_high
+        f_low = v if (v < f_low) & finite else f_low
+        f_high = v if (v > f_high) & finite else f_high
+        below += (v < low_bound) & finite
+        above += (v > high_bound) & finite
+    whole = True
+    if year:
+        for i in range(values.shape[0]):
+            v = np.float64(values[i])
+            if v == v and (abs(v) == np.inf or np.floor(v) != v):
                 whole = False
-            continue
-        if finite == 0 or v < f_low:
-            f_low = v
-        if finite == 0 or v > f_high:
-            f_high = v
-        finite += 1
-        if v < low_bound:
-            below += 1
-        elif v > high_bound:
-            above += 1
-        if year and whole and np.floor(v) != v:
-            whole = False
-    return missing, infinite, finite, f_low, f_high, p_low, p_high, whole, below, above
+                break
+    n = values.shape[0]
+    return missing, infinite, n - missing - infinite, f_low, f_high, p_low, p_high, whole, below, above
 
 
 @numba.njit(cache=CACHE, nogil=True, inline="always")
-def _slot(key, mask):  # pragma: no cover - compiled
-    h = key ^ (key >> np.uint64(33))
-    h *= C1
-    h ^= h >> np.uint64(33)
-    h *= C2
-    h ^= h >> np.uint64(33)
-    return h & mask
+def _mixed(key):  # pragma: no cover - compiled
+    """A key's bits mixed by a multiplication other than the partitions' (a chunk's keys share their partition
+    bits): its low bits pick a slot."""
+    h = (key ^ (key >> np.uint64(29))) * C1
+    return h ^ (h >> np.uint64(32))
+
+
+@numba.njit(cache=CACHE, nogil=True, inline="always")
+def _insert(table, key):  # pragma: no cover - compiled
+    """Put a key (not 0) in an open-addressing table (linear probing; 0: an empty slot): whether it was new."""
+    mask = np.uint64(table.shape[0] - 1)
+    s = _mixed(key) & mask
+    while True:
+        held = table[s]
+        if held == key:
+            return False
+        if held == 0:
+            table[s] = key
+            return True
+        s = (s + np.uint64(1)) & mask
 
 
 @numba.njit(cache=CACHE, nogil=True)
 def _distinct(keys, first):  # pragma: no cover - compiled
-    """How many distinct keys; with room in `first`, the position of each one's first appearance, in order. A
-    slot holding 0 is empty (the key 0 is tracked on the side)."""
-    n = keys.shape[0]
-    keep = first.shape[0] >= n
-    size = 16
-    while size < 2 * n:
-        size *= 2
-    table = np.zeros(size, dtype=np.uint64)
-    mask = np.uint64(size - 1)
-    found = 0
+    """How many distinct keys, and the position of each one's first appearance, in order, written to `first`.
+    The table starts small and doubles when half full (a batch of few distinct values stays in the cache); the key
+    0 is tracked on the side."""
+    table = np.zeros(1024, dtype=np.uint64)
+    held = found = 0
     zero = False
-    for i in range(n):
+    for i in range(keys.shape[0]):
         key = keys[i]
         if key == 0:
             if not zero:
                 zero = True
-                if keep:
-                    first[found] = i
+                first[found] = i
                 found += 1
             continue
-        s = _slot(key, mask)
-        while True:
-            held = table[s]
-            if held == key:
-                break
-            if held == 0:
-                table[s] = key
-                if keep:
-                    first[found] = i
-                found += 1
-                break
-            s = (s + np.uint64(1)) & mask
+        if _insert(table, key):
+            first[found] = i
+            found += 1
+            held += 1
+            if 2 * held > table.shape[0]:
+                bigger = np.zeros(2 * table.shape[0], dtype=np.uint64)
+                for j in range(table.shape[0]):
+                    if table[j] != 0:
+                        _insert(bigger, table[j])
+                table = bigger
     return found
+
+
+@numba.njit(cache=CACHE, nogil=True)
+def count_keys(keys, table):  # pragma: no cover - compiled
+    """How many distinct keys, counted in `table` (cleared here; a power of two, at least twice the keys)."""
+    table[:] = 0
+    found = zero = 0
+    for i in range(keys.shape[0]):
+        key = keys[i]
+        if key == 0:
+            zero = 1
+        elif _insert(table, key):
+            found += 1
+    return found + zero
 
 
 @numba.njit(cache=CACHE, nogil=True)
@@ -146,9 +158,23 @@ def unique_numbers(values: np.ndarray) -> np.ndarray:
     return values[first[:found]]
 
 
+class DistinctCounter:
+    """Counts the distinct numbers (without NaN) pandas' `unique` finds, array after array, in one table reused
+    (a new one would fault its pages in each time)."""
+
+    def __init__(self) -> None:
+        self._table = np.empty(0, dtype=np.uint64)
+
+    def count(self, values: np.ndarray) -> int:
+        size = max(16, 1 << (2 * len(values) - 1).bit_length())  # at most half full: short probes
+        if len(self._table) < size:
+            self._table = np.empty(size, dtype=np.uint64)
+        return int(count_keys(number_keys(values), self._table[:size]))
+
+
 def count_distinct(values: np.ndarray) -> int:
     """How many distinct numbers (without NaN) pandas' `unique` finds."""
-    return int(_distinct(number_keys(values), np.empty(0, dtype=np.int64)))
+    return DistinctCounter().count(values)
 
 
 @numba.njit(cache=CACHE, nogil=True)
@@ -196,19 +222,42 @@ def key_partitions(keys, shift):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=CACHE, nogil=True)
-def partition_order(part, partitions):  # pragma: no cover - compiled
-    """A stable counting sort by partition number: the order (positions into `part`) and the offsets of the
-    partitions (partitions + 1 of them)."""
-    n = part.shape[0]
+def _offsets(part, partitions):  # pragma: no cover - compiled
     offsets = np.zeros(partitions + 1, dtype=np.int64)
-    for i in range(n):
+    for i in range(part.shape[0]):
         offsets[np.int64(part[i]) + 1] += 1
     for p in range(partitions):
         offsets[p + 1] += offsets[p]
+    return offsets
+
+
+@numba.njit(cache=CACHE, nogil=True)
+def partition_order(part, partitions):  # pragma: no cover - compiled
+    """A stable counting sort by partition number: the order (positions into `part`) and the offsets of the
+    partitions (partitions + 1 of them), for values numba cannot hold (text)."""
+    offsets = _offsets(part, partitions)
     at = offsets[:-1].copy()
-    order = np.empty(n, dtype=np.int64)
-    for i in range(n):
+    order = np.empty(part.shape[0], dtype=np.int64)
+    for i in range(part.shape[0]):
         p = np.int64(part[i])
         order[at[p]] = i
         at[p] += 1
     return order, offsets
+
+
+@numba.njit(cache=CACHE, nogil=True)
+def partition_sort(part, partitions, values, rows):  # pragma: no cover - compiled
+    """partition_order's stable counting sort applied to numbers (and to their row numbers, unless `rows` is
+    empty) in the same pass: (values, rows, offsets)."""
+    offsets = _offsets(part, partitions)
+    at = offsets[:-1].copy()
+    out = np.empty_like(values)
+    with_rows = rows.shape[0] == values.shape[0]
+    out_rows = np.empty(rows.shape[0] if with_rows else 0, dtype=rows.dtype)
+    for i in range(part.shape[0]):
+        p = np.int64(part[i])
+        out[at[p]] = values[i]
+        if with_rows:
+            out_rows[at[p]] = rows[i]
+        at[p] += 1
+    return out, out_rows, offsets

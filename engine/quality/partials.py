@@ -300,15 +300,16 @@ def _partitions(state: ColumnState) -> Iterator[np.ndarray]:
 
 def distinct_count(state: ColumnState) -> int:
     if state.counted is None:
-        state.counted = sum(_count_distinct(values) for values in _partitions(state))
+        counter = kernels.DistinctCounter()
+        state.counted = sum(_count_distinct(values, counter) for values in _partitions(state))
     return state.counted
 
 
-def _count_distinct(values: np.ndarray) -> int:
+def _count_distinct(values: np.ndarray, counter: kernels.DistinctCounter) -> int:
     """How many distinct values pandas' `unique` finds: numbers by their 64-bit keys (-0.0 as 0.0), which is
     faster."""
     if values.dtype.kind in "iufmM":
-        return kernels.count_distinct(values)
+        return counter.count(values)
     return len(pd.unique(values))
 
 

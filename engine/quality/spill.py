@@ -36,6 +36,7 @@ from assay.engine.quality import kernels
 MIX = kernels.MIX  # Fibonacci hashing: the top bits of value * MIX spread any key's bits
 TEXT_FILES = 64  # text of one spill: files of adjacent partitions
 PARTITIONS = 256  # partitions of the values held in memory when nothing spilled (a power of two)
+NO_ROWS = np.empty(0, dtype=np.int64)  # group() without row numbers
 CHUNK = 1 << 16  # values counted at once (`chunks`): their hash table stays in the processor's cache
 
 
@@ -184,7 +185,13 @@ def hash_partition(keys: np.ndarray, partitions: int) -> np.ndarray:
 
 def group(values: np.ndarray, part: np.ndarray, partitions: int, rows: np.ndarray | None = None) -> Held:
     """`values` (and their row numbers) ordered by partition, in memory: one segment."""
-    order, offsets = kernels.partition_order(part, partitions)  # a counting sort, one pass
+    if values.dtype.kind in "biufmM":  # a counting sort, one pass
+        kind = values.dtype if values.dtype.kind in "biuf" else np.dtype(np.int64)
+        ordered, ordered_rows, offsets = kernels.partition_sort(part, partitions, values.view(kind),
+                                                                 NO_ROWS if rows is None else rows)
+        return Held(values=ordered.view(values.dtype), offsets=offsets[None, :],
+                    rows=None if rows is None else ordered_rows)
+    order, offsets = kernels.partition_order(part, partitions)
     return Held(values=values[order], offsets=offsets[None, :], rows=None if rows is None else rows[order])
 
 
