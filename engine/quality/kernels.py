@@ -1,13 +1,15 @@
-"""The streamed quality's per-batch and counting loops as compiled kernels (numba): each reads its array once and
+"""The streamed quality's per-batch and counting loops as compiled kernels (numba): each reads its arrays once and
 releases the GIL (nogil), so that quality, in its own thread (engine/streaming/beside.py), computes beside drift.
 
 - `number_stats`: one loop over a column of numbers for its missing, infinite and finite values, the least and
   greatest finite (and present) values, those below / above the reference's range, and whether all are whole.
-- `fold_numbers` / `fold_keys`: a column's 64-bit keys folded into the row hashes (partials.row_hashes).
-- `unique_keys` / `count_distinct`: the distinct values of numbers by their 64-bit keys, in an open-addressing
-  hash set that stores the keys themselves (exact); `count_distinct` runs on one spill chunk, whose table
-  (2 x CHUNK slots at most, about 2 MB) stays in the processor's cache.
-- `partition_order`: a counting sort of values by partition (spill.py), one pass instead of an argsort.
+- `fold_floats` / `fold_ints` / `fold_keys`: a column folded into the row hashes (partials.row_hashes).
+- `unique_numbers` / `DistinctCounter`: the distinct values of numbers by their 64-bit keys, in open-addressing
+  hash sets that store the keys themselves (exact, not hashes): a batch's in a table that starts at 1,024 slots
+  and doubles when half full (8 bytes a slot: at most 4 MB for a batch of 262,144 distinct values); a spill
+  chunk's (about spill.CHUNK values) in one table of twice its size reused chunk after chunk (1 to 4 MB).
+- `key_partitions` / `partition_sort` / `partition_order`: spill.py's partitions, and a stable counting sort by
+  partition (one pass; values and row numbers moved together) instead of an argsort and two takes.
 
 A number's key is the 64-bit pattern pandas' `unique` compares: floats as float64 after adding 0.0 (-0.0 is 0.0;
 NaN never reaches them), integers as int64 (unsigned 64-bit ones by their own bits). The kernels are module-level
@@ -22,7 +24,7 @@ import numba
 import numpy as np
 
 CACHE = not getattr(sys, "frozen", False)
-MIX = np.uint64(0x9E3779B97F4A7C15)  # spill.MIX (Fibonacci hashing); repeated so that kernels import nothing
+MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits of key * MIX spread any key's bits
 C1 = np.uint64(0xFF51AFD7ED558CCD)  # (murmur3's) a table slot from all 64 bits of a key
 SHIFT_ROW = np.uint64(29)
 

@@ -1,6 +1,7 @@
 """Data quality as mergeable partial states: every statistic of QualityResult from one pass over each dataset's
-batches (numpy and pandas' hash tables, no loop over rows, no text conversion of whole columns), merged exactly
-in row order; the in-memory calculator runs the same functions on the whole table as one batch.
+batches (compiled loops over numbers, engine/quality/kernels.py; pandas' factorize for text; no text conversion of
+whole columns), merged exactly in row order; the in-memory calculator runs the same functions on the whole table
+as one batch.
 
 Per column and dataset: the rows, the missing and infinite values, the distinct values present (kept exactly, so
 the count is exact; beyond a budget they go to disk, engine/quality/spill.py; numbers nearly all distinct are kept as
@@ -10,7 +11,7 @@ whether all are whole numbers; for categories, the production values the referen
 text (only each batch's distinct values are converted to text) with the row where each first appeared, so that
 the most frequent come out in the order pandas' value_counts gives.
 
-Duplicate rows: a 64-bit hash of each row (`row_hashes`: per-column 64-bit keys folded with numpy; text and
+Duplicate rows: a 64-bit hash of each row (`row_hashes`: per-column 64-bit keys folded in a compiled loop; text and
 categories by the hash of each batch's distinct values, reusing the batch's factorization). Rows with equal values
 (as `duplicated` compares them: -0.0 as 0.0, every NaN alike) have equal hashes,
 so every duplicate is among the rows whose hash occurs more than once (the candidates); two different rows may

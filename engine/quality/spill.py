@@ -33,7 +33,7 @@ import pandas as pd
 
 from assay.engine.quality import kernels
 
-MIX = kernels.MIX  # Fibonacci hashing: the top bits of value * MIX spread any key's bits
+MIX = kernels.MIX  # a key's partition: the top bits of key * MIX
 TEXT_FILES = 64  # text of one spill: files of adjacent partitions
 PARTITIONS = 256  # partitions of the values held in memory when nothing spilled (a power of two)
 NO_ROWS = np.empty(0, dtype=np.int64)  # group() without row numbers
