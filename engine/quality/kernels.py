@@ -146,11 +146,17 @@ def int_keys(values):  # pragma: no cover - compiled
     return out.view(np.uint64)
 
 
+def widened(values: np.ndarray) -> np.ndarray:
+    """Half floats (which numba cannot hold) as float32: the same numbers, -0.0 and NaN included; others as
+    they are."""
+    return values.astype(np.float32) if values.dtype == np.float16 else values
+
+
 def number_keys(values: np.ndarray) -> np.ndarray:
     """The 64-bit keys of numbers (or dates, durations), equal exactly when pandas' `unique` holds them equal."""
     if values.dtype.kind in "mM":
         values = values.view(np.int64)
-    return float_keys(values) if values.dtype.kind == "f" else int_keys(values)
+    return float_keys(widened(values)) if values.dtype.kind == "f" else int_keys(values)
 
 
 def unique_numbers(values: np.ndarray) -> np.ndarray:

@@ -204,7 +204,7 @@ def _measure(state: ColumnState, values: np.ndarray, plan: ColumnPlan, context: 
     low, high = context.bounds.get(plan.name, (-np.inf, np.inf))
     year = plan.name.lower() in YEAR_NAMES  # only a year's kind reads them (numbers_kind)
     (missing, state.infinite, state.finite, finite_low, finite_high, present_low, present_high, whole, state.below,
-     state.above) = kernels.number_stats(values, float(low), float(high), year)
+     state.above) = kernels.number_stats(kernels.widened(values), float(low), float(high), year)
     if state.finite:
         state.finite_low, state.finite_high = finite_low, finite_high
     if year and missing < len(values):
@@ -348,7 +348,7 @@ def row_hashes(frame: pd.DataFrame, factorized: dict[str, tuple[np.ndarray, Any]
     for name, column in frame.items():
         dtype = column.dtype
         if isinstance(dtype, np.dtype) and dtype.kind == "f":
-            kernels.fold_floats(hashes, column.to_numpy(), NAN_KEY)
+            kernels.fold_floats(hashes, kernels.widened(column.to_numpy()), NAN_KEY)
         elif isinstance(dtype, np.dtype) and dtype.kind in "biumM":
             values = column.to_numpy()
             kernels.fold_ints(hashes, values.view(np.int64) if dtype.kind in "mM" else values)

@@ -172,7 +172,7 @@ def partition_of(values: np.ndarray, partitions: int) -> np.ndarray:
     hashed as float64 keys (kernels.float_keys: ints and floats alike, -0.0 as 0.0; NaN has no place here, missing
     values are never distinct values), text by pandas' stable hash."""
     if values.dtype.kind in "biufmM":
-        keys = kernels.float_keys(values.view(np.int64) if values.dtype.kind in "mM" else values)
+        keys = kernels.float_keys(values.view(np.int64) if values.dtype.kind in "mM" else kernels.widened(values))
     else:
         keys = pd.util.hash_array(values)
     return hash_partition(keys, partitions)
@@ -186,8 +186,8 @@ def hash_partition(keys: np.ndarray, partitions: int) -> np.ndarray:
 def group(values: np.ndarray, part: np.ndarray, partitions: int, rows: np.ndarray | None = None) -> Held:
     """`values` (and their row numbers) ordered by partition, in memory: one segment."""
     if values.dtype.kind in "biufmM":  # a counting sort, one pass
-        kind = values.dtype if values.dtype.kind in "biuf" else np.dtype(np.int64)
-        ordered, ordered_rows, offsets = kernels.partition_sort(part, partitions, values.view(kind),
+        bits = values.view(f"u{values.dtype.itemsize}")  # moved as they are (numba cannot hold half floats)
+        ordered, ordered_rows, offsets = kernels.partition_sort(part, partitions, bits,
                                                                  NO_ROWS if rows is None else rows)
         return Held(values=ordered.view(values.dtype), offsets=offsets[None, :],
                     rows=None if rows is None else ordered_rows)

@@ -1,14 +1,15 @@
 """The quality's compiled kernels (engine/quality/kernels.py) against independent numpy and pandas formulas, on
 generated columns (hypothesis): NaN of any payload, -0.0 beside 0.0, infinities, ties, all distinct, one value,
-integers of every width (unsigned 64-bit ones beyond int64's range included)."""
+floats of every width (half floats, which numba cannot hold, included), integers of every width (unsigned 64-bit
+ones beyond int64's range included)."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 from hypothesis import given, settings, strategies as st
 
-from assay.engine.quality import kernels, spill
-from assay.engine.quality.partials import NAN_KEY
+from assay.engine.quality import kernels, partials, spill
+from assay.engine.quality.partials import NAN_KEY, ColumnPlan, QualityContext
 
 OTHER_NAN = float(np.array([0x7FF8000000000123], dtype=np.uint64).view(np.float64)[0])
 SPECIAL = st.sampled_from([0.0, -0.0, np.nan, OTHER_NAN, -np.nan, np.inf, -np.inf, 1.0, -1.0, 2.5, 1e300])
@@ -25,7 +26,7 @@ def float_columns(draw: st.DrawFn) -> np.ndarray:
         values = values * draw(st.integers(2, 4))
     elif shape == "one value" and values:
         values = [values[0]] * draw(st.integers(1, 300))
-    dtype = draw(st.sampled_from([np.float64, np.float32]))
+    dtype = draw(st.sampled_from([np.float64, np.float32, np.float16]))
     with np.errstate(over="ignore"):
         return np.array(values, dtype=dtype)
 
@@ -60,7 +61,7 @@ def _expected_stats(values: np.ndarray, low: float, high: float, year: bool) -> 
 def test_number_stats_equal_numpy(values, bounds, year):
     low, high = bounds[0], bounds[0] + bounds[1]
     (missing, infinite, finite, finite_low, finite_high, present_low, present_high, whole, below,
-     above) = kernels.number_stats(values, low, high, year)
+     above) = kernels.number_stats(kernels.widened(values), low, high, year)
     expected = _expected_stats(values, low, high, year)
     got = {"missing": missing, "infinite": infinite, "finite": finite,
            "finite_low": finite_low if finite else None, "finite_high": finite_high if finite else None,
@@ -123,7 +124,7 @@ def test_row_hash_folds_equal_numpy(values, seed):
         keys = np.add(values, 0.0, dtype=np.float64).view(np.uint64).copy()
         keys[np.isnan(values)] = NAN_KEY
         got = start.copy()
-        kernels.fold_floats(got, values, NAN_KEY)
+        kernels.fold_floats(got, kernels.widened(values), NAN_KEY)
     else:
         keys = values.astype(np.uint64)
         got = start.copy()
@@ -155,3 +156,20 @@ def test_partitions_equal_numpy_and_a_stable_argsort(values, partitions, with_ro
     text = present.astype(str).astype(object)
     by_text = spill.group(text, part, partitions)
     assert np.array_equal(by_text.values, text[order]) and np.array_equal(by_text.offsets, held.offsets)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=float_columns())
+def test_a_column_of_any_float_width_equals_pandas(values):
+    """Through the quality's map (half floats are widened for the kernels, their distinct values kept as they are)."""
+    frame = pd.DataFrame({"x": values})
+    state = partials.table_state(frame, QualityContext(plans=(ColumnPlan(name="x", categories=False,
+                                                                          labels=False),)))
+    column = state.columns["x"]
+    finite = values[np.isfinite(values)]
+    assert partials.distinct_count(column) == frame["x"].nunique()
+    assert partials.distinct_values(column).dtype == values.dtype
+    assert (column.missing, column.infinite) == (int(np.isnan(values).sum()), int(np.isinf(values).sum()))
+    assert (column.finite_low, column.finite_high) == ((float(finite.min()), float(finite.max())) if len(finite)
+                                                       else (None, None))
+    assert partials.frame_duplicates(frame, state) == int(frame.duplicated().sum())
