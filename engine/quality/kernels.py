@@ -86,11 +86,11 @@ def _insert(table, key):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=CACHE, nogil=True)
-def _distinct(keys, first):  # pragma: no cover - compiled
+def _distinct(keys, first, slots):  # pragma: no cover - compiled
     """How many distinct keys, and the position of each one's first appearance, in order, written to `first`.
-    The table starts small and doubles when half full (a batch of few distinct values stays in the cache); the key
-    0 is tracked on the side."""
-    table = np.zeros(1024, dtype=np.uint64)
+    The table starts at `slots` (a power of two) and doubles when half full (a batch of few distinct values stays
+    in the cache); the key 0 is tracked on the side."""
+    table = np.zeros(slots, dtype=np.uint64)
     held = found = 0
     zero = False
     for i in range(keys.shape[0]):
@@ -159,10 +159,11 @@ def number_keys(values: np.ndarray) -> np.ndarray:
     return float_keys(widened(values)) if values.dtype.kind == "f" else int_keys(values)
 
 
-def unique_numbers(values: np.ndarray) -> np.ndarray:
-    """pd.unique of numbers without NaN (-0.0 already 0.0), by their keys: the first of each, in order."""
+def unique_numbers(values: np.ndarray, expected: int = 0) -> np.ndarray:
+    """pd.unique of numbers without NaN (-0.0 already 0.0), by their keys: the first of each, in order. `expected`:
+    about how many are distinct (the table starts with room for them rather than growing to it)."""
     first = np.empty(len(values), dtype=np.int64)
-    found = _distinct(number_keys(values), first)
+    found = _distinct(number_keys(values), first, max(1024, 1 << (2 * int(expected)).bit_length()))
     return values[first[:found]]
 
 

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 TOP_UNSEEN = 20
 PROBE = 1024  # values that tell whether a batch's numbers are nearly all distinct
+DISTINCT = 0.9  # "nearly all distinct": more than this share of a batch's present values (or of its probe)
+UNION_SHARE = 8  # a union of a column's pieces, when the state may spill, holds at most budget / UNION_SHARE values
 CATEGORY_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 NAN_KEY = np.uint64(0x7FF8DEADBEEF0001)  # a missing value's key in row hashes (one for all NaN and NA)
 
@@ -62,6 +64,7 @@ class ColumnState:
     infinite: int = 0
     numeric: bool = False  # the column's dtype holds numbers (pandas' is_numeric_dtype)
     uniques: list[np.ndarray] = field(default_factory=list)  # distinct values present, as pieces (see _union)
+    apart: bool = False  # a union of the pieces found them nearly all distinct: kept apart from then on (_gather)
     finite: int = 0
     finite_low: float | None = None
     finite_high: float | None = None
@@ -192,10 +195,14 @@ def _map_numbers(state: ColumnState, values: np.ndarray, plan: ColumnPlan, conte
     state.missing = _measure(state, values, plan, context)
     floats = values.dtype.kind == "f"
     present = values[~np.isnan(values)] if state.missing else values
-    if _mostly_distinct(present):
+    probe = present[:PROBE]
+    found = kernels.count_distinct(probe)
+    if len(probe) == PROBE and found > DISTINCT * PROBE:  # nearly all distinct: kept as they came (a union or the
+        # count makes them distinct; exact either way)
         state.uniques = [np.add(present, 0.0) if floats else present.copy()]  # a copy: not a view of the batch
     else:
-        state.uniques = [kernels.unique_numbers(np.add(present, 0.0) if floats else present)]
+        state.uniques = [kernels.unique_numbers(np.add(present, 0.0) if floats else present,
+                                                expected=found * len(present) // max(len(probe), 1))]
 
 
 def _measure(state: ColumnState, values: np.ndarray, plan: ColumnPlan, context: QualityContext) -> int:
@@ -226,21 +233,15 @@ def _count_unseen(state: ColumnState, codes: np.ndarray, uniques: Any, plan: Col
         state.unseen_rows += int(count)
 
 
-def _mostly_distinct(values: np.ndarray) -> bool:
-    """Numbers nearly all distinct (judged on the first PROBE): kept as they are, not made distinct batch by batch,
-    when the state may spill (the count makes them distinct, partition by partition; it is exact either way)."""
-    probe = values[:PROBE]
-    return len(probe) == PROBE and kernels.count_distinct(probe) > 0.9 * PROBE
-
-
 def _merge_column(a: ColumnState, b: ColumnState, plan: SpillPlan | None = None) -> ColumnState:
+    uniques, apart = _gather(a, b, plan)
     unseen = dict(a.unseen)
     for text, (count, first) in b.unseen.items():
         seen = unseen.get(text)
         unseen[text] = (count, first) if seen is None else (seen[0] + count, min(seen[1], first))
     return ColumnState(
         rows=a.rows + b.rows, missing=a.missing + b.missing, infinite=a.infinite + b.infinite,
-        numeric=a.numeric or b.numeric, uniques=_gather(a.uniques, b.uniques, plan), finite=a.finite + b.finite,
+        numeric=a.numeric or b.numeric, uniques=uniques, apart=apart, finite=a.finite + b.finite,
         finite_low=_least(a.finite_low, b.finite_low), finite_high=_greatest(a.finite_high, b.finite_high),
         present_low=_least(a.present_low, b.present_low), present_high=_greatest(a.present_high, b.present_high),
         whole=a.whole and b.whole, below=a.below + b.below, above=a.above + b.above, unseen=unseen,
@@ -261,12 +262,21 @@ def _plain(values: Any) -> np.ndarray:
                       dtype=None if isinstance(values, np.ndarray) else object)
 
 
-def _gather(a: list[np.ndarray], b: list[np.ndarray], plan: SpillPlan | None) -> list[np.ndarray]:
-    """Both columns' pieces: made distinct (`_union`) while they are few or nothing spills, else kept as pieces
-    until the state spills (counting makes them distinct)."""
-    if plan is None or sum(len(p) for p in a) + sum(len(p) for p in b) < plan.least:
-        return _union(a, b)
-    return a + b
+def _gather(a: ColumnState, b: ColumnState, plan: SpillPlan | None) -> tuple[list[np.ndarray], bool]:
+    """Both columns' pieces, made distinct (`_union`), and whether to keep them apart from now on: once a union
+    finds them nearly all distinct (when the state may spill, and they are not few), unions stop for the column
+    (they would not make the values fewer: counting makes them distinct); while values repeat across batches,
+    unions go on, so that what is held, and what spills, is only distinct values. A union takes at most
+    1 / UNION_SHARE of the plan's budget (its copies and table take about 5 x 8 bytes a value); larger pieces stay
+    apart and spill (counting makes them distinct)."""
+    total = sum(len(p) for p in a.uniques) + sum(len(p) for p in b.uniques)
+    apart = a.apart or b.apart
+    if plan is not None and total >= plan.least and (apart or total > plan.budget // UNION_SHARE):
+        return a.uniques + b.uniques, apart
+    pieces = _union(a.uniques, b.uniques)
+    if plan is not None and total >= plan.least and len(pieces) == 1 and len(a.uniques) + len(b.uniques) > 1:
+        apart = len(pieces[0]) > DISTINCT * total
+    return pieces, apart
 
 
 def _union(a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:
@@ -275,19 +285,20 @@ def _union(a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:
     pieces = a + b
     sizes = sorted(len(p) for p in pieces)
     if len(pieces) > 1 and sum(sizes[:-1]) >= sizes[-1]:
-        return [_unique(np.concatenate(pieces))]
+        return [_unique(np.concatenate(pieces), expected=sizes[-1])]
     return pieces
 
 
-def _unique(values: np.ndarray) -> np.ndarray:
-    """pd.unique: numbers (never NaN here) by their 64-bit keys, in a compiled hash set."""
-    return kernels.unique_numbers(values) if values.dtype.kind in "iuf" else pd.unique(values)
+def _unique(values: np.ndarray, expected: int = 0) -> np.ndarray:
+    """pd.unique: numbers (never NaN here) by their 64-bit keys, in a compiled hash set (`expected`: about how many
+    are distinct, at least)."""
+    return kernels.unique_numbers(values, expected) if values.dtype.kind in "iuf" else pd.unique(values)
 
 
 def _partitions(state: ColumnState) -> Iterator[np.ndarray]:
     """The column's values (each distinct value at least once), a disjoint part at a time: the values held in
     memory, and with them those written to disk, by chunks of adjacent partitions (engine/quality/spill.py); a
-    batch of nearly distinct numbers is kept as it came (`_mostly_distinct`), so a part may repeat a value."""
+    batch of nearly distinct numbers is kept as it came (`_map_numbers`), so a part may repeat a value."""
     pieces = state.uniques
     held = pieces[0] if len(pieces) == 1 else np.concatenate(pieces) if pieces else np.array([])
     if not state.spilled and (len(held) <= 4 * spill.CHUNK or not spillable(held)):

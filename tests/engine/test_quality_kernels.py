@@ -173,3 +173,25 @@ def test_a_column_of_any_float_width_equals_pandas(values):
     assert (column.finite_low, column.finite_high) == ((float(finite.min()), float(finite.max())) if len(finite)
                                                        else (None, None))
     assert partials.frame_duplicates(frame, state) == int(frame.duplicated().sum())
+
+
+def test_values_repeating_across_batches_are_held_distinct_and_nearly_distinct_ones_apart(tmp_path):
+    """With a spill plan, a column whose batches look nearly distinct but repeat each other's values is made
+    distinct as batches merge (nothing spills, only its distinct values are held); a column nearly all distinct
+    stops being unioned (its pieces kept apart, to be counted when spilled). Counts are exact either way."""
+    rng = np.random.default_rng(5)
+    rows = 40 * 4096
+    frame = pd.DataFrame({"repeats": rng.integers(0, 8000, size=rows).astype(float),
+                          "distinct": rng.normal(size=rows)})
+    plan = spill.SpillPlan(folder=str(tmp_path), budget=400_000, least=1000)
+    context = QualityContext(plans=tuple(ColumnPlan(name=name, categories=False, labels=False)
+                                         for name in frame.columns), spill=plan)
+    state = None
+    for start in range(0, rows, 4096):
+        partial = partials.map_batch(frame.iloc[start:start + 4096], context)
+        state = partial if state is None else partials.merge(state, partial)
+    repeats, distinct = state.columns["repeats"], state.columns["distinct"]
+    assert not repeats.spilled and not repeats.apart
+    assert sum(len(p) for p in repeats.uniques) == frame["repeats"].nunique() == partials.distinct_count(repeats)
+    assert distinct.apart and len(distinct.uniques) > 1
+    assert partials.distinct_count(distinct) == frame["distinct"].nunique()
