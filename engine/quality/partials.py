@@ -4,9 +4,10 @@ whole columns), merged exactly in row order; the in-memory calculator runs the s
 as one batch.
 
 Per column and dataset: the rows, the missing and infinite values, the distinct values present (kept exactly, so
-the count is exact; beyond a budget they go to disk, engine/quality/spill.py; numbers nearly all distinct are kept as
-they come and made distinct once, when counted; numbers are counted by their 64-bit patterns, -0.0 as 0.0; text is
-factorized once per batch), the least and greatest values (finite, and present),
+the count is exact; beyond a budget they go to disk, engine/quality/spill.py; values repeating across batches are made
+distinct as batches merge, so that only distinct values are held and spilled, while a batch of numbers nearly all
+distinct is kept as it comes and made distinct once, when counted; numbers are counted by their 64-bit patterns,
+-0.0 as 0.0; text is factorized once per batch), the least and greatest values (finite, and present),
 whether all are whole numbers; for categories, the production values the reference never had, counted by their
 text (only each batch's distinct values are converted to text) with the row where each first appeared, so that
 the most frequent come out in the order pandas' value_counts gives.
