@@ -1,16 +1,18 @@
 """Data quality as mergeable partial states: every statistic of QualityResult from one pass over each dataset's
-batches (numpy and pandas' hash tables, no loop over rows, no text conversion of whole columns), merged exactly
-in row order; the in-memory calculator runs the same functions on the whole table as one batch.
+batches (compiled loops over numbers, engine/quality/kernels.py; pandas' factorize for text; no text conversion of
+whole columns), merged exactly in row order; the in-memory calculator runs the same functions on the whole table
+as one batch.
 
 Per column and dataset: the rows, the missing and infinite values, the distinct values present (kept exactly, so
-the count is exact; beyond a budget they go to disk, engine/quality/spill.py; numbers nearly all distinct are kept as
-they come and made distinct once, when counted; numbers are counted by their 64-bit patterns, -0.0 as 0.0; text is
-factorized once per batch), the least and greatest values (finite, and present),
+the count is exact; beyond a budget they go to disk, engine/quality/spill.py; values repeating across batches are made
+distinct as batches merge, so that only distinct values are held and spilled, while a batch of numbers nearly all
+distinct is kept as it comes and made distinct once, when counted; numbers are counted by their 64-bit patterns,
+-0.0 as 0.0; text is factorized once per batch), the least and greatest values (finite, and present),
 whether all are whole numbers; for categories, the production values the reference never had, counted by their
 text (only each batch's distinct values are converted to text) with the row where each first appeared, so that
 the most frequent come out in the order pandas' value_counts gives.
 
-Duplicate rows: a 64-bit hash of each row (`row_hashes`: per-column 64-bit keys folded with numpy; text and
+Duplicate rows: a 64-bit hash of each row (`row_hashes`: per-column 64-bit keys folded in a compiled loop; text and
 categories by the hash of each batch's distinct values, reusing the batch's factorization). Rows with equal values
 (as `duplicated` compares them: -0.0 as 0.0, every NaN alike) have equal hashes,
 so every duplicate is among the rows whose hash occurs more than once (the candidates); two different rows may
@@ -29,9 +31,9 @@ import numpy as np
 import pandas as pd
 
 from assay.engine.labels import keys
-from assay.engine.quality import spill
+from assay.engine.quality import kernels, spill
 from assay.engine.quality.results import ColumnQuality, QualityResult
-from assay.engine.quality.spill import MIX, SpillPlan, Spilled, hash_partition, partition_of, spillable
+from assay.engine.quality.spill import SpillPlan, Spilled, hash_partition, partition_of, spillable
 from assay.engine.schema import YEAR_NAMES, ColumnInfo, ColumnKind, ColumnRole, Schema, infer_kind, numbers_kind
 from assay.engine.streaming.passes import Pass
 
@@ -40,6 +42,8 @@ if TYPE_CHECKING:
 
 TOP_UNSEEN = 20
 PROBE = 1024  # values that tell whether a batch's numbers are nearly all distinct
+DISTINCT = 0.9  # "nearly all distinct": more than this share of a batch's present values (or of its probe)
+UNION_SHARE = 8  # a union of a column's pieces, when the state may spill, holds at most budget / UNION_SHARE values
 CATEGORY_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 NAN_KEY = np.uint64(0x7FF8DEADBEEF0001)  # a missing value's key in row hashes (one for all NaN and NA)
 
@@ -61,6 +65,7 @@ class ColumnState:
     infinite: int = 0
     numeric: bool = False  # the column's dtype holds numbers (pandas' is_numeric_dtype)
     uniques: list[np.ndarray] = field(default_factory=list)  # distinct values present, as pieces (see _union)
+    apart: bool = False  # a union of the pieces found them nearly all distinct: kept apart from then on (_gather)
     finite: int = 0
     finite_low: float | None = None
     finite_high: float | None = None
@@ -181,49 +186,38 @@ def _map_column(series: pd.Series, plan: ColumnPlan, context: QualityContext, st
     if counted:
         _count_unseen(state, codes, uniques, plan, start)
     if state.numeric:
-        values = series.to_numpy(dtype=float, na_value=np.nan)
-        if pd.api.types.is_float_dtype(series):
-            state.infinite = int(np.isinf(values).sum())
-        present = values[~np.isnan(values)]
-        _measure(state, present, present[np.isfinite(present)] if state.infinite else present, plan, context)
+        _measure(state, series.to_numpy(dtype=float, na_value=np.nan), plan, context)
     return state
 
 
 def _map_numbers(state: ColumnState, values: np.ndarray, plan: ColumnPlan, context: QualityContext) -> None:
-    """A column of numpy numbers: its missing values are NaN, its distinct values kept as 64-bit patterns of
-    numbers with -0.0 as 0.0 (spill.number_keys' equality)."""
-    floats, nan = values.dtype.kind == "f", None
-    if floats:
-        nan = np.isnan(values)
-        state.missing = int(np.count_nonzero(nan))
-    present = values[~nan] if state.missing else values
-    if _mostly_distinct(present):
+    """A column of numpy numbers: its missing values are NaN, its distinct values kept with -0.0 as 0.0
+    (kernels.number_keys' equality)."""
+    state.missing = _measure(state, values, plan, context)
+    floats = values.dtype.kind == "f"
+    present = values[~np.isnan(values)] if state.missing else values
+    probe = present[:PROBE]
+    found = kernels.count_distinct(probe)
+    if len(probe) == PROBE and found > DISTINCT * PROBE:  # nearly all distinct: kept as they came (a union or the
+        # count makes them distinct; exact either way)
         state.uniques = [np.add(present, 0.0) if floats else present.copy()]  # a copy: not a view of the batch
     else:
-        state.uniques = [pd.unique(np.add(present, 0.0) if floats else present)]
-    finite = present
-    if floats and len(present) and not (np.isfinite(present.min()) and np.isfinite(present.max())):
-        infinite = np.isinf(present)
-        state.infinite = int(np.count_nonzero(infinite))
-        finite = present[~infinite]
-    _measure(state, present, finite, plan, context)
+        state.uniques = [kernels.unique_numbers(np.add(present, 0.0) if floats else present,
+                                                expected=found * len(present) // max(len(probe), 1))]
 
 
-def _measure(state: ColumnState, present: np.ndarray, finite: np.ndarray, plan: ColumnPlan,
-             context: QualityContext) -> None:
-    """The least and greatest values, those out of the reference's range, and a year's present range."""
-    state.finite = len(finite)
-    if len(finite):
-        state.finite_low, state.finite_high = float(finite.min()), float(finite.max())
-        bounds = context.bounds.get(plan.name)
-        if bounds is not None:
-            state.below = int(np.count_nonzero(finite < bounds[0])) if state.finite_low < bounds[0] else 0
-            state.above = int(np.count_nonzero(finite > bounds[1])) if state.finite_high > bounds[1] else 0
-    if len(present) and plan.name.lower() in YEAR_NAMES:  # only a year's kind reads them (numbers_kind)
-        state.present_low, state.present_high = float(present.min()), float(present.max())
-        if present.dtype.kind == "f":
-            with np.errstate(invalid="ignore"):  # infinities are not whole
-                state.whole = bool(np.all(np.mod(present, 1) == 0))
+def _measure(state: ColumnState, values: np.ndarray, plan: ColumnPlan, context: QualityContext) -> int:
+    """The infinite values, the least and greatest finite values, those out of the reference's range, and a year's
+    present range and whether all are whole, in one loop (kernels.number_stats); returns the NaN values."""
+    low, high = context.bounds.get(plan.name, (-np.inf, np.inf))
+    year = plan.name.lower() in YEAR_NAMES  # only a year's kind reads them (numbers_kind)
+    (missing, state.infinite, state.finite, finite_low, finite_high, present_low, present_high, whole, state.below,
+     state.above) = kernels.number_stats(kernels.widened(values), float(low), float(high), year)
+    if state.finite:
+        state.finite_low, state.finite_high = finite_low, finite_high
+    if year and missing < len(values):
+        state.present_low, state.present_high, state.whole = present_low, present_high, whole
+    return missing
 
 
 def _count_unseen(state: ColumnState, codes: np.ndarray, uniques: Any, plan: ColumnPlan, start: int) -> None:
@@ -240,21 +234,15 @@ def _count_unseen(state: ColumnState, codes: np.ndarray, uniques: Any, plan: Col
         state.unseen_rows += int(count)
 
 
-def _mostly_distinct(values: np.ndarray) -> bool:
-    """Numbers nearly all distinct (judged on the first PROBE): kept as they are, not made distinct batch by batch,
-    when the state may spill (the count makes them distinct, partition by partition; it is exact either way)."""
-    probe = values[:PROBE]
-    return len(probe) == PROBE and len(pd.unique(probe)) > 0.9 * PROBE
-
-
 def _merge_column(a: ColumnState, b: ColumnState, plan: SpillPlan | None = None) -> ColumnState:
+    uniques, apart = _gather(a, b, plan)
     unseen = dict(a.unseen)
     for text, (count, first) in b.unseen.items():
         seen = unseen.get(text)
         unseen[text] = (count, first) if seen is None else (seen[0] + count, min(seen[1], first))
     return ColumnState(
         rows=a.rows + b.rows, missing=a.missing + b.missing, infinite=a.infinite + b.infinite,
-        numeric=a.numeric or b.numeric, uniques=_gather(a.uniques, b.uniques, plan), finite=a.finite + b.finite,
+        numeric=a.numeric or b.numeric, uniques=uniques, apart=apart, finite=a.finite + b.finite,
         finite_low=_least(a.finite_low, b.finite_low), finite_high=_greatest(a.finite_high, b.finite_high),
         present_low=_least(a.present_low, b.present_low), present_high=_greatest(a.present_high, b.present_high),
         whole=a.whole and b.whole, below=a.below + b.below, above=a.above + b.above, unseen=unseen,
@@ -275,12 +263,21 @@ def _plain(values: Any) -> np.ndarray:
                       dtype=None if isinstance(values, np.ndarray) else object)
 
 
-def _gather(a: list[np.ndarray], b: list[np.ndarray], plan: SpillPlan | None) -> list[np.ndarray]:
-    """Both columns' pieces: made distinct (`_union`) while they are few or nothing spills, else kept as pieces
-    until the state spills (counting makes them distinct)."""
-    if plan is None or sum(len(p) for p in a) + sum(len(p) for p in b) < plan.least:
-        return _union(a, b)
-    return a + b
+def _gather(a: ColumnState, b: ColumnState, plan: SpillPlan | None) -> tuple[list[np.ndarray], bool]:
+    """Both columns' pieces, made distinct (`_union`), and whether to keep them apart from now on: once a union
+    finds them nearly all distinct (when the state may spill, and they are not few), unions stop for the column
+    (they would not make the values fewer: counting makes them distinct); while values repeat across batches,
+    unions go on, so that what is held, and what spills, is only distinct values. A union takes at most
+    1 / UNION_SHARE of the plan's budget (its copies and table take about 5 x 8 bytes a value); larger pieces stay
+    apart and spill (counting makes them distinct)."""
+    total = sum(len(p) for p in a.uniques) + sum(len(p) for p in b.uniques)
+    apart = a.apart or b.apart
+    if plan is not None and total >= plan.least and (apart or total > plan.budget // UNION_SHARE):
+        return a.uniques + b.uniques, apart
+    pieces = _union(a.uniques, b.uniques)
+    if plan is not None and total >= plan.least and len(pieces) == 1 and len(a.uniques) + len(b.uniques) > 1:
+        apart = len(pieces[0]) > DISTINCT * total
+    return pieces, apart
 
 
 def _union(a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:
@@ -289,14 +286,20 @@ def _union(a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:
     pieces = a + b
     sizes = sorted(len(p) for p in pieces)
     if len(pieces) > 1 and sum(sizes[:-1]) >= sizes[-1]:
-        return [pd.unique(np.concatenate(pieces))]
+        return [_unique(np.concatenate(pieces), expected=sizes[-1])]
     return pieces
+
+
+def _unique(values: np.ndarray, expected: int = 0) -> np.ndarray:
+    """pd.unique: numbers (never NaN here) by their 64-bit keys, in a compiled hash set (`expected`: about how many
+    are distinct, at least)."""
+    return kernels.unique_numbers(values, expected) if values.dtype.kind in "iuf" else pd.unique(values)
 
 
 def _partitions(state: ColumnState) -> Iterator[np.ndarray]:
     """The column's values (each distinct value at least once), a disjoint part at a time: the values held in
     memory, and with them those written to disk, by chunks of adjacent partitions (engine/quality/spill.py); a
-    batch of nearly distinct numbers is kept as it came (`_mostly_distinct`), so a part may repeat a value."""
+    batch of nearly distinct numbers is kept as it came (`_map_numbers`), so a part may repeat a value."""
     pieces = state.uniques
     held = pieces[0] if len(pieces) == 1 else np.concatenate(pieces) if pieces else np.array([])
     if not state.spilled and (len(held) <= 4 * spill.CHUNK or not spillable(held)):
@@ -310,26 +313,24 @@ def _partitions(state: ColumnState) -> Iterator[np.ndarray]:
 
 def distinct_count(state: ColumnState) -> int:
     if state.counted is None:
-        state.counted = sum(_count_distinct(values) for values in _partitions(state))
+        counter = kernels.DistinctCounter()
+        state.counted = sum(_count_distinct(values, counter) for values in _partitions(state))
     return state.counted
 
 
-def _count_distinct(values: np.ndarray) -> int:
-    """How many distinct values pandas' `unique` finds: numbers by their bits (-0.0 as 0.0), which is faster."""
-    if values.dtype.kind == "f":
-        values = np.add(values, 0.0).view(f"u{values.dtype.itemsize}")
-    elif values.dtype.kind in "imM":
-        values = values.view(f"u{values.dtype.itemsize}")
-    elif values.dtype.kind != "u":
-        return len(pd.unique(values))
-    return pd.Index(values, copy=False).nunique(dropna=False)
+def _count_distinct(values: np.ndarray, counter: kernels.DistinctCounter) -> int:
+    """How many distinct values pandas' `unique` finds: numbers by their 64-bit keys (-0.0 as 0.0), which is
+    faster."""
+    if values.dtype.kind in "iufmM":
+        return counter.count(values)
+    return len(pd.unique(values))
 
 
 def distinct_values(state: ColumnState, at_most: int | None = None) -> np.ndarray:
     """The distinct values (the first `at_most` found, when given): all of them are loaded when spilled."""
     found, count = [], 0
     for values in _partitions(state):
-        found.append(pd.unique(values) if at_most is None else pd.unique(values)[:at_most - count])
+        found.append(_unique(values) if at_most is None else _unique(values)[:at_most - count])
         count += len(found[-1])
         if at_most is not None and count >= at_most:
             break
@@ -356,30 +357,25 @@ def row_hashes(frame: pd.DataFrame, factorized: dict[str, tuple[np.ndarray, Any]
     done (by name)."""
     hashes = np.zeros(len(frame), dtype=np.uint64)
     unique_names = frame.columns.is_unique
-    with np.errstate(over="ignore"):
-        for name, column in frame.items():
-            done = factorized.get(name) if factorized and unique_names else None
-            hashes ^= _column_keys(column, done)
-            hashes *= MIX
-            hashes ^= hashes >> np.uint64(29)
+    for name, column in frame.items():
+        dtype = column.dtype
+        if isinstance(dtype, np.dtype) and dtype.kind == "f":
+            kernels.fold_floats(hashes, kernels.widened(column.to_numpy()), NAN_KEY)
+        elif isinstance(dtype, np.dtype) and dtype.kind in "biumM":
+            values = column.to_numpy()
+            kernels.fold_ints(hashes, values.view(np.int64) if dtype.kind in "mM" else values)
+        else:
+            kernels.fold_keys(hashes, _column_keys(column, factorized.get(name) if factorized and unique_names
+                                                   else None))
     return hashes
 
 
 def _column_keys(column: pd.Series, factorized: tuple[np.ndarray, Any] | None = None) -> np.ndarray:
-    """64-bit keys equal for values `duplicated` holds equal: numbers by their bits (-0.0 as 0.0, every NaN alike),
-    text and categories by pandas' hash of each distinct value, other objects by pandas' hash (by their text when
-    they cannot be hashed: lists from Parquet)."""
+    """64-bit keys equal for values `duplicated` holds equal, of a column not of numpy numbers (those are folded
+    from their values: numbers by their bits, -0.0 as 0.0, every NaN alike): text and categories by pandas' hash of
+    each distinct value, other objects by pandas' hash (by their text when they cannot be hashed: lists from
+    Parquet)."""
     dtype = column.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind == "f":
-        values = column.to_numpy()
-        keys = np.add(values, 0.0, dtype=np.float64).view(np.uint64)
-        nan = np.isnan(values)
-        if nan.any():
-            keys[nan] = NAN_KEY
-        return keys
-    if isinstance(dtype, np.dtype) and dtype.kind in "biumM":
-        values = column.to_numpy()
-        return values.view(f"u{dtype.itemsize}").astype(np.uint64) if dtype.kind in "mM" else values.astype(np.uint64)
     if isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype)) or factorized is not None:
         codes, uniques = factorized if factorized is not None else pd.factorize(column, use_na_sentinel=True)
         table = np.append(pd.util.hash_array(np.asarray(uniques, dtype=object)), NAN_KEY)

@@ -31,9 +31,12 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
-MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits of value * MIX spread any key's bits
+from assay.engine.quality import kernels
+
+MIX = kernels.MIX  # a key's partition: the top bits of key * MIX
 TEXT_FILES = 64  # text of one spill: files of adjacent partitions
 PARTITIONS = 256  # partitions of the values held in memory when nothing spilled (a power of two)
+NO_ROWS = np.empty(0, dtype=np.int64)  # group() without row numbers
 CHUNK = 1 << 16  # values counted at once (`chunks`): their hash table stays in the processor's cache
 
 
@@ -164,37 +167,32 @@ def spillable(values: np.ndarray) -> bool:
     return values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string"
 
 
-def number_keys(values: np.ndarray) -> np.ndarray:
-    """Numbers as 64-bit keys (a new array) equal exactly when pandas' `unique` holds the values equal: ints and
-    floats alike (as floats), -0.0 as 0.0 (NaN has no place here: missing values are never distinct values)."""
-    if values.dtype.kind in "mM":
-        values = values.view(np.int64)
-    return np.add(values, 0.0, dtype=np.float64).view(np.uint64)
-
-
 def partition_of(values: np.ndarray, partitions: int) -> np.ndarray:
-    """Each value's partition: equal values (as pandas' `unique` compares them) get the same one."""
-    keys = number_keys(values) if values.dtype.kind in "biufmM" else pd.util.hash_array(values)
-    return hash_partition(keys, partitions, scratch=True)
+    """Each value's partition: equal values (as pandas' `unique` compares them) get the same one. Numbers are
+    hashed as float64 keys (kernels.float_keys: ints and floats alike, -0.0 as 0.0; NaN has no place here, missing
+    values are never distinct values), text by pandas' stable hash."""
+    if values.dtype.kind in "biufmM":
+        keys = kernels.float_keys(values.view(np.int64) if values.dtype.kind in "mM" else kernels.widened(values))
+    else:
+        keys = pd.util.hash_array(values)
+    return hash_partition(keys, partitions)
 
 
-def hash_partition(keys: np.ndarray, partitions: int, scratch: bool = False) -> np.ndarray:
-    """The top bits of each key times MIX: 8-bit partition numbers when they fit (a radix sort of one pass).
-    `scratch`: `keys` may be overwritten."""
-    dtype = np.uint8 if partitions <= 256 else np.uint16
-    if partitions <= 1:
-        return np.zeros(len(keys), dtype=dtype)
-    with np.errstate(over="ignore"):
-        mixed = np.multiply(keys, MIX, out=keys if scratch else None)
-    return np.right_shift(mixed, np.uint64(64 - int(partitions).bit_length() + 1), out=mixed).astype(dtype)
+def hash_partition(keys: np.ndarray, partitions: int) -> np.ndarray:
+    """The top bits of each key times MIX (16-bit partition numbers)."""
+    return kernels.key_partitions(keys, 64 - int(partitions).bit_length() + 1)
 
 
 def group(values: np.ndarray, part: np.ndarray, partitions: int, rows: np.ndarray | None = None) -> Held:
     """`values` (and their row numbers) ordered by partition, in memory: one segment."""
-    order = np.argsort(part, kind="stable")  # a radix sort (8- or 16-bit numbers)
-    offsets = np.zeros((1, partitions + 1), dtype=np.int64)
-    np.cumsum(np.bincount(part, minlength=partitions), out=offsets[0, 1:])
-    return Held(values=values[order], offsets=offsets, rows=None if rows is None else rows[order])
+    if values.dtype.kind in "biufmM":  # a counting sort, one pass
+        bits = values.view(f"u{values.dtype.itemsize}")  # moved as they are (numba cannot hold half floats)
+        ordered, ordered_rows, offsets = kernels.partition_sort(part, partitions, bits,
+                                                                 NO_ROWS if rows is None else rows)
+        return Held(values=ordered.view(values.dtype), offsets=offsets[None, :],
+                    rows=None if rows is None else ordered_rows)
+    order, offsets = kernels.partition_order(part, partitions)
+    return Held(values=values[order], offsets=offsets[None, :], rows=None if rows is None else rows[order])
 
 
 def write(pieces: list[np.ndarray], plan: SpillPlan, rows: list[np.ndarray] | None = None,
