@@ -49,6 +49,7 @@ from assay.engine.drift.distributions import (DRAWN_LEVELS, HIST_BINS, SortedVal
                                               numerical_distribution, quantile_ranks)
 from assay.engine.drift.encoding import drift_kind, float_values
 from assay.engine.drift.gathered import Gathered, GatherSpill, spill_all
+from assay.engine.drift.kernels import count_buckets, gather_buckets, number_range
 from assay.engine.drift.results import DriftResult, FeatureDrift, MultivariateResult
 from assay.engine.drift.sampling import key_bound, key_threshold, row_keys, seeded_rows, smallest_keys
 from assay.engine.drift.stattests import EXACT_KS_MAX_N, BinningConfig, SortedSample
@@ -151,17 +152,16 @@ class RangeContext:
 def map_ranges(batch: pd.DataFrame, context: RangeContext) -> RangeState:
     batch, positions = _rows(batch, context.rows)
     numbers = {}
-    every = positions % context.step == 0
+    sampled = np.flatnonzero(positions % context.step == 0)
     for column in context.numerical:
         values = float_values(_series(batch, column))
-        missing = int(np.count_nonzero(np.isnan(values)))
-        sampled = values[every]
+        low, high, missing, sample, low_zeros, high_zeros = number_range(values, sampled)
         numbers[column.name] = NumberRange(
-            low=float(np.fmin.reduce(values)) if values.size else np.nan,
-            high=float(np.fmax.reduce(values)) if values.size else np.nan,
+            low=float(np.fmin.reduce(values) if low_zeros else low),  # (which zero np.fmin.reduce returns)
+            high=float(np.fmax.reduce(values) if high_zeros else high),
             present=values.size - missing, missing=missing,
             total=float(np.nansum(values) if missing else np.sum(values)),  # (the same sum: nansum's zeros)
-            sample=sampled[~np.isnan(sampled)])
+            sample=sample)
     times = _time_counts(batch[context.timestamp]) if context.timestamp else None
     return RangeState(len(batch), numbers, times)
 
@@ -400,7 +400,8 @@ def map_counts(batch: pd.DataFrame, context: CountContext) -> CountState:
     part = context.parts.assign(batch, positions)
     parts = context.parts.count
     runs = _runs_of(part)
-    buckets = {name: _bucket_counts(float_values(_series(batch, column)), part, parts, plan, runs)
+    groups = Groups.of(part, runs)
+    buckets = {name: _bucket_counts(float_values(_series(batch, column)), plan, groups)
                for name, (column, plan) in context.bucketed.items()}
     categories = {c.name: _category_counts(_series(batch, c), part, parts, runs) for c in context.categorical}
     collected = {c.name: Collected(np.array(float_values(_series(batch, c)), dtype=float), part)
@@ -431,31 +432,53 @@ def _found_at(positions: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return at[positions[at] == inside]
 
 
-def _bucket_counts(values: np.ndarray, part: np.ndarray, parts: int, plan: BucketPlan,
-                   runs: np.ndarray | None = None) -> BucketCounts:
-    """The counts (and sums) of a batch's values per bucket: the whole, and each part met (`runs`: `_runs_of(part)`)."""
+@dataclass(frozen=True)
+class Groups:
+    """A batch's rows in groups whose counts and sums are added to the rows of the result (`BucketCounts`): with few
+    runs of one part's rows, each run (row order); else each part met, ascending (the rows of no part first)."""
+
+    part: np.ndarray  # each row's part (-1: none)
+    runs: np.ndarray  # where each run begins, and the end (empty: rows grouped by part)
+    group_of: np.ndarray  # the group of part j's rows at j + 1 (with no runs)
+    rows: tuple[tuple[int, ...], ...]  # each group's rows of the result: the whole (0), and its part's (j + 1)
+
+    @classmethod
+    def of(cls, part: np.ndarray, runs: np.ndarray | None) -> Groups:
+        if runs is not None:
+            parts = part[runs[:-1]].tolist()
+            return cls(part, runs, np.empty(0, dtype=np.int64), tuple((0, p + 1) if p >= 0 else (0,) for p in parts))
+        met = np.unique(part)
+        group_of = np.zeros(int(met[-1]) + 2, dtype=np.int64)
+        group_of[met + 1] = np.arange(met.size)
+        return cls(part, np.empty(0, dtype=np.int64), group_of,
+                   tuple((0, p + 1) if p >= 0 else (0,) for p in met.tolist()))
+
+
+def _bucket_counts(values: np.ndarray, plan: BucketPlan, groups: Groups) -> BucketCounts:
+    """The counts (and sums) of a batch's values per bucket: the whole, and each part met. Each group's counts and
+    sums (added in row order) are added to its rows group by group, so that the sums are those np.bincount's
+    weights gave: the whole's is its runs' sums added in row order (or its parts' in their order)."""
     buckets = plan.buckets
-    width = buckets.count + 1  # (the last holds the missing values)
-    bucket = buckets.assign(values)
-    if runs is None:
-        runs = _runs_of(part)
-    counts = _by_part(bucket, part, parts, width, runs)
-    sums = None
-    if plan.sums:
-        offsets = values - np.take(np.append(buckets.lower, 0.0), bucket)
-        sums = {row: found[:-1] for row, found in _by_part(bucket, part, parts, width, runs, offsets).items()}
-    mixed = np.zeros(width, dtype=bool) if plan.mixed is None else plan.mixed.copy()
-    looked = np.flatnonzero(~np.take(mixed, bucket)) if plan.mixed is not None else None  # (known mixed: no look;
-    # np.take: half the time of indexing with the buckets' small integers)
-    some, where = (values, bucket) if looked is None else (values[looked], bucket[looked])
-    value = np.full(width, np.nan)  # each bucket's last value (as BucketedSample.of): a bucket holding any other
-    value[where] = some  # is mixed (NaN: the missing values' bucket, dropped); twenty times quicker than the
-    mixed[where[some != value[where]]] = True  # smallest and largest value by ufunc.at where few buckets hold all
-    squares = 0.0
-    if plan.mean is not None:
-        present = values[~np.isnan(values)]
-        squares = float(np.sum((present - plan.mean) ** 2))
-    return BucketCounts({row: found[:-1] for row, found in counts.items()}, sums, value[:-1], mixed[:-1], squares)
+    known = np.zeros(buckets.count + 1, dtype=bool) if plan.mixed is None else plan.mixed  # (known mixed: no look)
+    squares = np.empty(values.size if plan.mean is not None else 0)
+    counted, summed, value, mixed, written = count_buckets(
+        values, values.view(np.int64), *buckets.formula, buckets.count, groups.part, groups.runs, groups.group_of,
+        len(groups.rows), buckets.lower, plan.sums, known, np.nan if plan.mean is None else plan.mean, squares)
+    counts = _grouped(counted, groups.rows, np.int64)
+    sums = _grouped(summed, groups.rows, np.float64) if plan.sums else None
+    # (np.sum: the pairwise sum over the values present, in row order, as before)
+    return BucketCounts(counts, sums, value, mixed, float(np.sum(squares[:written])) if plan.mean is not None else 0.0)
+
+
+def _grouped(found: np.ndarray, rows: tuple[tuple[int, ...], ...], dtype: type) -> dict[int, np.ndarray]:
+    """Each group's row of `found` added, in order, to the result's rows it counts in (row 0: every group)."""
+    added: dict[int, np.ndarray] = {}
+    for group, targets in enumerate(rows):
+        for row in targets:
+            added[row] = added[row] + found[group] if row in added else found[group]
+    if 0 not in added:  # (no rows)
+        added[0] = np.zeros(found.shape[1], dtype=dtype)
+    return added
 
 
 RUNS = 8  # a batch whose rows fall in at most this many runs of one part is counted run by run
@@ -470,24 +493,6 @@ def _runs_of(part: np.ndarray) -> np.ndarray | None:
     if change.size >= RUNS:
         return None
     return np.concatenate([[0], change, [part.size]])
-
-
-def _by_part(bucket: np.ndarray, part: np.ndarray, parts: int, width: int, runs: np.ndarray | None,
-             weights: np.ndarray | None = None) -> dict[int, np.ndarray]:
-    """The count (or sum of `weights`) per bucket of all the rows (row 0), and of each part's rows met (row j + 1)."""
-    if runs is None:  # row 0 for the rows of no part, then each part's: one bincount, and the whole their sum
-        cell = np.where(part >= 0, part + 1, 0) * width + bucket
-        found = np.bincount(cell, weights=weights, minlength=(1 + parts) * width).reshape(1 + parts, width)
-        found[0] = found.sum(axis=0)
-        return dict(enumerate(found))
-    rows: dict[int, np.ndarray] = {}
-    for a, b in zip(runs[:-1].tolist(), runs[1:].tolist()):
-        counted = np.bincount(bucket[a:b], weights=None if weights is None else weights[a:b], minlength=width)
-        for row in (0, int(part[a]) + 1) if part[a] >= 0 else (0,):
-            rows[row] = rows[row] + counted if row in rows else counted
-    if 0 not in rows:  # (no rows)
-        rows[0] = np.zeros(width, dtype=np.int64 if weights is None else np.float64)
-    return rows
 
 
 def _of_part(values: np.ndarray, part: np.ndarray, j: int, runs: np.ndarray | None) -> np.ndarray:
@@ -622,11 +627,9 @@ def map_gather(batch: pd.DataFrame, context: GatherContext) -> GatherState:
     found = {}
     for name, (column, buckets, wanted) in context.wanted.items():
         values = float_values(_series(batch, column))
-        bucket = buckets.assign(values)
-        hit = np.flatnonzero(np.take(context.any_wanted(name), bucket))  # (a few percent of the rows)
-        at, among = bucket[hit], part[hit]
-        hit = hit[wanted[0, at] | wanted[among + 1, at]]  # the whole's buckets, or its part's
-        found[name] = Gathered.of(values[hit], bucket[hit], part[hit])
+        # the rows of the whole's buckets, or of their part's (a few percent of the rows)
+        found[name] = Gathered.of(*gather_buckets(values, values.view(np.int64), *buckets.formula, buckets.count,
+                                                  part, context.any_wanted(name), wanted))
     return GatherState(found, context.spill)
 
 
