@@ -400,8 +400,8 @@ def map_counts(batch: pd.DataFrame, context: CountContext) -> CountState:
     part = context.parts.assign(batch, positions)
     parts = context.parts.count
     runs = _runs_of(part)
-    groups = Groups.of(part, runs)
-    buckets = {name: _bucket_counts(float_values(_series(batch, column)), plan, groups)
+    groups = Groups.of(part, parts, runs)
+    buckets = {name: _bucket_counts(float_values(_series(batch, column)), part, parts, plan, runs, groups)
                for name, (column, plan) in context.bucketed.items()}
     categories = {c.name: _category_counts(_series(batch, c), part, parts, runs) for c in context.categorical}
     collected = {c.name: Collected(np.array(float_values(_series(batch, c)), dtype=float), part)
@@ -443,21 +443,26 @@ class Groups:
     rows: tuple[tuple[int, ...], ...]  # each group's rows of the result: the whole (0), and its part's (j + 1)
 
     @classmethod
-    def of(cls, part: np.ndarray, runs: np.ndarray | None) -> Groups:
+    def of(cls, part: np.ndarray, parts: int, runs: np.ndarray | None) -> Groups:
+        """The groups of rows whose parts (of `parts`) are `part`, with `runs` (`_runs_of(part)`)."""
         if runs is not None:
-            parts = part[runs[:-1]].tolist()
-            return cls(part, runs, np.empty(0, dtype=np.int64), tuple((0, p + 1) if p >= 0 else (0,) for p in parts))
-        met = np.unique(part)
-        group_of = np.zeros(int(met[-1]) + 2, dtype=np.int64)
+            met = part[runs[:-1]].tolist()
+            return cls(part, runs, np.empty(0, dtype=np.int64), tuple((0, p + 1) if p >= 0 else (0,) for p in met))
+        met = np.flatnonzero(np.bincount(part + 1, minlength=parts + 1)) - 1
+        group_of = np.zeros(parts + 1, dtype=np.int64)
         group_of[met + 1] = np.arange(met.size)
         return cls(part, np.empty(0, dtype=np.int64), group_of,
                    tuple((0, p + 1) if p >= 0 else (0,) for p in met.tolist()))
 
 
-def _bucket_counts(values: np.ndarray, plan: BucketPlan, groups: Groups) -> BucketCounts:
-    """The counts (and sums) of a batch's values per bucket: the whole, and each part met. Each group's counts and
-    sums (added in row order) are added to its rows group by group, so that the sums are those np.bincount's
-    weights gave: the whole's is its runs' sums added in row order (or its parts' in their order)."""
+def _bucket_counts(values: np.ndarray, part: np.ndarray, parts: int, plan: BucketPlan,
+                   runs: np.ndarray | None = None, groups: Groups | None = None) -> BucketCounts:
+    """The counts (and sums) of a batch's values per bucket: the whole, and each part met (`runs`: `_runs_of(part)`;
+    `groups`: `Groups.of` them, which a batch's columns share). Each group's counts and sums (added in row order) are
+    added to its rows group by group, as `_by_part`'s np.bincount adds its weights: the whole's sums are its runs'
+    added in row order (or its parts' in their order)."""
+    if groups is None:
+        groups = Groups.of(part, parts, _runs_of(part) if runs is None else runs)
     buckets = plan.buckets
     known = np.zeros(buckets.count + 1, dtype=bool) if plan.mixed is None else plan.mixed  # (known mixed: no look)
     squares = np.empty(values.size if plan.mean is not None else 0)
@@ -495,6 +500,24 @@ def _runs_of(part: np.ndarray) -> np.ndarray | None:
     return np.concatenate([[0], change, [part.size]])
 
 
+def _by_part(bucket: np.ndarray, part: np.ndarray, parts: int, width: int, runs: np.ndarray | None,
+             weights: np.ndarray | None = None) -> dict[int, np.ndarray]:
+    """The count (or sum of `weights`) per bucket of all the rows (row 0), and of each part's rows met (row j + 1)."""
+    if runs is None:  # row 0 for the rows of no part, then each part's: one bincount, and the whole their sum
+        cell = np.where(part >= 0, part + 1, 0) * width + bucket
+        found = np.bincount(cell, weights=weights, minlength=(1 + parts) * width).reshape(1 + parts, width)
+        found[0] = found.sum(axis=0)
+        return dict(enumerate(found))
+    rows: dict[int, np.ndarray] = {}
+    for a, b in zip(runs[:-1].tolist(), runs[1:].tolist()):
+        counted = np.bincount(bucket[a:b], weights=None if weights is None else weights[a:b], minlength=width)
+        for row in (0, int(part[a]) + 1) if part[a] >= 0 else (0,):
+            rows[row] = rows[row] + counted if row in rows else counted
+    if 0 not in rows:  # (no rows)
+        rows[0] = np.zeros(width, dtype=np.int64 if weights is None else np.float64)
+    return rows
+
+
 def _of_part(values: np.ndarray, part: np.ndarray, j: int, runs: np.ndarray | None) -> np.ndarray:
     """The values of part j's rows."""
     if runs is None:
@@ -519,19 +542,11 @@ def _category_counts(series: pd.Series, part: np.ndarray, parts: int, runs: np.n
     width = len(labels)
     present = codes >= 0
     missing = codes.size - int(np.count_nonzero(present))
-    if runs is not None:  # rows of a few parts in runs (the usual case): each run's counts once, added to its part's
-        counts = np.zeros((1 + parts, width), dtype=np.int64)
-        for a, b in zip(runs[:-1].tolist(), runs[1:].tolist()):
-            found = codes[a:b]
-            found = np.bincount(found[found >= 0] if missing else found, minlength=width)
-            counts[0] += found
-            if part[a] >= 0:
-                counts[part[a] + 1] += found
-        return CategoryCounts(labels, first, clash, counts, missing)
-    inside = present & (part >= 0)
-    counts = np.concatenate([np.bincount(codes[present], minlength=width),
-                             np.bincount(part[inside] * width + codes[inside], minlength=parts * width)]
-                            ).reshape(1 + parts, width)
+    # (the missing values counted past the last label, then dropped)
+    rows = _by_part(np.where(present, codes, width) if missing else codes, part, parts, width + 1, runs)
+    counts = np.zeros((1 + parts, width), dtype=np.int64)
+    for row, found in rows.items():
+        counts[row] = found[:width]
     return CategoryCounts(labels, first, clash, counts, missing)
 
 

@@ -8,8 +8,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from assay.engine.drift.bucketed import Buckets, float_keys
-from assay.engine.drift.partials import (RUNS, BucketCounts, BucketPlan, ColumnPlan, Groups, RangeContext, Rows,
-                                         _bucket_counts, _runs_of, known_mixed, map_ranges)
+from assay.engine.drift.partials import (RUNS, BucketCounts, BucketPlan, ColumnPlan, RangeContext, Rows, _bucket_counts,
+                                         _by_part, _runs_of, known_mixed, map_ranges)
 from assay.engine.drift.kernels import gather_buckets
 from assay.engine.drift.encoding import float_values
 
@@ -42,30 +42,14 @@ def numpy_assign(buckets: Buckets, values: np.ndarray) -> np.ndarray:
     return bucket
 
 
-def numpy_by_part(bucket, part, parts, width, runs, weights=None):
-    if runs is None:
-        cell = np.where(part >= 0, part + 1, 0) * width + bucket
-        found = np.bincount(cell, weights=weights, minlength=(1 + parts) * width).reshape(1 + parts, width)
-        found[0] = found.sum(axis=0)
-        return dict(enumerate(found))
-    rows = {}
-    for a, b in zip(runs[:-1].tolist(), runs[1:].tolist()):
-        counted = np.bincount(bucket[a:b], weights=None if weights is None else weights[a:b], minlength=width)
-        for row in (0, int(part[a]) + 1) if part[a] >= 0 else (0,):
-            rows[row] = rows[row] + counted if row in rows else counted
-    if 0 not in rows:
-        rows[0] = np.zeros(width, dtype=np.int64 if weights is None else np.float64)
-    return rows
-
-
 def numpy_bucket_counts(values, part, parts, plan) -> BucketCounts:
     buckets, width, runs = plan.buckets, plan.buckets.count + 1, _runs_of(part)
     bucket = numpy_assign(buckets, values)
-    counts = numpy_by_part(bucket, part, parts, width, runs)
+    counts = _by_part(bucket, part, parts, width, runs)
     sums = None
     if plan.sums:
         offsets = values - np.take(np.append(buckets.lower, 0.0), bucket)
-        sums = {row: found[:-1] for row, found in numpy_by_part(bucket, part, parts, width, runs, offsets).items()}
+        sums = {row: found[:-1] for row, found in _by_part(bucket, part, parts, width, runs, offsets).items()}
     mixed = np.zeros(width, dtype=bool) if plan.mixed is None else plan.mixed.copy()
     looked = np.flatnonzero(~mixed[bucket]) if plan.mixed is not None else None
     some, where = (values, bucket) if looked is None else (values[looked], bucket[looked])
@@ -138,7 +122,7 @@ def test_the_kernels_give_the_numpy_formulas_to_the_bit(pair, data):
         for plan in (BucketPlan(buckets, sums=True, mean=mean),
                      BucketPlan(buckets, sums=False, mean=None, mixed=known_mixed(buckets, present[::3]))):
             expected = numpy_bucket_counts(values, part, parts, plan).dense(parts)
-            found = _bucket_counts(values, plan, Groups.of(part, _runs_of(part))).dense(parts)
+            found = _bucket_counts(values, part, parts, plan).dense(parts)
             assert np.array_equal(found.counts, expected.counts)
             assert (found.sums is None) == (expected.sums is None)
             if found.sums is not None:
