@@ -9,7 +9,6 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from assay.engine.drift.kernels import any_infinite
 from assay.engine.schema import ColumnKind
 
 
@@ -37,7 +36,7 @@ def float_values(series: pd.Series) -> np.ndarray:
     """`numeric_values`, but the column's own float64 array (no copy; read only) when it has no infinities."""
     if series.dtype == np.float64:
         values = series.to_numpy()
-        if not any_infinite(values):
+        if not np.isinf(values).any():
             return values
     return numeric_values(series)
 

@@ -6,11 +6,8 @@ one loop over its values, with the same results to the bit.
 - `count_buckets`: engine/drift/partials.py's `_bucket_counts`: counts per bucket of each group of rows (a run of
   one part's rows, or all of one part's rows), the values' offsets above their bucket's lower edge summed per group
   in row order (as np.bincount adds its weights), each bucket's last value and whether another value differs, and
-  the squared deviations from a mean (summed by the caller with np.sum, whose pairwise order a loop does not
-  repeat).
+  the squared deviations from a mean (summed by the caller with np.sum).
 - `gather_buckets`: `map_gather`'s values of the wanted buckets.
-- `number_range`: `map_ranges`' smallest and largest value, missing values and the sampled rows' values.
-- `any_infinite`: whether a column holds an infinite value (`float_values`), without an array of flags.
 
 A value's cell is one of four formulas (`Buckets._cells`, by the buckets' range): `POSITIVE` (every value above 0:
 the bit pattern minus a base), `NEGATIVE` (every value below 0: a base minus the bit pattern), `SQUEEZED` (the keys
@@ -81,49 +78,36 @@ def count_buckets(values, bits, table, mode, base, below, above, offset, shift, 
     (not NaN), the squared deviations of the values present written to `squares`, whose length is returned.
 
     Row i belongs to group r when runs[r] <= i < runs[r + 1]; with no runs (size 0), to group_of[part[i] + 1]."""
-    # One row of work per bucket, so that a value reads and writes one cache line or two (the counts, sums and
-    # values of 16,000 buckets do not stay in the fastest caches): its last value, then each group's count (as a
-    # float: exact below 2^53) and sum.
-    per = 2 if with_sums else 1
-    work = np.zeros((count, 1 + groups * per))
-    work[:, 0] = np.nan
+    counts = np.zeros((groups, count), dtype=np.int64)
+    sums = np.zeros((groups if with_sums else 0, count), dtype=np.float64)
+    value = np.full(count, np.nan)
     mixed = known[:count].copy()
-    by_row = runs.size == 0
     deviations = mean == mean
     written = 0
-    group, end = -1, 0
-    for i in range(values.size):
-        if by_row:
-            group = group_of[part[i] + 1]
-        else:
-            while i >= end:
-                group += 1
-                end = runs[group + 1]
-        v = values[i]
-        if v != v:
-            continue
-        b = _bucket(bits[i], table, mode, base, below, above, offset, shift)
-        at = 1 + group * per
-        work[b, at] += 1.0
-        if with_sums:
-            work[b, at + 1] += v - lower[b]
-        if not known[b]:
-            last = work[b, 0]
-            if last == last and v != last:
-                mixed[b] = True
-            work[b, 0] = v
-        if deviations:
-            d = v - mean
-            squares[written] = d * d
-            written += 1
-    counts = np.empty((groups, count), dtype=np.int64)
-    sums = np.empty((groups if with_sums else 0, count), dtype=np.float64)
-    for g in range(groups):
-        for b in range(count):
-            counts[g, b] = np.int64(work[b, 1 + g * per])
+    segments = runs.size - 1 if runs.size else values.size  # runs, or single rows
+    for segment in range(segments):
+        start, end = (runs[segment], runs[segment + 1]) if runs.size else (segment, segment + 1)
+        group = segment if runs.size else group_of[part[segment] + 1]
+        counted, summed = counts[group], sums[group if with_sums else 0:group + 1 if with_sums else 0]
+        for i in range(start, end):
+            v = values[i]
+            if v != v:
+                continue
+            b = _bucket(bits[i], table, mode, base, below, above, offset, shift)
+            counted[b] += 1
             if with_sums:
-                sums[g, b] = work[b, 2 + g * per]
-    value = work[:, 0].copy()
+                summed[0, b] += v - lower[b]
+            if not known[b]:
+                last = value[b]
+                if last == last and v != last:
+                    mixed[b] = True
+                value[b] = v
+    if deviations:
+        for i in range(values.size):
+            if values[i] == values[i]:
+                d = values[i] - mean
+                squares[written] = d * d
+                written += 1
     return counts, sums, value, mixed, written
 
 
@@ -147,43 +131,3 @@ def gather_buckets(values, bits, table, mode, base, below, above, offset, shift,
             out_part[found] = part[i]
             found += 1
     return out[:found], out_bucket[:found], out_part[:found]
-
-
-@numba.njit(cache=CACHE, nogil=True)
-def number_range(values, sampled):
-    """(smallest, largest (NaN: no value), NaN count, the values at the `sampled` positions that are not NaN, whether
-    the smallest or the largest is a zero met with both signs (np.fmin.reduce then says which it is))."""
-    low, high = np.nan, np.nan
-    missing = 0
-    negative_zero = positive_zero = False
-    for i in range(values.size):
-        v = values[i]
-        if v != v:
-            missing += 1
-            continue
-        if v == 0.0:
-            if np.signbit(v):
-                negative_zero = True
-            else:
-                positive_zero = True
-        if not low <= v:  # (also while low is NaN)
-            low = v
-        if not high >= v:
-            high = v
-    sample = np.empty(sampled.size, dtype=np.float64)
-    kept = 0
-    for i in sampled:
-        v = values[i]
-        if v == v:
-            sample[kept] = v
-            kept += 1
-    both = negative_zero and positive_zero
-    return low, high, missing, sample[:kept], both and low == 0.0, both and high == 0.0
-
-
-@numba.njit(cache=CACHE, nogil=True)
-def any_infinite(values):
-    for i in range(values.size):
-        if np.isinf(values[i]):
-            return True
-    return False

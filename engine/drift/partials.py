@@ -49,7 +49,7 @@ from assay.engine.drift.distributions import (DRAWN_LEVELS, HIST_BINS, SortedVal
                                               numerical_distribution, quantile_ranks)
 from assay.engine.drift.encoding import drift_kind, float_values
 from assay.engine.drift.gathered import Gathered, GatherSpill, spill_all
-from assay.engine.drift.kernels import count_buckets, gather_buckets, number_range
+from assay.engine.drift.kernels import count_buckets, gather_buckets
 from assay.engine.drift.results import DriftResult, FeatureDrift, MultivariateResult
 from assay.engine.drift.sampling import key_bound, key_threshold, row_keys, seeded_rows, smallest_keys
 from assay.engine.drift.stattests import EXACT_KS_MAX_N, BinningConfig, SortedSample
@@ -152,16 +152,17 @@ class RangeContext:
 def map_ranges(batch: pd.DataFrame, context: RangeContext) -> RangeState:
     batch, positions = _rows(batch, context.rows)
     numbers = {}
-    sampled = np.flatnonzero(positions % context.step == 0)
+    every = positions % context.step == 0
     for column in context.numerical:
         values = float_values(_series(batch, column))
-        low, high, missing, sample, low_zeros, high_zeros = number_range(values, sampled)
+        missing = int(np.count_nonzero(np.isnan(values)))
+        sampled = values[every]
         numbers[column.name] = NumberRange(
-            low=float(np.fmin.reduce(values) if low_zeros else low),  # (which zero np.fmin.reduce returns)
-            high=float(np.fmax.reduce(values) if high_zeros else high),
+            low=float(np.fmin.reduce(values)) if values.size else np.nan,
+            high=float(np.fmax.reduce(values)) if values.size else np.nan,
             present=values.size - missing, missing=missing,
             total=float(np.nansum(values) if missing else np.sum(values)),  # (the same sum: nansum's zeros)
-            sample=sample)
+            sample=sampled[~np.isnan(sampled)])
     times = _time_counts(batch[context.timestamp]) if context.timestamp else None
     return RangeState(len(batch), numbers, times)
 

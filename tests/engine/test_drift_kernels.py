@@ -1,17 +1,14 @@
 """The streamed drift's compiled per-batch loops (engine/drift/kernels.py) against the numpy formulas they replace,
 written out here as the independent implementation: buckets, counts per part, offsets' sums, each bucket's value
-and mixed flag, squared deviations, the gathered values and the ranges, equal to the bit on awkward columns."""
+and mixed flag, squared deviations and the gathered values, equal to the bit on awkward columns."""
 import numpy as np
-import pandas as pd
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assay.engine.drift.bucketed import Buckets, float_keys
-from assay.engine.drift.partials import (RUNS, BucketCounts, BucketPlan, ColumnPlan, RangeContext, Rows, _bucket_counts,
-                                         _by_part, _runs_of, known_mixed, map_ranges)
+from assay.engine.drift.partials import RUNS, BucketCounts, BucketPlan, _bucket_counts, _by_part, _runs_of, known_mixed
 from assay.engine.drift.kernels import gather_buckets
-from assay.engine.drift.encoding import float_values
 
 pytestmark = pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # (huge values squared)
 
@@ -142,29 +139,3 @@ def test_the_kernels_give_the_numpy_formulas_to_the_bit(pair, data):
                                                                   buckets.count, part, union, wanted)
         assert np.array_equal(bits(gathered), bits(values[hit]))
         assert np.array_equal(gathered_bucket, bucket[hit]) and np.array_equal(gathered_part, part[hit])
-
-
-@settings(max_examples=200, deadline=None)
-@given(columns(), st.integers(0, 50), st.integers(1, 7), st.booleans())
-@example((np.array([0.0, -0.0]), None), 0, 1, False)
-@example((np.array([-0.0, 0.0]), None), 0, 1, False)
-@example((np.array([-0.0] * 20 + [0.0] * 20), None), 0, 1, False)  # (np.fmin.reduce: neither the first nor the last)
-@example((np.array([0.0] * 20 + [-0.0] * 20 + [-1.0, np.nan]), None), 3, 2, False)
-def test_the_ranges_kernel_gives_the_numpy_formulas_to_the_bit(pair, start, step, infinite):
-    values = pair[0]
-    if infinite and values.size:  # (infinite values are missing values to the drift)
-        values = values.copy()
-        values[::3] = np.inf
-        values[1::5] = -np.inf
-    batch = pd.DataFrame({"x": values}, index=pd.RangeIndex(start, start + values.size))
-    column = ColumnPlan("x", "feature", "numerical")
-    found = map_ranges(batch, RangeContext(Rows(start + values.size), (column,), None, step)).numbers["x"]
-    finite = np.where(np.isinf(values), np.nan, values)  # (what float_values gives the drift)
-    assert np.array_equal(bits(float_values(batch["x"])), bits(finite))
-    missing = np.isnan(finite)
-    sampled = finite[np.arange(start, start + values.size) % step == 0]
-    assert bits(found.low) == bits(np.fmin.reduce(finite) if finite.size else np.nan)
-    assert bits(found.high) == bits(np.fmax.reduce(finite) if finite.size else np.nan)
-    assert (found.present, found.missing) == (int((~missing).sum()), int(missing.sum()))
-    assert bits(found.total) == bits(float(np.nansum(finite) if missing.any() else np.sum(finite)))
-    assert np.array_equal(bits(found.sample), bits(sampled[~np.isnan(sampled)]))
