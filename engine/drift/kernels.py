@@ -84,24 +84,27 @@ def count_buckets(values, bits, table, mode, base, below, above, offset, shift, 
     mixed = known[:count].copy()
     deviations = mean == mean
     written = 0
-    segments = runs.size - 1 if runs.size else values.size  # runs, or single rows
-    for segment in range(segments):
-        start, end = (runs[segment], runs[segment + 1]) if runs.size else (segment, segment + 1)
-        group = segment if runs.size else group_of[part[segment] + 1]
-        counted, summed = counts[group], sums[group if with_sums else 0:group + 1 if with_sums else 0]
-        for i in range(start, end):
-            v = values[i]
-            if v != v:
-                continue
-            b = _bucket(bits[i], table, mode, base, below, above, offset, shift)
-            counted[b] += 1
-            if with_sums:
-                summed[0, b] += v - lower[b]
-            if not known[b]:
-                last = value[b]
-                if last == last and v != last:
-                    mixed[b] = True
-                value[b] = v
+    by_row = runs.size == 0
+    group, end = -1, 0
+    for i in range(values.size):
+        if by_row:
+            group = group_of[part[i] + 1]
+        else:
+            while i >= end:  # (the next run)
+                group += 1
+                end = runs[group + 1]
+        v = values[i]
+        if v != v:
+            continue
+        b = _bucket(bits[i], table, mode, base, below, above, offset, shift)
+        counts[group, b] += 1
+        if with_sums:
+            sums[group, b] += v - lower[b]
+        if not known[b]:
+            last = value[b]
+            if last == last and v != last:
+                mixed[b] = True
+            value[b] = v
     if deviations:
         for i in range(values.size):
             if values[i] == values[i]:
