@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assay.engine.drift.encoding import take
-from assay.engine.drift.kernels import NEGATIVE, PLAIN, POSITIVE, SQUEEZED, assign_buckets, fill_cells
+from assay.engine.drift.kernels import NEGATIVE, PLAIN, POSITIVE, SQUEEZED, assign_buckets, column_bits, fill_cells
 
 FINE_BITS = 20  # bit patterns are first cut into at most 2^20 equal ranges, then grouped into buckets
 BUCKETS = 16384  # buckets wanted (fewer for columns with few distinct values)
@@ -150,16 +150,14 @@ class Buckets:
 
     def _cells(self, values: np.ndarray) -> np.ndarray:
         """The fine range (0 to 2^FINE_BITS - 1) of each value; anything for NaN."""
-        values = np.ascontiguousarray(values, dtype=np.float64)
-        cells = np.empty(values.size, dtype=np.int64)
-        fill_cells(values.view(np.int64), *self._formula, cells)
+        cells = np.empty(np.size(values), dtype=np.int64)
+        fill_cells(column_bits(values)[1], *self._formula, cells)
         return cells
 
     def assign(self, values: np.ndarray) -> np.ndarray:
         """The bucket of each value (`count` for NaN), for values within the range the buckets were made for."""
-        values = np.ascontiguousarray(values, dtype=np.float64)
-        bucket = np.empty(values.size, dtype=self.table.dtype)
-        assign_buckets(values, values.view(np.int64), self.table, *self._formula, self.count, bucket)
+        bucket = np.empty(np.size(values), dtype=self.table.dtype)
+        assign_buckets(*column_bits(values), self.table, *self._formula, self.count, bucket)
         return bucket
 
     @property

@@ -29,6 +29,14 @@ _LOW = np.int64((1 << 63) - 1)
 _ZERO_BITS = np.int64(-(1 << 63))  # the bit pattern of -0.0, as a signed integer
 
 
+def column_bits(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the values as contiguous float64, their bit patterns), both read-only: the kernels are then compiled once for
+    the columns of Arrow batches (read-only) and for the others, not once for each."""
+    values = np.ascontiguousarray(values, dtype=np.float64).view()
+    values.flags.writeable = False
+    return values, values.view(np.int64)
+
+
 @numba.njit(cache=CACHE, nogil=True, inline="always")
 def _key(bits, mode, base, below, above, offset):
     """The value's float key minus the buckets' lowest key (`Buckets._cells` before its shift), as uint64."""

@@ -49,7 +49,7 @@ from assay.engine.drift.distributions import (DRAWN_LEVELS, HIST_BINS, SortedVal
                                               numerical_distribution, quantile_ranks)
 from assay.engine.drift.encoding import drift_kind, float_values
 from assay.engine.drift.gathered import Gathered, GatherSpill, spill_all
-from assay.engine.drift.kernels import count_buckets, gather_buckets
+from assay.engine.drift.kernels import column_bits, count_buckets, gather_buckets
 from assay.engine.drift.results import DriftResult, FeatureDrift, MultivariateResult
 from assay.engine.drift.sampling import key_bound, key_threshold, row_keys, seeded_rows, smallest_keys
 from assay.engine.drift.stattests import EXACT_KS_MAX_N, BinningConfig, SortedSample
@@ -468,7 +468,7 @@ def _bucket_counts(values: np.ndarray, part: np.ndarray, parts: int, plan: Bucke
     known = np.zeros(buckets.count + 1, dtype=bool) if plan.mixed is None else plan.mixed  # (known mixed: no look)
     squares = np.empty(values.size if plan.mean is not None else 0)
     counted, summed, value, mixed, written = count_buckets(
-        values, values.view(np.int64), *buckets.formula, buckets.count, groups.part, groups.runs, groups.group_of,
+        *column_bits(values), *buckets.formula, buckets.count, groups.part, groups.runs, groups.group_of,
         len(groups.rows), buckets.lower, plan.sums, known, np.nan if plan.mean is None else plan.mean, squares)
     counts = _grouped(counted, groups.rows, np.int64)
     sums = _grouped(summed, groups.rows, np.float64) if plan.sums else None
@@ -644,8 +644,8 @@ def map_gather(batch: pd.DataFrame, context: GatherContext) -> GatherState:
     for name, (column, buckets, wanted) in context.wanted.items():
         values = float_values(_series(batch, column))
         # the rows of the whole's buckets, or of their part's (a few percent of the rows)
-        found[name] = Gathered.of(*gather_buckets(values, values.view(np.int64), *buckets.formula, buckets.count,
-                                                  part, context.any_wanted(name), wanted))
+        found[name] = Gathered.of(*gather_buckets(*column_bits(values), *buckets.formula, buckets.count, part,
+                                                  context.any_wanted(name), wanted))
     return GatherState(found, context.spill)
 
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from assay.engine.drift.bucketed import Buckets, float_keys
 from assay.engine.drift.partials import RUNS, BucketCounts, BucketPlan, _bucket_counts, _by_part, _runs_of, known_mixed
-from assay.engine.drift.kernels import gather_buckets
+from assay.engine.drift.kernels import column_bits, gather_buckets
 
 pytestmark = pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # (huge values squared)
 
@@ -135,7 +135,7 @@ def test_the_kernels_give_the_numpy_formulas_to_the_bit(pair, data):
         bucket = numpy_assign(buckets, values)
         hit = np.flatnonzero(union[bucket])
         hit = hit[wanted[0, bucket[hit]] | wanted[part[hit] + 1, bucket[hit]]]
-        gathered, gathered_bucket, gathered_part = gather_buckets(values, values.view(np.int64), *buckets.formula,
-                                                                  buckets.count, part, union, wanted)
+        gathered, gathered_bucket, gathered_part = gather_buckets(*column_bits(values), *buckets.formula, buckets.count,
+                                                                  part, union, wanted)
         assert np.array_equal(bits(gathered), bits(values[hit]))
         assert np.array_equal(gathered_bucket, bucket[hit]) and np.array_equal(gathered_part, part[hit])
