@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assay.engine.drift.encoding import take
+from assay.engine.drift.kernels import NEGATIVE, PLAIN, POSITIVE, SQUEEZED, assign_buckets, column_bits, fill_cells
 
 FINE_BITS = 20  # bit patterns are first cut into at most 2^20 equal ranges, then grouped into buckets
 BUCKETS = 16384  # buckets wanted (fewer for columns with few distinct values)
@@ -92,6 +93,7 @@ class Buckets:
             self._signed = (np.int64(below - (1 << 63)), np.int64(above - (1 << 63)),
                             np.uint64((above + self.low_key) % (1 << 64)).view(np.int64))
         self.shift = max(0, (high_key - self.low_key).bit_length() - FINE_BITS)
+        self._formula = self._cell_formula()
         cells = ((high_key - self.low_key) >> self.shift) + 1
         sample = np.sort(self._cells(sample))
         per_bucket = max(1, sample.size // BUCKETS)
@@ -116,6 +118,24 @@ class Buckets:
         lower[0] = low
         self.lower = lower  # the smallest value each bucket can hold
 
+    def _cell_formula(self) -> tuple:
+        """(formula, base, below, above, offset, shift): how engine/drift/kernels.py computes a value's cell, with
+        the keys between those of -tiny and tiny squeezed into the one of -tiny and the lowest key subtracted."""
+        below = above = offset = 0
+        if self.tiny_keys is None and self.low > 0:  # all positive: the keys are the bit patterns with the sign bit
+            formula, base = POSITIVE, self.low_key ^ (1 << 63)  # set
+        elif self.tiny_keys is None and self.high < 0:  # all negative: the keys are the bit patterns inverted
+            formula, base = NEGATIVE, ~self.low_key & ((1 << 64) - 1)
+        elif self.tiny_keys is not None:  # on signed keys (the float keys - 2^63: bit patterns with the 63 low bits
+            # of negative values flipped; -0.0 lies just below 0.0, both squeezed): min(k, below) + max(k, above)
+            # - offset, wrapping around
+            formula, base = SQUEEZED, 0
+            below, above, offset = (int(x) for x in self._signed)
+        else:
+            formula, base = PLAIN, self.low_key
+        return (np.int64(formula), np.uint64(base), np.int64(below), np.int64(above), np.int64(offset),
+                np.uint64(self.shift))
+
     def _keys(self, values: np.ndarray) -> np.ndarray:
         """Float keys, with the keys between those of -tiny and tiny squeezed into the one of -tiny."""
         keys = float_keys(values)
@@ -130,38 +150,20 @@ class Buckets:
 
     def _cells(self, values: np.ndarray) -> np.ndarray:
         """The fine range (0 to 2^FINE_BITS - 1) of each value; anything for NaN."""
-        if self.tiny_keys is None and self.low > 0:  # all positive: the keys are the bit patterns with the sign
-            keys = values.view(np.uint64) - np.uint64(self.low_key ^ (1 << 63))  # bit set; fewer passes
-        elif self.tiny_keys is None and self.high < 0:  # all negative: the keys are the bit patterns inverted
-            keys = np.uint64(~self.low_key & ((1 << 64) - 1)) - values.view(np.uint64)
-        elif self.tiny_keys is not None:  # `_keys` - low_key in fewer passes, on signed keys (the float keys - 2^63:
-            # bit patterns with the 63 low bits of negative values flipped; -0.0 lies just below 0.0, both squeezed)
-            bits = values.view(np.int64)
-            signed = bits >> 63
-            signed &= np.int64((1 << 63) - 1)
-            signed ^= bits
-            below, above, offset = self._signed
-            upper = np.maximum(signed, above)  # min(k, below) + max(k, above) - above - low_key, wrapping around
-            np.minimum(signed, below, out=signed)
-            signed += upper
-            signed -= offset
-            keys = signed.view(np.uint64)
-        else:
-            keys = self._keys(values)
-            keys -= np.uint64(self.low_key)
-        keys >>= np.uint64(self.shift)
-        return keys.view(np.int64)
+        cells = np.empty(np.size(values), dtype=np.int64)
+        fill_cells(column_bits(values)[1], *self._formula, cells)
+        return cells
 
     def assign(self, values: np.ndarray) -> np.ndarray:
         """The bucket of each value (`count` for NaN), for values within the range the buckets were made for."""
-        cells = self._cells(values)
-        missing = np.isnan(values)
-        if not missing.any():
-            return np.take(self.table, cells)
-        cells[missing] = 0
-        bucket = np.take(self.table, cells)
-        bucket[missing] = self.count
+        bucket = np.empty(np.size(values), dtype=self.table.dtype)
+        assign_buckets(*column_bits(values), self.table, *self._formula, self.count, bucket)
         return bucket
+
+    @property
+    def formula(self) -> tuple:
+        """The table and the cells' constants, as engine/drift/kernels.py's kernels take them."""
+        return (self.table, *self._formula)
 
 
 @dataclass

@@ -49,6 +49,7 @@ from assay.engine.drift.distributions import (DRAWN_LEVELS, HIST_BINS, SortedVal
                                               numerical_distribution, quantile_ranks)
 from assay.engine.drift.encoding import drift_kind, float_values
 from assay.engine.drift.gathered import Gathered, GatherSpill, spill_all
+from assay.engine.drift.kernels import column_bits, count_buckets, gather_buckets
 from assay.engine.drift.results import DriftResult, FeatureDrift, MultivariateResult
 from assay.engine.drift.sampling import key_bound, key_threshold, row_keys, seeded_rows, smallest_keys
 from assay.engine.drift.stattests import EXACT_KS_MAX_N, BinningConfig, SortedSample
@@ -402,7 +403,8 @@ def map_counts(batch: pd.DataFrame, context: CountContext) -> CountState:
     part = context.parts.assign(batch, positions)
     parts = context.parts.count
     runs = _runs_of(part)
-    buckets = {name: _bucket_counts(float_values(_series(batch, column)), part, parts, plan, runs)
+    groups = Groups.of(part, parts, runs)
+    buckets = {name: _bucket_counts(float_values(_series(batch, column)), part, parts, plan, runs, groups)
                for name, (column, plan) in context.bucketed.items()}
     categories = {c.name: _category_counts(_series(batch, c), part, parts, runs) for c in context.categorical}
     collected = {c.name: Collected(np.array(float_values(_series(batch, c)), dtype=float), part)
@@ -433,31 +435,58 @@ def _found_at(positions: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return at[positions[at] == inside]
 
 
+@dataclass(frozen=True)
+class Groups:
+    """A batch's rows in groups whose counts and sums are added to the rows of the result (`BucketCounts`): with few
+    runs of one part's rows, each run (row order); else each part met, ascending (the rows of no part first)."""
+
+    part: np.ndarray  # each row's part (-1: none)
+    runs: np.ndarray  # where each run begins, and the end (empty: rows grouped by part)
+    group_of: np.ndarray  # the group of part j's rows at j + 1 (with no runs)
+    rows: tuple[tuple[int, ...], ...]  # each group's rows of the result: the whole (0), and its part's (j + 1)
+
+    @classmethod
+    def of(cls, part: np.ndarray, parts: int, runs: np.ndarray | None) -> Groups:
+        """The groups of rows whose parts (of `parts`) are `part`, with `runs` (`_runs_of(part)`)."""
+        if runs is not None:
+            met = part[runs[:-1]].tolist()
+            return cls(part, runs, np.empty(0, dtype=np.int64), tuple((0, p + 1) if p >= 0 else (0,) for p in met))
+        met = np.flatnonzero(np.bincount(part + 1, minlength=parts + 1)) - 1
+        group_of = np.zeros(parts + 1, dtype=np.int64)
+        group_of[met + 1] = np.arange(met.size)
+        return cls(part, np.empty(0, dtype=np.int64), group_of,
+                   tuple((0, p + 1) if p >= 0 else (0,) for p in met.tolist()))
+
+
 def _bucket_counts(values: np.ndarray, part: np.ndarray, parts: int, plan: BucketPlan,
-                   runs: np.ndarray | None = None) -> BucketCounts:
-    """The counts (and sums) of a batch's values per bucket: the whole, and each part met (`runs`: `_runs_of(part)`)."""
+                   runs: np.ndarray | None = None, groups: Groups | None = None) -> BucketCounts:
+    """The counts (and sums) of a batch's values per bucket: the whole, and each part met (`runs`: `_runs_of(part)`;
+    `groups`: `Groups.of` them, which a batch's columns share). Each group's counts and sums (added in row order) are
+    added to its rows group by group, as `_by_part`'s np.bincount adds its weights: the whole's sums are its runs'
+    added in row order (or its parts' in their order)."""
+    if groups is None:
+        groups = Groups.of(part, parts, _runs_of(part) if runs is None else runs)
     buckets = plan.buckets
-    width = buckets.count + 1  # (the last holds the missing values)
-    bucket = buckets.assign(values)
-    if runs is None:
-        runs = _runs_of(part)
-    counts = _by_part(bucket, part, parts, width, runs)
-    sums = None
-    if plan.sums:
-        offsets = values - np.take(np.append(buckets.lower, 0.0), bucket)
-        sums = {row: found[:-1] for row, found in _by_part(bucket, part, parts, width, runs, offsets).items()}
-    mixed = np.zeros(width, dtype=bool) if plan.mixed is None else plan.mixed.copy()
-    looked = np.flatnonzero(~np.take(mixed, bucket)) if plan.mixed is not None else None  # (known mixed: no look;
-    # np.take: half the time of indexing with the buckets' small integers)
-    some, where = (values, bucket) if looked is None else (values[looked], bucket[looked])
-    value = np.full(width, np.nan)  # each bucket's last value (as BucketedSample.of): a bucket holding any other
-    value[where] = some  # is mixed (NaN: the missing values' bucket, dropped); twenty times quicker than the
-    mixed[where[some != value[where]]] = True  # smallest and largest value by ufunc.at where few buckets hold all
-    squares = 0.0
-    if plan.mean is not None:
-        present = values[~np.isnan(values)]
-        squares = float(np.sum((present - plan.mean) ** 2))
-    return BucketCounts({row: found[:-1] for row, found in counts.items()}, sums, value[:-1], mixed[:-1], squares)
+    known = np.zeros(buckets.count + 1, dtype=bool) if plan.mixed is None else plan.mixed  # (known mixed: no look)
+    squares = np.empty(values.size if plan.mean is not None else 0)
+    counted, summed, value, mixed, written = count_buckets(
+        *column_bits(values), *buckets.formula, buckets.count, groups.part, groups.runs, groups.group_of,
+        len(groups.rows), buckets.lower, plan.sums, known, np.nan if plan.mean is None else plan.mean, squares)
+    counts = _grouped(counted, groups.rows, np.int64)
+    sums = _grouped(summed, groups.rows, np.float64) if plan.sums else None
+    # (np.sum: the pairwise sum over the values present, in row order, as before)
+    return BucketCounts(counts, sums, value, mixed, float(np.sum(squares[:written])) if plan.mean is not None else 0.0)
+
+
+def _grouped(found: np.ndarray, rows: tuple[tuple[int, ...], ...], dtype: type) -> dict[int, np.ndarray]:
+    """Each group's row of `found` added, in order, to the result's rows it counts in (row 0: every group)."""
+    added: dict[int, np.ndarray] = {}
+    for group, targets in enumerate(rows):
+        for row in targets:
+            added[row] = added[row] + found[group] if row in added else found[group]
+    if 0 not in added:  # (no rows)
+        added[0] = np.zeros(found.shape[1], dtype=dtype)
+    return added
 
 
 RUNS = 8  # a batch whose rows fall in at most this many runs of one part is counted run by run
@@ -516,19 +545,11 @@ def _category_counts(series: pd.Series, part: np.ndarray, parts: int, runs: np.n
     width = len(labels)
     present = codes >= 0
     missing = codes.size - int(np.count_nonzero(present))
-    if runs is not None:  # rows of a few parts in runs (the usual case): each run's counts once, added to its part's
-        counts = np.zeros((1 + parts, width), dtype=np.int64)
-        for a, b in zip(runs[:-1].tolist(), runs[1:].tolist()):
-            found = codes[a:b]
-            found = np.bincount(found[found >= 0] if missing else found, minlength=width)
-            counts[0] += found
-            if part[a] >= 0:
-                counts[part[a] + 1] += found
-        return CategoryCounts(labels, first, clash, counts, missing)
-    inside = present & (part >= 0)
-    counts = np.concatenate([np.bincount(codes[present], minlength=width),
-                             np.bincount(part[inside] * width + codes[inside], minlength=parts * width)]
-                            ).reshape(1 + parts, width)
+    # (the missing values counted past the last label, then dropped)
+    rows = _by_part(np.where(present, codes, width) if missing else codes, part, parts, width + 1, runs)
+    counts = np.zeros((1 + parts, width), dtype=np.int64)
+    for row, found in rows.items():
+        counts[row] = found[:width]
     return CategoryCounts(labels, first, clash, counts, missing)
 
 
@@ -624,11 +645,9 @@ def map_gather(batch: pd.DataFrame, context: GatherContext) -> GatherState:
     found = {}
     for name, (column, buckets, wanted) in context.wanted.items():
         values = float_values(_series(batch, column))
-        bucket = buckets.assign(values)
-        hit = np.flatnonzero(np.take(context.any_wanted(name), bucket))  # (a few percent of the rows)
-        at, among = bucket[hit], part[hit]
-        hit = hit[wanted[0, at] | wanted[among + 1, at]]  # the whole's buckets, or its part's
-        found[name] = Gathered.of(values[hit], bucket[hit], part[hit])
+        # the rows of the whole's buckets, or of their part's (a few percent of the rows)
+        found[name] = Gathered.of(*gather_buckets(*column_bits(values), *buckets.formula, buckets.count, part,
+                                                  context.any_wanted(name), wanted))
     return GatherState(found, context.spill)
 
 
