@@ -108,6 +108,11 @@ def _run(folder: Path, checks: _Checks) -> None:
     checks.ok(not broken and bool(ran), "every analysis ran or said why not",
               f"ran: {', '.join(ran)}; skipped: "
               + (", ".join(a.name for a in report.analyses if a.status == "skipped") or "none"))
+    from assay.engine.compiled import cached_kernels
+
+    cached = cached_kernels()  # (the audit ran the quality's and the drift's kernels)
+    checks.ok(all(cached.values()), "compiled kernels kept on disk (compiled once, not in every run)",
+              "; ".join(f"{module.rsplit('.', 2)[-2]}: {', '.join(names) or 'none'}" for module, names in cached.items()))
     _wait(app, lambda: window.current_page() == "overview", 10, "the overview page")
 
     for page in window.page_keys:

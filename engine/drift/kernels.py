@@ -12,17 +12,15 @@ one loop over its values, with the same results to the bit.
 A value's cell is one of four formulas (`Buckets._cells`, by the buckets' range): `POSITIVE` (every value above 0:
 the bit pattern minus a base), `NEGATIVE` (every value below 0: a base minus the bit pattern), `SQUEEZED` (the keys
 between those of -tiny and tiny share one, computed on signed keys) and `PLAIN` (the float key minus the lowest).
-The kernels are module-level functions so that Dask workers import them; numba's cache (beside this file) is off in
-a frozen bundle, which has no source files.
+The kernels are module-level functions so that Dask workers import them; engine/compiled.py compiles and caches
+them.
 """
 from __future__ import annotations
 
-import sys
-
-import numba
 import numpy as np
 
-CACHE = not getattr(sys, "frozen", False)
+from assay.engine.compiled import kernel
+
 POSITIVE, NEGATIVE, SQUEEZED, PLAIN = 0, 1, 2, 3
 _SIGN = np.int64(-(1 << 63))
 _LOW = np.int64((1 << 63) - 1)
@@ -37,7 +35,7 @@ def column_bits(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return values, values.view(np.int64)
 
 
-@numba.njit(cache=CACHE, nogil=True, inline="always")
+@kernel(inline="always")
 def _key(bits, mode, base, below, above, offset):
     """The value's float key minus the buckets' lowest key (`Buckets._cells` before its shift), as uint64."""
     if mode == POSITIVE:
@@ -52,14 +50,14 @@ def _key(bits, mode, base, below, above, offset):
     return np.uint64(bits ^ ((bits >> 63) | _SIGN)) - base
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@kernel
 def fill_cells(bits, mode, base, below, above, offset, shift, out):
     """`Buckets._cells` of each value (given as its bit pattern), written to `out` (int64)."""
     for i in range(bits.size):
         out[i] = np.int64(_key(bits[i], mode, base, below, above, offset) >> shift)
 
 
-@numba.njit(cache=CACHE, nogil=True, inline="always")
+@kernel(inline="always")
 def _bucket(bits, table, mode, base, below, above, offset, shift):
     cell = np.int64(_key(bits, mode, base, below, above, offset) >> shift)
     if cell < 0 or cell >= table.size:
@@ -67,7 +65,7 @@ def _bucket(bits, table, mode, base, below, above, offset, shift):
     return table[cell]
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@kernel
 def assign_buckets(values, bits, table, mode, base, below, above, offset, shift, missing, out):
     """The bucket of each value written to `out`: `missing` for NaN."""
     for i in range(values.size):
@@ -77,7 +75,7 @@ def assign_buckets(values, bits, table, mode, base, below, above, offset, shift,
             out[i] = _bucket(bits[i], table, mode, base, below, above, offset, shift)
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@kernel
 def count_buckets(values, bits, table, mode, base, below, above, offset, shift, count, part, runs, group_of,
                   groups, lower, with_sums, known, mean, squares):
     """Per group of rows, counts per bucket (groups x count, int64) and, `with_sums`, the sums of the values'
@@ -122,7 +120,7 @@ def count_buckets(values, bits, table, mode, base, below, above, offset, shift, 
     return counts, sums, value, mixed, written
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@kernel
 def gather_buckets(values, bits, table, mode, base, below, above, offset, shift, missing, part, any_wanted,
                    wanted):
     """(values, buckets (int32), parts (int32)) of the rows whose bucket is wanted for the whole column

@@ -13,23 +13,20 @@ releases the GIL (nogil), so that quality, in its own thread (engine/streaming/b
 
 A number's key is the 64-bit pattern pandas' `unique` compares: floats as float64 after adding 0.0 (-0.0 is 0.0;
 NaN never reaches them), integers as int64 (unsigned 64-bit ones by their own bits). The kernels are module-level
-functions (Dask workers import them); numba's cache needs the source file beside it, so a frozen bundle compiles
-them at first use instead (CACHE).
+functions (Dask workers import them); engine/compiled.py compiles and caches them.
 """
 from __future__ import annotations
 
-import sys
-
-import numba
 import numpy as np
 
-CACHE = not getattr(sys, "frozen", False)
+from assay.engine.compiled import kernel
+
 MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits of key * MIX spread any key's bits
 C1 = np.uint64(0xFF51AFD7ED558CCD)  # (murmur3's) a table slot from all 64 bits of a key
 SHIFT_ROW = np.uint64(29)
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@kernel
 def number_stats(values, low_bound, high_bound, year):  # pragma: no cover - compiled
     """(missing, infinite, finite, finite low, finite high, present low, present high, whole, below, above) of
     a column of numbers: NaN is missing; low/high keep the first of equal values (-0.0 and 0.0; +-inf when there
@@ -62,7 +59,7 @@ def number_stats(values, low_bound, high_bound, year):  # pragma: no cover - com
     return missing, infinite, n - missing - infinite, f_low, f_high, p_low, p_high, whole, below, above
 
 
-@numba.njit(cache=CACHE, nogil=True, inline="always")
+@kernel(inline="always")
 def _mixed(key):  # pragma: no cover - compiled
     """A key's bits mixed by a multiplication other than the partitions' (a chunk's keys share their partition
     bits): its low bits pick a slot."""
@@ -70,7 +67,7 @@ def _mixed(key):  # pragma: no cover - compiled
     return h ^ (h >> np.uint64(32))
 
 
-@numba.njit(cache=CACHE, nogil=True, inline="always")
+@kernel(inline="always")
 def _insert(table, key):  # pragma: no cover - compiled
     """Put a key (not 0) in an open-addressing table (linear probing; 0: an empty slot): whether it was new."""
     mask = np.uint64(table.shape[0] - 1)
@@ -85,7 +82,7 @@ def _insert(table, key):  # pragma: no cover - compiled
         s = (s + np.uint64(1)) & mask
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@kernel
 def _distinct(keys, first, slots):  # pragma: no cover - compiled
     """How many distinct keys, and the position of each one's first appearance, in order, written to `first`.
     The table starts at `slots` (a power of two) and doubles when half full (a batch of few distinct values stays
@@ -114,7 +111,7 @@ def _distinct(keys, first, slots):  # pragma: no cover - compiled
     return found
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@kernel
 def count_keys(keys, table):  # pragma: no cover - compiled
     """How many distinct keys, counted in `table` (cleared here; a power of two, at least twice the keys)."""
     table[:] = 0
@@ -128,7 +125,7 @@ def count_keys(keys, table):  # pragma: no cover - compiled
     return found + zero
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@kernel
 def float_keys(values):  # pragma: no cover - compiled
     """Floats as the bits of float64 + 0.0 (-0.0 becomes 0.0)."""
     out = np.empty(values.shape[0], dtype=np.float64)
@@ -137,7 +134,7 @@ def float_keys(values):  # pragma: no cover - compiled
     return out.view(np.uint64)
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@kernel
 def int_keys(values):  # pragma: no cover - compiled
     """Integers as the bits of int64 (unsigned 64-bit ones keep their bits)."""
     out = np.empty(values.shape[0], dtype=np.int64)
@@ -186,7 +183,7 @@ def count_distinct(values: np.ndarray) -> int:
     return DistinctCounter().count(values)
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@kernel
 def fold_keys(hashes, keys):  # pragma: no cover - compiled
     """Fold one column's 64-bit keys into the row hashes: xor, times MIX, xor with itself shifted right by 29."""
     for i in range(hashes.shape[0]):
@@ -194,7 +191,7 @@ def fold_keys(hashes, keys):  # pragma: no cover - compiled
         hashes[i] = h ^ (h >> SHIFT_ROW)
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@kernel
 def fold_floats(hashes, values, nan_key):  # pragma: no cover - compiled
     """fold_keys with the keys of floats: float64 + 0.0's bits, every NaN `nan_key`."""
     bits = np.empty(1, dtype=np.float64)
@@ -210,7 +207,7 @@ def fold_floats(hashes, values, nan_key):  # pragma: no cover - compiled
         hashes[i] = h ^ (h >> SHIFT_ROW)
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@kernel
 def fold_ints(hashes, values):  # pragma: no cover - compiled
     """fold_keys with the keys of integers: their value as uint64 (numpy's astype)."""
     for i in range(hashes.shape[0]):
@@ -218,7 +215,7 @@ def fold_ints(hashes, values):  # pragma: no cover - compiled
         hashes[i] = h ^ (h >> SHIFT_ROW)
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@kernel
 def key_partitions(keys, shift):  # pragma: no cover - compiled
     """Each key's partition: the top bits of key * MIX (the product shifted right by `shift`, 64: all in one)."""
     part = np.empty(keys.shape[0], dtype=np.uint16)
@@ -230,7 +227,7 @@ def key_partitions(keys, shift):  # pragma: no cover - compiled
     return part
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@kernel
 def _offsets(part, partitions):  # pragma: no cover - compiled
     offsets = np.zeros(partitions + 1, dtype=np.int64)
     for i in range(part.shape[0]):
@@ -240,7 +237,7 @@ def _offsets(part, partitions):  # pragma: no cover - compiled
     return offsets
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@kernel
 def partition_order(part, partitions):  # pragma: no cover - compiled
     """A stable counting sort by partition number: the order (positions into `part`) and the offsets of the
     partitions (partitions + 1 of them), for values numba cannot hold (text)."""
@@ -254,7 +251,7 @@ def partition_order(part, partitions):  # pragma: no cover - compiled
     return order, offsets
 
 
-@numba.njit(cache=CACHE, nogil=True)
+@kernel
 def partition_sort(part, partitions, values, rows):  # pragma: no cover - compiled
     """partition_order's stable counting sort applied to numbers (and to their row numbers, unless `rows` is
     empty) in the same pass: (values, rows, offsets)."""
