@@ -35,7 +35,10 @@ def stop_and_check(process: subprocess.Popen, sig: int, out: Path) -> None:
     process.send_signal(sig)
     stdout, stderr = process.communicate(timeout=120)
     took = time.perf_counter() - asked
-    assert process.returncode == {signal.SIGINT: 130, signal.SIGTERM: 143}[sig], (process.returncode, stderr)
+    # Ctrl+C: exit status 130, or the process ended by SIGINT itself after its clean-up, which a shell also reports
+    # as 130 (seen in about one run in six of the PDF case since the numba kernels; its cause is not known)
+    expected = {130, -signal.SIGINT} if sig == signal.SIGINT else {143}
+    assert process.returncode in expected, (process.returncode, stderr)
     assert stderr.strip() == "assay: cancelled; nothing was written"
     assert "Traceback" not in stderr + stdout
     assert sorted(p.name for p in out.iterdir()) == []  # no JSON, no PDF, no temporary file
