@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 import tempfile
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -723,7 +723,7 @@ class StreamedPart(Part):
         self._sums, self._lacking = sums, lacking[row]
         self._available = available[0] if part is None else available[0] | available[row]
         mine = self._available[bucket]  # buckets gathered for another part only are not all there
-        self._mine = (values[mine], bucket[mine])
+        self._mine = (values, bucket) if mine.all() else (values[mine], bucket[mine])
 
     def offset_sums(self) -> np.ndarray:
         return self._sums
@@ -1173,39 +1173,40 @@ def _bucketed_outcome(numbers: _Numbers, parts: dict[str, Parts], tested: tuple[
                       first: bool = False) -> ColumnOutcome:
     """The in-memory `bucketed_outcome` on StreamedParts (a run whose `lacking` is not empty is discarded). The
     `first` run, on the counts alone, also asks for the buckets the drawing's histogram edges may fall in."""
-    sides = {}
-    for role in ROLES:
-        merged = numbers.merged[role]
-        sample = streamed_sample(numbers.buckets, merged)
-        loaded = numbers.gathered[role].loaded()
-        order = np.argsort(loaded.part, kind="stable")  # each part's values, in row order
-        bounds = np.searchsorted(loaded.part[order], np.arange(-1, parts[role].count + 1))
-
-        def part(j: int | None, role=role, merged=merged, sample=sample, loaded=loaded, order=order,
-                 bounds=bounds) -> StreamedPart:
-            row = 0 if j is None else j + 1
-            if j is None:
-                values, bucket = loaded.values, loaded.bucket
-            else:
-                mine = order[bounds[j + 1]:bounds[j + 2]]
-                values, bucket = loaded.values[mine], loaded.bucket[mine]
-            return StreamedPart(sample, merged.counts[row], None if merged.sums is None else merged.sums[row],
-                                values, bucket, numbers.available[role], j, lacking.flags[role])
-
-        sides[role] = part
-    ref, prod = sides["reference"], sides["production"]
     scale = None
     if numbers.scale_mean is not None:
         merged = numbers.merged["reference"]
         scale = float(np.sqrt(merged.squares / max(int(merged.counts[0].sum()), 1)))
-    whole = prod(None)
-    chunk_parts = [prod(j) if ok else None for j, ok in enumerate(tested)]
-    band_parts = [ref(j) for j in range(parts["reference"].count)]
-    reference = ref(None)
+    whole, chunk_parts = _streamed_parts(numbers, "production", parts, tested, lacking)
+    reference, band_parts = _streamed_parts(numbers, "reference", parts, (True,) * parts["reference"].count, lacking)
     if first:
         histogram_buckets(reference, whole)
     return bucketed_outcome(numbers.column.method.name, reference, whole, chunk_parts, band_parts, numbers.missing,
                             scale)
+
+
+def _streamed_parts(numbers: _Numbers, role: str, parts: dict[str, Parts], selected: Sequence[bool],
+                    lacking: Lacking) -> tuple[StreamedPart, list[StreamedPart | None]]:
+    """The whole column's StreamedPart of one side and those of its `selected` parts (None for the others). Each
+    keeps its own values; the column's gathered values, loaded to share them out, are let go before the tests run
+    (at 100,000,000 rows, holding them through the tests as well made the audit's peak)."""
+    merged = numbers.merged[role]
+    sample = streamed_sample(numbers.buckets, merged)
+    loaded = numbers.gathered[role].loaded()
+
+    def part(j: int | None, values: np.ndarray, bucket: np.ndarray) -> StreamedPart:
+        row = 0 if j is None else j + 1
+        return StreamedPart(sample, merged.counts[row], None if merged.sums is None else merged.sums[row],
+                            values, bucket, numbers.available[role], j, lacking.flags[role])
+
+    whole = part(None, loaded.values, loaded.bucket)
+    order = np.argsort(loaded.part, kind="stable")  # each part's values, in row order
+    bounds = np.searchsorted(loaded.part[order], np.arange(-1, parts[role].count + 1))
+    values, bucket = loaded.values[order], loaded.bucket[order]  # (one copy, each part's a slice of it)
+    del loaded, order
+    chunks = [part(j, values[bounds[j + 1]:bounds[j + 2]], bucket[bounds[j + 1]:bounds[j + 2]]) if ok else None
+              for j, ok in enumerate(selected)]
+    return whole, chunks
 
 
 def _sorted_outcome(column: _Column, counted: dict[str, CountState], parts: dict[str, Parts],
