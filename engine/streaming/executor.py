@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from assay.engine.errors import CalculationError
+from assay.engine.streaming.freed_memory import EVERY, give_back
 from assay.engine.streaming.passes import Pass
 from assay.engine.streaming.read_ahead import read_ahead
 from assay.engine.streaming.sources import Fragment, Source, empty_frame, read_fragment
@@ -59,7 +60,7 @@ class InProcessExecutor:
 
     def run(self, source: Source, step: Pass) -> Generator[StreamProgress, None, Any]:
         clock = time.perf_counter()
-        state, done = None, 0
+        state, done, mapped = None, 0, 0
         batches = read_ahead(read_fragments(source.fragments, step.columns, self.batch_rows), self.read_ahead)
         try:
             for batch in batches:
@@ -68,9 +69,13 @@ class InProcessExecutor:
                 with self._counting:
                     self.batches += 1
                 done += len(batch)
+                mapped += 1
+                if mapped % EVERY == 0:
+                    give_back()
                 yield progress(step, done, source.rows, clock)
         finally:
             batches.close()
+            give_back()  # (the batches read and the partial states merged are freed by now)
         if state is None:  # no rows: the state of an empty batch
             state = map_batch(step, empty_frame(source, step.columns), source.role, self.predictor)
         return state

@@ -35,7 +35,8 @@ class StreamRun:
     model: LoadedModel | None = None
     runner: Any = None
     model_error: str | None = None
-    sample: dict[str, pd.DataFrame] | None = None  # role -> the seeded sample the schema was inferred from
+    sample: dict[str, pd.DataFrame] | None = None  # role -> what the analyses read of the seeded sample the schema
+    # was inferred from: the production's columns that do not hold numbers (pipeline.text_columns)
     seed: int = 0
 
     def source(self, role: str) -> Source:

@@ -31,6 +31,9 @@ HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 IGNORED_PREFIXES = (".", "_")  # _SUCCESS, _metadata, .crc files written next to the data by Spark and Hadoop
 FORMAT_NAMES = {"parquet": "Parquet", "feather": "Feather", "csv": "CSV"}  # a Source's format as the report names it
 DATA_SUFFIXES = PARQUET_SUFFIXES | FEATHER_SUFFIXES | CSV_SUFFIXES  # a folder's data files (a README is not one)
+READ_BUFFER = 1 << 20  # a Parquet row group's column chunks are read this many bytes at a time as the batches need
+# them, not each whole before the first batch (a row group of 1,000,000 rows and 25 columns held about 130 MB more
+# per reading thread, and two threads read at once; no slower)
 
 
 @dataclass(frozen=True)
@@ -361,7 +364,7 @@ def _iter_tables(fragment: Fragment, columns: list[str] | None, batch_rows: int)
     if fragment.format == "parquet":
         import pyarrow.parquet as pq
 
-        parquet = pq.ParquetFile(fragment.path)
+        parquet = pq.ParquetFile(fragment.path, buffer_size=READ_BUFFER, pre_buffer=False)  # (see READ_BUFFER)
         wanted = None if columns is None else list(columns) + [c for c in fragment.index_columns if c not in columns]
         wanted = None if wanted is None else [c for c in wanted if c in parquet.schema_arrow.names]
         for batch in parquet.iter_batches(batch_size=batch_rows, row_groups=[fragment.row_group], columns=wanted,
