@@ -66,11 +66,20 @@ class Gathered:
         return Gathered(pieces)
 
     def loaded(self) -> LoadedValues:
-        """Every value, read back from disk where written, as plain arrays."""
-        records = [np.load(p) if isinstance(p, str) else p for p in self.pieces]
-        found = np.concatenate(records) if records else np.empty(0, dtype=RECORD)
-        return LoadedValues(np.ascontiguousarray(found["values"]), np.ascontiguousarray(found["bucket"]),
-                            np.ascontiguousarray(found["part"]))
+        """Every value, read back from disk where written, as plain arrays (filled a piece at a time: the memory
+        holds the arrays and one piece, not every piece twice over)."""
+        sizes = [_records(p).size for p in self.pieces]  # (a written piece's size is in its header)
+        found = LoadedValues(np.empty(sum(sizes), dtype=RECORD["values"]), np.empty(sum(sizes), dtype=RECORD["bucket"]),
+                             np.empty(sum(sizes), dtype=RECORD["part"]))
+        at = 0
+        for piece, size in zip(self.pieces, sizes):
+            records = _records(piece)
+            found.values[at:at + size] = records["values"]
+            found.bucket[at:at + size] = records["bucket"]
+            found.part[at:at + size] = records["part"]
+            at += size
+            del records  # (a written piece's mapping goes before the next is read)
+        return found
 
     @property
     def values(self) -> np.ndarray:
@@ -83,6 +92,11 @@ class Gathered:
     @property
     def part(self) -> np.ndarray:
         return self.loaded().part
+
+
+def _records(piece: np.ndarray | str) -> np.ndarray:
+    """A piece's records: held, or mapped from its file (read as they are copied)."""
+    return np.load(piece, mmap_mode="r") if isinstance(piece, str) else piece
 
 
 @dataclass

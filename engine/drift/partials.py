@@ -59,6 +59,7 @@ from assay.engine.drift.univariate import (BUCKETED_METHODS, MAX_REFERENCE_CHUNK
                                            untested)
 from assay.engine.progress import ProgressEvent
 from assay.engine.streaming.beside import Beside
+from assay.engine.streaming.freed_memory import give_back
 from assay.engine.streaming.passes import Pass
 
 if TYPE_CHECKING:
@@ -722,8 +723,8 @@ class StreamedPart(Part):
         row = 0 if part is None else part + 1
         self._sums, self._lacking = sums, lacking[row]
         self._available = available[0] if part is None else available[0] | available[row]
-        mine = self._available[bucket]  # buckets gathered for another part only are not all there
-        self._mine = (values, bucket) if mine.all() else (values[mine], bucket[mine])
+        self._values, self._bucket = values, bucket  # (a bucket gathered for another part only is not all there:
+        # `_mine` leaves its values out when asked, rather than a copy of the others being kept)
 
     def offset_sums(self) -> np.ndarray:
         return self._sums
@@ -738,6 +739,10 @@ class StreamedPart(Part):
                         self.sample.buckets.lower[missing])
         return np.repeat(fill, self.counts[missing]), np.repeat(missing, self.counts[missing])
 
+    def _mine(self, wanted: np.ndarray) -> np.ndarray:
+        """The wanted buckets whose values are all gathered for this part."""
+        return wanted & self._available
+
     def ask(self, wanted: np.ndarray) -> None:
         """Record the wanted buckets (flags) not gathered as lacking (those of one value need no values)."""
         self._fill(wanted)
@@ -746,9 +751,9 @@ class StreamedPart(Part):
         """Part.gather's answer for the `wanted` buckets only: their values sorted (those gathered, and the
         stand-ins of those not), not every value gathered for the part (a chunk holds the whole column's
         candidate buckets too: sorting all of them for each question cost seconds at 20,000,000 rows)."""
-        values, bucket = self._mine
+        values, bucket = self._values, self._bucket
         filled, _ = self._fill(wanted)  # (in bucket order, so sorted: each bucket's stand-in lies in it)
-        found = values[np.take(wanted, bucket)]
+        found = values[np.take(self._mine(wanted), bucket)]
         if not filled.size:
             values = np.sort(found)
         else:  # (a run on the counts alone: stand-ins only, sorted already)
@@ -757,8 +762,8 @@ class StreamedPart(Part):
         return values, np.cumsum(kept) - kept
 
     def values_in(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        values, bucket = self._mine
-        hit = wanted[bucket]
+        values, bucket = self._values, self._bucket
+        hit = np.take(self._mine(wanted), bucket)
         filled, filled_bucket = self._fill(wanted)
         return np.concatenate([values[hit], filled]), np.concatenate([bucket[hit], filled_bucket])
 
@@ -983,7 +988,8 @@ def iter_drift(schema: Schema, config: DriftConfig, seed: int, totals: dict[str,
         counted[role] = yield _pass("drift: buckets", role, _needed_names(names, parts[role], columns[role]),
                                     map_counts, merge_counts, context, outputs)
     for numbers in bucketed.values():
-        numbers.merged = {role: counted[role].buckets[numbers.plan.name].dense(parts[role].count) for role in ROLES}
+        numbers.merged = {role: counted[role].buckets.pop(numbers.plan.name).dense(parts[role].count)
+                          for role in ROLES}  # (the sparse counts go: the dense are the same)
     for plan in categorical["reference"]:
         column = settled[plan.name]
         found = counted["reference"].categories[plan.name]
@@ -1136,6 +1142,7 @@ def _candidate_rounds(pending: dict[str, _Numbers], parts: dict[str, Parts], tes
         asked: dict[str, Lacking] = {}
         for name, numbers in pending.items():
             lacking = Lacking(numbers.buckets.count, {role: parts[role].count for role in ROLES})
+            give_back()  # (the column tested before: its values loaded and sorted)
             outcome = _bucketed_outcome(numbers, parts, tested, lacking, first=_round == 0)
             yield ProgressEvent("drift", 0.0, f"Drift: testing {name}")  # (a cancel stops here)
             if lacking.any():
@@ -1187,9 +1194,10 @@ def _bucketed_outcome(numbers: _Numbers, parts: dict[str, Parts], tested: tuple[
 
 def _streamed_parts(numbers: _Numbers, role: str, parts: dict[str, Parts], selected: Sequence[bool],
                     lacking: Lacking) -> tuple[StreamedPart, list[StreamedPart | None]]:
-    """The whole column's StreamedPart of one side and those of its `selected` parts (None for the others). Each
-    keeps its own values; the column's gathered values, loaded to share them out, are let go before the tests run
-    (at 100,000,000 rows, holding them through the tests as well made the audit's peak)."""
+    """The whole column's StreamedPart of one side and those of its `selected` parts (None for the others). They
+    share one copy of the column's gathered values: the parts hold slices of the whole's, when the parts follow
+    the rows' order (chunks of rows), else of one copy ordered by part (at 100,000,000 rows, each holding copies
+    of its own made the audit's peak)."""
     merged = numbers.merged[role]
     sample = streamed_sample(numbers.buckets, merged)
     loaded = numbers.gathered[role].loaded()
@@ -1199,11 +1207,16 @@ def _streamed_parts(numbers: _Numbers, role: str, parts: dict[str, Parts], selec
         return StreamedPart(sample, merged.counts[row], None if merged.sums is None else merged.sums[row],
                             values, bucket, numbers.available[role], j, lacking.flags[role])
 
-    whole = part(None, loaded.values, loaded.bucket)
-    order = np.argsort(loaded.part, kind="stable")  # each part's values, in row order
-    bounds = np.searchsorted(loaded.part[order], np.arange(-1, parts[role].count + 1))
-    values, bucket = loaded.values[order], loaded.bucket[order]  # (one copy, each part's a slice of it)
-    del loaded, order
+    values, bucket, at = loaded.values, loaded.bucket, loaded.part
+    del loaded
+    whole = part(None, values, bucket)
+    if at.size > 1 and (at[1:] < at[:-1]).any():  # parts not in row order (chunks by time, rows not in time
+        # order): each part's values, in row order, in one copy (chunks of rows are slices of the whole's values)
+        order = np.argsort(at, kind="stable")
+        at, values, bucket = at[order], values[order], bucket[order]
+        del order
+    bounds = np.searchsorted(at, np.arange(-1, parts[role].count + 1))
+    del at
     chunks = [part(j, values[bounds[j + 1]:bounds[j + 2]], bucket[bounds[j + 1]:bounds[j + 2]]) if ok else None
               for j, ok in enumerate(selected)]
     return whole, chunks

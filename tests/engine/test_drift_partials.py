@@ -159,6 +159,18 @@ def test_streamed_drift_equals_the_in_memory_drift_for_other_settings(drift):
                 streamed(reference, production, config, schema, batch=3333)) == []
 
 
+def test_chunks_of_rows_not_in_time_order_stream_alike():
+    """Production rows in no time order: each chunk's gathered values are put in chunk order (in time order, the
+    chunks' are slices of the whole column's)."""
+    reference, production = generated(2, rows=14_000, production_rows=16_000)
+    production = production.sample(frac=1, random_state=0).reset_index(drop=True)
+    config = configured(multivariate=False)
+    schema = infer_schema(reference, production, config)
+    expected = in_memory(reference, production, config, schema)
+    assert len(expected.chunks) == 12
+    assert same(expected, streamed(reference, production, config, schema, batch=3333)) == []
+
+
 def test_small_columns_and_a_period_column_stream_alike():
     """Columns of 10,000 values or fewer are tested on sorted values in memory (collected whole when streamed); a
     numeric timestamp (a year) chunks by value."""
