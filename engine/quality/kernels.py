@@ -267,3 +267,22 @@ def partition_sort(part, partitions, values, rows):  # pragma: no cover - compil
             out_rows[at[p]] = rows[i]
         at[p] += 1
     return out, out_rows, offsets
+
+
+@kernel
+def regroup(data, positions):  # pragma: no cover - compiled
+    """The values of several segments ordered by partition: segment s holds partition k at
+    data[positions[s, k]:positions[s, k + 1]]; returns (values partition by partition, the segments in order within
+    each, and where each partition begins in them, then their end)."""
+    segments, edges = positions.shape
+    out = np.empty_like(data)
+    bounds = np.empty(edges, dtype=np.int64)
+    at = 0
+    for k in range(edges - 1):
+        bounds[k] = at
+        for s in range(segments):
+            low, high = positions[s, k], positions[s, k + 1]
+            out[at:at + high - low] = data[low:high]
+            at += high - low
+    bounds[edges - 1] = at
+    return out, bounds

@@ -138,3 +138,39 @@ def test_census_counts_spilled_equal_pandas(tmp_path):
     for name in frame.columns:
         assert partials.distinct_count(state.columns[name]) == frame[name].nunique(), name
     assert len(partials.candidate_rows(state)) >= int(frame.duplicated(keep=False).sum())
+
+
+@pytest.mark.parametrize("block", [1, 37, 1 << 22])
+def test_chunks_read_back_by_blocks_hold_every_value_once_by_whole_partitions(tmp_path, monkeypatch, block):
+    """Spilled and held numbers (with their row numbers) read back a block at a time and cut into chunks: every
+    value once, beside its own row number; a chunk holds whole partitions, in order; about `target` values."""
+    monkeypatch.setattr(spill, "BLOCK", block)
+    rng = np.random.default_rng(5)
+    partitions, target = 16, 40
+    plan = spill.SpillPlan(folder=str(tmp_path), partitions=partitions)
+    pieces = [rng.normal(size=n) for n in (120, 0, 75, 300)]
+    rows = [np.arange(1000 * i, 1000 * i + len(p)) for i, p in enumerate(pieces)]
+    groups = [spill.write(pieces[:2], plan, rows[:2], hashed=False), spill.write(pieces[2:3], plan, rows[2:3])]
+    held = pieces[3]
+    groups.append(spill.group(held, spill.partition_of(held, partitions), partitions, rows[3]))
+    found = list(spill.chunks(groups, target, rows=True))
+    values = np.concatenate([v for chunk, _ in found for v in chunk])
+    numbers = np.concatenate([r for _, chunk in found for r in chunk])
+    assert sorted(zip(values.tolist(), numbers.tolist())) == sorted(zip(np.concatenate(pieces).tolist(),
+                                                                       np.concatenate(rows).tolist()))
+    last = -1
+    for chunk, _ in found:
+        part = spill.partition_of(np.concatenate(chunk), partitions)
+        assert part.min() > last  # whole partitions, in order
+        last = part.max()
+        assert len(part) <= target + np.bincount(part).max()  # (a partition is never split)
+
+
+def test_chunks_of_numbers_of_several_dtypes_come_back_whole(tmp_path):
+    """Groups of different dtypes (integers spilled, floats held) are read a chunk at a time, as before."""
+    plan = spill.SpillPlan(folder=str(tmp_path), partitions=8)
+    ints = np.arange(-50, 50, dtype=np.int64)
+    floats = np.linspace(-3.0, 3.0, 41)
+    groups = [spill.write([ints], plan), spill.group(floats, spill.partition_of(floats, 8), 8)]
+    found = np.concatenate([np.concatenate(chunk) for chunk, _ in spill.chunks(groups, 10)])
+    assert sorted(found.tolist()) == sorted(ints.tolist() + floats.tolist())
