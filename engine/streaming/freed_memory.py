@@ -13,8 +13,8 @@ each column's drift tests. Elsewhere (macOS, Windows, musl) only Arrow's pool is
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
+import sys
 from collections.abc import Callable
 
 EVERY = 16  # batches of a pass between two calls
@@ -32,10 +32,10 @@ def give_back() -> None:
 
 @functools.cache
 def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's malloc_trim, or None where the C library has none."""
-    name = ctypes.util.find_library("c")
+    """glibc's malloc_trim (among the symbols the process has loaded), or None where the C library has none."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
-        library = ctypes.CDLL(name) if name else None
+        return getattr(ctypes.CDLL(None), "malloc_trim", None)  # (musl has none)
     except OSError:
         return None
-    return getattr(library, "malloc_trim", None)
