@@ -17,11 +17,12 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QSizePolicy, QSpinBox,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QBoxLayout, QComboBox, QFileDialog, QFormLayout, QFrame,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
+                               QScrollArea, QSizePolicy, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
 
 from assay.app.pages.common import Card, muted_label, title_label
 from assay.app.theme import severity_colour
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
 PDF_FILTER = "PDF files (*.pdf);;All files (*)"
 PAGE_SIZES = (("A4", "A4 (210 × 297 mm)"), ("letter", "US Letter (8.5 × 11 in)"))
 NO_AUDIT = "Run the audit first (F5): the report is built from its results."
+STATE_SHARE = 0.45  # the state column takes at most this share of the room the section names leave
+MIN_SHOWN = 180  # pixels the "What it shows" column keeps at least
+NARROW = 860  # pixels: a page narrower than this puts the export, sign-off and settings under the contents
 
 
 def choose_pdf_path(parent: QWidget, start: Path) -> Path | None:
@@ -103,17 +107,25 @@ class ReportPage(QWidget):
         main = QVBoxLayout()
         main.addWidget(contents)
         main.addStretch(1)
-        body = QHBoxLayout()
-        body.setSpacing(16)
-        body.addLayout(main, 3)
-        body.addWidget(side_box, 2)
+        self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)  # (top to bottom when the page is narrow)
+        self.body.setContentsMargins(0, 0, 0, 0)
+        self.body.setSpacing(16)
+        self.body.addLayout(main, 3)
+        self.body.addWidget(side_box, 2)
+        inner = QWidget()
+        inner.setLayout(self.body)
+        self.scroll = QScrollArea()  # a short or narrow window scrolls the cards rather than squeezing them
+        self.scroll.setWidget(inner)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 14, 18, 14)
         layout.setSpacing(8)
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
         layout.addSpacing(4)
-        layout.addLayout(body, 1)
+        layout.addWidget(self.scroll, 1)
 
     def _signoff_card(self) -> Card:
         card = Card("Sign-off")
@@ -158,12 +170,13 @@ class ReportPage(QWidget):
         self.sections.setAlternatingRowColors(True)
         header = self.sections.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)  # (its width: _fit_columns)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.sections.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.sections.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.sections.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.sections.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.sections.viewport().installEventFilter(self)  # (its width: the columns' room)
         contents = Card("What the report contains")
         contents.body.addWidget(self.sections)
         contents.body.addWidget(muted_label("A section whose analysis did not run stays in the report and says why. "
@@ -351,8 +364,29 @@ class ReportPage(QWidget):
                 if j == 1 and severity:
                     item.setForeground(severity_colour(severity))
                 self.sections.setItem(i, j, item)
+        self._fit_columns()
         self.sections.resizeRowsToContents()
         self._fit_height()
+
+    def _fit_columns(self) -> None:
+        """The state column as wide as its longest text, up to STATE_SHARE of the table (longer states wrap), so
+        that "What it shows" always has room."""
+        table = self.sections
+        wanted = max(table.sizeHintForColumn(1), table.horizontalHeader().sectionSizeHint(1))
+        room = table.viewport().width() - table.columnWidth(0)
+        width = min(wanted, int(STATE_SHARE * room), room - MIN_SHOWN)
+        if width != table.columnWidth(1):
+            table.horizontalHeader().resizeSection(1, max(80, width))
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        """The sections table refits its columns and rows whenever its viewport's width changes (the page's layout
+        may change it after the page's resizeEvent; the table's own Resize event comes before its viewport's)."""
+        if watched is self.sections.viewport() and event.type() == QEvent.Type.Resize and \
+                event.size().width() != event.oldSize().width():
+            self._fit_columns()
+            self.sections.resizeRowsToContents()
+            self._fit_height()
+        return super().eventFilter(watched, event)
 
     def _fit_height(self) -> None:
         """As tall as its rows: the card holds the whole list, with no scroll bar and no empty box."""
@@ -363,6 +397,9 @@ class ReportPage(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
+        narrow = self.width() < NARROW
+        self.body.setDirection(QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight)
+        self._fit_columns()
         self.sections.resizeRowsToContents()  # wrapped text takes more lines in a narrower column
         self._fit_height()
 

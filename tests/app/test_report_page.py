@@ -90,6 +90,25 @@ def test_sections_say_what_ran_and_what_did_not(qtbot, small_demo_report):
     assert rows["Explanations"][2] == "warn"
 
 
+def test_every_column_shows_at_any_width_and_a_narrow_page_stacks(qtbot, small_demo_report):
+    """The long "not run: …" states once pushed "What it shows" out of sight at every width: now the state column
+    takes at most its share and wraps, and a narrow page puts export, sign-off and settings under the contents."""
+    from PySide6.QtWidgets import QBoxLayout
+
+    page = ReportPage()
+    qtbot.addWidget(page)
+    page.show_result(small_demo_report)
+    page.show()
+    for width, direction in ((1200, QBoxLayout.Direction.LeftToRight), (560, QBoxLayout.Direction.TopToBottom)):
+        page.resize(width, 800)
+        qtbot.waitUntil(lambda d=direction: page.sections.viewport().width() > 0 and page.body.direction() == d)
+        qtbot.wait(50)
+        table = page.sections
+        shown = table.viewport().width() - table.columnWidth(0) - table.columnWidth(1)
+        assert table.columnWidth(2) >= report_page.MIN_SHOWN - 2 and shown >= report_page.MIN_SHOWN - 2, width
+        assert table.columnWidth(1) < table.sizeHintForColumn(1)  # the longest state wraps rather than widening
+
+
 def test_export_writes_the_pdf_in_a_worker_and_offers_to_open_it(qtbot, window, small_demo, chosen, opened,
                                                                  tmp_path):
     report = run_small_demo(qtbot, window, small_demo)
