@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QPushButton, QStackedLayout, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea, QStackedLayout,
+                               QVBoxLayout, QWidget)
 
 from assay.app.models.findings import AnalysesModel, FindingsModel, analysis_name
 from assay.app.models.table import RECORD_ROLE, FilterProxyModel
@@ -41,6 +41,7 @@ class OverviewPage(QWidget):
         self.empty.run_requested.connect(self.run_requested)
 
         self.title = title_label("Overview")
+        self.title.setWordWrap(True)  # (a long audit title in a narrow window)
         self.subtitle = muted_label()
         self.verdict = QLabel()
         self.verdict.setObjectName("verdictBadge")
@@ -111,7 +112,12 @@ class OverviewPage(QWidget):
 
         self._stack = QStackedLayout(self)
         self._stack.addWidget(self.empty)
-        self._stack.addWidget(results)
+        scroll = QScrollArea()  # a short window scrolls the page rather than squeezing its wrapped lines
+        scroll.setWidget(results)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._stack.addWidget(scroll)
 
     # -- showing -----------------------------------------------------------------------------
 

@@ -90,6 +90,22 @@ def test_overview_without_findings_says_so(qtbot):
     assert page.empty.isVisible() and page.report is None
 
 
+def test_overview_in_the_smallest_window_scrolls_rather_than_clipping_its_lines(qtbot, small_demo_report):
+    """In a small window the header's wrapped lines (title, run line, counts) once got less height than they need
+    and were cut off mid-line, and a long title was cut at the page's edge: now each line gets its full height and
+    the page scrolls."""
+    page = OverviewPage()
+    qtbot.addWidget(page)
+    page.show_result(small_demo_report)
+    for height in (640, 440):  # the page's room in a 760 x 720 and a 760 x 520 window
+        page.resize(544, height)
+        page.show()
+        qtbot.wait(50)
+        for label in (page.title, page.subtitle, page.counts):
+            assert label.height() >= label.heightForWidth(label.width()), (height, label.text())
+            assert label.sizeHint().width() <= label.width() or label.wordWrap(), label.text()
+
+
 def test_quality_page_shows_every_measure(qtbot):
     page = QualityPage()
     qtbot.addWidget(page)
