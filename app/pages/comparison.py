@@ -117,7 +117,7 @@ class ComparisonPage(ResultPage):
         picker.addWidget(self.verdict, 1)
         self.body.addLayout(picker)
 
-        self.metrics, self.metrics_view = _table(METRIC_COLUMNS, self)
+        self.metrics, self.metrics_view = _table(METRIC_COLUMNS, self, stretch=7)  # (spare width: after the test)
         self.flips, self.flips_view = _table(FLIP_COLUMNS, self, stretch=1)
         self.fairness, self.fairness_view = _table(FAIRNESS_COLUMNS, self, stretch=1)
         self.arms, self.arms_view = _table(ARM_COLUMNS, self)
@@ -151,12 +151,15 @@ class ComparisonPage(ResultPage):
         tabs.addTab(ab_tab, "A/B arms")
         self.tabs = tabs
 
-        top = QWidget()
-        top_layout = QHBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(titled("Metrics: challenger - champion on the same rows", self.metrics_view), 2)
-        top_layout.addWidget(self._plot_box, 1)
-        self.body.addWidget(vertical_split(top, tabs, 3, 2), 1)
+        # the metrics' nine columns across the page's width (beside the plot they scrolled sideways at 1200 px);
+        # the tabs' narrower tables beside the ROC curves
+        bottom = QWidget()
+        bottom_layout = QHBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        bottom_layout.addWidget(tabs, 3)
+        bottom_layout.addWidget(self._plot_box, 2)
+        top = titled("Metrics: challenger - champion on the same rows", self.metrics_view)
+        self.body.addWidget(vertical_split(top, bottom, 1, 1), 1)
 
     def plot_steps(self) -> Steps:
         from assay.app.plots.comparison import RocOverlay

@@ -53,6 +53,8 @@ def test_the_page_shows_the_metrics_the_roc_curves_and_the_flips(page, compared_
     assert f"{pair.rank_correlation:.2f}" in page.importance_note.text()
     page.show()
     page.grab().save("/tmp/comparison_page.png")
+    # every metric column in view at 1200 px (beside the ROC plot the table scrolled sideways)
+    assert page.metrics_view.horizontalScrollBar().maximum() == 0
     page.tabs.setCurrentIndex(2)
     page.grab().save("/tmp/comparison_page_importances.png")
 
