@@ -32,10 +32,10 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, Q
 
 from assay.app import dialogs
 from assay.app.settings import AppSettings
-from assay.engine.config import AuditConfig
-from assay.engine.errors import InputError, ModelTrustError, UntrustedTypesError
+from assay.engine.config import MLFLOW_ADDRESSES, AuditConfig
+from assay.engine.errors import AssayError, InputError, ModelTrustError, UntrustedTypesError
 from assay.engine.input_files import sha256_file
-from assay.engine.model_files import needs_trust, untrusted_skops_types
+from assay.engine.model_files import is_mlflow_model, needs_trust, untrusted_skops_types
 
 
 class TrustDialog(QDialog):
@@ -94,6 +94,21 @@ def types_dialog(parent: QWidget | None, path: Path, types: Sequence[str]) -> Tr
 def ask_pickle_trust(parent: QWidget | None, path: Path, sha256: str, note: str = "") -> bool:
     """Ask whether to trust a pickle/joblib file; True if the user trusts it. `note` says why it asks again."""
     return pickle_dialog(parent, path, sha256, note).exec() == QDialog.DialogCode.Accepted
+
+
+def ask_tracking_uri(parent: QWidget | None, address: str) -> str | None:
+    """Ask which MLflow store a models:/ or runs:/ address resolves against ([mlflow] tracking_uri); None if
+    cancelled. Offers MLFLOW_TRACKING_URI when it is set."""
+    import os
+
+    from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+    text, ok = QInputDialog.getText(
+        parent, "Which MLflow store?",
+        f"{address} is an MLflow address. The store it is registered in: a folder (such as mlruns) or a URI such as "
+        f"sqlite:///mlflow.db. It is saved as [mlflow] tracking_uri in the audit file.",
+        QLineEdit.EchoMode.Normal, os.environ.get("MLFLOW_TRACKING_URI", ""))
+    return text.strip() if ok and text.strip() else None
 
 
 def ask_types_trust(parent: QWidget | None, path: Path, types: Sequence[str]) -> bool:
@@ -173,38 +188,70 @@ def remembered_pickle(path: Path | None, settings: AppSettings | None = None) ->
     return record is not None and record.kind == "pickle"
 
 
+def model_file(config: AuditConfig, path: str | Path) -> tuple[Path, bool, str]:
+    """The file a `[model] path` opens, whether it is a skops file, and for an MLflow model folder or address a
+    note naming the model it holds ("" for a plain file). Resolving runs no code from the model (its MLmodel file
+    is read; an address asks the store, as the run will). Raises InputError or ConfigError when it does not
+    resolve."""
+    if not is_mlflow_model(path):
+        path = Path(path)
+        return path, not needs_trust(path), ""
+    from PySide6.QtGui import QGuiApplication
+
+    from assay.engine.integrations.mlflow_models import resolve_mlflow_model
+    from assay.engine.integrations.mlflow_store import mlflow_tracking_uri
+
+    waiting = QGuiApplication.instance() is not None  # (an address imports MLflow first: about 1.5 s)
+    if waiting:
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        found = resolve_mlflow_model(path, mlflow_tracking_uri(config))
+    finally:
+        if waiting:
+            QGuiApplication.restoreOverrideCursor()
+    return found.model_file, found.serialization == "skops", f"{path} is {found.kind}, held in this file."
+
+
 def choose_model(parent: QWidget | None, config: AuditConfig, path: str | Path,
                  settings: AppSettings | None = None) -> AuditConfig | None:
     """The config with `path` as its model, after the trust questions; None if refused or unreadable.
 
-    A file whose hash this app remembers as trusted is taken without a question."""
-    path = Path(path).expanduser()
+    `path` is a model file, an MLflow model folder or a models:/ or runs:/ address (the file its MLmodel names
+    is the one trusted). A file whose hash this app remembers as trusted is taken without a question."""
+    text = str(path)
+    path = Path(path) if text.startswith(MLFLOW_ADDRESSES) else Path(path).expanduser()
     settings = settings or AppSettings()
     try:
-        if not path.is_file():
+        if not is_mlflow_model(path) and not path.is_file():
             raise InputError(f"{path}: model file not found; check the path.", path)
+        if text.startswith(MLFLOW_ADDRESSES) and not config.mlflow.tracking_uri:  # which store it is registered in
+            store = ask_tracking_uri(parent, text)
+            if not store:
+                return None
+            config = config.replace("mlflow", tracking_uri=store)
+        file, skops, note = model_file(config, path)
         try:
-            sha = file_sha256(path, parent)
+            sha = file_sha256(file, parent)
         except HashCancelled:
             return None
         except OSError as exc:
-            raise InputError(f"{path}: cannot read the model file ({exc.strerror}).", path) from exc
+            raise InputError(f"{file}: cannot read the model file ({exc.strerror}).", file) from exc
         remembered = settings.trusted_model(sha)
-        if needs_trust(path):
+        if not skops:
             if remembered is None or remembered.kind != "pickle":
-                if not ask_pickle_trust(parent, path, sha):
+                if not (ask_pickle_trust(parent, file, sha, note) if note else ask_pickle_trust(parent, file, sha)):
                     return None
-                settings.trust_model(sha, path, "pickle")
+                settings.trust_model(sha, file, "pickle")
             return config.replace("model", path=path, trusted=True, trusted_types=(), sha256=sha)
-        types = untrusted_skops_types(path)
+        types = untrusted_skops_types(file)
         known = set(remembered.types) if remembered is not None and remembered.kind == "skops" else set()
         if set(types) - known:
-            if not ask_types_trust(parent, path, types):
+            if not ask_types_trust(parent, file, types):
                 return None
-            settings.trust_model(sha, path, "skops", types)
+            settings.trust_model(sha, file, "skops", types)
         return config.replace("model", path=path, trusted=False, trusted_types=tuple(types), sha256=None)
-    except InputError as exc:
-        dialogs.show_error(parent, f"Cannot use {path.name} as the model", exc)
+    except AssayError as exc:  # (not found, not an MLflow model, a store that refuses: the message says which)
+        dialogs.show_error(parent, f"Cannot use {path.name or text} as the model", exc)
         return None
 
 
@@ -220,18 +267,18 @@ def vet_config(parent: QWidget | None, config: AuditConfig, settings: AppSetting
     model = config.model
     if model.path is None:
         return config
-    path = Path(model.path)
     settings = settings or AppSettings()
     try:
+        path, skops, mlflow_note = model_file(config, model.path)  # (an MLflow model: the file it names)
         if not path.is_file():
             return config
         sha = file_sha256(path, parent)
     except HashCancelled:
         return None
-    except OSError:
+    except (OSError, AssayError):  # left to the run, which says what is wrong with the engine's message
         return config
     remembered = settings.trusted_model(sha)
-    if not needs_trust(path):
+    if skops:
         if remembered is not None and remembered.kind == "skops" and not set(remembered.types) <= set(model.trusted_types):
             return config.replace("model", trusted_types=tuple(dict.fromkeys(model.trusted_types + remembered.types)))
         return config
@@ -247,6 +294,7 @@ def vet_config(parent: QWidget | None, config: AuditConfig, settings: AppSetting
                 "computer: an audit file cannot grant trust by itself.")
     else:
         note = ""
+    note = " ".join(n for n in (mlflow_note, note) if n)
     accepted = ask_pickle_trust(parent, path, sha, note) if note else ask_pickle_trust(parent, path, sha)
     if not accepted:
         return None

@@ -486,6 +486,8 @@ def _type_name(value: Any) -> str:
 
 
 def _path_text(path: Path, relative_to: Path | None) -> str:
+    if str(path).startswith(MLFLOW_ADDRESSES):  # an MLflow model address, written as it was given
+        return str(path)
     if relative_to is not None:
         try:
             return path.resolve().relative_to(relative_to).as_posix()

@@ -6,7 +6,7 @@ file Assay cannot open, and a failure shows an error and keeps everything else. 
 generation number and the results of a superseded read are dropped. A config given through
 `set_config` is shown as it is; files it names that cannot be read are reported and marked.
 
-Dropping files on the page: model files (.skops, .joblib, .pkl, .pickle) go to the model; a table
+Dropping files on the page: model files (.skops, .joblib, .pkl, .pickle) and MLflow model folders go to the model; a table
 goes to the first empty data slot, or replaces the production data when both are set; two tables
 dropped together become reference and production, in that order.
 """
@@ -25,12 +25,14 @@ from assay.app.models.columns_model import ColumnsTable, TablesRead, read_and_in
 from assay.engine.config import TASK_TYPES, AuditConfig, parse_toml_value
 from assay.engine.labels import same
 from assay.engine.memory import format_bytes
-from assay.engine.model_files import MODEL_FILTER, PICKLE_SUFFIXES, SKOPS_SUFFIXES
+from assay.engine.model_files import MODEL_FILTER, PICKLE_SUFFIXES, SKOPS_SUFFIXES, is_mlflow_model
 from assay.engine.schema import ColumnKind, ColumnRole
 from assay.engine.tables import TABLE_FILTER
 
 DATA_SLOTS = ("reference", "production")
 MODEL_SUFFIXES = PICKLE_SUFFIXES | SKOPS_SUFFIXES
+MLMODEL = "MLmodel"  # the file that makes a folder an MLflow model (engine/integrations/mlflow_models.py)
+MLFLOW_FILTER = f"MLflow models ({MLMODEL})"
 NO_MODEL_HINT = "No model: a predictions-only or data-only audit (explanations need a model)."
 GUESS_HINT = ("Assay picks {name!r} as the {role} from its name or values and [columns] cannot say \u201cnone\u201d: "
               "choose another column as the {role}, or set {name!r} to ignored.")
@@ -134,7 +136,7 @@ class FileRow(QWidget):
             self.path_chosen.emit(self.edit.text().strip())
 
     def _wants(self, path: Path) -> bool:
-        return (path.suffix.lower() in MODEL_SUFFIXES) == self.accepts_models
+        return _is_model(path) == self.accepts_models
 
     def dragEnterEvent(self, event) -> None:
         paths = _dropped_paths(event)
@@ -213,8 +215,8 @@ class SetupPage(QWidget):
 
     def open_files(self, paths: list[Path]) -> None:
         """Route dropped files: models to the model, tables to the data slots (see module doc)."""
-        tables = [p for p in paths if p.suffix.lower() not in MODEL_SUFFIXES]
-        for model in [p for p in paths if p.suffix.lower() in MODEL_SUFFIXES][:1]:
+        tables = [p for p in paths if not _is_model(p)]
+        for model in [p for p in paths if _is_model(p)][:1]:
             self.set_path("model", model)
         if len(tables) >= 2:
             self.set_path("reference", tables[0])
@@ -242,7 +244,8 @@ class SetupPage(QWidget):
             "reference": FileRow("Reference data", "What the model was validated on: CSV, Parquet, Feather" + drop,
                                  False, False, width),
             "production": FileRow("Production data", "What the model sees now" + drop, False, False, width),
-            "model": FileRow("Model", "Optional: .skops, .joblib or .pkl" + drop, True, True, width),
+            "model": FileRow("Model", "Optional: .skops, .joblib or .pkl, an MLflow model folder, or models:/NAME/"
+                                      "VERSION" + drop, True, True, width),
         }
         files = QGroupBox("Files")
         layout = QVBoxLayout(files)
@@ -349,6 +352,8 @@ class SetupPage(QWidget):
         model = self._config.model
         if model.path is None:
             return NO_MODEL_HINT
+        if is_mlflow_model(model.path):
+            return _describe_mlflow(self._config)
         if model.path.suffix.lower() in SKOPS_SUFFIXES:
             extra = len(model.trusted_types)
             return f"skops file \u00b7 {extra} extra type{'s' * (extra != 1)} accepted" if extra else "skops file"
@@ -511,8 +516,10 @@ class SetupPage(QWidget):
         folder = str(near.parent) if near else str(Path.home())
         title = {"reference": "Choose the reference data", "production": "Choose the production data",
                  "model": "Choose the model"}[slot]
-        wanted = MODEL_FILTER if slot == "model" else TABLE_FILTER
+        wanted = f"{MODEL_FILTER};;{MLFLOW_FILTER}" if slot == "model" else TABLE_FILTER
         path, _ = QFileDialog.getOpenFileName(self, title, folder, f"{wanted};;All files (*)")
+        if path and Path(path).name == MLMODEL:  # an MLflow model: its folder
+            path = str(Path(path).parent)
         if path:
             self.set_path(slot, path)
 
@@ -535,3 +542,30 @@ class SetupPage(QWidget):
         if paths:
             event.acceptProposedAction()
             self.open_files(paths)
+
+
+def _is_model(path: Path) -> bool:
+    """A model file by its suffix, or an MLflow model folder (one that holds an MLmodel file)."""
+    return path.suffix.lower() in MODEL_SUFFIXES or (path / MLMODEL).is_file()
+
+
+def _describe_mlflow(config) -> str:
+    """The model row's line for an MLflow model folder (read from its MLmodel file: cheap, no code runs) or address
+    (resolved when the audit runs, against [mlflow] tracking_uri)."""
+    path = config.model.path
+    text = str(path)
+    if not Path(path).is_dir():
+        store = config.mlflow.tracking_uri
+        if not store:
+            return ("MLflow address \u00b7 set [mlflow] tracking_uri in the audit file to the store it is registered "
+                    "in (a folder or a URI such as sqlite:///mlflow.db)")
+        return f"MLflow address in {store} \u00b7 resolved when the audit runs; its file is checked as any model file"
+    from assay.engine.errors import AssayError
+    from assay.engine.integrations.mlflow_models import read_mlmodel
+
+    try:
+        found = read_mlmodel(Path(path), source=text)
+    except AssayError as exc:
+        return str(exc)
+    trust = "skops types checked" if found.serialization == "skops" else "Assay asks before opening it"
+    return f"MLflow model folder \u00b7 {found.flavour} flavour, {found.serialization} format \u00b7 {trust}"
