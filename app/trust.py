@@ -251,7 +251,8 @@ def choose_model(parent: QWidget | None, config: AuditConfig, path: str | Path,
             settings.trust_model(sha, file, "skops", types)
         return config.replace("model", path=path, trusted=False, trusted_types=tuple(types), sha256=None)
     except AssayError as exc:  # (not found, not an MLflow model, a store that refuses: the message says which)
-        dialogs.show_error(parent, f"Cannot use {path.name or text} as the model", exc)
+        dialogs.show_error(parent, f"Cannot use {text if text.startswith(MLFLOW_ADDRESSES) else path.name} as the "
+                                   f"model", exc)
         return None
 
 
