@@ -99,9 +99,10 @@ def _audit(config: AuditConfig, runner: ModelProcess | LocalModel | None, frames
     reference, production = (_with_time_range(d, schema) for d in (reference, production))
 
     specs = registry.ANALYSES
-    spans, opened = _spans(specs)
     run = AnalysisRun(config=config, schema=schema, reference=reference, production=production, runner=runner,
                       model_error=model_error)
+    alone = data_only(schema, runner)
+    spans, opened = _spans(specs, known_skips(specs, run, alone), predicting=not alone)
     outcomes: dict[str, Outcome] = {}
     for spec in specs:  # those that need nothing from the model run while the model process opens the model
         if spec.early:
@@ -139,20 +140,38 @@ def run_audit(config: AuditConfig, on_progress: Callable[[ProgressEvent], None] 
 # -- stages ----------------------------------------------------------------------------------
 
 
-def _spans(specs: tuple[AnalysisSpec, ...]) -> tuple[dict[str, tuple[float, float]], float]:
+def _spans(specs: tuple[AnalysisSpec, ...], skipped: frozenset[str] = frozenset(), predicting: bool = True
+           ) -> tuple[dict[str, tuple[float, float]], float]:
     """Each analysis' slice of the progress bar, by weight, in the order they run (those that run while the model
     opens first), and where the model's predictions start. The analyses share what the loading, the schema and
-    the predictions leave."""
-    scale = (ANALYSED - LOADED - PREDICTING) / (sum(spec.weight for spec in specs) or 1.0)
+    the predictions leave. Analyses known to be skipped (`skipped`) get no room, nor do the predictions when
+    there are none to make (`predicting`), so that a data-only audit's bar moves with the analyses that run."""
+    gap = PREDICTING if predicting else 0.0
+    weights = {spec.name: 0.0 if spec.name in skipped else spec.weight for spec in specs}
+    scale = (ANALYSED - LOADED - gap) / (sum(weights.values()) or 1.0)
     spans, at, opened = {}, LOADED, LOADED
     for early in (True, False):
         if not early:
             opened = at
-            at += PREDICTING
+            at += gap
         for spec in (s for s in specs if s.early == early):
-            spans[spec.name] = (at, at + spec.weight * scale)
-            at += spec.weight * scale
+            spans[spec.name] = (at, at + weights[spec.name] * scale)
+            at += weights[spec.name] * scale
     return spans, opened
+
+
+def known_skips(specs: tuple[AnalysisSpec, ...], run: Any, data_only: bool) -> frozenset[str]:
+    """The analyses that will be skipped whatever happens, known before the predictions: in a data-only audit (no
+    model, no prediction columns) the predictions change nothing that an analysis needs. Otherwise none are
+    known yet (the model may fail, or answer)."""
+    if not data_only:
+        return frozenset()
+    return frozenset(spec.name for spec in specs if skip_reason(spec, run, own_hook=False) is not None)
+
+
+def data_only(schema: Any, runner: Any) -> bool:
+    """No model and no prediction or probability columns: the audit has no predictions to make or read."""
+    return runner is None and not schema.names(ColumnRole.PREDICTION, ColumnRole.PROBABILITY)
 
 
 def _warm_up(specs: tuple[AnalysisSpec, ...], run: AnalysisRun) -> None:

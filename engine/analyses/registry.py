@@ -70,6 +70,8 @@ class AnalysisSpec:
     warms_model: bool = False  # the model process imports what it needs (shap) while the other analyses run
     partials: str | None = None  # "module:function": stream(run: StreamRun) -> Generator[Pass | ProgressEvent, Any,
     # its Result] (engine/streaming/run.py); None: it cannot stream, and a streamed audit skips it saying so
+    passes: tuple[str, ...] = ()  # the sources its streamed passes read, in order ("reference", "production"): each
+    # pass's slice of its progress is its share of their rows (passes beyond these halve what is left)
     model_crash: str = ""  # set: survives the model failing under it (status failed, finding model.failed with
     # this title) and its own CalculationError (status skipped, warn finding "<name>.failed"); unset: both stop
     # the audit
@@ -80,7 +82,8 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         name="quality", title="Data quality", section="quality", weight=0.07, report_weight=3,
         config=QualityConfig, message="Data quality of the reference", early=True,
         calculator="assay.engine.quality.analysis:build", findings="assay.engine.quality.policy:quality_findings",
-        results="assay.engine.quality.results", partials="assay.engine.quality.partials:stream"),
+        results="assay.engine.quality.results", partials="assay.engine.quality.partials:stream",
+        passes=("reference", "production")),
     AnalysisSpec(
         name="performance", title="Performance", section="performance", weight=0.08, report_weight=6,
         config=PerformanceConfig, message="Performance on the reference",
@@ -104,13 +107,14 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         name="drift", title="Drift", section="drift", weight=0.23, report_weight=12,
         config=DriftConfig, message="Preparing drift tests on the reference",
         calculator="assay.engine.drift.analysis:build", findings="assay.engine.drift.policy:drift_findings",
-        results="assay.engine.drift.results", partials="assay.engine.drift.partials:stream"),
+        results="assay.engine.drift.results", partials="assay.engine.drift.partials:stream",
+        passes=("reference", "production") * 3),  # ranges, buckets, candidate buckets
     AnalysisSpec(
         name="fairness", title="Fairness", section="fairness", weight=0.045, report_weight=6,
         config=FairnessConfig, message="Group metrics and disparities",
         calculator="assay.engine.fairness.analysis:build", findings="assay.engine.fairness.policy:fairness_findings",
         to_json="assay.engine.fairness.results:fairness_to_dict", results="assay.engine.fairness.results",
-        partials="assay.engine.fairness.partials:stream",
+        partials="assay.engine.fairness.partials:stream", passes=("reference", "reference", "production"),
         needs=(SENSITIVE, MODEL_WORKED,
                Need("predictions_both", "needs predictions in both datasets (a model, or prediction columns)"),
                Need("predicted_labels", "needs predicted labels (a prediction column, or one probability column for "

@@ -179,7 +179,8 @@ def _iter_audit(config: AuditConfig, executor: Executor | None, runner: Any, sta
 def _iter_opened(config: AuditConfig, executor: Executor | None, runner: Any, started: str, clock: float,
                  reference: Source, production: Source, hashes: InputHashes
                  ) -> Generator[ProgressEvent, None, AuditReport]:
-    from assay.engine.pipeline import PREDICTING, _model_provenance, _now, _spans, time_range_text, versions
+    from assay.engine.pipeline import (PREDICTING, _model_provenance, _now, _spans, data_only, known_skips,
+                                       time_range_text, versions)
 
     compute = config.compute
     yield ProgressEvent("schema", OPENED, "Inferring column kinds and roles from a sample")
@@ -195,7 +196,8 @@ def _iter_opened(config: AuditConfig, executor: Executor | None, runner: Any, st
         times = yield from iter_stream(time_spans((reference, production), schema.timestamp), run, "load", SAMPLED,
                                        TIMED)
     specs = registry.ANALYSES
-    spans, opened = _spans(specs)
+    alone = data_only(schema, runner)
+    spans, opened = _spans(specs, known_skips(specs, run, alone), predicting=not alone)
     low, high = min(a for a, _ in spans.values()), max(b for _, b in spans.values())
     stretch = (ANALYSED - TIMED) / max(high - low, 1e-9)
     outcomes: dict[str, Outcome] = {}
@@ -207,7 +209,8 @@ def _iter_opened(config: AuditConfig, executor: Executor | None, runner: Any, st
     try:
         if beside is None:
             outcomes.update((yield from _iter_analyses(early, run)))
-        predicted = yield from alongside(iter_streamed_predictions(run, at, at + PREDICTING * stretch), beside, bar)
+        predicting = 0.0 if alone else PREDICTING * stretch
+        predicted = yield from alongside(iter_streamed_predictions(run, at, at + predicting), beside, bar)
         run, model_input, found = predicted.run, predicted.model_input, predicted.findings
         for spec in specs:
             if spec.early:
@@ -266,7 +269,7 @@ def _iter_analysis(spec: registry.AnalysisSpec, run: StreamRun, start: float, en
     section = getattr(run.config, spec.section)
     yield ProgressEvent(spec.name, start, spec.message or spec.title)
     try:
-        result = yield from iter_stream(registry.load(spec.partials)(run), run, spec.name, start, end)
+        result = yield from iter_stream(registry.load(spec.partials)(run), run, spec.name, start, end, spec.passes)
     except CalculationError as exc:  # the model failed under an analysis that survives it (as in memory)
         return failed_outcome(spec, exc)
     return Outcome(AnalysisStatus(spec.name, "ran"), result, list(registry.load(spec.findings)(result, section)))

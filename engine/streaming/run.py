@@ -47,17 +47,27 @@ class StreamRun:
         raise ValueError(f"no source {role!r}: a Pass reads 'reference' or 'production'")
 
 
-def iter_stream(stream: Generator[Any, Any, Any], run: StreamRun, stage: str, start: float, end: float
-                ) -> Generator[ProgressEvent, None, Any]:
+def iter_stream(stream: Generator[Any, Any, Any], run: StreamRun, stage: str, start: float, end: float,
+                passes: tuple[str, ...] = ()) -> Generator[ProgressEvent, None, Any]:
     """Drive an analysis' `stream(run)` generator: run each Pass it yields on its Source with the run's executor and
-    send back the merged state; pass its own ProgressEvents on. Returns its result. Each pass takes half of the
-    progress left (the number of passes is not known in advance). Closing this generator closes both."""
+    send back the merged state; pass its own ProgressEvents on. Returns its result. `passes`: the sources of the
+    passes the analysis expects (AnalysisSpec.passes); each takes its share of their rows of [start, end], so that
+    a pass over 2,000,000 reference rows does not take as much of the bar as one over 100,000,000 production rows.
+    A pass beyond them (or with none given: the number of passes is not known in advance) takes half of the
+    progress left. Closing this generator closes both."""
     low = start
+    expected = sum(run.source(role).rows for role in passes)
+    counted = 0
     try:
         step = next(stream)
         while True:
             if isinstance(step, Pass):
-                high = low + (end - low) / 2
+                rows = run.source(step.role).rows
+                if expected and counted + rows <= expected:
+                    counted += rows
+                    high = start + (end - start) * counted / expected
+                else:
+                    high = low + (end - low) / 2
                 state = yield from _iter_pass(run, step, stage, low, high)
                 low = high
                 step = stream.send(state)

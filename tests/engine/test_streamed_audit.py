@@ -118,3 +118,37 @@ def test_iter_audit_streams_a_glob(files):
     shutil.copytree(files / "parts", copy)
     again = run_audit(_config(files / "a.parquet", copy))
     assert again.quality == report.quality
+
+
+def test_a_data_only_audit_moves_the_bar_with_the_rows_it_reads(files, monkeypatch):
+    """The bar once jumped to two thirds as the drift began (the slices of the analyses that cannot run without
+    predictions, and of the predictions, stayed in place), and each of the drift's passes took half of what was
+    left, so a pass over the small reference took as much as the next over the large production."""
+    from assay.engine.streaming import pipeline
+
+    monkeypatch.setattr(pipeline, "BESIDE", False)  # one analysis after the other: the bar is theirs alone
+    big = pd.concat([pd.read_parquet(files / "a.parquet")] * 10, ignore_index=True)
+    big.to_parquet(files / "big.parquet", index=False, row_group_size=3000)
+    steps = iter_streamed_audit(_config(files / "a.parquet", files / "big.parquet", path="streamed"),
+                                InProcessExecutor(batch_rows=500))
+    events = list(_events(steps))
+    fractions = [e.fraction for e in events]
+    assert fractions == sorted(fractions)
+    analysed = [e.fraction for e in events if e.stage in ("quality", "drift", "findings")]
+    assert max(b - a for a, b in zip(analysed, analysed[1:])) < 0.05  # no jump over analyses that cannot run
+    spans: dict[tuple[str, str], list[float]] = {}
+    for event in events:
+        if event.rows_done is not None:  # "drift: ranges: 500 of 30,000 production rows (... rows/s)"
+            name, role = event.message.rsplit(":", 1)[0], event.message.split(" rows (")[0].rsplit(" ", 1)[1]
+            spans.setdefault((name, role), []).append(event.fraction)
+    width = {key: max(f) - min(f) for key, f in spans.items()}
+    for name in ("drift: ranges", "drift: buckets"):  # 30,000 production rows against 3,000 reference rows
+        assert width[(name, "production")] > 5 * width[(name, "reference")], name
+
+
+def _events(steps):
+    try:
+        while True:
+            yield next(steps)
+    except StopIteration:
+        return
