@@ -37,8 +37,6 @@ from assay.engine.quality.spill import SpillPlan, Spilled, hash_partition, parti
 from assay.engine.schema import YEAR_NAMES, ColumnInfo, ColumnKind, ColumnRole, Schema, infer_kind, numbers_kind
 from assay.engine.streaming.passes import Pass
 
-COUNTERS = 2  # columns counted at once at the end of a pass (count_all): the audit's two cores
-
 if TYPE_CHECKING:
     from assay.engine.streaming.run import StreamRun
 
@@ -521,7 +519,6 @@ def stream(run: StreamRun) -> Generator[Pass, Any, QualityResult]:
         production = yield Pass(name="quality", role="production", columns=None, map=map_batch, merge=merge,
                                 context=context)
         duplicates_production = yield from _stream_duplicates(production, "production")
-        count_all(production)
         dtypes = _dtypes(run.production)
         sample = (run.sample or {}).get("production")
         kinds = kinds_of_production(schema, production, dtypes, sample)
@@ -537,34 +534,11 @@ def spill_plan(run: StreamRun, folder: str) -> SpillPlan | None:
     return SpillPlan(folder=folder, partitions=spill.partitions_for(max(run.reference.rows, run.production.rows)))
 
 
-def count_all(state: TableState, workers: int = COUNTERS) -> None:
-    """Count every column's distinct values, `workers` columns at a time, the largest first: the compiled counting
-    and the spill's reads let go of the GIL, so at the audit's end (the other analyses done) both cores count;
-    the columns are independent and each keeps its own count, so the counts are those of one column after the
-    other."""
-    columns = sorted((c for c in state.columns.values() if c.counted is None), key=_values_to_count, reverse=True)
-    if workers <= 1 or len(columns) <= 1:
-        for column in columns:
-            distinct_count(column)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(workers, thread_name_prefix="assay-quality-count") as pool:
-        for _ in pool.map(distinct_count, columns):  # (raises a column's error here)
-            pass
-
-
-def _values_to_count(column: ColumnState) -> int:
-    """How many values a column's distinct count reads (in memory and spilled)."""
-    return sum(len(p) for p in column.uniques) + sum(int(s.offsets[:, -1].sum() - s.offsets[:, 0].sum())
-                                                    for s in column.spilled)
-
-
 def _count_and_release(state: TableState) -> None:
     """Count the distinct values of every column now and delete their files (the disk they took, and the memory
     the system caches them in, serve the next pass)."""
-    count_all(state)
     for column in state.columns.values():
+        distinct_count(column)
         spill.remove(column.spilled)
         column.uniques, column.spilled = [], []
 

@@ -140,25 +140,6 @@ def test_census_counts_spilled_equal_pandas(tmp_path):
     assert len(partials.candidate_rows(state)) >= int(frame.duplicated(keep=False).sum())
 
 
-def test_columns_counted_two_at_a_time_equal_pandas(tmp_path):
-    """count_all: the census columns, spilled, counted by two threads at once (the largest first), each count that
-    of pandas; an error in one column's count is raised, not lost in its thread."""
-    if not EMPLOYMENT.is_dir():
-        pytest.skip("../shared/data/employment_ma is not beside the checkout")
-    frame = pd.read_parquet(EMPLOYMENT / "reference.parquet")
-    plan = spill.SpillPlan(folder=str(tmp_path), budget=100_000, partitions=16, least=1000)
-    state = _streamed_state(frame, 30_000, plan)
-    partials.count_all(state, workers=2)
-    assert {name: column.counted for name, column in state.columns.items()} == frame.nunique().to_dict()
-    broken = _streamed_state(frame, 30_000, spill.SpillPlan(folder=str(tmp_path / "b"), budget=100_000,
-                                                            partitions=16, least=1000))
-    for column in broken.columns.values():
-        for spilled in column.spilled:
-            spill.remove([spilled])  # its files gone: the count cannot read them
-    with pytest.raises(FileNotFoundError):
-        partials.count_all(broken, workers=2)
-
-
 @pytest.mark.parametrize("block", [1, 37, 1 << 22])
 def test_chunks_read_back_by_blocks_hold_every_value_once_by_whole_partitions(tmp_path, monkeypatch, block):
     """Spilled and held numbers (with their row numbers) read back a block at a time and cut into chunks: every
