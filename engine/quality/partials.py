@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -31,11 +32,14 @@ import numpy as np
 import pandas as pd
 
 from assay.engine.labels import keys
+from assay.engine.progress import ProgressEvent
 from assay.engine.quality import kernels, spill
 from assay.engine.quality.results import ColumnQuality, QualityResult
 from assay.engine.quality.spill import SpillPlan, Spilled, hash_partition, partition_of, spillable
 from assay.engine.schema import YEAR_NAMES, ColumnInfo, ColumnKind, ColumnRole, Schema, infer_kind, numbers_kind
 from assay.engine.streaming.passes import Pass
+
+COUNTING_EVENT_S = 0.2  # seconds between two of the distinct counting's ProgressEvents (each a chance to stop)
 
 if TYPE_CHECKING:
     from assay.engine.streaming.run import StreamRun
@@ -313,9 +317,21 @@ def _partitions(state: ColumnState) -> Iterator[np.ndarray]:
 
 def distinct_count(state: ColumnState) -> int:
     if state.counted is None:
-        counter = kernels.DistinctCounter()
-        state.counted = sum(_count_distinct(values, counter) for values in _partitions(state))
+        for _ in iter_distinct_count(state):
+            pass
     return state.counted
+
+
+def iter_distinct_count(state: ColumnState) -> Iterator[None]:
+    """Count the column's distinct values a chunk at a time, yielding after each (stopping there leaves it
+    uncounted); the count is kept in `state.counted`."""
+    if state.counted is not None:
+        return
+    counter, found = kernels.DistinctCounter(), 0
+    for values in _partitions(state):
+        found += _count_distinct(values, counter)
+        yield
+    state.counted = found
 
 
 def _count_distinct(values: np.ndarray, counter: kernels.DistinctCounter) -> int:
@@ -389,14 +405,26 @@ def _column_keys(column: pd.Series, factorized: tuple[np.ndarray, Any] | None = 
 def candidate_rows(state: TableState) -> np.ndarray:
     """The rows (positions in the table) whose hash occurs more than once, in row order: by chunks of adjacent
     partitions when the hashes were spilled or are many (equal hashes share a partition)."""
+    steps = iter_candidate_rows(state)
+    try:
+        while True:
+            next(steps)
+    except StopIteration as stop:
+        return stop.value
+
+
+def iter_candidate_rows(state: TableState) -> Generator[None, None, np.ndarray]:
+    """`candidate_rows`, yielding after each chunk (stopping there finds nothing more); returns the rows."""
     hashes, rows = _hashes_and_rows(state)
     if not state.spilled and len(hashes) <= 4 * spill.CHUNK:
         return _repeated(hashes, rows)
     partitions = state.spilled[0].offsets.shape[1] - 1 if state.spilled else spill.PARTITIONS
     groups = state.spilled + ([spill.group(hashes, hash_partition(hashes, partitions), partitions, rows)]
                               if len(hashes) else [])
-    found = [_repeated(np.concatenate(values), np.concatenate(numbers))
-             for values, numbers in spill.chunks(groups, spill.CHUNK, rows=True)]
+    found = []
+    for values, numbers in spill.chunks(groups, spill.CHUNK, rows=True):
+        found.append(_repeated(np.concatenate(values), np.concatenate(numbers)))
+        yield
     return np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
 
 
@@ -505,9 +533,10 @@ def quality_result(schema: Schema, reference: TableState, production: TableState
 # -- streamed --------------------------------------------------------------------------------------------------
 
 
-def stream(run: StreamRun) -> Generator[Pass, Any, QualityResult]:
+def stream(run: StreamRun) -> Generator[Pass | ProgressEvent, Any, QualityResult]:
     """Quality over the run's Sources: one pass over each, and a pass over the candidate duplicate rows of a
-    dataset that has any."""
+    dataset that has any. Between the passes the distinct values are counted with a ProgressEvent every
+    COUNTING_EVENT_S (`_iter_counting`), so that closing the audit stops the counting within a chunk."""
     schema = run.schema
     with tempfile.TemporaryDirectory(prefix="assay-quality-") as folder:
         plan = spill_plan(run, folder)
@@ -515,10 +544,12 @@ def stream(run: StreamRun) -> Generator[Pass, Any, QualityResult]:
                                context=QualityContext(plans=plans_for(schema), spill=plan))
         duplicates_reference = yield from _stream_duplicates(reference, "reference")
         context = production_context(schema, reference, plan)
-        _count_and_release(reference)
+        yield from _iter_counting(reference, "reference")
+        _release(reference)
         production = yield Pass(name="quality", role="production", columns=None, map=map_batch, merge=merge,
                                 context=context)
         duplicates_production = yield from _stream_duplicates(production, "production")
+        yield from _iter_counting(production, "production")
         dtypes = _dtypes(run.production)
         sample = (run.sample or {}).get("production")
         kinds = kinds_of_production(schema, production, dtypes, sample)
@@ -534,17 +565,40 @@ def spill_plan(run: StreamRun, folder: str) -> SpillPlan | None:
     return SpillPlan(folder=folder, partitions=spill.partitions_for(max(run.reference.rows, run.production.rows)))
 
 
-def _count_and_release(state: TableState) -> None:
-    """Count the distinct values of every column now and delete their files (the disk they took, and the memory
-    the system caches them in, serve the next pass)."""
+def _iter_counting(state: TableState, role: str) -> Generator[ProgressEvent, Any, None]:
+    """Count every column's distinct values (at 100,000,000 rows, tens of seconds of reading the spill back),
+    saying which column, between two chunks (`_paced`)."""
+    for number, (name, column) in enumerate(state.columns.items(), start=1):
+        yield from _paced(iter_distinct_count(column), f"Quality: counting the distinct values of {role} column "
+                                                       f"{number} of {len(state.columns)} ({name})")
+
+
+def _paced(steps: Generator[None, None, Any], message: str) -> Generator[ProgressEvent, Any, Any]:
+    """Run `steps` (a chunk of work a step) with a ProgressEvent saying `message` at most every COUNTING_EVENT_S:
+    each event is where closing the audit stops it. Returns what `steps` returns."""
+    last = time.perf_counter()
+    try:
+        while True:
+            next(steps)
+            if time.perf_counter() - last >= COUNTING_EVENT_S:
+                last = time.perf_counter()
+                yield ProgressEvent("quality", 0.0, message)
+    except StopIteration as stop:
+        return stop.value
+    finally:
+        steps.close()
+
+
+def _release(state: TableState) -> None:
+    """Delete the columns' files once counted (the disk they took, and the memory the system caches them in,
+    serve the next pass)."""
     for column in state.columns.values():
-        distinct_count(column)
         spill.remove(column.spilled)
         column.uniques, column.spilled = [], []
 
 
-def _stream_duplicates(state: TableState, role: str) -> Generator[Pass, Any, int]:
-    rows = candidate_rows(state)
+def _stream_duplicates(state: TableState, role: str) -> Generator[Pass | ProgressEvent, Any, int]:
+    rows = yield from _paced(iter_candidate_rows(state), f"Quality: looking for duplicate {role} rows")
     spill.remove(state.spilled)
     state.hashes, state.spilled = [], []
     if not len(rows):

@@ -218,3 +218,33 @@ def test_one_batch_of_nearly_distinct_numbers_with_repeats_counts_them_once(tmp_
                     sample={"production": production})
     assert got == expected
     assert frame["x"].nunique() == 4990
+
+
+def test_closing_while_the_distinct_values_are_counted_stops_within_a_chunk(written, monkeypatch, tmp_path):
+    """The counting after a pass (tens of seconds at 100,000,000 rows) yields an event between chunks: closing the
+    audit there counts no further chunk and removes the spill's folder (a cancel once waited for every column)."""
+    import tempfile
+
+    folder, schema, _, _ = written
+    monkeypatch.setattr(partials, "COUNTING_EVENT_S", 0.0)  # an event after every chunk
+    monkeypatch.setattr(partials, "spill_plan",
+                        lambda run, where: spill.SpillPlan(folder=where, budget=200, partitions=4, least=1))
+    monkeypatch.setattr(spill, "CHUNK", 64)  # many small chunks
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    counted = []
+    count = partials._count_distinct
+    monkeypatch.setattr(partials, "_count_distinct", lambda values, counter: counted.append(1) or count(values,
+                                                                                                     counter))
+    run = StreamRun(config=AuditConfig(), schema=schema, reference=open_source(folder / "reference.parquet",
+                                                                                "reference"),
+                    production=open_source(folder / "production.parquet", "production"),
+                    executor=InProcessExecutor(200))
+    steps = iter_stream(partials.stream(run), run, "quality", 0.0, 1.0)
+    for event in steps:
+        if "counting the distinct values of production" in event.message:
+            break
+    assert "Quality: counting the distinct values of production column 1 of" in event.message
+    chunks = len(counted)
+    steps.close()
+    assert len(counted) == chunks  # no chunk counted after the close
+    assert not any(p.name.startswith("assay-quality-") for p in tmp_path.iterdir())  # its spill folder is gone
