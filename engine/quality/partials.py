@@ -22,7 +22,6 @@ when there are candidates) and compared by value with pandas' `duplicated`, whic
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
@@ -538,7 +537,7 @@ def stream(run: StreamRun) -> Generator[Pass | ProgressEvent, Any, QualityResult
     dataset that has any. Between the passes the distinct values are counted with a ProgressEvent every
     COUNTING_EVENT_S (`_iter_counting`), so that closing the audit stops the counting within a chunk."""
     schema = run.schema
-    with tempfile.TemporaryDirectory(prefix="assay-quality-") as folder:
+    with spill.scratch_folder() as folder:
         plan = spill_plan(run, folder)
         reference = yield Pass(name="quality", role="reference", columns=None, map=map_batch, merge=merge,
                                context=QualityContext(plans=plans_for(schema), spill=plan))

@@ -3,6 +3,8 @@ of adjacent partitions (in memory and spilled, with repeats across batches and a
 for rows pandas' `duplicated` holds equal, on generated data (hypothesis) and the census data."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -174,3 +176,24 @@ def test_chunks_of_numbers_of_several_dtypes_come_back_whole(tmp_path):
     groups = [spill.write([ints], plan), spill.group(floats, spill.partition_of(floats, 8), 8)]
     found = np.concatenate([np.concatenate(chunk) for chunk, _ in spill.chunks(groups, 10)])
     assert sorted(found.tolist()) == sorted(ints.tolist() + floats.tolist())
+
+
+def test_a_scratch_folder_is_deleted_in_a_thread_the_process_waits_for(tmp_path, monkeypatch):
+    """Deleting gigabytes of spill takes seconds that the audit's result and a cancel do not wait for; the thread
+    is not a daemon, so the process waits for it at exit and leaves no file."""
+    import tempfile
+    import threading
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    for stopped in (False, True):
+        try:
+            with spill.scratch_folder() as folder:
+                (Path(folder) / "values.bin").write_bytes(b"0" * 1000)
+                if stopped:
+                    raise KeyboardInterrupt  # a cancel
+        except KeyboardInterrupt:
+            pass
+        deleters = [t for t in threading.enumerate() if t.name == spill.DELETER]
+        assert all(not t.daemon for t in deleters)
+        spill.wait_deleted()
+        assert not Path(folder).exists() and not list(tmp_path.iterdir())

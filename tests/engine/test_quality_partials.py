@@ -247,4 +247,5 @@ def test_closing_while_the_distinct_values_are_counted_stops_within_a_chunk(writ
     chunks = len(counted)
     steps.close()
     assert len(counted) == chunks  # no chunk counted after the close
+    spill.wait_deleted()  # (deleted in a thread of its own: the close does not wait for it)
     assert not any(p.name.startswith("assay-quality-") for p in tmp_path.iterdir())  # its spill folder is gone
