@@ -188,6 +188,17 @@ def remembered_pickle(path: Path | None, settings: AppSettings | None = None) ->
     return record is not None and record.kind == "pickle"
 
 
+def _absolute_store(store: str, config: AuditConfig) -> str:
+    """A store typed as a relative folder, made absolute (against the audit file's folder, else the working
+    folder): the audit file may be saved elsewhere later. URIs stay as typed."""
+    import re
+
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]+:", store):  # a scheme (one letter would be a Windows drive)
+        return store
+    base = config.source.parent if config.source else Path.cwd()
+    return str((base / Path(store).expanduser()).resolve())
+
+
 def model_file(config: AuditConfig, path: str | Path) -> tuple[Path, bool, str]:
     """The file a `[model] path` opens, whether it is a skops file, and for an MLflow model folder or address a
     note naming the model it holds ("" for a plain file). Resolving runs no code from the model (its MLmodel file
@@ -228,7 +239,7 @@ def choose_model(parent: QWidget | None, config: AuditConfig, path: str | Path,
             store = ask_tracking_uri(parent, text)
             if not store:
                 return None
-            config = config.replace("mlflow", tracking_uri=store)
+            config = config.replace("mlflow", tracking_uri=_absolute_store(store, config))
         file, skops, note = model_file(config, path)
         try:
             sha = file_sha256(file, parent)

@@ -381,7 +381,7 @@ class ReportPage(QWidget):
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
         """The sections table refits its columns and rows whenever its viewport's width changes (the page's layout
         may change it after the page's resizeEvent; the table's own Resize event comes before its viewport's)."""
-        if watched is self.sections.viewport() and event.type() == QEvent.Type.Resize and \
+        if event.type() == QEvent.Type.Resize and watched is self.sections.viewport() and \
                 event.size().width() != event.oldSize().width():
             self._fit_columns()
             self.sections.resizeRowsToContents()

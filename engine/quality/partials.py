@@ -566,22 +566,28 @@ def spill_plan(run: StreamRun, folder: str) -> SpillPlan | None:
 
 def _iter_counting(state: TableState, role: str) -> Generator[ProgressEvent, Any, None]:
     """Count every column's distinct values (at 100,000,000 rows, tens of seconds of reading the spill back),
-    saying which column, between two chunks (`_paced`)."""
-    for number, (name, column) in enumerate(state.columns.items(), start=1):
-        yield from _paced(iter_distinct_count(column), f"Quality: counting the distinct values of {role} column "
-                                                       f"{number} of {len(state.columns)} ({name})")
+    saying which column, between two chunks (`_paced`: one clock for all the columns, so that many small columns
+    counted in one step each still give a chance to stop every COUNTING_EVENT_S)."""
+    def steps() -> Iterator[str]:
+        for number, (name, column) in enumerate(state.columns.items(), start=1):
+            said = f"Quality: counting the distinct values of {role} column {number} of {len(state.columns)} ({name})"
+            for _ in iter_distinct_count(column):
+                yield said
+            yield said
+
+    yield from _paced(steps())
 
 
-def _paced(steps: Generator[None, None, Any], message: str) -> Generator[ProgressEvent, Any, Any]:
-    """Run `steps` (a chunk of work a step) with a ProgressEvent saying `message` at most every COUNTING_EVENT_S:
-    each event is where closing the audit stops it. Returns what `steps` returns."""
+def _paced(steps: Generator[Any, None, Any], message: str = "") -> Generator[ProgressEvent, Any, Any]:
+    """Run `steps` (a chunk of work a step) with a ProgressEvent at most every COUNTING_EVENT_S, saying `message`
+    (or what the step yielded): each event is where closing the audit stops it. Returns what `steps` returns."""
     last = time.perf_counter()
     try:
         while True:
-            next(steps)
+            said = next(steps)
             if time.perf_counter() - last >= COUNTING_EVENT_S:
                 last = time.perf_counter()
-                yield ProgressEvent("quality", 0.0, message)
+                yield ProgressEvent("quality", 0.0, message or said)
     except StopIteration as stop:
         return stop.value
     finally:

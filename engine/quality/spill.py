@@ -25,6 +25,7 @@ import shutil
 import tempfile
 import threading
 import uuid
+import weakref
 from abc import ABC, abstractmethod
 from contextlib import contextmanager, nullcontext
 from collections.abc import Iterator, Sequence
@@ -313,6 +314,7 @@ def remove(spilled: Sequence[Spilled]) -> None:
 
 DELETER = "assay-spill-delete"  # the name of the threads that delete spill folders
 _deleting: list[threading.Thread] = []
+_deleting_lock = threading.Lock()
 
 
 @contextmanager
@@ -320,17 +322,29 @@ def scratch_folder(prefix: str = "assay-quality-") -> Iterator[str]:
     """A temporary folder for spills, deleted when the block ends, whether it finished or was stopped. The deleting
     runs in a thread of its own: many gigabytes of files take seconds to delete (3.4 s for the 16 GB spilled at
     100,000,000 rows) that neither the audit's result nor a cancel should wait for. The thread is not a daemon, so
-    the process waits for it before it exits and no file is left behind."""
+    the process waits for it before it exits and no file is left behind; a block never ended (its thread killed
+    at exit) has its folder deleted as the interpreter exits, as TemporaryDirectory does."""
     folder = tempfile.mkdtemp(prefix=prefix)
+    holder = _Holder()
+    leftover = weakref.finalize(holder, shutil.rmtree, folder, True)
     try:
         yield folder
     finally:
+        leftover.detach()
         deleter = threading.Thread(target=shutil.rmtree, args=(folder, True), name=DELETER)
         deleter.start()
-        _deleting.append(deleter)
+        with _deleting_lock:
+            _deleting[:] = [t for t in _deleting if t.is_alive()] + [deleter]
+        del holder
+
+
+class _Holder:
+    """What the folder's exit-time deletion hangs on (weakref.finalize needs an object)."""
 
 
 def wait_deleted() -> None:
     """Wait until the folders handed to deleting threads are gone (tests; a process waits by itself at exit)."""
-    while _deleting:
-        _deleting.pop().join()
+    with _deleting_lock:
+        threads, _deleting[:] = list(_deleting), []
+    for thread in threads:
+        thread.join()

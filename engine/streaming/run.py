@@ -51,21 +51,24 @@ def iter_stream(stream: Generator[Any, Any, Any], run: StreamRun, stage: str, st
                 passes: tuple[str, ...] = ()) -> Generator[ProgressEvent, None, Any]:
     """Drive an analysis' `stream(run)` generator: run each Pass it yields on its Source with the run's executor and
     send back the merged state; pass its own ProgressEvents on. Returns its result. `passes`: the sources of the
-    passes the analysis expects (AnalysisSpec.passes); each takes its share of their rows of [start, end], so that
-    a pass over 2,000,000 reference rows does not take as much of the bar as one over 100,000,000 production rows.
-    A pass beyond them (or with none given: the number of passes is not known in advance) takes half of the
-    progress left. Closing this generator closes both."""
-    low = start
-    expected = sum(run.source(role).rows for role in passes)
-    counted = 0
+    passes the analysis expects, in order (AnalysisSpec.passes); each pass takes its rows' share of the progress
+    left against the rows of the expected passes still to come, so that a pass over 2,000,000 reference rows does
+    not take as much of the bar as one over 100,000,000 production rows, and a pass beyond them (quality's
+    duplicate rows) takes its share without pushing the next expected pass aside. With none given (the number of
+    passes is not known in advance) each pass takes half of the progress left. Closing this generator closes
+    both."""
+    low, expected = start, list(passes)
+    remaining = sum(run.source(role).rows for role in expected)  # rows of the expected passes not read yet
     try:
         step = next(stream)
         while True:
             if isinstance(step, Pass):
                 rows = run.source(step.role).rows
-                if expected and counted + rows <= expected:
-                    counted += rows
-                    high = start + (end - start) * counted / expected
+                if expected and expected[0] == step.role:  # the next pass expected
+                    expected.pop(0)
+                    remaining -= rows
+                if passes:  # its rows' share of what is left (an extra pass: against the rows still expected)
+                    high = low + (end - low) * (rows / (rows + remaining) if rows + remaining else 1.0)
                 else:
                     high = low + (end - low) / 2
                 state = yield from _iter_pass(run, step, stage, low, high)

@@ -152,3 +152,36 @@ def _events(steps):
             yield next(steps)
     except StopIteration:
         return
+
+
+def test_an_extra_pass_takes_its_share_without_pushing_the_expected_ones_aside(files):
+    """Quality expects a reference and a production pass, and may read the reference again for its duplicate rows:
+    that pass takes its rows' share of what is left, and the large production pass still gets the most of the
+    slice; the bar never goes back nor leaves the slice."""
+    from assay.engine.streaming.passes import Pass
+    from assay.engine.streaming.run import StreamRun, iter_stream
+
+    pd.concat([pd.read_parquet(files / "a.parquet")] * 10, ignore_index=True).to_parquet(files / "big.parquet")
+    reference, production = open_source(files / "a.parquet", "reference"), open_source(files / "big.parquet",
+                                                                                         "production")
+    run = StreamRun(config=AuditConfig(), schema=None, reference=reference, production=production,
+                    executor=InProcessExecutor(batch_rows=500))
+
+    def stream():
+        for role in ("reference", "reference", "production"):  # the second: an extra pass
+            yield Pass(f"count {role}", role, ("x",), _rows, _add)
+        return "done"
+
+    events = list(_events(iter_stream(stream(), run, "toy", 0.2, 0.8, ("reference", "production"))))
+    fractions = [e.fraction for e in events]
+    assert fractions == sorted(fractions) and 0.2 <= fractions[0] and fractions[-1] == pytest.approx(0.8)
+    production_pass = [e.fraction for e in events if "production rows" in e.message]
+    assert production_pass[-1] - min(fractions[-len(production_pass) - 1:]) > 0.75 * 0.6  # 30,000 of 36,000 rows
+
+
+def _rows(batch, context):
+    return len(batch)
+
+
+def _add(a, b):
+    return a + b
