@@ -189,14 +189,11 @@ def remembered_pickle(path: Path | None, settings: AppSettings | None = None) ->
 
 
 def _absolute_store(store: str, config: AuditConfig) -> str:
-    """A store typed as a relative folder, made absolute (against the audit file's folder, else the working
-    folder): the audit file may be saved elsewhere later. URIs stay as typed."""
-    import re
+    """A store typed as a folder, as an absolute file: URI (against the audit file's folder, else the working
+    folder), so that the audit file may be saved elsewhere later; URIs stay as typed."""
+    from assay.engine.integrations.mlflow_store import tracking_uri
 
-    if re.match(r"[A-Za-z][A-Za-z0-9+.-]+:", store):  # a scheme (one letter would be a Windows drive)
-        return store
-    base = config.source.parent if config.source else Path.cwd()
-    return str((base / Path(store).expanduser()).resolve())
+    return tracking_uri(store, config.source.parent if config.source else None)
 
 
 def model_file(config: AuditConfig, path: str | Path) -> tuple[Path, bool, str]:

@@ -93,7 +93,7 @@ def test_an_address_without_a_store_asks_for_it_and_keeps_it(mlflow_models, aske
     folder = Path(mlflow_models.store.removeprefix("file://"))  # typed as a folder relative to the audit file
     asked.store = os.path.relpath(folder, tmp_path)
     typed = trust.choose_model(None, config_of(mlflow_models, tmp_path), "models:/credit/1")
-    assert typed.mlflow.tracking_uri == str(folder)  # kept absolute: the audit file may be saved elsewhere
+    assert typed.mlflow.tracking_uri == folder.as_uri()  # kept absolute: the audit file may be saved elsewhere
     asked.store = None  # cancelled: nothing changes
     assert trust.choose_model(None, config_of(mlflow_models, tmp_path), "models:/credit/1") is None
 
