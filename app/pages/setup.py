@@ -23,6 +23,7 @@ from superqt.utils import create_worker
 from assay.app import dialogs, theme, trust
 from assay.app.models.columns_model import ColumnsTable, TablesRead, read_and_inspect, with_kind, with_role
 from assay.engine.config import TASK_TYPES, AuditConfig, parse_toml_value
+from assay.engine.integrations.mlflow_models import MLMODEL  # (no MLflow import: the MLmodel file's name)
 from assay.engine.labels import same
 from assay.engine.memory import format_bytes
 from assay.engine.model_files import MODEL_FILTER, PICKLE_SUFFIXES, SKOPS_SUFFIXES, is_mlflow_model
@@ -31,7 +32,6 @@ from assay.engine.tables import TABLE_FILTER
 
 DATA_SLOTS = ("reference", "production")
 MODEL_SUFFIXES = PICKLE_SUFFIXES | SKOPS_SUFFIXES
-MLMODEL = "MLmodel"  # the file that makes a folder an MLflow model (engine/integrations/mlflow_models.py)
 MLFLOW_FILTER = f"MLflow models ({MLMODEL})"
 NO_MODEL_HINT = "No model: a predictions-only or data-only audit (explanations need a model)."
 GUESS_HINT = ("Assay picks {name!r} as the {role} from its name or values and [columns] cannot say \u201cnone\u201d: "
